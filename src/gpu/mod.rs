@@ -1,0 +1,7 @@
+//! GPU side: headless context and the frame renderer.
+
+pub mod context;
+pub mod renderer;
+
+pub use context::{AdapterSummary, BackendChoice, GpuContext, GpuError, list_adapters};
+pub use renderer::{FrameBuffers, Renderer};

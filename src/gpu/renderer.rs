@@ -1,0 +1,992 @@
+//! The frame renderer: assets uploaded once, one pass per frame into colour, linear depth
+//! and instance-id targets, read back into [`FrameBuffers`].
+
+use std::collections::HashMap;
+
+use bytemuck::{Pod, Zeroable};
+use glam::{DMat3, DMat4, DVec3};
+use wgpu::util::DeviceExt;
+
+use super::context::{GpuContext, GpuError};
+use crate::assets::{AlphaMode, Asset, AssetLibrary, Sampling, TextureRef, Vertex, Wrap};
+use crate::geometry::srgb_to_linear;
+use crate::scene::{FrameScene, LightSample};
+
+const SHADER: &str = include_str!("../../shaders/scene.wgsl");
+const MAX_LIGHTS: usize = crate::spec::MAX_LIGHTS;
+const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+const LINEAR_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
+const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Every target is 4 bytes a pixel, so all share one padded row pitch.
+const BYTES_PER_PIXEL: u32 = 4;
+
+/// One frame read back from the GPU.
+#[derive(Debug, Clone, Default)]
+pub struct FrameBuffers {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// sRGB colour, 8-bit RGB, row-major.
+    pub rgb: Vec<u8>,
+    /// Depth along the optical axis in metres, 0 where no surface is.
+    pub depth: Vec<f32>,
+    /// Instance id per pixel, 0 for background and unlabeled objects.
+    pub instance: Vec<u32>,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct LightUniform {
+    kind: [f32; 4],
+    vector: [f32; 4],
+    radiance: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct FrameUniform {
+    projection: [[f32; 4]; 4],
+    camera_position: [f32; 4],
+    ambient: [f32; 4],
+    counts: [u32; 4],
+    lights: [LightUniform; MAX_LIGHTS],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct DrawUniform {
+    model: [[f32; 4]; 4],
+    model_view: [[f32; 4]; 4],
+    normal: [[f32; 4]; 3],
+    ids: [u32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct MaterialUniform {
+    base_color: [f32; 4],
+    emissive: [f32; 4],
+    params: [f32; 4],
+    tex_coords: [u32; 4],
+}
+
+/// Which fragment program and target writes a draw uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PassKind {
+    Opaque,
+    BlendLabeled,
+    BlendUnlabeled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PipelineKey {
+    pass: PassKind,
+    double_sided: bool,
+    /// The model transform mirrors (negative determinant), so front faces wind clockwise.
+    mirrored: bool,
+}
+
+struct GpuPrimitive {
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    index_count: u32,
+    material: usize,
+}
+
+struct GpuMaterial {
+    bind_group: wgpu::BindGroup,
+    alpha_mode: AlphaMode,
+    double_sided: bool,
+}
+
+struct GpuAsset {
+    meshes: Vec<Vec<GpuPrimitive>>,
+    materials: Vec<GpuMaterial>,
+    /// (mesh index, node→asset transform) pairs to draw.
+    draws: Vec<(usize, DMat4)>,
+}
+
+struct Targets {
+    color: wgpu::Texture,
+    linear_depth: wgpu::Texture,
+    ids: wgpu::Texture,
+    depth: wgpu::TextureView,
+    views: [wgpu::TextureView; 3],
+}
+
+/// Renders [`FrameScene`]s of one asset library at one resolution.
+pub struct Renderer {
+    ctx: GpuContext,
+    width: u32,
+    height: u32,
+    padded_row: u32,
+    targets: Targets,
+    readback: wgpu::Buffer,
+    frame_buffer: wgpu::Buffer,
+    frame_bind_group: wgpu::BindGroup,
+    draw_layout: wgpu::BindGroupLayout,
+    draw_buffer: wgpu::Buffer,
+    draw_bind_group: wgpu::BindGroup,
+    draw_capacity: usize,
+    draw_stride: u64,
+    pipeline_layout: wgpu::PipelineLayout,
+    shader: wgpu::ShaderModule,
+    pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
+    assets: Vec<GpuAsset>,
+    draw_data: Vec<u8>,
+}
+
+fn mat4_f32(m: DMat4) -> [[f32; 4]; 4] {
+    m.as_mat4().to_cols_array_2d()
+}
+
+/// Clip-space projection for a pinhole camera in the OpenCV frame with reversed-Z depth
+/// (1 at `near`, 0 at `far`) for precision.
+pub fn projection(
+    (fx, fy, cx, cy): (f64, f64, f64, f64),
+    width: u32,
+    height: u32,
+    near: f64,
+    far: f64,
+) -> DMat4 {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let a = -near / (far - near);
+    let b = near * far / (far - near);
+    DMat4::from_cols_array_2d(&[
+        [2.0 * fx / w, 0.0, 2.0 * cx / w - 1.0, 0.0],
+        [0.0, -2.0 * fy / h, 1.0 - 2.0 * cy / h, 0.0],
+        [0.0, 0.0, a, b],
+        [0.0, 0.0, 1.0, 0.0],
+    ])
+    .transpose()
+}
+
+impl Renderer {
+    /// Uploads every asset once and prepares targets of `width`×`height`.
+    pub fn new(
+        ctx: GpuContext,
+        library: &AssetLibrary,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, GpuError> {
+        let limit = ctx.device.limits().max_texture_dimension_2d;
+        if width > limit || height > limit {
+            return Err(GpuError::TooLarge {
+                width,
+                height,
+                limit,
+                adapter: ctx.summary.to_string(),
+            });
+        }
+        let device = &ctx.device;
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("scene.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+
+        let uniform_entry = |binding, dynamic: bool| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: dynamic,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let frame_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("frame"),
+            entries: &[uniform_entry(0, false)],
+        });
+        let draw_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("draw"),
+            entries: &[uniform_entry(0, true)],
+        });
+        let mut material_entries = vec![uniform_entry(0, false)];
+        for k in 0..3u32 {
+            material_entries.push(wgpu::BindGroupLayoutEntry {
+                binding: 1 + 2 * k,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            });
+            material_entries.push(wgpu::BindGroupLayoutEntry {
+                binding: 2 + 2 * k,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                count: None,
+            });
+        }
+        let material_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("material"),
+            entries: &material_entries,
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("scene"),
+            bind_group_layouts: &[
+                Some(&frame_layout),
+                Some(&draw_layout),
+                Some(&material_layout),
+            ],
+            immediate_size: 0,
+        });
+
+        let frame_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("frame uniform"),
+            size: std::mem::size_of::<FrameUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("frame"),
+            layout: &frame_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: frame_buffer.as_entire_binding(),
+            }],
+        });
+
+        let align = u64::from(device.limits().min_uniform_buffer_offset_alignment);
+        let draw_stride = (std::mem::size_of::<DrawUniform>() as u64).div_ceil(align) * align;
+        let (draw_buffer, draw_bind_group) = draw_resources(device, &draw_layout, 64, draw_stride);
+
+        let targets = make_targets(device, width, height);
+        let padded_row = (width * BYTES_PER_PIXEL).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
+            * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let readback = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: u64::from(padded_row) * u64::from(height) * 3,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+
+        let mut uploader = Uploader::new(&ctx, &material_layout);
+        let assets = library.assets.iter().map(|a| uploader.asset(a)).collect();
+        ctx.check_errors()?;
+
+        Ok(Self {
+            width,
+            height,
+            padded_row,
+            targets,
+            readback,
+            frame_buffer,
+            frame_bind_group,
+            draw_layout,
+            draw_buffer,
+            draw_bind_group,
+            draw_capacity: 64,
+            draw_stride,
+            pipeline_layout,
+            shader,
+            pipelines: HashMap::new(),
+            assets,
+            draw_data: Vec::new(),
+            ctx,
+        })
+    }
+
+    /// The GPU context (adapter facts, device).
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    fn pipeline(&mut self, key: PipelineKey) -> &wgpu::RenderPipeline {
+        let (device, layout, shader) = (&self.ctx.device, &self.pipeline_layout, &self.shader);
+        self.pipelines
+            .entry(key)
+            .or_insert_with(|| make_pipeline(device, layout, shader, key))
+    }
+
+    /// Renders one frame and reads its buffers back.
+    pub fn render(&mut self, scene: &FrameScene) -> Result<FrameBuffers, GpuError> {
+        let cam = &scene.camera;
+        let view = cam.world_to_camera();
+        let proj = projection(cam.intrinsics(), self.width, self.height, cam.near, cam.far);
+        self.write_frame_uniform(scene, proj);
+
+        // Collect draws: per object, per mesh draw, one uniform slot; per primitive, one draw.
+        #[derive(Clone, Copy)]
+        struct Item {
+            slot: usize,
+            asset: usize,
+            mesh: usize,
+            prim: usize,
+            key: PipelineKey,
+            depth: f64,
+        }
+        let mut uniforms: Vec<DrawUniform> = Vec::new();
+        let mut opaque = Vec::new();
+        let mut blended = Vec::new();
+        for obj in &scene.objects {
+            let asset_index = obj.asset_index;
+            let world = obj.world_matrix();
+            for draw in &self.assets[asset_index].draws {
+                let model = world * draw.1;
+                let model_view = view * model;
+                let m3 = DMat3::from_mat4(model);
+                let mirrored = m3.determinant() < 0.0;
+                let normal = m3.inverse().transpose();
+                let slot = uniforms.len();
+                uniforms.push(DrawUniform {
+                    model: mat4_f32(model),
+                    model_view: mat4_f32(model_view),
+                    normal: [
+                        normal.x_axis.as_vec3().extend(0.0).to_array(),
+                        normal.y_axis.as_vec3().extend(0.0).to_array(),
+                        normal.z_axis.as_vec3().extend(0.0).to_array(),
+                    ],
+                    ids: [u32::from(obj.instance_id), 0, 0, 0],
+                });
+                let depth = model_view.transform_point3(DVec3::ZERO).z;
+                let gpu_asset = &self.assets[asset_index];
+                for (p, prim) in gpu_asset.meshes[draw.0].iter().enumerate() {
+                    let mat = &gpu_asset.materials[prim.material];
+                    let key = |pass| PipelineKey {
+                        pass,
+                        double_sided: mat.double_sided,
+                        mirrored,
+                    };
+                    let item = |pass| Item {
+                        slot,
+                        asset: asset_index,
+                        mesh: draw.0,
+                        prim: p,
+                        key: key(pass),
+                        depth,
+                    };
+                    if mat.alpha_mode == AlphaMode::Blend {
+                        blended.push(item(PassKind::BlendLabeled));
+                    } else {
+                        opaque.push(item(PassKind::Opaque));
+                    }
+                }
+            }
+        }
+        // Transparent draws back to front (stable, so ties keep placement order); each
+        // draws its labeled (alpha >= 0.5) then its unlabeled fragments.
+        blended.sort_by(|a, b| b.depth.total_cmp(&a.depth));
+        let mut items = opaque;
+        for labeled in blended {
+            items.push(labeled);
+            items.push(Item {
+                key: PipelineKey {
+                    pass: PassKind::BlendUnlabeled,
+                    ..labeled.key
+                },
+                ..labeled
+            });
+        }
+
+        self.upload_draws(&uniforms);
+        for item in &items {
+            self.pipeline(item.key);
+        }
+
+        let device = &self.ctx.device;
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("frame"),
+        });
+        {
+            let bg = scene.background_srgb.map(srgb_to_linear);
+            let clear = |c: wgpu::Color, view| {
+                Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(c),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })
+            };
+            let [color_view, depth_view, id_view] = &self.targets.views;
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("scene"),
+                color_attachments: &[
+                    clear(
+                        wgpu::Color {
+                            r: bg[0],
+                            g: bg[1],
+                            b: bg[2],
+                            a: 1.0,
+                        },
+                        color_view,
+                    ),
+                    clear(wgpu::Color::TRANSPARENT, depth_view),
+                    clear(wgpu::Color::TRANSPARENT, id_view),
+                ],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &self.targets.depth,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(0.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            for item in &items {
+                let Some(pipeline) = self.pipelines.get(&item.key) else {
+                    continue;
+                };
+                let asset = &self.assets[item.asset];
+                let prim = &asset.meshes[item.mesh][item.prim];
+                pass.set_pipeline(pipeline);
+                let offset = (item.slot as u64 * self.draw_stride) as u32;
+                pass.set_bind_group(1, &self.draw_bind_group, &[offset]);
+                pass.set_bind_group(2, &asset.materials[prim.material].bind_group, &[]);
+                pass.set_vertex_buffer(0, prim.vertices.slice(..));
+                pass.set_index_buffer(prim.indices.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(0..prim.index_count, 0, 0..1);
+            }
+        }
+        let plane = u64::from(self.padded_row) * u64::from(self.height);
+        for (i, texture) in [
+            &self.targets.color,
+            &self.targets.linear_depth,
+            &self.targets.ids,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            encoder.copy_texture_to_buffer(
+                wgpu::TexelCopyTextureInfo {
+                    texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                wgpu::TexelCopyBufferInfo {
+                    buffer: &self.readback,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset: plane * i as u64,
+                        bytes_per_row: Some(self.padded_row),
+                        rows_per_image: Some(self.height),
+                    },
+                },
+                wgpu::Extent3d {
+                    width: self.width,
+                    height: self.height,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+        self.ctx.check_errors()?;
+        let out = self.read_back()?;
+        self.ctx.check_errors()?;
+        Ok(out)
+    }
+
+    fn write_frame_uniform(&self, scene: &FrameScene, proj: DMat4) {
+        let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
+        for (slot, light) in lights.iter_mut().zip(&scene.lights) {
+            *slot = match light {
+                LightSample::Directional {
+                    direction,
+                    radiance_linear,
+                } => LightUniform {
+                    kind: [0.0; 4],
+                    vector: DVec3::from_array(*direction)
+                        .as_vec3()
+                        .extend(0.0)
+                        .to_array(),
+                    radiance: DVec3::from_array(*radiance_linear)
+                        .as_vec3()
+                        .extend(0.0)
+                        .to_array(),
+                },
+                LightSample::Point {
+                    position,
+                    radiance_linear,
+                } => LightUniform {
+                    kind: [1.0, 0.0, 0.0, 0.0],
+                    vector: DVec3::from_array(*position)
+                        .as_vec3()
+                        .extend(1.0)
+                        .to_array(),
+                    radiance: DVec3::from_array(*radiance_linear)
+                        .as_vec3()
+                        .extend(0.0)
+                        .to_array(),
+                },
+            };
+        }
+        let uniform = FrameUniform {
+            projection: proj.as_mat4().to_cols_array_2d(),
+            camera_position: DVec3::from_array(scene.camera.position)
+                .as_vec3()
+                .extend(1.0)
+                .to_array(),
+            ambient: DVec3::from_array(scene.ambient_linear)
+                .as_vec3()
+                .extend(0.0)
+                .to_array(),
+            counts: [scene.lights.len().min(MAX_LIGHTS) as u32, 0, 0, 0],
+            lights,
+        };
+        self.ctx
+            .queue
+            .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
+    }
+
+    fn upload_draws(&mut self, uniforms: &[DrawUniform]) {
+        if uniforms.len() > self.draw_capacity {
+            let capacity = uniforms.len().next_power_of_two();
+            let (buffer, bind_group) = draw_resources(
+                &self.ctx.device,
+                &self.draw_layout,
+                capacity,
+                self.draw_stride,
+            );
+            self.draw_buffer = buffer;
+            self.draw_bind_group = bind_group;
+            self.draw_capacity = capacity;
+        }
+        let stride = self.draw_stride as usize;
+        self.draw_data.clear();
+        self.draw_data.resize(uniforms.len() * stride, 0);
+        for (i, u) in uniforms.iter().enumerate() {
+            let bytes = bytemuck::bytes_of(u);
+            self.draw_data[i * stride..i * stride + bytes.len()].copy_from_slice(bytes);
+        }
+        if !self.draw_data.is_empty() {
+            self.ctx
+                .queue
+                .write_buffer(&self.draw_buffer, 0, &self.draw_data);
+        }
+    }
+
+    fn read_back(&self) -> Result<FrameBuffers, GpuError> {
+        let slice = self.readback.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::Poll(e.to_string()))?;
+        rx.recv()
+            .map_err(|e| GpuError::Readback(e.to_string()))?
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        let (w, h) = (self.width as usize, self.height as usize);
+        let row = self.padded_row as usize;
+        let plane = row * h;
+        let mut out = FrameBuffers {
+            width: self.width,
+            height: self.height,
+            rgb: Vec::with_capacity(w * h * 3),
+            depth: Vec::with_capacity(w * h),
+            instance: Vec::with_capacity(w * h),
+        };
+        {
+            let data = self
+                .readback
+                .get_mapped_range(..)
+                .map_err(|e| GpuError::Readback(e.to_string()))?;
+            for y in 0..h {
+                let color = &data[y * row..y * row + w * 4];
+                out.rgb
+                    .extend(color.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
+                let depth = &data[plane + y * row..plane + y * row + w * 4];
+                out.depth.extend(
+                    depth
+                        .chunks_exact(4)
+                        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+                );
+                let ids = &data[2 * plane + y * row..2 * plane + y * row + w * 4];
+                out.instance.extend(
+                    ids.chunks_exact(4)
+                        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+                );
+            }
+        }
+        self.readback.unmap();
+        Ok(out)
+    }
+}
+
+fn draw_resources(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    capacity: usize,
+    stride: u64,
+) -> (wgpu::Buffer, wgpu::BindGroup) {
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("draw uniforms"),
+        size: capacity as u64 * stride,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("draw"),
+        layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &buffer,
+                offset: 0,
+                size: wgpu::BufferSize::new(std::mem::size_of::<DrawUniform>() as u64),
+            }),
+        }],
+    });
+    (buffer, bind_group)
+}
+
+fn make_targets(device: &wgpu::Device, width: u32, height: u32) -> Targets {
+    let size = wgpu::Extent3d {
+        width,
+        height,
+        depth_or_array_layers: 1,
+    };
+    let texture = |label, format, copy: bool| {
+        let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+        if copy {
+            usage |= wgpu::TextureUsages::COPY_SRC;
+        }
+        device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size,
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage,
+            view_formats: &[],
+        })
+    };
+    let color = texture("color", COLOR_FORMAT, true);
+    let linear_depth = texture("linear depth", LINEAR_DEPTH_FORMAT, true);
+    let ids = texture("instance ids", ID_FORMAT, true);
+    let depth = texture("depth buffer", DEPTH_FORMAT, false).create_view(&Default::default());
+    let views = [&color, &linear_depth, &ids].map(|t| t.create_view(&Default::default()));
+    Targets {
+        color,
+        linear_depth,
+        ids,
+        depth,
+        views,
+    }
+}
+
+fn make_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    shader: &wgpu::ShaderModule,
+    key: PipelineKey,
+) -> wgpu::RenderPipeline {
+    let attributes = wgpu::vertex_attr_array![
+        0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
+    ];
+    let (entry, blend, label_writes, depth_write) = match key.pass {
+        PassKind::Opaque => ("fs_opaque", None, wgpu::ColorWrites::ALL, true),
+        PassKind::BlendLabeled => (
+            "fs_blend_labeled",
+            Some(wgpu::BlendState::ALPHA_BLENDING),
+            wgpu::ColorWrites::ALL,
+            true,
+        ),
+        PassKind::BlendUnlabeled => (
+            "fs_blend_unlabeled",
+            Some(wgpu::BlendState::ALPHA_BLENDING),
+            wgpu::ColorWrites::empty(),
+            false,
+        ),
+    };
+    let targets = [
+        Some(wgpu::ColorTargetState {
+            format: COLOR_FORMAT,
+            blend,
+            write_mask: wgpu::ColorWrites::ALL,
+        }),
+        Some(wgpu::ColorTargetState {
+            format: LINEAR_DEPTH_FORMAT,
+            blend: None,
+            write_mask: label_writes,
+        }),
+        Some(wgpu::ColorTargetState {
+            format: ID_FORMAT,
+            blend: None,
+            write_mask: label_writes,
+        }),
+    ];
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(entry),
+        layout: Some(layout),
+        vertex: wgpu::VertexState {
+            module: shader,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &[Some(wgpu::VertexBufferLayout {
+                array_stride: std::mem::size_of::<Vertex>() as u64,
+                step_mode: wgpu::VertexStepMode::Vertex,
+                attributes: &attributes,
+            })],
+        },
+        primitive: wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            front_face: if key.mirrored {
+                wgpu::FrontFace::Cw
+            } else {
+                wgpu::FrontFace::Ccw
+            },
+            cull_mode: if key.double_sided {
+                None
+            } else {
+                Some(wgpu::Face::Back)
+            },
+            ..Default::default()
+        },
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: DEPTH_FORMAT,
+            depth_write_enabled: Some(depth_write),
+            depth_compare: Some(wgpu::CompareFunction::Greater),
+            stencil: wgpu::StencilState::default(),
+            bias: wgpu::DepthBiasState::default(),
+        }),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: shader,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            targets: &targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// Uploads assets: each image once, each sampler once, one bind group per material.
+struct Uploader<'a> {
+    ctx: &'a GpuContext,
+    material_layout: &'a wgpu::BindGroupLayout,
+    samplers: HashMap<Sampling, wgpu::Sampler>,
+    white: wgpu::TextureView,
+}
+
+impl<'a> Uploader<'a> {
+    fn new(ctx: &'a GpuContext, material_layout: &'a wgpu::BindGroupLayout) -> Self {
+        let white = upload_image(
+            ctx,
+            1,
+            1,
+            &[255; 4],
+            wgpu::TextureFormat::Rgba8Unorm,
+            "white",
+        );
+        Self {
+            ctx,
+            material_layout,
+            samplers: HashMap::new(),
+            white,
+        }
+    }
+
+    fn sampler(&mut self, s: Sampling) -> wgpu::Sampler {
+        let device = &self.ctx.device;
+        self.samplers
+            .entry(s)
+            .or_insert_with(|| {
+                let address = |w| match w {
+                    Wrap::Repeat => wgpu::AddressMode::Repeat,
+                    Wrap::Mirror => wgpu::AddressMode::MirrorRepeat,
+                    Wrap::Clamp => wgpu::AddressMode::ClampToEdge,
+                };
+                let filter = |linear| {
+                    if linear {
+                        wgpu::FilterMode::Linear
+                    } else {
+                        wgpu::FilterMode::Nearest
+                    }
+                };
+                device.create_sampler(&wgpu::SamplerDescriptor {
+                    label: Some("material sampler"),
+                    address_mode_u: address(s.wrap_u),
+                    address_mode_v: address(s.wrap_v),
+                    mag_filter: filter(s.mag_linear),
+                    min_filter: filter(s.min_linear),
+                    ..Default::default()
+                })
+            })
+            .clone()
+    }
+
+    fn asset(&mut self, asset: &Asset) -> GpuAsset {
+        let device = &self.ctx.device;
+        // Each image is uploaded once per colour space it is used in (sRGB for base colour
+        // and emissive, linear for metallic-roughness).
+        let mut views: HashMap<(usize, bool), wgpu::TextureView> = HashMap::new();
+        let mut materials = Vec::with_capacity(asset.materials.len());
+        for (mi, m) in asset.materials.iter().enumerate() {
+            let mut bind =
+                |r: Option<TextureRef>, srgb: bool| -> (wgpu::TextureView, wgpu::Sampler) {
+                    match r.and_then(|r| asset.textures.get(r.texture)) {
+                        Some(t) if t.image < asset.images.len() => {
+                            let img = &asset.images[t.image];
+                            let view = views
+                                .entry((t.image, srgb))
+                                .or_insert_with(|| {
+                                    let format = if srgb {
+                                        wgpu::TextureFormat::Rgba8UnormSrgb
+                                    } else {
+                                        wgpu::TextureFormat::Rgba8Unorm
+                                    };
+                                    upload_image(
+                                        self.ctx,
+                                        img.width,
+                                        img.height,
+                                        &img.rgba,
+                                        format,
+                                        "material image",
+                                    )
+                                })
+                                .clone();
+                            (view, self.sampler(t.sampling))
+                        }
+                        _ => (
+                            self.white.clone(),
+                            self.sampler(Sampling {
+                                wrap_u: Wrap::Repeat,
+                                wrap_v: Wrap::Repeat,
+                                mag_linear: true,
+                                min_linear: true,
+                            }),
+                        ),
+                    }
+                };
+            let (base_view, base_sampler) = bind(m.base_color_texture, true);
+            let (mr_view, mr_sampler) = bind(m.metallic_roughness_texture, false);
+            let (em_view, em_sampler) = bind(m.emissive_texture, true);
+            let tex = |r: Option<TextureRef>| r.map_or(0, |r| r.tex_coord);
+            let cutoff = match m.alpha_mode {
+                AlphaMode::Mask(c) => c,
+                _ => 0.0,
+            };
+            let uniform = MaterialUniform {
+                base_color: m.base_color,
+                emissive: [m.emissive[0], m.emissive[1], m.emissive[2], 0.0],
+                params: [m.metallic, m.roughness, cutoff, 0.0],
+                tex_coords: [
+                    tex(m.base_color_texture),
+                    tex(m.metallic_roughness_texture),
+                    tex(m.emissive_texture),
+                    0,
+                ],
+            };
+            let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("material uniform"),
+                contents: bytemuck::bytes_of(&uniform),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&format!("{} material {mi}", asset.name)),
+                layout: self.material_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: buffer.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(&base_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::Sampler(&base_sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: wgpu::BindingResource::TextureView(&mr_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: wgpu::BindingResource::Sampler(&mr_sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: wgpu::BindingResource::TextureView(&em_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: wgpu::BindingResource::Sampler(&em_sampler),
+                    },
+                ],
+            });
+            materials.push(GpuMaterial {
+                bind_group,
+                alpha_mode: m.alpha_mode,
+                double_sided: m.double_sided,
+            });
+        }
+        let meshes = asset
+            .meshes
+            .iter()
+            .map(|mesh| {
+                mesh.primitives
+                    .iter()
+                    .map(|p| GpuPrimitive {
+                        vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("vertices"),
+                            contents: bytemuck::cast_slice(&p.vertices),
+                            usage: wgpu::BufferUsages::VERTEX,
+                        }),
+                        indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("indices"),
+                            contents: bytemuck::cast_slice(&p.indices),
+                            usage: wgpu::BufferUsages::INDEX,
+                        }),
+                        index_count: p.indices.len() as u32,
+                        material: p.material,
+                    })
+                    .collect()
+            })
+            .collect();
+        let draws = asset.draws.iter().map(|d| (d.mesh, d.transform)).collect();
+        GpuAsset {
+            meshes,
+            materials,
+            draws,
+        }
+    }
+}
+
+fn upload_image(
+    ctx: &GpuContext,
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    format: wgpu::TextureFormat,
+    label: &str,
+) -> wgpu::TextureView {
+    let texture = ctx.device.create_texture_with_data(
+        &ctx.queue,
+        &wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        rgba,
+    );
+    texture.create_view(&Default::default())
+}

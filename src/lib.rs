@@ -1,0 +1,60 @@
+//! synthvis: render labeled synthetic vision datasets from a scene spec.
+//!
+//! Data flow (one direction):
+//! scene spec → [`spec::LoadedSpec`] → [`randomize::sample_frame`] → [`scene::FrameScene`]
+//! → [`gpu::Renderer`] → [`gpu::FrameBuffers`] → [`labels`] → [`output`] files on disk.
+//! [`pipeline::render_dataset`] runs the whole loop.
+
+pub mod assets;
+pub mod geometry;
+pub mod gpu;
+pub mod labels;
+pub mod output;
+pub mod pipeline;
+pub mod randomize;
+pub mod rng;
+pub mod scene;
+pub mod spec;
+
+pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};
+pub use spec::LoadedSpec;
+
+/// Any failure of a synthvis operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The spec is unreadable or invalid.
+    #[error(transparent)]
+    Spec(#[from] spec::SpecError),
+    /// An asset could not be loaded.
+    #[error(transparent)]
+    Asset(#[from] assets::AssetError),
+    /// The GPU failed.
+    #[error(transparent)]
+    Gpu(#[from] gpu::GpuError),
+    /// A frame could not be sampled.
+    #[error(transparent)]
+    Randomize(#[from] randomize::RandomizeError),
+    /// Writing the dataset failed.
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+    /// The run was interrupted (Ctrl-C); the dataset is marked incomplete.
+    #[error("interrupted: the dataset is incomplete (manifest.json says complete: false)")]
+    Interrupted,
+    /// The writer thread panicked.
+    #[error("internal error: the frame writer thread panicked")]
+    WriterPanicked,
+    /// Any other internal failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Process exit code: 2 for spec and usage errors, 130 for interruption, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Spec(_) => 2,
+            Error::Interrupted => 130,
+            _ => 1,
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The `synthvis` command line: argument parsing, progress, exit codes. Everything else
+//! lives in the library.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use synthvis::gpu::{AdapterSummary, BackendChoice, list_adapters};
+use synthvis::pipeline::Progress;
+use synthvis::{LoadedSpec, RenderOptions, render_dataset};
+
+/// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
+/// JSON scene spec, headless, on any GPU or Mesa's CPU drivers.
+#[derive(Parser)]
+#[command(name = "synthvis", version, about, long_about = None)]
+struct Cli {
+    /// Graphics API: auto, vulkan, gl, metal or dx12 (auto honours WGPU_BACKEND).
+    #[arg(long, global = true, default_value = "auto")]
+    backend: BackendChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a dataset from a scene spec.
+    Render {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Output directory (must be new or empty unless --overwrite).
+        #[arg(long)]
+        out: PathBuf,
+        /// Frames to render: N (frames 0..N) or A..B (half-open); overrides the spec.
+        #[arg(long, value_parser = parse_frames)]
+        frames: Option<Range<u64>>,
+        /// Run seed; overrides the spec.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replace the synthvis dataset in --out (only its files are removed).
+        #[arg(long)]
+        overwrite: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// List graphics adapters and say which one a render would use.
+    Info,
+}
+
+fn parse_frames(s: &str) -> Result<Range<u64>, String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{t}` is not a frame number"))
+    };
+    let range = match s.split_once("..") {
+        Some((a, b)) => num(a)?..num(b)?,
+        None => 0..num(s)?,
+    };
+    if range.start >= range.end {
+        return Err(format!("frame range `{s}` is empty"));
+    }
+    Ok(range)
+}
+
+struct Bar {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress for Bar {
+    fn started(&mut self, adapter: &AdapterSummary, total: u64) {
+        eprintln!("rendering {total} frames on {adapter}");
+        if let Some(bar) = &mut self.bar {
+            bar.set_length(total);
+        }
+    }
+    fn frame_done(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+    fn warning(&mut self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
+    match cli.command {
+        Command::Info => {
+            let adapters = list_adapters(cli.backend);
+            if adapters.is_empty() {
+                let e = synthvis::gpu::GpuError::NoAdapter {
+                    backends: format!("{:?}", cli.backend),
+                };
+                return Err((e.into(), 1));
+            }
+            println!("adapters (most preferred first):");
+            for (i, a) in adapters.iter().enumerate() {
+                let mark = if i == 0 {
+                    "  <- a render uses this one"
+                } else {
+                    ""
+                };
+                println!("  {a}{mark}");
+            }
+            Ok(())
+        }
+        Command::Render {
+            spec,
+            out,
+            frames,
+            seed,
+            overwrite,
+            quiet,
+        } => {
+            let loaded = LoadedSpec::from_file(&spec).map_err(|e| {
+                let code = 2;
+                (anyhow::Error::from(e), code)
+            })?;
+            let opts = RenderOptions {
+                out,
+                frames,
+                seed,
+                overwrite,
+                backend: cli.backend,
+            };
+            let cancel = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&cancel);
+            // A second Ctrl-C kills the process the usual way.
+            let _ = ctrlc::set_handler(move || {
+                if flag.swap(true, Ordering::Relaxed) {
+                    std::process::exit(130);
+                }
+            });
+            let bar = (!quiet).then(|| {
+                let b = ProgressBar::new(0);
+                b.set_style(
+                    ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} frames  {per_sec}  eta {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                b
+            });
+            let mut progress = Bar { bar };
+            let result = render_dataset(&loaded, &opts, &mut progress, &cancel);
+            if let Some(b) = &progress.bar {
+                b.finish_and_clear();
+            }
+            let summary = result.map_err(|e| {
+                let code = e.exit_code();
+                (
+                    anyhow::Error::from(e).context(format!("rendering {}", spec.display())),
+                    code,
+                )
+            })?;
+            let n = summary.frames.end - summary.frames.start;
+            println!(
+                "rendered {n} frames ({}..{}) in {:.2} s, {:.1} frames/s, on {}\ndataset: {}",
+                summary.frames.start,
+                summary.frames.end,
+                summary.seconds,
+                n as f64 / summary.seconds.max(1e-9),
+                summary.adapter,
+                summary.out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Mesa's EGL warns about XDG_RUNTIME_DIR unless told it runs without a display.
+    if std::env::var_os("EGL_PLATFORM").is_none() {
+        // SAFETY: single-threaded at this point; no other thread reads the environment.
+        unsafe { std::env::set_var("EGL_PLATFORM", "surfaceless") };
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((e, code)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(code as u8)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Image encoders: 8-bit RGB PNG, 16-bit grey PNG, single-channel float EXR.
+
+use image::ImageEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+
+use crate::spec::PngCompression;
+
+/// Depth PNG scale: one unit is this many metres (millimetres).
+pub const DEPTH_PNG_METRES_PER_UNIT: f64 = 0.001;
+
+fn compression(c: PngCompression) -> CompressionType {
+    match c {
+        PngCompression::Fast => CompressionType::Fast,
+        PngCompression::Default => CompressionType::Default,
+        PngCompression::Best => CompressionType::Best,
+    }
+}
+
+/// Encodes row-major 8-bit RGB as PNG.
+pub fn png_rgb8(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    c: PngCompression,
+) -> image::ImageResult<Vec<u8>> {
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, compression(c), FilterType::Adaptive).write_image(
+        rgb,
+        width,
+        height,
+        image::ExtendedColorType::Rgb8,
+    )?;
+    Ok(out)
+}
+
+/// Encodes row-major 16-bit grey as PNG.
+pub fn png_gray16(
+    values: &[u16],
+    width: u32,
+    height: u32,
+    c: PngCompression,
+) -> image::ImageResult<Vec<u8>> {
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, compression(c), FilterType::Adaptive).write_image(
+        bytemuck::cast_slice(values),
+        width,
+        height,
+        image::ExtendedColorType::L16,
+    )?;
+    Ok(out)
+}
+
+/// Metres → 16-bit depth PNG units: millimetres rounded to nearest, 0 = no surface,
+/// 65535 = 65.535 m or farther.
+pub fn depth_to_millimetres(depth: &[f32]) -> Vec<u16> {
+    depth
+        .iter()
+        .map(|&d| {
+            if d > 0.0 && d.is_finite() {
+                (f64::from(d) / DEPTH_PNG_METRES_PER_UNIT)
+                    .round()
+                    .clamp(1.0, 65535.0) as u16
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// Encodes depth in metres as a single-channel (`Z`) float32 EXR.
+pub fn exr_depth(depth: &[f32], width: u32, height: u32) -> Result<Vec<u8>, exr::error::Error> {
+    use exr::prelude::*;
+    let channel = AnyChannel::new("Z", FlatSamples::F32(depth.to_vec()));
+    let layer = Layer::new(
+        (width as usize, height as usize),
+        LayerAttributes::default(),
+        Encoding::FAST_LOSSLESS,
+        AnyChannels::sort(SmallVec::from_vec(vec![channel])),
+    );
+    let mut out = std::io::Cursor::new(Vec::new());
+    Image::from_layer(layer)
+        .write()
+        .non_parallel()
+        .to_buffered(&mut out)?;
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gray16_round_trips_through_image_decoder() {
+        let values: Vec<u16> = (0..12u16).map(|v| v * 5000 + 7).collect();
+        let png = png_gray16(&values, 4, 3, PngCompression::Fast).unwrap();
+        let img = image::load_from_memory(&png).unwrap().into_luma16();
+        assert_eq!(img.into_raw(), values);
+    }
+
+    #[test]
+    fn depth_rounding_and_clamping() {
+        let mm = depth_to_millimetres(&[0.0, 0.0004, 0.0016, 1.2346, 70.0, f32::INFINITY]);
+        assert_eq!(mm, vec![0, 1, 2, 1235, 65535, 0]);
+    }
+}

@@ -1,0 +1,295 @@
+//! The frame loop: randomize → render → readback on one thread, labels → encode → write
+//! on another (encoding fans out on rayon), so the GPU renders frame i+1 while frame i
+//! is encoded. Output does not depend on this overlap: frames are written in order.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use sha2::Digest;
+
+use crate::Error;
+use crate::assets::AssetLibrary;
+use crate::gpu::{AdapterSummary, BackendChoice, FrameBuffers, GpuContext, Renderer};
+use crate::labels::instance_masks;
+use crate::output::frame::encode_frame;
+use crate::output::images::DEPTH_PNG_METRES_PER_UNIT;
+use crate::output::manifest::{Manifest, ManifestAsset, TOOL};
+use crate::output::{coco, create_layout, frame_stem, prepare_dir, write_atomic};
+use crate::randomize::sample_frame;
+use crate::scene::FrameScene;
+use crate::spec::LoadedSpec;
+
+/// The synthvis version written into datasets.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How to render a dataset.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Frames to render (half-open); the spec's `0..frames` when none.
+    pub frames: Option<Range<u64>>,
+    /// Seed; the spec's when none.
+    pub seed: Option<u64>,
+    /// Replace an existing synthvis dataset in `out`.
+    pub overwrite: bool,
+    /// Graphics API.
+    pub backend: BackendChoice,
+}
+
+/// What a finished render did.
+#[derive(Debug, Clone)]
+pub struct RenderSummary {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Frames rendered.
+    pub frames: Range<u64>,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Adapter that rendered.
+    pub adapter: AdapterSummary,
+}
+
+/// Progress callbacks from the frame loop.
+pub trait Progress {
+    /// Called once with the adapter in use, before the first frame.
+    fn started(&mut self, _adapter: &AdapterSummary, _total: u64) {}
+    /// Called after each frame is written.
+    fn frame_done(&mut self, _done: u64) {}
+    /// Called for each loader warning.
+    fn warning(&mut self, _message: &str) {}
+}
+
+/// Ignores progress.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+struct RenderedFrame {
+    scene: FrameScene,
+    buffers: FrameBuffers,
+}
+
+/// Renders a dataset of `spec` into `opts.out`. Stops early with [`Error::Interrupted`]
+/// when `cancel` becomes true; the manifest then stays `complete: false`.
+pub fn render_dataset(
+    spec: &LoadedSpec,
+    opts: &RenderOptions,
+    progress: &mut dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<RenderSummary, Error> {
+    let start = Instant::now();
+    let s = &spec.spec;
+    let frames = opts.frames.clone().unwrap_or(0..s.frames);
+    let seed = opts.seed.unwrap_or(s.seed);
+
+    let library = AssetLibrary::load(spec)?;
+    for asset in &library.assets {
+        for w in &asset.warnings {
+            progress.warning(&format!("{}: {w}", asset.path.display()));
+        }
+    }
+    let ctx = GpuContext::new(opts.backend)?;
+    let adapter = ctx.summary.clone();
+    let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
+
+    prepare_dir(&opts.out, opts.overwrite)?;
+    let mut folders = vec!["labels"];
+    let o = &s.outputs;
+    for (on, name) in [
+        (o.rgb, "rgb"),
+        (o.depth || o.depth_exr, "depth"),
+        (o.instance, "instance"),
+        (o.class, "class"),
+    ] {
+        if on {
+            folders.push(name);
+        }
+    }
+    create_layout(&opts.out, &folders)?;
+
+    let mut manifest = Manifest {
+        tool: TOOL.into(),
+        version: VERSION.into(),
+        spec: serde_json::to_value(s).unwrap_or_default(),
+        spec_sha256: crate::assets::sha256_hex(&spec.bytes),
+        assets: manifest_assets(spec, &library),
+        seed,
+        frames: [frames.start, frames.end],
+        resolution: [s.resolution.width, s.resolution.height],
+        adapter: adapter.clone(),
+        depth_png_scale_m: DEPTH_PNG_METRES_PER_UNIT,
+        frames_digest: String::new(),
+        complete: false,
+    };
+    write_manifest(&opts.out, &manifest)?;
+    progress.started(&adapter, frames.end - frames.start);
+
+    // category_of[instance id] for the class image is per frame; built by the writer.
+    let digest = std::thread::scope(|scope| -> Result<String, Error> {
+        let (tx, rx) = mpsc::sync_channel::<RenderedFrame>(2);
+        let (done_tx, done_rx) = mpsc::channel::<u64>();
+        let out = &opts.out;
+        let writer = scope.spawn(move || -> Result<String, Error> {
+            let mut hasher = sha2::Sha256::new();
+            for frame in rx {
+                let labels_sha = write_frame(out, &frame, &s.outputs)?;
+                hasher.update(format!(
+                    "{} {labels_sha}\n",
+                    frame_stem(frame.scene.frame_index)
+                ));
+                let _ = done_tx.send(frame.scene.frame_index);
+            }
+            Ok(hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect())
+        });
+        let mut done = 0;
+        let mut render_result = Ok(());
+        for i in frames.clone() {
+            if cancel.load(Ordering::Relaxed) {
+                render_result = Err(Error::Interrupted);
+                break;
+            }
+            let rendered = sample_frame(s, seed, i)
+                .map_err(Error::from)
+                .and_then(|scene| {
+                    Ok(RenderedFrame {
+                        buffers: renderer.render(&scene)?,
+                        scene,
+                    })
+                });
+            match rendered {
+                Ok(frame) => {
+                    if tx.send(frame).is_err() {
+                        break; // The writer failed; its error is reported below.
+                    }
+                }
+                Err(e) => {
+                    render_result = Err(e);
+                    break;
+                }
+            }
+            while done_rx.try_recv().is_ok() {
+                done += 1;
+                progress.frame_done(done);
+            }
+        }
+        drop(tx);
+        let written = writer.join().unwrap_or(Err(Error::WriterPanicked));
+        while done_rx.try_recv().is_ok() {
+            done += 1;
+            progress.frame_done(done);
+        }
+        render_result?;
+        written
+    })?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+
+    coco::write_coco(
+        &opts.out,
+        frames.clone(),
+        (s.resolution.width, s.resolution.height),
+        &s.categories,
+        VERSION,
+    )?;
+    manifest.frames_digest = digest;
+    manifest.complete = true;
+    write_manifest(&opts.out, &manifest)?;
+    Ok(RenderSummary {
+        out: opts.out.clone(),
+        frames,
+        seconds: start.elapsed().as_secs_f64(),
+        adapter,
+    })
+}
+
+fn write_frame(
+    out: &Path,
+    frame: &RenderedFrame,
+    outputs: &crate::spec::OutputsSpec,
+) -> Result<String, Error> {
+    let b = &frame.buffers;
+    let max_id = frame
+        .scene
+        .objects
+        .iter()
+        .map(|o| o.instance_id)
+        .max()
+        .unwrap_or(0);
+    let masks = instance_masks(&b.instance, b.width, b.height, max_id);
+    let mut category_of = vec![0u16; usize::from(max_id) + 1];
+    for o in &frame.scene.objects {
+        category_of[usize::from(o.instance_id)] = if o.instance_id > 0 { o.category_id } else { 0 };
+    }
+    let encoded = encode_frame(&frame.scene, b, &masks, &category_of, outputs)?;
+    for (path, bytes) in &encoded.files {
+        write_atomic(&out.join(path), bytes)?;
+    }
+    Ok(encoded.labels_sha256)
+}
+
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), Error> {
+    let mut json =
+        serde_json::to_vec_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    json.push(b'\n');
+    write_atomic(&out.join("manifest.json"), &json)?;
+    Ok(())
+}
+
+fn manifest_assets(spec: &LoadedSpec, library: &AssetLibrary) -> Vec<ManifestAsset> {
+    let mut out = Vec::new();
+    for (asset_spec, asset) in spec.spec.assets.iter().zip(&library.assets) {
+        let base = asset.path.parent().unwrap_or(Path::new(""));
+        for (k, f) in asset.files.iter().enumerate() {
+            let file = if k == 0 {
+                asset_spec.path.to_string_lossy().into_owned()
+            } else {
+                f.path
+                    .strip_prefix(base)
+                    .unwrap_or(&f.path)
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            out.push(ManifestAsset {
+                asset: asset.name.clone(),
+                file,
+                sha256: f.sha256.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Renders single frames outside a dataset run (tests, `explain`-style tools, goldens).
+pub struct FrameRenderer {
+    renderer: Renderer,
+}
+
+impl FrameRenderer {
+    /// Loads the spec's assets and opens a device.
+    pub fn new(spec: &LoadedSpec, backend: BackendChoice) -> Result<Self, Error> {
+        let library = AssetLibrary::load(spec)?;
+        let ctx = GpuContext::new(backend)?;
+        let r = &spec.spec.resolution;
+        Ok(Self {
+            renderer: Renderer::new(ctx, &library, r.width, r.height)?,
+        })
+    }
+
+    /// Renders a sampled scene.
+    pub fn render(&mut self, scene: &FrameScene) -> Result<FrameBuffers, Error> {
+        Ok(self.renderer.render(scene)?)
+    }
+
+    /// The adapter in use.
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.renderer.context().summary
+    }
+}

@@ -1,0 +1,153 @@
+//! `FrameScene`: plain data describing exactly what one frame draws.
+//!
+//! It is the output of [`crate::randomize`], the input of the renderer and of the label
+//! stage, and is written to `labels/NNNNNN.json` under the `scene` key.
+
+use glam::{DMat4, DQuat, DVec3};
+use serde::Serialize;
+
+use crate::geometry::{Pose, mat3_rows, mat4_rows};
+
+/// Everything drawn in one frame.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameScene {
+    /// Frame index within the run.
+    pub frame_index: u64,
+    /// The camera.
+    pub camera: CameraSample,
+    /// Light sources.
+    pub lights: Vec<LightSample>,
+    /// Ambient light, linear RGB (colour × intensity).
+    pub ambient_linear: [f64; 3],
+    /// Background colour, sRGB.
+    pub background_srgb: [f64; 3],
+    /// Object instances in placement order.
+    pub objects: Vec<ObjectSample>,
+}
+
+/// The sampled camera: intrinsics in pixels and its pose.
+#[derive(Debug, Clone, Serialize)]
+pub struct CameraSample {
+    /// Image width, pixels.
+    pub width: u32,
+    /// Image height, pixels.
+    pub height: u32,
+    /// Intrinsic matrix K in pixels, row-major (pixel centres at half-integers).
+    #[serde(rename = "K")]
+    pub k: [[f64; 3]; 3],
+    /// Near clipping plane, metres.
+    pub near: f64,
+    /// Far clipping plane, metres.
+    pub far: f64,
+    /// Camera centre in world coordinates.
+    pub position: [f64; 3],
+    /// Point the optical axis goes through.
+    pub look_at: [f64; 3],
+    /// World→camera transform (OpenCV camera frame), row-major 4×4.
+    pub world_to_camera: [[f64; 4]; 4],
+    /// Rotation part of `world_to_camera` as a quaternion `[x, y, z, w]`.
+    pub world_to_camera_rotation_xyzw: [f64; 4],
+    /// Camera→world transform, row-major 4×4.
+    pub camera_to_world: [[f64; 4]; 4],
+}
+
+impl CameraSample {
+    /// Builds the sample from intrinsics and a world→camera transform.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        width: u32,
+        height: u32,
+        (fx, fy, cx, cy): (f64, f64, f64, f64),
+        near: f64,
+        far: f64,
+        position: DVec3,
+        look_at: DVec3,
+        world_to_camera: DMat4,
+    ) -> Self {
+        let (_, rotation, _) = world_to_camera.to_scale_rotation_translation();
+        Self {
+            width,
+            height,
+            k: [[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]],
+            near,
+            far,
+            position: position.to_array(),
+            look_at: look_at.to_array(),
+            world_to_camera: mat4_rows(world_to_camera),
+            world_to_camera_rotation_xyzw: rotation.normalize().to_array(),
+            camera_to_world: mat4_rows(world_to_camera.inverse()),
+        }
+    }
+
+    /// World→camera transform as a matrix.
+    pub fn world_to_camera(&self) -> DMat4 {
+        DMat4::from_cols_array_2d(&self.world_to_camera).transpose()
+    }
+
+    /// Focal lengths and principal point `(fx, fy, cx, cy)`.
+    pub fn intrinsics(&self) -> (f64, f64, f64, f64) {
+        (self.k[0][0], self.k[1][1], self.k[0][2], self.k[1][2])
+    }
+
+    /// Projects a camera-frame point to continuous pixel coordinates.
+    pub fn project(&self, p_cam: DVec3) -> (f64, f64) {
+        let (fx, fy, cx, cy) = self.intrinsics();
+        (fx * p_cam.x / p_cam.z + cx, fy * p_cam.y / p_cam.z + cy)
+    }
+}
+
+/// A sampled light.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum LightSample {
+    /// Parallel light.
+    Directional {
+        /// Unit direction the light travels, world frame.
+        direction: [f64; 3],
+        /// Linear RGB colour × intensity.
+        radiance_linear: [f64; 3],
+    },
+    /// Point light.
+    Point {
+        /// World position.
+        position: [f64; 3],
+        /// Linear RGB colour × intensity.
+        radiance_linear: [f64; 3],
+    },
+}
+
+/// One placed object instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectSample {
+    /// Instance id in the `instance/` image; 0 for unlabeled objects.
+    pub instance_id: u16,
+    /// Asset name.
+    pub asset: String,
+    /// Index of the asset in the spec (its handle in the asset library).
+    #[serde(skip)]
+    pub asset_index: usize,
+    /// Category name; none for unlabeled objects.
+    pub category: Option<String>,
+    /// Category id (1-based, spec order); 0 for unlabeled objects.
+    pub category_id: u16,
+    /// Pose of the asset's root in the world frame.
+    pub pose_world: Pose,
+}
+
+impl ObjectSample {
+    /// Asset→world transform.
+    pub fn world_matrix(&self) -> DMat4 {
+        DMat4::from_cols_array_2d(&self.pose_world.matrix).transpose()
+    }
+
+    /// Pose of this object in the camera frame given the world→camera transform.
+    pub fn pose_camera(&self, world_to_camera: DMat4) -> Pose {
+        let (_, r, t) = world_to_camera.to_scale_rotation_translation();
+        self.pose_world.in_frame(DQuat::normalize(r), t)
+    }
+}
+
+/// Serializes a 3×3 rotation in labels' row-major convention.
+pub fn rotation_rows(q: DQuat) -> [[f64; 3]; 3] {
+    mat3_rows(glam::DMat3::from_quat(q))
+}
