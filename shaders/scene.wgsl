@@ -1,5 +1,7 @@
 // One pass writes colour (linear, encoded to sRGB by the target), linear depth along the
-// optical axis (metres) and the instance id. Label targets are never blended.
+// optical axis (metres, as the bits of an f32 in an R32Uint target: float targets are not
+// renderable on every GL implementation) and the instance id. Label targets are never
+// blended.
 
 const MAX_LIGHTS: u32 = 8u;
 const PI: f32 = 3.14159265358979;
@@ -93,7 +95,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
 
 struct FragmentOut {
     @location(0) color: vec4<f32>,
-    @location(1) depth: vec4<f32>,
+    @location(1) depth_bits: vec4<u32>,
     @location(2) instance_id: vec4<u32>,
 };
 
@@ -169,7 +171,7 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
 fn outputs(s: Surface, id: u32, alpha: f32) -> FragmentOut {
     var out: FragmentOut;
     out.color = vec4<f32>(s.color.rgb, alpha);
-    out.depth = vec4<f32>(s.linear_depth, 0.0, 0.0, 0.0);
+    out.depth_bits = vec4<u32>(bitcast<u32>(s.linear_depth), 0u, 0u, 0u);
     out.instance_id = vec4<u32>(id, 0u, 0u, 0u);
     return out;
 }

@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod geometry;
+pub mod golden;
 pub mod gpu;
 pub mod labels;
 pub mod output;
@@ -49,10 +50,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// Process exit code: 2 for spec and usage errors, 130 for interruption, 1 otherwise.
+    /// Process exit code: 2 for bad input (spec or asset), 130 for interruption, 1 for
+    /// runtime failures (GPU, disk).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Spec(_) => 2,
+            Error::Spec(_) | Error::Asset(_) => 2,
             Error::Interrupted => 130,
             _ => 1,
         }

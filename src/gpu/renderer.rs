@@ -15,7 +15,9 @@ use crate::scene::{FrameScene, LightSample};
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
 const MAX_LIGHTS: usize = crate::spec::MAX_LIGHTS;
 const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
-const LINEAR_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+/// Linear depth travels as f32 bits in an integer target: R32Float is not renderable on
+/// every GL implementation, R32Uint is.
+const LINEAR_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 /// Every target is 4 bytes a pixel, so all share one padded row pitch.

@@ -1,0 +1,230 @@
+//! The command line as a user meets it: exit codes, error locations, output-directory
+//! safety.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn synthvis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        .args(args)
+        .output()
+        .expect("run synthvis")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn info_lists_adapters_and_the_chosen_one() {
+    let o = synthvis(&["info"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("a render uses this one"), "{text}");
+}
+
+#[test]
+fn render_writes_a_complete_dataset_and_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let o = synthvis(&[
+        "render",
+        s(&quickstart()),
+        "--out",
+        s(&out),
+        "--frames",
+        "2",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("rendered 2 frames") && text.contains("frames/s"),
+        "{text}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["complete"], true);
+    assert_eq!(manifest["frames"], serde_json::json!([0, 2]));
+    assert!(manifest["frames_digest"].as_str().unwrap().len() == 64);
+    for f in [
+        "rgb/000001.png",
+        "depth/000001.png",
+        "instance/000001.png",
+        "class/000001.png",
+        "labels/000001.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn non_empty_output_is_refused_and_overwrite_only_replaces_datasets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+
+    let o = synthvis(&[
+        "render",
+        s(&quickstart()),
+        "--out",
+        s(&out),
+        "--frames",
+        "1",
+        "-q",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+
+    let o = synthvis(&[
+        "render",
+        s(&quickstart()),
+        "--out",
+        s(&out),
+        "--frames",
+        "1",
+        "-q",
+        "--overwrite",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not a synthvis dataset"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    // A real dataset with a user's file beside it: --overwrite replaces the dataset only.
+    let ds = tmp.path().join("ds2");
+    let o = synthvis(&[
+        "render",
+        s(&quickstart()),
+        "--out",
+        s(&ds),
+        "--frames",
+        "3",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(ds.join("notes.txt"), "mine").unwrap();
+    let o = synthvis(&[
+        "render",
+        s(&quickstart()),
+        "--out",
+        s(&ds),
+        "--frames",
+        "1",
+        "-q",
+        "--overwrite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(ds.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(
+        !ds.join("rgb/000002.png").exists(),
+        "old frames must be gone"
+    );
+    assert!(ds.join("rgb/000000.png").exists());
+}
+
+fn spec_error(spec: &str) -> (i32, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.json");
+    std::fs::write(&path, spec).unwrap();
+    let o = synthvis(&[
+        "render",
+        s(&path),
+        "--out",
+        s(&tmp.path().join("out")),
+        "-q",
+    ]);
+    (o.status.code().unwrap_or(-1), stderr(&o))
+}
+
+fn base_spec() -> serde_json::Value {
+    let spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(quickstart()).unwrap()).unwrap();
+    let mut spec = spec;
+    for a in spec["assets"].as_array_mut().unwrap() {
+        let p =
+            common::assets_dir().join(Path::new(a["path"].as_str().unwrap()).file_name().unwrap());
+        a["path"] = serde_json::json!(p);
+    }
+    spec
+}
+
+#[test]
+fn spec_errors_name_file_line_column_and_path() {
+    let (code, err) = spec_error("{\n  \"version\": 0,\n  \"frames\": \"many\"\n}");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("bad.json:3:") && err.contains("frames"),
+        "{err}"
+    );
+
+    let mut spec = base_spec();
+    spec["camera"]["fov_deg"] = serde_json::json!(40);
+    let (code, err) = spec_error(&serde_json::to_string_pretty(&spec).unwrap());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("camera") && err.contains("unknown field `fov_deg`"),
+        "{err}"
+    );
+
+    let mut spec = base_spec();
+    spec["objects"][1]["position"] =
+        serde_json::json!({"uniform": {"min": [0, 1, 0], "max": [1, 0, 1]}});
+    spec["objects"][2]["asset"] = serde_json::json!("teapot");
+    spec["frames"] = serde_json::json!(0);
+    let (code, err) = spec_error(&serde_json::to_string(&spec).unwrap());
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "objects[1].position: min > max on y",
+        "objects[2].asset: unknown asset `teapot`",
+        "frames: must be at least 1",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}
+
+#[test]
+fn asset_errors_name_the_file_and_the_problem() {
+    let mut spec = base_spec();
+    spec["assets"][0]["path"] = serde_json::json!("/nonexistent/thing.glb");
+    let (code, err) = spec_error(&serde_json::to_string(&spec).unwrap());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/nonexistent/thing.glb"), "{err}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let draco = tmp.path().join("draco.gltf");
+    std::fs::write(
+        &draco,
+        r#"{"asset":{"version":"2.0"},"extensionsUsed":["KHR_draco_mesh_compression"],
+            "extensionsRequired":["KHR_draco_mesh_compression"]}"#,
+    )
+    .unwrap();
+    let mut spec = base_spec();
+    spec["assets"][0]["path"] = serde_json::json!(draco);
+    let (code, err) = spec_error(&serde_json::to_string(&spec).unwrap());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("draco.gltf") && err.contains("KHR_draco_mesh_compression"),
+        "{err}"
+    );
+}

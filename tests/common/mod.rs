@@ -1,0 +1,109 @@
+//! Helpers shared by the integration tests: spec files in temp dirs, the sample models,
+//! framing a camera on an asset, and image comparison with diff output.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use synthvis::LoadedSpec;
+use synthvis::gpu::BackendChoice;
+
+/// The backend tests render on: `WGPU_BACKEND` when set (CI runs the suite once with
+/// `vulkan`, once with `gl`), else synthvis' automatic choice.
+pub fn backend() -> BackendChoice {
+    BackendChoice::Auto
+}
+
+/// The Khronos sample models: `SYNTHVIS_GLTF_SAMPLES`, default `../shared/gltf-samples`.
+/// Absent: a loud note, or a failure under `CI=true`.
+pub fn gltf_samples() -> Option<PathBuf> {
+    let dir = std::env::var_os("SYNTHVIS_GLTF_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gltf-samples"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let msg = format!(
+        "glTF sample models not found at {} (set SYNTHVIS_GLTF_SAMPLES): tests that need them \
+         are NOT RUNNING",
+        dir.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+    None
+}
+
+/// Every `.gltf`/`.glb` under the samples folder, sorted.
+pub fn sample_models(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)
+            .expect("readable samples dir")
+            .flatten()
+        {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("gltf" | "glb")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The project's own assets folder.
+pub fn assets_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+}
+
+/// Writes `spec` to `dir/spec.json` and loads it.
+pub fn write_spec(dir: &Path, spec: &Value) -> LoadedSpec {
+    let path = dir.join("spec.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(spec).unwrap()).unwrap();
+    LoadedSpec::from_file(&path).unwrap_or_else(|e| panic!("test spec invalid: {e}"))
+}
+
+/// A one-object spec that frames `model` (its bounds fill most of the view), looking at it
+/// from `+Z` rotated by `yaw_deg` about Y and raised by `pitch_deg`.
+pub fn framing_spec(model: &Path, width: u32, height: u32, yaw_deg: f64, pitch_deg: f64) -> Value {
+    let asset = synthvis::assets::load_asset("model", model).unwrap_or_else(|e| panic!("{e}"));
+    let (lo, hi) = asset.bounds;
+    let centre = (lo + hi) * 0.5;
+    let radius = ((hi - lo).length() * 0.5).max(1e-3);
+    let fov: f64 = 40.0;
+    let distance = radius / (fov.to_radians() * 0.5).sin() * 1.05;
+    let (yaw, pitch) = (yaw_deg.to_radians(), pitch_deg.to_radians());
+    let dir = glam::DVec3::new(
+        yaw.sin() * pitch.cos(),
+        pitch.sin(),
+        yaw.cos() * pitch.cos(),
+    );
+    let eye = centre + dir * distance;
+    json!({
+        "version": 0,
+        "seed": 1,
+        "frames": 1,
+        "resolution": { "width": width, "height": height },
+        "camera": {
+            "fov_y_deg": fov,
+            "near": (distance - radius * 1.5).max(distance * 0.01),
+            "far": distance + radius * 1.5,
+            "position": eye.to_array(),
+            "look_at": centre.to_array()
+        },
+        "categories": [{ "name": "model" }],
+        "assets": [{ "name": "model", "path": model, "category": "model" }],
+        "objects": [{ "asset": "model", "position": [0, 0, 0] }],
+        "lights": [
+            { "type": "directional", "direction": [-0.3, -0.8, -0.5], "intensity": 2.5 },
+            { "type": "directional", "direction": [0.5, -0.2, 0.8], "intensity": 1.0 }
+        ],
+        "ambient": { "intensity": 0.3 },
+        "background": { "color": [0.2, 0.2, 0.25] }
+    })
+}
