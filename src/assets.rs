@@ -139,6 +139,19 @@ pub struct Sampling {
     pub mag_linear: bool,
     /// Linear (true) or nearest minification.
     pub min_linear: bool,
+    /// How mip levels are used.
+    pub mipmaps: MipFilter,
+}
+
+/// Mip level selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MipFilter {
+    /// The base level only (glTF `NEAREST` / `LINEAR` minification).
+    None,
+    /// The nearest level.
+    Nearest,
+    /// Blend between the two nearest levels (also the default when unspecified).
+    Linear,
 }
 
 /// A texture: an image and how it is sampled.
@@ -574,6 +587,15 @@ fn sampling(s: &gltf::texture::Sampler) -> Sampling {
         wrap_u: wrap(s.wrap_s()),
         wrap_v: wrap(s.wrap_t()),
         mag_linear: !matches!(s.mag_filter(), Some(MagFilter::Nearest)),
+        mipmaps: match s.min_filter() {
+            Some(MinFilter::Nearest | MinFilter::Linear) => MipFilter::None,
+            Some(MinFilter::NearestMipmapNearest | MinFilter::LinearMipmapNearest) => {
+                MipFilter::Nearest
+            }
+            Some(MinFilter::NearestMipmapLinear | MinFilter::LinearMipmapLinear) | None => {
+                MipFilter::Linear
+            }
+        },
         min_linear: !matches!(
             s.min_filter(),
             Some(
@@ -794,15 +816,37 @@ fn bounds(meshes: &[Mesh], draws: &[MeshDraw]) -> Option<(DVec3, DVec3)> {
     (lo.x <= hi.x && lo.is_finite() && hi.is_finite()).then_some((lo, hi))
 }
 
+impl Asset {
+    /// Rescales the asset so its bounding-box diagonal is `diagonal` metres and moves the
+    /// box centre to the asset origin.
+    pub fn normalize(&mut self, diagonal: f64) {
+        let (lo, hi) = self.bounds;
+        let centre = (lo + hi) * 0.5;
+        let size = (hi - lo).length();
+        let s = if size > 0.0 { diagonal / size } else { 1.0 };
+        let n = DMat4::from_scale(DVec3::splat(s)) * DMat4::from_translation(-centre);
+        for d in &mut self.draws {
+            d.transform = n * d.transform;
+        }
+        self.bounds = ((lo - centre) * s, (hi - centre) * s);
+    }
+}
+
 impl AssetLibrary {
-    /// Loads every asset of a spec, in spec order.
+    /// Loads every asset of a spec, in spec order, normalized where the spec asks.
     pub fn load(spec: &crate::spec::LoadedSpec) -> Result<Self, AssetError> {
         let assets = spec
             .spec
             .assets
             .iter()
-            .map(|a| load_asset(&a.name, &spec.resolve(&a.path)))
-            .collect::<Result<_, _>>()?;
+            .map(|a| {
+                let mut asset = load_asset(&a.name, &spec.resolve(&a.path))?;
+                if let Some(d) = a.normalize_diagonal {
+                    asset.normalize(d);
+                }
+                Ok(asset)
+            })
+            .collect::<Result<_, AssetError>>()?;
         Ok(Self { assets })
     }
 }

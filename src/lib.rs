@@ -6,6 +6,7 @@
 //! [`pipeline::render_dataset`] runs the whole loop.
 
 pub mod assets;
+pub mod bench;
 pub mod geometry;
 pub mod golden;
 pub mod gpu;

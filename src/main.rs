@@ -47,6 +47,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Measure the pipeline on a spec: per-stage times, frames/s, CPU use, memory and the
+    /// encode-and-write floor. Renders into a temporary directory.
+    Bench {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frames measured.
+        #[arg(long, default_value_t = 200)]
+        frames: u64,
+        /// Frames rendered before measuring.
+        #[arg(long, default_value_t = 10)]
+        warmup: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List graphics adapters and say which one a render would use.
     Info,
 }
@@ -78,7 +93,7 @@ impl Progress for Bar {
             bar.set_length(total);
         }
     }
-    fn frame_done(&mut self, done: u64) {
+    fn frame_done(&mut self, done: u64, _timings: &synthvis::pipeline::FrameTimings) {
         if let Some(bar) = &self.bar {
             bar.set_position(done);
         }
@@ -90,6 +105,35 @@ impl Progress for Bar {
 
 fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
     match cli.command {
+        Command::Bench {
+            spec,
+            frames,
+            warmup,
+            json,
+        } => {
+            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
+            let opts = synthvis::bench::BenchOptions {
+                frames: frames.max(1),
+                warmup,
+                backend: cli.backend,
+            };
+            let report = synthvis::bench::run(&loaded, &opts).map_err(|e| {
+                let code = e.exit_code();
+                (
+                    anyhow::Error::from(e).context(format!("benchmarking {}", spec.display())),
+                    code,
+                )
+            })?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                println!("{report}");
+            }
+            Ok(())
+        }
         Command::Info => {
             let adapters = list_adapters(cli.backend);
             if adapters.is_empty() {

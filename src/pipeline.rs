@@ -53,12 +53,29 @@ pub struct RenderSummary {
     pub adapter: AdapterSummary,
 }
 
+/// Seconds each stage of one frame took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameTimings {
+    /// Sampling the frame scene.
+    pub randomize: f64,
+    /// Draw list, uniform uploads, command recording and submission.
+    pub record_submit: f64,
+    /// Waiting for the GPU and reading the targets back.
+    pub wait_readback: f64,
+    /// Instance masks, boxes and RLE.
+    pub labels: f64,
+    /// PNG/EXR encoding and the labels JSON.
+    pub encode: f64,
+    /// Writing the files (temp file + rename).
+    pub write: f64,
+}
+
 /// Progress callbacks from the frame loop.
 pub trait Progress {
     /// Called once with the adapter in use, before the first frame.
     fn started(&mut self, _adapter: &AdapterSummary, _total: u64) {}
-    /// Called after each frame is written.
-    fn frame_done(&mut self, _done: u64) {}
+    /// Called after each frame is written, in frame order, with its stage timings.
+    fn frame_done(&mut self, _done: u64, _timings: &FrameTimings) {}
     /// Called for each loader warning.
     fn warning(&mut self, _message: &str) {}
 }
@@ -70,6 +87,7 @@ impl Progress for NoProgress {}
 struct RenderedFrame {
     scene: FrameScene,
     buffers: FrameBuffers,
+    timings: FrameTimings,
 }
 
 /// Renders a dataset of `spec` into `opts.out`. Stops early with [`Error::Interrupted`]
@@ -96,19 +114,7 @@ pub fn render_dataset(
     let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
 
     prepare_dir(&opts.out, opts.overwrite)?;
-    let mut folders = vec!["labels"];
-    let o = &s.outputs;
-    for (on, name) in [
-        (o.rgb, "rgb"),
-        (o.depth || o.depth_exr, "depth"),
-        (o.instance, "instance"),
-        (o.class, "class"),
-    ] {
-        if on {
-            folders.push(name);
-        }
-    }
-    create_layout(&opts.out, &folders)?;
+    create_layout(&opts.out, &s.outputs)?;
 
     let mut manifest = Manifest {
         tool: TOOL.into(),
@@ -130,17 +136,19 @@ pub fn render_dataset(
     // category_of[instance id] for the class image is per frame; built by the writer.
     let digest = std::thread::scope(|scope| -> Result<String, Error> {
         let (tx, rx) = mpsc::sync_channel::<RenderedFrame>(2);
-        let (done_tx, done_rx) = mpsc::channel::<u64>();
+        let (done_tx, done_rx) = mpsc::channel::<FrameTimings>();
         let out = &opts.out;
         let writer = scope.spawn(move || -> Result<String, Error> {
             let mut hasher = sha2::Sha256::new();
             for frame in rx {
-                let labels_sha = write_frame(out, &frame, &s.outputs)?;
+                let mut timings = frame.timings;
+                let labels_sha =
+                    write_frame(out, &frame.scene, &frame.buffers, &s.outputs, &mut timings)?;
                 hasher.update(format!(
                     "{} {labels_sha}\n",
                     frame_stem(frame.scene.frame_index)
                 ));
-                let _ = done_tx.send(frame.scene.frame_index);
+                let _ = done_tx.send(timings);
             }
             Ok(hasher
                 .finalize()
@@ -155,12 +163,22 @@ pub fn render_dataset(
                 render_result = Err(Error::Interrupted);
                 break;
             }
+            let t0 = Instant::now();
             let rendered = sample_frame(s, seed, i)
                 .map_err(Error::from)
                 .and_then(|scene| {
+                    let randomize = t0.elapsed().as_secs_f64();
+                    let (buffers, r) = renderer.render_timed(&scene)?;
+                    let timings = FrameTimings {
+                        randomize,
+                        record_submit: r.record_submit,
+                        wait_readback: r.wait_readback,
+                        ..FrameTimings::default()
+                    };
                     Ok(RenderedFrame {
-                        buffers: renderer.render(&scene)?,
+                        buffers,
                         scene,
+                        timings,
                     })
                 });
             match rendered {
@@ -174,16 +192,16 @@ pub fn render_dataset(
                     break;
                 }
             }
-            while done_rx.try_recv().is_ok() {
+            while let Ok(t) = done_rx.try_recv() {
                 done += 1;
-                progress.frame_done(done);
+                progress.frame_done(done, &t);
             }
         }
         drop(tx);
         let written = writer.join().unwrap_or(Err(Error::WriterPanicked));
-        while done_rx.try_recv().is_ok() {
+        while let Ok(t) = done_rx.try_recv() {
             done += 1;
-            progress.frame_done(done);
+            progress.frame_done(done, &t);
         }
         render_result?;
         written
@@ -210,28 +228,36 @@ pub fn render_dataset(
     })
 }
 
-fn write_frame(
+/// Labels, encodes and writes one rendered frame into the dataset at `out`; returns the
+/// SHA-256 of its labels file and records the stage times in `timings`.
+pub fn write_frame(
     out: &Path,
-    frame: &RenderedFrame,
+    scene: &FrameScene,
+    buffers: &FrameBuffers,
     outputs: &crate::spec::OutputsSpec,
+    timings: &mut FrameTimings,
 ) -> Result<String, Error> {
-    let b = &frame.buffers;
-    let max_id = frame
-        .scene
+    let t0 = Instant::now();
+    let max_id = scene
         .objects
         .iter()
         .map(|o| o.instance_id)
         .max()
         .unwrap_or(0);
-    let masks = instance_masks(&b.instance, b.width, b.height, max_id);
+    let masks = instance_masks(&buffers.instance, buffers.width, buffers.height, max_id);
     let mut category_of = vec![0u16; usize::from(max_id) + 1];
-    for o in &frame.scene.objects {
-        category_of[usize::from(o.instance_id)] = if o.instance_id > 0 { o.category_id } else { 0 };
+    for o in scene.objects.iter().filter(|o| o.instance_id > 0) {
+        category_of[usize::from(o.instance_id)] = o.category_id;
     }
-    let encoded = encode_frame(&frame.scene, b, &masks, &category_of, outputs)?;
+    let t1 = Instant::now();
+    let encoded = encode_frame(scene, buffers, &masks, &category_of, outputs)?;
+    let t2 = Instant::now();
     for (path, bytes) in &encoded.files {
         write_atomic(&out.join(path), bytes)?;
     }
+    timings.labels = (t1 - t0).as_secs_f64();
+    timings.encode = (t2 - t1).as_secs_f64();
+    timings.write = t2.elapsed().as_secs_f64();
     Ok(encoded.labels_sha256)
 }
 

@@ -8,7 +8,9 @@ use glam::{DMat3, DMat4, DVec3};
 use wgpu::util::DeviceExt;
 
 use super::context::{GpuContext, GpuError};
-use crate::assets::{AlphaMode, Asset, AssetLibrary, Sampling, TextureRef, Vertex, Wrap};
+use crate::assets::{
+    AlphaMode, Asset, AssetLibrary, MipFilter, Sampling, TextureRef, Vertex, Wrap,
+};
 use crate::geometry::srgb_to_linear;
 use crate::scene::{FrameScene, LightSample};
 
@@ -36,6 +38,15 @@ pub struct FrameBuffers {
     pub depth: Vec<f32>,
     /// Instance id per pixel, 0 for background and unlabeled objects.
     pub instance: Vec<u32>,
+}
+
+/// Where the time of one [`Renderer::render_timed`] call went, in seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderTimings {
+    /// Building the draw list, uniform uploads, recording and submitting.
+    pub record_submit: f64,
+    /// Waiting for the GPU and copying the mapped readback into [`FrameBuffers`].
+    pub wait_readback: f64,
 }
 
 #[repr(C)]
@@ -308,6 +319,15 @@ impl Renderer {
 
     /// Renders one frame and reads its buffers back.
     pub fn render(&mut self, scene: &FrameScene) -> Result<FrameBuffers, GpuError> {
+        self.render_timed(scene).map(|(buffers, _)| buffers)
+    }
+
+    /// [`Renderer::render`], also reporting how long recording and waiting took.
+    pub fn render_timed(
+        &mut self,
+        scene: &FrameScene,
+    ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
+        let started = std::time::Instant::now();
         let cam = &scene.camera;
         let view = cam.world_to_camera();
         let proj = projection(cam.intrinsics(), self.width, self.height, cam.near, cam.far);
@@ -485,9 +505,14 @@ impl Renderer {
         }
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
+        let submitted = std::time::Instant::now();
         let out = self.read_back()?;
         self.ctx.check_errors()?;
-        Ok(out)
+        let timings = RenderTimings {
+            record_submit: (submitted - started).as_secs_f64(),
+            wait_readback: submitted.elapsed().as_secs_f64(),
+        };
+        Ok((out, timings))
     }
 
     fn write_frame_uniform(&self, scene: &FrameScene, proj: DMat4) {
@@ -818,6 +843,15 @@ impl<'a> Uploader<'a> {
                     address_mode_v: address(s.wrap_v),
                     mag_filter: filter(s.mag_linear),
                     min_filter: filter(s.min_linear),
+                    mipmap_filter: match s.mipmaps {
+                        MipFilter::Linear => wgpu::MipmapFilterMode::Linear,
+                        _ => wgpu::MipmapFilterMode::Nearest,
+                    },
+                    lod_max_clamp: if s.mipmaps == MipFilter::None {
+                        0.0
+                    } else {
+                        32.0
+                    },
                     ..Default::default()
                 })
             })
@@ -863,6 +897,7 @@ impl<'a> Uploader<'a> {
                                 wrap_v: Wrap::Repeat,
                                 mag_linear: true,
                                 min_linear: true,
+                                mipmaps: MipFilter::None,
                             }),
                         ),
                     }
@@ -963,6 +998,7 @@ impl<'a> Uploader<'a> {
     }
 }
 
+/// Uploads an RGBA8 image with its full mip chain (see [`super::mipmaps`]).
 fn upload_image(
     ctx: &GpuContext,
     width: u32,
@@ -971,6 +1007,12 @@ fn upload_image(
     format: wgpu::TextureFormat,
     label: &str,
 ) -> wgpu::TextureView {
+    let srgb = format == wgpu::TextureFormat::Rgba8UnormSrgb;
+    let chain = super::mipmaps::mip_chain(rgba, width, height, srgb);
+    let mut data = rgba.to_vec();
+    for (_, _, level) in &chain {
+        data.extend_from_slice(level);
+    }
     let texture = ctx.device.create_texture_with_data(
         &ctx.queue,
         &wgpu::TextureDescriptor {
@@ -980,7 +1022,7 @@ fn upload_image(
                 height,
                 depth_or_array_layers: 1,
             },
-            mip_level_count: 1,
+            mip_level_count: 1 + chain.len() as u32,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format,
@@ -988,7 +1030,7 @@ fn upload_image(
             view_formats: &[],
         },
         wgpu::util::TextureDataOrder::LayerMajor,
-        rgba,
+        &data,
     );
     texture.create_view(&Default::default())
 }

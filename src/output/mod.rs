@@ -142,8 +142,15 @@ pub fn prepare_dir(dir: &Path, overwrite: bool) -> Result<(), OutputError> {
 }
 
 /// Creates the per-frame folders the outputs need.
-pub fn create_layout(dir: &Path, folders: &[&str]) -> Result<(), OutputError> {
-    for f in folders {
+pub fn create_layout(dir: &Path, o: &crate::spec::OutputsSpec) -> Result<(), OutputError> {
+    let wanted = [
+        (true, "labels"),
+        (o.rgb, "rgb"),
+        (o.depth || o.depth_exr, "depth"),
+        (o.instance, "instance"),
+        (o.class, "class"),
+    ];
+    for f in wanted.iter().filter(|w| w.0).map(|w| w.1) {
         let path = dir.join(f);
         std::fs::create_dir_all(&path).map_err(io(&path, "cannot create directory"))?;
     }

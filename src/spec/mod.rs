@@ -149,6 +149,10 @@ pub struct AssetSpec {
     /// Category of its instances; none means unlabeled (instance id 0, no annotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Rescale the asset so its bounding-box diagonal is this many metres, re-centred on
+    /// the box centre (real assets come in any unit and with any origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalize_diagonal: Option<f64>,
 }
 
 /// A group of identical-distribution object instances.
@@ -544,6 +548,14 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
             bad(
                 format!("assets[{i}].name"),
                 format!("duplicate asset `{}`", a.name),
+            );
+        }
+        if let Some(d) = a.normalize_diagonal
+            && !(d > 0.0 && d.is_finite())
+        {
+            bad(
+                format!("assets[{i}].normalize_diagonal"),
+                format!("must be a positive length in metres, found {d}"),
             );
         }
         if let Some(cat) = &a.category

@@ -1,0 +1,234 @@
+//! `synthvis bench`: renders a spec into a temporary directory through the real pipeline
+//! and reports per-stage times, frames/s, CPU use, peak memory, and the floor (frames/s
+//! of labelling, encoding and writing the same buffers with no rendering).
+
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::gpu::{AdapterSummary, BackendChoice};
+use crate::pipeline::{
+    FrameRenderer, FrameTimings, Progress, RenderOptions, render_dataset, write_frame,
+};
+use crate::{Error, LoadedSpec};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Frames measured.
+    pub frames: u64,
+    /// Frames rendered first and not measured.
+    pub warmup: u64,
+    /// Graphics API.
+    pub backend: BackendChoice,
+}
+
+/// Mean and 95th percentile of one stage, milliseconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageStats {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Mean, ms.
+    pub mean_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+}
+
+/// The measurements.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Frames measured.
+    pub frames: u64,
+    /// Warm-up frames.
+    pub warmup: u64,
+    /// `[width, height]`.
+    pub resolution: [u32; 2],
+    /// Adapter used.
+    pub adapter: AdapterSummary,
+    /// Per-stage times of the measured frames.
+    pub stages: Vec<StageStats>,
+    /// Process CPU time / (wall time × cores) over the measured frames.
+    pub cpu_busy: f64,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Peak resident memory of the process, MiB.
+    pub peak_rss_mib: f64,
+    /// Bytes written per frame (all files of a frame).
+    pub bytes_per_frame: f64,
+    /// Frames/s of labelling + encoding + writing alone, on all cores.
+    pub floor_frames_per_s: f64,
+    /// Frames/s of the whole pipeline over the measured frames.
+    pub frames_per_s: f64,
+}
+
+/// Process CPU time (user + system), seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Peak resident set size of the process, MiB (Linux reports KiB).
+pub fn peak_rss_mib() -> f64 {
+    // SAFETY: as above.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+#[derive(Default)]
+struct Collector {
+    warmup: u64,
+    timings: Vec<FrameTimings>,
+    window_start: Option<(Instant, f64)>,
+    window_end: Option<(Instant, f64)>,
+    adapter: Option<AdapterSummary>,
+}
+
+impl Progress for Collector {
+    fn started(&mut self, adapter: &AdapterSummary, _total: u64) {
+        self.adapter = Some(adapter.clone());
+        if self.warmup == 0 {
+            self.window_start = Some((Instant::now(), cpu_seconds()));
+        }
+    }
+    fn frame_done(&mut self, done: u64, timings: &FrameTimings) {
+        if done == self.warmup {
+            self.window_start = Some((Instant::now(), cpu_seconds()));
+        }
+        if done > self.warmup {
+            self.timings.push(*timings);
+            self.window_end = Some((Instant::now(), cpu_seconds()));
+        }
+    }
+}
+
+fn stats(stage: &'static str, mut v: Vec<f64>) -> StageStats {
+    v.sort_by(f64::total_cmp);
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let p95 = v
+        .get(((v.len() as f64 * 0.95).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0);
+    StageStats {
+        stage,
+        mean_ms: mean * 1e3,
+        p95_ms: p95 * 1e3,
+    }
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// Runs the benchmark.
+pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error> {
+    let tmp =
+        tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary directory: {e}")))?;
+    let ds = tmp.path().join("dataset");
+    let total = opts.warmup + opts.frames;
+    let render_opts = RenderOptions {
+        out: ds.clone(),
+        frames: Some(0..total),
+        seed: None,
+        overwrite: false,
+        backend: opts.backend,
+    };
+    let mut c = Collector {
+        warmup: opts.warmup,
+        ..Collector::default()
+    };
+    render_dataset(spec, &render_opts, &mut c, &AtomicBool::new(false))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (Some((t0, c0)), Some((t1, c1))) = (c.window_start, c.window_end) else {
+        return Err(Error::Internal("no frame was measured".into()));
+    };
+    let wall = (t1 - t0).as_secs_f64().max(1e-9);
+    let pick = |f: fn(&FrameTimings) -> f64| c.timings.iter().map(f).collect::<Vec<_>>();
+    let stages = vec![
+        stats("randomize", pick(|t| t.randomize)),
+        stats("record_submit", pick(|t| t.record_submit)),
+        stats("gpu_wait_readback", pick(|t| t.wait_readback)),
+        stats("labels_rle", pick(|t| t.labels)),
+        stats("png_encode", pick(|t| t.encode)),
+        stats("write", pick(|t| t.write)),
+    ];
+    let bytes_per_frame = dir_bytes(&ds) as f64 / total.max(1) as f64;
+
+    // The floor: the same buffers labelled, encoded and written on every core, no GPU.
+    let mut renderer = FrameRenderer::new(spec, opts.backend)?;
+    let scene = crate::randomize::sample_frame(&spec.spec, spec.spec.seed, 0)?;
+    let buffers = renderer.render(&scene)?;
+    let floor_dir = tmp.path().join("floor");
+    crate::output::create_layout(&floor_dir, &spec.spec.outputs)?;
+    let floor_start = Instant::now();
+    (0..opts.frames.max(1)).into_par_iter().try_for_each(|i| {
+        let mut s = scene.clone();
+        s.frame_index = i;
+        write_frame(
+            &floor_dir,
+            &s,
+            &buffers,
+            &spec.spec.outputs,
+            &mut FrameTimings::default(),
+        )
+        .map(|_| ())
+    })?;
+    let floor_frames_per_s =
+        opts.frames.max(1) as f64 / floor_start.elapsed().as_secs_f64().max(1e-9);
+
+    let r = &spec.spec.resolution;
+    Ok(BenchReport {
+        frames: opts.frames,
+        warmup: opts.warmup,
+        resolution: [r.width, r.height],
+        adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
+        stages,
+        cpu_busy: (c1 - c0) / (wall * cores as f64),
+        cores,
+        peak_rss_mib: peak_rss_mib(),
+        bytes_per_frame,
+        floor_frames_per_s,
+        frames_per_s: c.timings.len() as f64 / wall,
+    })
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "bench: {} frames (+{} warm-up) at {}x{} on {}",
+            self.frames, self.warmup, self.resolution[0], self.resolution[1], self.adapter
+        )?;
+        writeln!(f, "{:<20} {:>9} {:>9}", "stage", "mean_ms", "p95_ms")?;
+        for s in &self.stages {
+            writeln!(f, "{:<20} {:>9.3} {:>9.3}", s.stage, s.mean_ms, s.p95_ms)?;
+        }
+        writeln!(f, "cpu_busy {:.3} ({} cores)", self.cpu_busy, self.cores)?;
+        writeln!(f, "peak_rss_mib {:.1}", self.peak_rss_mib)?;
+        writeln!(f, "bytes_per_frame {:.0}", self.bytes_per_frame)?;
+        writeln!(f, "floor_frames_per_s {:.2}", self.floor_frames_per_s)?;
+        write!(f, "frames_per_s {:.2}", self.frames_per_s)
+    }
+}
