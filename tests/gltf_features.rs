@@ -1,5 +1,6 @@
-//! glTF features the samples do not cover, on a hand-made asset: sparse accessors,
-//! a base colour texture read through TEXCOORD_1, and nearest filtering.
+//! glTF features the samples do not cover, on hand-made assets: sparse accessors, a base
+//! colour texture read through TEXCOORD_1 with nearest filtering, skinned meshes, and a
+//! file name with spaces and non-ASCII characters.
 
 mod common;
 
@@ -11,6 +12,105 @@ fn data_uri(mime: &str, bytes: &[u8]) -> String {
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
+}
+
+/// Packs byte chunks into one 4-byte-aligned buffer; returns it and one buffer view each.
+fn pack(chunks: &[&[u8]]) -> (Vec<u8>, Vec<serde_json::Value>) {
+    let mut bin = Vec::new();
+    let mut views = Vec::new();
+    for chunk in chunks {
+        views.push(json!({ "buffer": 0, "byteOffset": bin.len(), "byteLength": chunk.len() }));
+        bin.extend_from_slice(chunk);
+        while bin.len() % 4 != 0 {
+            bin.push(0);
+        }
+    }
+    (bin, views)
+}
+
+/// A skinned quad: all vertices bound to one joint translated by +0.7 in x; the mesh
+/// node's own translation (-5) must be ignored, as glTF requires for skinned meshes.
+#[test]
+fn skinned_mesh_is_drawn_in_its_joint_pose() {
+    let positions: [[f32; 3]; 4] = [
+        [-0.5, -0.5, 0.0],
+        [0.5, -0.5, 0.0],
+        [0.5, 0.5, 0.0],
+        [-0.5, 0.5, 0.0],
+    ];
+    let normals = [[0.0f32, 0.0, 1.0]; 4];
+    let joints = [[0u16; 4]; 4];
+    let weights = [[1.0f32, 0.0, 0.0, 0.0]; 4];
+    let indices: [u16; 6] = [0, 1, 2, 0, 2, 3];
+    let ibm = glam::Mat4::IDENTITY.to_cols_array();
+    let (bin, views) = pack(&[
+        bytemuck::cast_slice(&positions),
+        bytemuck::cast_slice(&normals),
+        bytemuck::cast_slice(&joints),
+        bytemuck::cast_slice(&weights),
+        bytemuck::cast_slice(&indices),
+        bytemuck::cast_slice(&ibm),
+    ]);
+    let model = json!({
+        "asset": { "version": "2.0" },
+        "scene": 0,
+        "scenes": [{ "nodes": [0, 1] }],
+        "nodes": [
+            { "mesh": 0, "skin": 0, "translation": [-5.0, 0.0, 0.0] },
+            { "translation": [0.7, 0.0, 0.0] }
+        ],
+        "skins": [{ "joints": [1], "inverseBindMatrices": 5 }],
+        "meshes": [{ "primitives": [{
+            "attributes": { "POSITION": 0, "NORMAL": 1, "JOINTS_0": 2, "WEIGHTS_0": 3 },
+            "indices": 4 }] }],
+        "accessors": [
+            { "bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
+              "min": [-0.5, -0.5, 0.0], "max": [0.5, 0.5, 0.0] },
+            { "bufferView": 1, "componentType": 5126, "count": 4, "type": "VEC3" },
+            { "bufferView": 2, "componentType": 5123, "count": 4, "type": "VEC4" },
+            { "bufferView": 3, "componentType": 5126, "count": 4, "type": "VEC4" },
+            { "bufferView": 4, "componentType": 5123, "count": 6, "type": "SCALAR" },
+            { "bufferView": 5, "componentType": 5126, "count": 1, "type": "MAT4" }
+        ],
+        "bufferViews": views,
+        "buffers": [{ "byteLength": bin.len(), "uri": data_uri("application/octet-stream", &bin) }]
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("skinned.gltf");
+    std::fs::write(&path, serde_json::to_vec(&model).unwrap()).unwrap();
+    let spec = json!({
+        "version": 0,
+        "resolution": { "width": 200, "height": 200 },
+        "camera": { "intrinsics": { "fx": 100, "fy": 100, "cx": 100, "cy": 100 },
+                    "position": [0, 0, 3], "look_at": [0, 0, 0] },
+        "categories": [{ "name": "m" }],
+        "assets": [{ "name": "m", "path": path, "category": "m" }],
+        "objects": [{ "asset": "m", "position": [0, 0, 0] }]
+    });
+    let loaded = common::write_spec(tmp.path(), &spec);
+    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let b = r
+        .render(&synthvis::randomize::sample_frame(&loaded.spec, 0, 0).unwrap())
+        .unwrap();
+    // Camera at +3 Z looking at the origin: u = 100 x / 3 + 100, v = -100 y / 3 + 100.
+    let id_at = |wx: f64, wy: f64| {
+        let (u, v) = (
+            (100.0 * wx / 3.0 + 100.0) as usize,
+            (-100.0 * wy / 3.0 + 100.0) as usize,
+        );
+        b.instance[v * 200 + u]
+    };
+    assert_eq!(
+        id_at(0.7, 0.0),
+        1,
+        "the quad should be centred on the joint at x = 0.7"
+    );
+    assert_eq!(id_at(1.1, 0.4), 1);
+    assert_eq!(
+        id_at(-0.3, 0.0),
+        0,
+        "the unskinned position must not be drawn"
+    );
 }
 
 /// A quad in the z = 0 plane; a sparse accessor moves vertex 1 from (0.5, -0.5) to
@@ -29,23 +129,15 @@ fn asset() -> serde_json::Value {
     let indices: [u16; 6] = [0, 1, 2, 0, 2, 3];
     let sparse_index: [u16; 2] = [1, 0]; // one index, padded to 4 bytes
     let sparse_value: [f32; 3] = [1.5, -0.5, 0.0];
-    let mut bin = Vec::new();
-    let mut views = Vec::new();
-    for chunk in [
-        bytemuck::cast_slice::<_, u8>(&positions),
+    let (bin, views) = pack(&[
+        bytemuck::cast_slice(&positions),
         bytemuck::cast_slice(&normals),
         bytemuck::cast_slice(&uv0),
         bytemuck::cast_slice(&uv1),
         bytemuck::cast_slice(&indices),
         bytemuck::cast_slice(&sparse_index),
         bytemuck::cast_slice(&sparse_value),
-    ] {
-        views.push(json!({ "buffer": 0, "byteOffset": bin.len(), "byteLength": chunk.len() }));
-        bin.extend_from_slice(chunk);
-        while bin.len() % 4 != 0 {
-            bin.push(0);
-        }
-    }
+    ]);
     let texture = image::RgbImage::from_fn(2, 2, |x, _| {
         if x == 0 {
             image::Rgb([255, 0, 0])
