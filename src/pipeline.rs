@@ -158,43 +158,63 @@ pub fn render_dataset(
         });
         let mut done = 0;
         let mut render_result = Ok(());
-        for i in frames.clone() {
+        // One frame stays in flight: frame i+1 is submitted before frame i is read back,
+        // so the GPU renders while the CPU copies and hands frames to the writer.
+        let mut pending = None;
+        let mut next = frames.clone();
+        loop {
             if cancel.load(Ordering::Relaxed) {
                 render_result = Err(Error::Interrupted);
                 break;
             }
-            let t0 = Instant::now();
-            let rendered = sample_frame(s, seed, i)
-                .map_err(Error::from)
-                .and_then(|scene| {
+            let submitted = match next.next() {
+                Some(i) => {
+                    let t0 = Instant::now();
+                    let sampled = sample_frame(s, seed, i).map_err(Error::from);
                     let randomize = t0.elapsed().as_secs_f64();
-                    let (buffers, r) = renderer.render_timed(&scene)?;
-                    let timings = FrameTimings {
-                        randomize,
-                        record_submit: r.record_submit,
-                        wait_readback: r.wait_readback,
-                        ..FrameTimings::default()
-                    };
-                    Ok(RenderedFrame {
+                    match sampled.and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize)))
+                    {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            render_result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                None => None,
+            };
+            if let Some((p, scene, randomize)) = pending.take() {
+                let (buffers, r) = match renderer.finish(p) {
+                    Ok(done) => done,
+                    Err(e) => {
+                        render_result = Err(e.into());
+                        break;
+                    }
+                };
+                let timings = FrameTimings {
+                    randomize,
+                    record_submit: r.record_submit,
+                    wait_readback: r.wait_readback,
+                    ..FrameTimings::default()
+                };
+                if tx
+                    .send(RenderedFrame {
                         buffers,
                         scene,
                         timings,
                     })
-                });
-            match rendered {
-                Ok(frame) => {
-                    if tx.send(frame).is_err() {
-                        break; // The writer failed; its error is reported below.
-                    }
-                }
-                Err(e) => {
-                    render_result = Err(e);
-                    break;
+                    .is_err()
+                {
+                    break; // The writer failed; its error is reported below.
                 }
             }
             while let Ok(t) = done_rx.try_recv() {
                 done += 1;
                 progress.frame_done(done, &t);
+            }
+            match submitted {
+                Some(p) => pending = Some(p),
+                None => break,
             }
         }
         drop(tx);

@@ -25,6 +25,23 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+fn render_quickstart(out: &Path, frames: &str, overwrite: bool) -> Output {
+    let spec = quickstart();
+    let mut args = vec![
+        "render",
+        s(&spec),
+        "--out",
+        s(out),
+        "--frames",
+        frames,
+        "-q",
+    ];
+    if overwrite {
+        args.push("--overwrite");
+    }
+    synthvis(&args)
+}
+
 #[test]
 fn info_lists_adapters_and_the_chosen_one() {
     let o = synthvis(&["info"]);
@@ -37,15 +54,7 @@ fn info_lists_adapters_and_the_chosen_one() {
 fn render_writes_a_complete_dataset_and_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ds");
-    let o = synthvis(&[
-        "render",
-        s(&quickstart()),
-        "--out",
-        s(&out),
-        "--frames",
-        "2",
-        "--quiet",
-    ]);
+    let o = render_quickstart(&out, "2", false);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -75,28 +84,11 @@ fn non_empty_output_is_refused_and_overwrite_only_replaces_datasets() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
 
-    let o = synthvis(&[
-        "render",
-        s(&quickstart()),
-        "--out",
-        s(&out),
-        "--frames",
-        "1",
-        "-q",
-    ]);
+    let o = render_quickstart(&out, "1", false);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
 
-    let o = synthvis(&[
-        "render",
-        s(&quickstart()),
-        "--out",
-        s(&out),
-        "--frames",
-        "1",
-        "-q",
-        "--overwrite",
-    ]);
+    let o = render_quickstart(&out, "1", true);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("not a synthvis dataset"),
@@ -110,27 +102,10 @@ fn non_empty_output_is_refused_and_overwrite_only_replaces_datasets() {
 
     // A real dataset with a user's file beside it: --overwrite replaces the dataset only.
     let ds = tmp.path().join("ds2");
-    let o = synthvis(&[
-        "render",
-        s(&quickstart()),
-        "--out",
-        s(&ds),
-        "--frames",
-        "3",
-        "-q",
-    ]);
+    let o = render_quickstart(&ds, "3", false);
     assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(ds.join("notes.txt"), "mine").unwrap();
-    let o = synthvis(&[
-        "render",
-        s(&quickstart()),
-        "--out",
-        s(&ds),
-        "--frames",
-        "1",
-        "-q",
-        "--overwrite",
-    ]);
+    let o = render_quickstart(&ds, "1", true);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(ds.join("notes.txt")).unwrap(),

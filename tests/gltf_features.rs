@@ -14,6 +14,15 @@ fn data_uri(mime: &str, bytes: &[u8]) -> String {
     )
 }
 
+/// A unit quad in the z = 0 plane facing +Z, and its normals.
+const QUAD: [[f32; 3]; 4] = [
+    [-0.5, -0.5, 0.0],
+    [0.5, -0.5, 0.0],
+    [0.5, 0.5, 0.0],
+    [-0.5, 0.5, 0.0],
+];
+const QUAD_NORMALS: [[f32; 3]; 4] = [[0.0, 0.0, 1.0]; 4];
+
 /// Packs byte chunks into one 4-byte-aligned buffer; returns it and one buffer view each.
 fn pack(chunks: &[&[u8]]) -> (Vec<u8>, Vec<serde_json::Value>) {
     let mut bin = Vec::new();
@@ -32,13 +41,7 @@ fn pack(chunks: &[&[u8]]) -> (Vec<u8>, Vec<serde_json::Value>) {
 /// node's own translation (-5) must be ignored, as glTF requires for skinned meshes.
 #[test]
 fn skinned_mesh_is_drawn_in_its_joint_pose() {
-    let positions: [[f32; 3]; 4] = [
-        [-0.5, -0.5, 0.0],
-        [0.5, -0.5, 0.0],
-        [0.5, 0.5, 0.0],
-        [-0.5, 0.5, 0.0],
-    ];
-    let normals = [[0.0f32, 0.0, 1.0]; 4];
+    let (positions, normals) = (QUAD, QUAD_NORMALS);
     let joints = [[0u16; 4]; 4];
     let weights = [[1.0f32, 0.0, 0.0, 0.0]; 4];
     let indices: [u16; 6] = [0, 1, 2, 0, 2, 3];
@@ -117,13 +120,7 @@ fn skinned_mesh_is_drawn_in_its_joint_pose() {
 /// (1.5, -0.5); the texture (left texel red, right texel green) is mapped by TEXCOORD_1
 /// while TEXCOORD_0 is all zeros.
 fn asset() -> serde_json::Value {
-    let positions: [[f32; 3]; 4] = [
-        [-0.5, -0.5, 0.0],
-        [0.5, -0.5, 0.0],
-        [0.5, 0.5, 0.0],
-        [-0.5, 0.5, 0.0],
-    ];
-    let normals = [[0.0f32, 0.0, 1.0]; 4];
+    let (positions, normals) = (QUAD, QUAD_NORMALS);
     let uv0 = [[0.0f32; 2]; 4];
     let uv1: [[f32; 2]; 4] = [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]];
     let indices: [u16; 6] = [0, 1, 2, 0, 2, 3];

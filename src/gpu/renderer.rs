@@ -22,6 +22,8 @@ const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 const LINEAR_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Frames that can be in flight at once (see [`Renderer::submit`]).
+pub const READBACK_RING: usize = 2;
 /// Every target is 4 bytes a pixel, so all share one padded row pitch.
 const BYTES_PER_PIXEL: u32 = 4;
 
@@ -38,6 +40,14 @@ pub struct FrameBuffers {
     pub depth: Vec<f32>,
     /// Instance id per pixel, 0 for background and unlabeled objects.
     pub instance: Vec<u32>,
+}
+
+/// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
+pub struct PendingFrame {
+    slot: usize,
+    submission: wgpu::SubmissionIndex,
+    mapped: std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    record_submit: f64,
 }
 
 /// Where the time of one [`Renderer::render_timed`] call went, in seconds.
@@ -136,7 +146,10 @@ pub struct Renderer {
     height: u32,
     padded_row: u32,
     targets: Targets,
-    readback: wgpu::Buffer,
+    /// Readback buffers used in turn, so one frame can render while another is read.
+    readbacks: Vec<wgpu::Buffer>,
+    in_flight: Vec<bool>,
+    next_readback: usize,
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
     draw_layout: wgpu::BindGroupLayout,
@@ -272,12 +285,16 @@ impl Renderer {
         let targets = make_targets(device, width, height);
         let padded_row = (width * BYTES_PER_PIXEL).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
             * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size: u64::from(padded_row) * u64::from(height) * 3,
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
-        });
+        let readbacks = (0..READBACK_RING)
+            .map(|_| {
+                device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("readback"),
+                    size: u64::from(padded_row) * u64::from(height) * 3,
+                    usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+                    mapped_at_creation: false,
+                })
+            })
+            .collect();
 
         let mut uploader = Uploader::new(&ctx, &material_layout);
         let assets = library.assets.iter().map(|a| uploader.asset(a)).collect();
@@ -288,7 +305,9 @@ impl Renderer {
             height,
             padded_row,
             targets,
-            readback,
+            readbacks,
+            in_flight: vec![false; READBACK_RING],
+            next_readback: 0,
             frame_buffer,
             frame_bind_group,
             draw_layout,
@@ -327,6 +346,20 @@ impl Renderer {
         &mut self,
         scene: &FrameScene,
     ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
+        let pending = self.submit(scene)?;
+        self.finish(pending)
+    }
+
+    /// Records and submits a frame without waiting for it; [`Renderer::finish`] reads it
+    /// back. Up to [`READBACK_RING`] frames may be in flight: the next frame renders
+    /// while the previous one is read back.
+    pub fn submit(&mut self, scene: &FrameScene) -> Result<PendingFrame, GpuError> {
+        let slot = self.next_readback;
+        if self.in_flight[slot] {
+            return Err(GpuError::Readback(format!(
+                "more than {READBACK_RING} frames in flight"
+            )));
+        }
         let started = std::time::Instant::now();
         let cam = &scene.camera;
         let view = cam.world_to_camera();
@@ -489,7 +522,7 @@ impl Renderer {
                     aspect: wgpu::TextureAspect::All,
                 },
                 wgpu::TexelCopyBufferInfo {
-                    buffer: &self.readback,
+                    buffer: &self.readbacks[slot],
                     layout: wgpu::TexelCopyBufferLayout {
                         offset: plane * i as u64,
                         bytes_per_row: Some(self.padded_row),
@@ -503,14 +536,37 @@ impl Renderer {
                 },
             );
         }
-        self.ctx.queue.submit([encoder.finish()]);
+        let submission = self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
-        let submitted = std::time::Instant::now();
-        let out = self.read_back()?;
+        let (tx, mapped) = std::sync::mpsc::channel();
+        self.readbacks[slot]
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+        self.in_flight[slot] = true;
+        self.next_readback = (slot + 1) % READBACK_RING;
+        Ok(PendingFrame {
+            slot,
+            submission,
+            mapped,
+            record_submit: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Waits for a submitted frame and reads its buffers back.
+    pub fn finish(
+        &mut self,
+        pending: PendingFrame,
+    ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
+        let started = std::time::Instant::now();
+        let out = self.read_back(&pending);
+        self.in_flight[pending.slot] = false;
+        let out = out?;
         self.ctx.check_errors()?;
         let timings = RenderTimings {
-            record_submit: (submitted - started).as_secs_f64(),
-            wait_readback: submitted.elapsed().as_secs_f64(),
+            record_submit: pending.record_submit,
+            wait_readback: started.elapsed().as_secs_f64(),
         };
         Ok((out, timings))
     }
@@ -594,17 +650,18 @@ impl Renderer {
         }
     }
 
-    fn read_back(&self) -> Result<FrameBuffers, GpuError> {
-        let slice = self.readback.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
+    fn read_back(&self, pending: &PendingFrame) -> Result<FrameBuffers, GpuError> {
+        let buffer = &self.readbacks[pending.slot];
         self.ctx
             .device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(pending.submission.clone()),
+                timeout: None,
+            })
             .map_err(|e| GpuError::Poll(e.to_string()))?;
-        rx.recv()
+        pending
+            .mapped
+            .recv()
             .map_err(|e| GpuError::Readback(e.to_string()))?
             .map_err(|e| GpuError::Readback(e.to_string()))?;
         let (w, h) = (self.width as usize, self.height as usize);
@@ -618,8 +675,7 @@ impl Renderer {
             instance: Vec::with_capacity(w * h),
         };
         {
-            let data = self
-                .readback
+            let data = buffer
                 .get_mapped_range(..)
                 .map_err(|e| GpuError::Readback(e.to_string()))?;
             for y in 0..h {
@@ -639,7 +695,7 @@ impl Renderer {
                 );
             }
         }
-        self.readback.unmap();
+        buffer.unmap();
         Ok(out)
     }
 }
