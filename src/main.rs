@@ -161,10 +161,7 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             overwrite,
             quiet,
         } => {
-            let loaded = LoadedSpec::from_file(&spec).map_err(|e| {
-                let code = 2;
-                (anyhow::Error::from(e), code)
-            })?;
+            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
             let opts = RenderOptions {
                 out,
                 frames,

@@ -6,7 +6,7 @@
 use glam::{DMat4, DQuat, DVec3};
 use serde::Serialize;
 
-use crate::geometry::{Pose, mat3_rows, mat4_rows};
+use crate::geometry::{Pose, mat4_rows};
 
 /// Everything drawn in one frame.
 #[derive(Debug, Clone, Serialize)]
@@ -145,9 +145,4 @@ impl ObjectSample {
         let (_, r, t) = world_to_camera.to_scale_rotation_translation();
         self.pose_world.in_frame(DQuat::normalize(r), t)
     }
-}
-
-/// Serializes a 3×3 rotation in labels' row-major convention.
-pub fn rotation_rows(q: DQuat) -> [[f64; 3]; 3] {
-    mat3_rows(glam::DMat3::from_quat(q))
 }
