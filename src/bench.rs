@@ -23,6 +23,36 @@ pub struct BenchOptions {
     pub warmup: u64,
     /// Graphics API.
     pub backend: BackendChoice,
+    /// Overrides the spec's resolution (scaling studies).
+    pub resolution: Option<(u32, u32)>,
+    /// Overrides the number of object instances per frame: the spec's object groups
+    /// share it in turn (scaling studies).
+    pub objects: Option<u32>,
+}
+
+impl BenchOptions {
+    /// The spec with this run's overrides applied, validated again.
+    fn apply(&self, spec: &LoadedSpec) -> Result<LoadedSpec, Error> {
+        let mut out = spec.clone();
+        if let Some((width, height)) = self.resolution {
+            out.spec.resolution = crate::spec::Resolution { width, height };
+        }
+        if let Some(n) = self.objects {
+            let groups = out.spec.objects.len().max(1) as u32;
+            for (i, g) in out.spec.objects.iter_mut().enumerate() {
+                g.count = n / groups + u32::from((i as u32) < n % groups);
+            }
+        }
+        let issues = crate::spec::validate(&out.spec);
+        if !issues.is_empty() {
+            return Err(crate::spec::SpecError::Invalid {
+                file: out.file.clone(),
+                issues,
+            }
+            .into());
+        }
+        Ok(out)
+    }
 }
 
 /// Mean and 95th percentile of one stage, milliseconds.
@@ -45,6 +75,8 @@ pub struct BenchReport {
     pub warmup: u64,
     /// `[width, height]`.
     pub resolution: [u32; 2],
+    /// Object instances per frame.
+    pub objects: u32,
     /// Adapter used.
     pub adapter: AdapterSummary,
     /// Per-stage times of the measured frames.
@@ -144,6 +176,7 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 
 /// Runs the benchmark.
 pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error> {
+    let spec = &opts.apply(spec)?;
     let tmp =
         tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary directory: {e}")))?;
     let ds = tmp.path().join("dataset");
@@ -203,6 +236,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         frames: opts.frames,
         warmup: opts.warmup,
         resolution: [r.width, r.height],
+        objects: spec.spec.objects.iter().map(|o| o.count).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
         stages,
         cpu_busy: (c1 - c0) / (wall * cores as f64),

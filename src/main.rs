@@ -61,9 +61,23 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Override the resolution, WxH (scaling studies).
+        #[arg(long, value_parser = parse_resolution)]
+        resolution: Option<(u32, u32)>,
+        /// Override the object instances per frame; the spec's groups share them in turn.
+        #[arg(long)]
+        objects: Option<u32>,
     },
     /// List graphics adapters and say which one a render would use.
     Info,
+}
+
+fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{s}` is not WxH"))?;
+    let num = |t: &str| t.parse::<u32>().map_err(|_| format!("`{s}` is not WxH"));
+    Ok((num(w)?, num(h)?))
 }
 
 fn parse_frames(s: &str) -> Result<Range<u64>, String> {
@@ -110,12 +124,16 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             frames,
             warmup,
             json,
+            resolution,
+            objects,
         } => {
             let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
             let opts = synthvis::bench::BenchOptions {
                 frames: frames.max(1),
                 warmup,
                 backend: cli.backend,
+                resolution,
+                objects,
             };
             let report = synthvis::bench::run(&loaded, &opts).map_err(|e| {
                 let code = e.exit_code();

@@ -203,3 +203,40 @@ fn asset_errors_name_the_file_and_the_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn bench_reports_stages_and_honours_overrides() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/bench-own.json");
+    let args = ["bench", s(&spec), "--frames", "4", "--warmup", "1"];
+    let o = synthvis(
+        &[
+            &args[..],
+            &["--resolution", "160x120", "--objects", "5", "--json"],
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["resolution"], serde_json::json!([160, 120]));
+    assert_eq!(r["objects"], 5);
+    assert_eq!(r["stages"].as_array().unwrap().len(), 6);
+    for key in [
+        "frames_per_s",
+        "floor_frames_per_s",
+        "cpu_busy",
+        "peak_rss_mib",
+    ] {
+        assert!(r[key].as_f64().unwrap() > 0.0, "{key} in {r}");
+    }
+    // The text form ends with the figure scripts look for.
+    let o = synthvis(&args);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("frames_per_s "),
+        "{text}"
+    );
+}
