@@ -90,3 +90,29 @@ fn frame_does_not_depend_on_its_range() {
         );
     }
 }
+
+#[test]
+fn pipelined_frames_equal_frames_rendered_alone() {
+    // The dataset path keeps a frame in flight; FrameRenderer renders one frame at a time.
+    let spec = quickstart();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    render(&spec, &out, 0..3);
+    let mut alone = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    for i in [2u64, 0, 1] {
+        let scene = synthvis::randomize::sample_frame(&spec.spec, spec.spec.seed, i).unwrap();
+        let b = alone.render(&scene).unwrap();
+        let png = synthvis::output::images::png_rgb8(
+            &b.rgb,
+            b.width,
+            b.height,
+            spec.spec.outputs.png_compression,
+        )
+        .unwrap();
+        let name = format!("rgb/{:06}.png", i);
+        assert!(
+            png == std::fs::read(out.join(&name)).unwrap(),
+            "{name} differs from the frame rendered alone"
+        );
+    }
+}
