@@ -133,7 +133,6 @@ pub fn render_dataset(
     write_manifest(&opts.out, &manifest)?;
     progress.started(&adapter, frames.end - frames.start);
 
-    // category_of[instance id] for the class image is per frame; built by the writer.
     let digest = std::thread::scope(|scope| -> Result<String, Error> {
         let (tx, rx) = mpsc::sync_channel::<RenderedFrame>(2);
         let (done_tx, done_rx) = mpsc::channel::<FrameTimings>();
