@@ -136,6 +136,8 @@ pub fn render_dataset(
     let digest = std::thread::scope(|scope| -> Result<String, Error> {
         let (tx, rx) = mpsc::sync_channel::<RenderedFrame>(2);
         let (done_tx, done_rx) = mpsc::channel::<FrameTimings>();
+        // Written frames' buffers come back here to be filled again: no per-frame allocation.
+        let (free_tx, free_rx) = mpsc::channel::<FrameBuffers>();
         let out = &opts.out;
         let writer = scope.spawn(move || -> Result<String, Error> {
             let mut hasher = sha2::Sha256::new();
@@ -148,6 +150,7 @@ pub fn render_dataset(
                     frame_stem(frame.scene.frame_index)
                 ));
                 let _ = done_tx.send(timings);
+                let _ = free_tx.send(frame.buffers);
             }
             Ok(hasher
                 .finalize()
@@ -183,8 +186,9 @@ pub fn render_dataset(
                 None => None,
             };
             if let Some((p, scene, randomize)) = pending.take() {
-                let (buffers, r) = match renderer.finish(p) {
-                    Ok(done) => done,
+                let mut buffers = free_rx.try_recv().unwrap_or_default();
+                let r = match renderer.finish_into(p, &mut buffers) {
+                    Ok(r) => r,
                     Err(e) => {
                         render_result = Err(e.into());
                         break;

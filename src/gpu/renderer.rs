@@ -559,16 +559,27 @@ impl Renderer {
         &mut self,
         pending: PendingFrame,
     ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
+        let mut out = FrameBuffers::default();
+        let timings = self.finish_into(pending, &mut out)?;
+        Ok((out, timings))
+    }
+
+    /// [`Renderer::finish`] into `out`, reusing its allocations (a frame loop hands
+    /// written frames' buffers back so nothing is allocated per frame).
+    pub fn finish_into(
+        &mut self,
+        pending: PendingFrame,
+        out: &mut FrameBuffers,
+    ) -> Result<RenderTimings, GpuError> {
         let started = std::time::Instant::now();
-        let out = self.read_back(&pending);
+        let read = self.read_back(&pending, out);
         self.in_flight[pending.slot] = false;
-        let out = out?;
+        read?;
         self.ctx.check_errors()?;
-        let timings = RenderTimings {
+        Ok(RenderTimings {
             record_submit: pending.record_submit,
             wait_readback: started.elapsed().as_secs_f64(),
-        };
-        Ok((out, timings))
+        })
     }
 
     fn write_frame_uniform(&self, scene: &FrameScene, proj: DMat4) {
@@ -650,7 +661,7 @@ impl Renderer {
         }
     }
 
-    fn read_back(&self, pending: &PendingFrame) -> Result<FrameBuffers, GpuError> {
+    fn read_back(&self, pending: &PendingFrame, out: &mut FrameBuffers) -> Result<(), GpuError> {
         let buffer = &self.readbacks[pending.slot];
         self.ctx
             .device
@@ -667,13 +678,14 @@ impl Renderer {
         let (w, h) = (self.width as usize, self.height as usize);
         let row = self.padded_row as usize;
         let plane = row * h;
-        let mut out = FrameBuffers {
-            width: self.width,
-            height: self.height,
-            rgb: Vec::with_capacity(w * h * 3),
-            depth: Vec::with_capacity(w * h),
-            instance: Vec::with_capacity(w * h),
-        };
+        out.width = self.width;
+        out.height = self.height;
+        out.rgb.clear();
+        out.depth.clear();
+        out.instance.clear();
+        out.rgb.reserve(w * h * 3);
+        out.depth.reserve(w * h);
+        out.instance.reserve(w * h);
         {
             let data = buffer
                 .get_mapped_range(..)
@@ -696,7 +708,7 @@ impl Renderer {
             }
         }
         buffer.unmap();
-        Ok(out)
+        Ok(())
     }
 }
 
