@@ -232,7 +232,30 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
     }
 }
 
+/// Any panic left is a bug: say so briefly, with what to put in a report.
+fn install_panic_report() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        eprintln!(
+            "synthvis {} crashed: {message}{location}\n\
+             This is a bug. Please report it with the command line, the scene spec (and its \
+             assets if you can share them) and the output of `synthvis info`.",
+            env!("CARGO_PKG_VERSION")
+        );
+    }));
+}
+
 fn main() -> ExitCode {
+    install_panic_report();
     // Mesa's EGL warns about XDG_RUNTIME_DIR unless told it runs without a display.
     if std::env::var_os("EGL_PLATFORM").is_none() {
         // SAFETY: single-threaded at this point; no other thread reads the environment.
