@@ -68,6 +68,12 @@ enum Command {
         #[arg(long)]
         objects: Option<u32>,
     },
+    /// Check a dataset against its manifest: complete, every file present and matching
+    /// its checksum. Exit code 0 when intact, 3 when incomplete or corrupt.
+    Verify {
+        /// The dataset directory.
+        dir: PathBuf,
+    },
     /// List graphics adapters and say which one a render would use.
     Info,
 }
@@ -151,6 +157,28 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
                 println!("{report}");
             }
             Ok(())
+        }
+        Command::Verify { dir } => {
+            let report = synthvis::output::verify::verify(&dir);
+            for p in &report.problems {
+                eprintln!("problem: {p}");
+            }
+            if report.ok() {
+                println!(
+                    "ok: {} frames, {} files match the manifest ({})",
+                    report.frames_checked,
+                    report.files_ok,
+                    dir.display()
+                );
+                Ok(())
+            } else {
+                let e = anyhow::anyhow!(
+                    "{}: {} problem(s); the dataset is incomplete or corrupt",
+                    dir.display(),
+                    report.problems.len()
+                );
+                Err((e, 3))
+            }
         }
         Command::Info => {
             let adapters = list_adapters(cli.backend);

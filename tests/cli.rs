@@ -240,3 +240,37 @@ fn bench_reports_stages_and_honours_overrides() {
         "{text}"
     );
 }
+
+#[test]
+fn verify_finds_missing_corrupt_and_incomplete_datasets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    assert!(render_quickstart(&ds, "3", false).status.success());
+    let o = synthvis(&["verify", s(&ds)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok: 3 frames"));
+
+    // A corrupt image, a missing image: both named, exit code 3.
+    std::fs::write(ds.join("rgb/000001.png"), b"not a png").unwrap();
+    std::fs::remove_file(ds.join("class/000002.png")).unwrap();
+    let o = synthvis(&["verify", s(&ds)]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rgb/000001.png: checksum mismatch"), "{err}");
+    assert!(err.contains("class/000002.png"), "{err}");
+
+    // A run that did not finish.
+    let manifest_path = ds.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    m["complete"] = serde_json::json!(false);
+    std::fs::write(&manifest_path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let o = synthvis(&["verify", s(&ds)]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("complete is false"), "{}", stderr(&o));
+
+    // Not a dataset at all.
+    let o = synthvis(&["verify", s(tmp.path())]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("manifest"), "{}", stderr(&o));
+}

@@ -8,6 +8,7 @@ pub mod coco;
 pub mod frame;
 pub mod images;
 pub mod manifest;
+pub mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,120 @@
+//! `synthvis verify DIR`: checks a dataset against its manifest — completeness, every
+//! frame's files against the checksums in its labels file, and the frames digest.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use sha2::Digest;
+
+use super::frame_stem;
+use super::manifest::{Manifest, TOOL};
+use crate::assets::sha256_hex;
+
+/// What `verify` found wrong; empty means the dataset is complete and intact.
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    /// Frames checked.
+    pub frames_checked: u64,
+    /// Files whose checksum matched.
+    pub files_ok: u64,
+    /// One line per problem, naming the file.
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when nothing is missing or corrupt.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Deserialize)]
+struct LabelsFiles {
+    files: std::collections::BTreeMap<String, String>,
+}
+
+/// Verifies the dataset in `dir`.
+pub fn verify(dir: &Path) -> VerifyReport {
+    let mut r = VerifyReport::default();
+    let manifest_path = dir.join("manifest.json");
+    let manifest: Manifest = match std::fs::read(&manifest_path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            r.problems.push(format!(
+                "{}: not a readable synthvis manifest: {e}",
+                manifest_path.display()
+            ));
+            return r;
+        }
+    };
+    if manifest.tool != TOOL {
+        r.problems.push(format!(
+            "{}: written by `{}`, not synthvis",
+            manifest_path.display(),
+            manifest.tool
+        ));
+        return r;
+    }
+    if !manifest.complete {
+        r.problems.push(format!(
+            "{}: complete is false: the run that wrote this dataset did not finish",
+            manifest_path.display()
+        ));
+    }
+    if !dir.join("annotations.json").is_file() {
+        r.problems.push(format!(
+            "{}: missing",
+            dir.join("annotations.json").display()
+        ));
+    }
+    let mut digest = sha2::Sha256::new();
+    for f in manifest.frames[0]..manifest.frames[1] {
+        r.frames_checked += 1;
+        let stem = frame_stem(f);
+        let labels_path = dir.join("labels").join(format!("{stem}.json"));
+        let bytes = match std::fs::read(&labels_path) {
+            Ok(b) => b,
+            Err(e) => {
+                r.problems.push(format!("{}: {e}", labels_path.display()));
+                continue;
+            }
+        };
+        digest.update(format!("{stem} {}\n", sha256_hex(&bytes)));
+        let labels: LabelsFiles = match serde_json::from_slice(&bytes) {
+            Ok(l) => l,
+            Err(e) => {
+                r.problems.push(format!(
+                    "{}: corrupt labels file: {e}",
+                    labels_path.display()
+                ));
+                continue;
+            }
+        };
+        for (rel, expected) in &labels.files {
+            let path = dir.join(rel);
+            match std::fs::read(&path) {
+                Ok(b) if sha256_hex(&b) == *expected => r.files_ok += 1,
+                Ok(_) => r.problems.push(format!(
+                    "{}: checksum mismatch (corrupt or modified)",
+                    path.display()
+                )),
+                Err(e) => r.problems.push(format!("{}: {e}", path.display())),
+            }
+        }
+    }
+    let digest: String = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if manifest.complete && digest != manifest.frames_digest {
+        r.problems.push(format!(
+            "{}: frames_digest does not match the labels files (a labels file was changed)",
+            manifest_path.display()
+        ));
+    }
+    r
+}
