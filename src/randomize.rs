@@ -10,6 +10,9 @@ use crate::spec::{LightSpec, Spec};
 /// Why a frame could not be sampled.
 #[derive(Debug, thiserror::Error)]
 pub enum RandomizeError {
+    /// The spec was not validated ([`crate::spec::validate`]) and is inconsistent.
+    #[error("spec not validated: {0}")]
+    Unvalidated(&'static str),
     /// The sampled camera looks along its up vector or at its own position.
     #[error(
         "frame {frame}: camera: the sampled look-at point {look_at:?} and position {position:?} give no valid view with up {up:?}"
@@ -46,7 +49,11 @@ pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Ra
             let f = f64::from(h) * 0.5 / libm::tan(fov * 0.5);
             (f, f, f64::from(w) * 0.5, f64::from(h) * 0.5)
         }
-        (None, None) => unreachable!("validated: the camera has fov_y_deg or intrinsics"),
+        (None, None) => {
+            return Err(RandomizeError::Unvalidated(
+                "camera has neither fov_y_deg nor intrinsics",
+            ));
+        }
     };
     let world_to_camera = look_at_opencv(position, look_at, DVec3::from_array(cam.up)).ok_or(
         RandomizeError::DegenerateCamera {
@@ -110,7 +117,9 @@ pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Ra
             .assets
             .iter()
             .position(|a| a.name == group.asset)
-            .expect("validated: objects refer to known assets");
+            .ok_or(RandomizeError::Unvalidated(
+                "an object refers to an unknown asset",
+            ))?;
         let asset = &spec.assets[asset_index];
         let category_id = asset.category.as_ref().map_or(0, |c| {
             let idx = spec.categories.iter().position(|k| &k.name == c);
