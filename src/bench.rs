@@ -95,27 +95,26 @@ pub struct BenchReport {
     pub frames_per_s: f64,
 }
 
-/// Process CPU time (user + system), seconds.
-fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let usage = unsafe {
+/// Resource usage of this process.
+fn rusage() -> libc::rusage {
+    // SAFETY: getrusage only writes into the zero-initialised struct we pass.
+    unsafe {
         let mut u: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_SELF, &mut u);
         u
-    };
+    }
+}
+
+/// Process CPU time (user + system), seconds.
+fn cpu_seconds() -> f64 {
+    let usage = rusage();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// Peak resident set size of the process, MiB (Linux reports KiB).
 pub fn peak_rss_mib() -> f64 {
-    // SAFETY: as above.
-    let usage = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut u);
-        u
-    };
-    usage.ru_maxrss as f64 / 1024.0
+    rusage().ru_maxrss as f64 / 1024.0
 }
 
 #[derive(Default)]

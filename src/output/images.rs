@@ -16,6 +16,19 @@ fn compression(c: PngCompression) -> CompressionType {
     }
 }
 
+fn png(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    color: image::ExtendedColorType,
+    c: PngCompression,
+) -> image::ImageResult<Vec<u8>> {
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, compression(c), FilterType::Adaptive)
+        .write_image(bytes, width, height, color)?;
+    Ok(out)
+}
+
 /// Encodes row-major 8-bit RGB as PNG.
 pub fn png_rgb8(
     rgb: &[u8],
@@ -23,14 +36,7 @@ pub fn png_rgb8(
     height: u32,
     c: PngCompression,
 ) -> image::ImageResult<Vec<u8>> {
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, compression(c), FilterType::Adaptive).write_image(
-        rgb,
-        width,
-        height,
-        image::ExtendedColorType::Rgb8,
-    )?;
-    Ok(out)
+    png(rgb, width, height, image::ExtendedColorType::Rgb8, c)
 }
 
 /// Encodes row-major 16-bit grey as PNG.
@@ -40,14 +46,13 @@ pub fn png_gray16(
     height: u32,
     c: PngCompression,
 ) -> image::ImageResult<Vec<u8>> {
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, compression(c), FilterType::Adaptive).write_image(
+    png(
         bytemuck::cast_slice(values),
         width,
         height,
         image::ExtendedColorType::L16,
-    )?;
-    Ok(out)
+        c,
+    )
 }
 
 /// Metres → 16-bit depth PNG units: millimetres rounded to nearest, 0 = no surface,
