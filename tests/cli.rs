@@ -274,3 +274,24 @@ fn verify_finds_missing_corrupt_and_incomplete_datasets() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("manifest"), "{}", stderr(&o));
 }
+
+/// No adapter for the requested API: a clear error naming what to install, no output dir.
+#[cfg(target_os = "linux")]
+#[test]
+fn missing_adapter_names_what_to_install() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let spec = quickstart();
+    let o = synthvis(&[
+        "--backend",
+        "metal",
+        "render",
+        s(&spec),
+        "--out",
+        s(&out),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("mesa-vulkan-drivers"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing may be written without a device");
+}
