@@ -74,6 +74,23 @@ enum Command {
         /// The dataset directory.
         dir: PathBuf,
     },
+    /// Check a spec and load its assets without rendering.
+    Validate {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+    },
+    /// Print the scene sampled for one frame (camera, lights, objects) as JSON without
+    /// rendering: the record `labels/NNNNNN.json` carries under `scene`.
+    Explain {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frame index.
+        #[arg(long, default_value_t = 0)]
+        frame: u64,
+        /// Run seed; overrides the spec.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// List graphics adapters and say which one a render would use.
     Info,
 }
@@ -156,6 +173,41 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             } else {
                 println!("{report}");
             }
+            Ok(())
+        }
+        Command::Validate { spec } => {
+            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
+            let library = synthvis::assets::AssetLibrary::load(&loaded)
+                .map_err(|e| (anyhow::Error::from(e), 2))?;
+            for a in &library.assets {
+                for w in &a.warnings {
+                    eprintln!("warning: {}: {w}", a.path.display());
+                }
+            }
+            let s = &loaded.spec;
+            println!(
+                "ok: {} ({} assets, {} categories, {} object groups, {} frames at {}x{})",
+                spec.display(),
+                library.assets.len(),
+                s.categories.len(),
+                s.objects.len(),
+                s.frames,
+                s.resolution.width,
+                s.resolution.height
+            );
+            Ok(())
+        }
+        Command::Explain { spec, frame, seed } => {
+            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
+            let scene = synthvis::randomize::sample_frame(
+                &loaded.spec,
+                seed.unwrap_or(loaded.spec.seed),
+                frame,
+            )
+            .map_err(|e| (anyhow::Error::from(e), 2))?;
+            let json =
+                serde_json::to_string_pretty(&scene).map_err(|e| (anyhow::Error::from(e), 1))?;
+            println!("{json}");
             Ok(())
         }
         Command::Verify { dir } => {

@@ -295,3 +295,28 @@ fn missing_adapter_names_what_to_install() {
     assert!(stderr(&o).contains("mesa-vulkan-drivers"), "{}", stderr(&o));
     assert!(!out.exists(), "nothing may be written without a device");
 }
+
+#[test]
+fn explain_prints_the_scene_the_labels_carry_and_validate_checks_assets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    assert!(render_quickstart(&ds, "3", false).status.success());
+    let spec = quickstart();
+    let o = synthvis(&["explain", s(&spec), "--frame", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let explained: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let labels: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ds.join("labels/000002.json")).unwrap()).unwrap();
+    assert_eq!(explained, labels["scene"]);
+
+    let o = synthvis(&["validate", s(&spec)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok:"));
+    let mut broken = base_spec();
+    broken["assets"][1]["path"] = serde_json::json!("missing.glb");
+    let path = tmp.path().join("broken.json");
+    std::fs::write(&path, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let o = synthvis(&["validate", s(&path)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.glb"), "{}", stderr(&o));
+}
