@@ -273,11 +273,17 @@ pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
         message,
     };
 
-    let (document, buffers, images) = match gltf::import(path) {
+    // The gltf crate can panic on some malformed files (e.g. an attribute naming an
+    // accessor that does not exist): contain it and report the file as invalid.
+    let imported = crate::panic_guard::catch(|| gltf::import(path)).map_err(|message| {
+        gltf_err(format!(
+            "the glTF reader failed on this file ({message}); it is malformed"
+        ))
+    })?;
+    let (document, buffers, images) = match imported {
         Ok(imported) => imported,
         Err(gltf::Error::Validation(errors)) => {
-            let required = required_extensions(&bytes);
-            let unsupported: Vec<String> = required
+            let unsupported: Vec<String> = json_strings(&bytes, "extensionsRequired")
                 .into_iter()
                 .filter(|e| !SUPPORTED_EXTENSIONS.contains(&e.as_str()))
                 .collect();
@@ -290,7 +296,21 @@ pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
             let list: Vec<String> = errors.iter().map(|(p, e)| format!("{p}: {e}")).collect();
             return Err(gltf_err(list.join("; ")));
         }
-        Err(e) => return Err(gltf_err(describe_gltf_error(e))),
+        Err(gltf::Error::Io(io)) => {
+            let missing = missing_references(&bytes, path);
+            let what = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" (missing: {})", missing.join(", "))
+            };
+            return Err(gltf_err(format!(
+                "cannot read a referenced file{what}: {io}"
+            )));
+        }
+        Err(gltf::Error::Image(img)) => {
+            return Err(gltf_err(format!("cannot decode an image: {img}")));
+        }
+        Err(e) => return Err(gltf_err(e.to_string())),
     };
 
     let mut warnings = Vec::new();
@@ -405,25 +425,22 @@ pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
     })
 }
 
-/// `extensionsRequired` read straight from the JSON (of a `.gltf` or the JSON chunk of a
-/// `.glb`), for naming them when validation refuses the file.
-fn required_extensions(bytes: &[u8]) -> Vec<String> {
-    let json: &[u8] = if bytes.starts_with(b"glTF") {
-        match gltf::Glb::from_slice(bytes) {
-            Ok(glb) => return required_from_json(&glb.json),
-            Err(_) => return Vec::new(),
-        }
+/// The JSON document of a `.gltf` file or of a `.glb`'s JSON chunk, read leniently to
+/// name what validation or loading refused.
+fn raw_json(bytes: &[u8]) -> Option<serde_json::Value> {
+    if bytes.starts_with(b"glTF") {
+        let glb = gltf::Glb::from_slice(bytes).ok()?;
+        serde_json::from_slice(&glb.json).ok()
     } else {
-        bytes
-    };
-    required_from_json(json)
+        serde_json::from_slice(bytes).ok()
+    }
 }
 
-fn required_from_json(json: &[u8]) -> Vec<String> {
-    serde_json::from_slice::<serde_json::Value>(json)
-        .ok()
+/// The strings of a top-level array such as `extensionsRequired`.
+fn json_strings(bytes: &[u8], key: &str) -> Vec<String> {
+    raw_json(bytes)
         .and_then(|v| {
-            v.get("extensionsRequired")?.as_array().map(|a| {
+            v.get(key)?.as_array().map(|a| {
                 a.iter()
                     .filter_map(|e| e.as_str().map(str::to_owned))
                     .collect()
@@ -432,12 +449,19 @@ fn required_from_json(json: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn describe_gltf_error(e: gltf::Error) -> String {
-    match e {
-        gltf::Error::Io(io) => format!("cannot read a referenced file: {io}"),
-        gltf::Error::Image(img) => format!("cannot decode an image: {img}"),
-        other => other.to_string(),
-    }
+/// Buffer and image URIs of the file that name files which do not exist.
+fn missing_references(bytes: &[u8], path: &Path) -> Vec<String> {
+    let base = path.parent().unwrap_or(Path::new(""));
+    let Some(doc) = raw_json(bytes) else {
+        return Vec::new();
+    };
+    ["buffers", "images"]
+        .iter()
+        .filter_map(|k| doc.get(*k)?.as_array().cloned())
+        .flatten()
+        .filter_map(|item| item.get("uri")?.as_str().map(str::to_owned))
+        .filter(|uri| !uri.starts_with("data:") && !base.join(percent_decode(uri)).exists())
+        .collect()
 }
 
 /// External buffers and images referenced by relative URI, hashed for the manifest.

@@ -12,6 +12,7 @@ pub mod golden;
 pub mod gpu;
 pub mod labels;
 pub mod output;
+pub mod panic_guard;
 pub mod pipeline;
 pub mod randomize;
 pub mod rng;

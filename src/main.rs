@@ -315,6 +315,9 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
 /// Any panic left is a bug: say so briefly, with what to put in a report.
 fn install_panic_report() {
     std::panic::set_hook(Box::new(|info| {
+        if synthvis::panic_guard::active() {
+            return; // Contained and reported as an error by the library.
+        }
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
