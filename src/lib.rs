@@ -5,6 +5,9 @@
 //! → [`gpu::Renderer`] → [`gpu::FrameBuffers`] → [`labels`] → [`output`] files on disk.
 //! [`pipeline::render_dataset`] runs the whole loop.
 
+// No panics in the library: errors are values. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod assets;
 pub mod bench;
 pub mod geometry;
