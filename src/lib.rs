@@ -6,7 +6,10 @@
 //! [`pipeline::render_dataset`] runs the whole loop.
 
 // No panics in the library: errors are values. Tests may unwrap.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod assets;
 pub mod bench;
