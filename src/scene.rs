@@ -88,12 +88,6 @@ impl CameraSample {
     pub fn intrinsics(&self) -> (f64, f64, f64, f64) {
         (self.k[0][0], self.k[1][1], self.k[0][2], self.k[1][2])
     }
-
-    /// Projects a camera-frame point to continuous pixel coordinates.
-    pub fn project(&self, p_cam: DVec3) -> (f64, f64) {
-        let (fx, fy, cx, cy) = self.intrinsics();
-        (fx * p_cam.x / p_cam.z + cx, fy * p_cam.y / p_cam.z + cy)
-    }
 }
 
 /// A sampled light.
