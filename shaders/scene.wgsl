@@ -18,6 +18,8 @@ struct Light {
 struct Frame {
     // Camera (OpenCV frame: x right, y down, z forward) → clip space.
     projection: mat4x4<f32>,
+    // Camera → world.
+    view_to_world: mat4x4<f32>,
     camera_position: vec4<f32>,
     ambient: vec4<f32>,
     // x: number of lights.
@@ -25,16 +27,12 @@ struct Frame {
     lights: array<Light, MAX_LIGHTS>,
 };
 
-struct Draw {
-    // Model → world.
-    model: mat4x4<f32>,
-    // Model → camera.
+// One instance's data (the layout of InstanceData in renderer.rs), for per-object draws.
+struct Object {
     model_view: mat4x4<f32>,
-    // Inverse-transpose of the model's 3×3 part, as three columns.
     normal_0: vec4<f32>,
     normal_1: vec4<f32>,
     normal_2: vec4<f32>,
-    // x: instance id.
     ids: vec4<u32>,
 };
 
@@ -49,7 +47,7 @@ struct Material {
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
-@group(1) @binding(0) var<uniform> draw: Draw;
+@group(1) @binding(0) var<uniform> object: Object;
 @group(2) @binding(0) var<uniform> material: Material;
 @group(2) @binding(1) var base_color_texture: texture_2d<f32>;
 @group(2) @binding(2) var base_color_sampler: sampler;
@@ -66,6 +64,19 @@ struct VertexIn {
     @location(4) color: vec4<f32>,
 };
 
+// Per instance (one object's mesh node): model → camera, the model's normal matrix
+// (inverse-transpose of its 3×3 part, model → world) as columns, and x: instance id.
+struct InstanceIn {
+    @location(5) model_view_0: vec4<f32>,
+    @location(6) model_view_1: vec4<f32>,
+    @location(7) model_view_2: vec4<f32>,
+    @location(8) model_view_3: vec4<f32>,
+    @location(9) normal_0: vec4<f32>,
+    @location(10) normal_1: vec4<f32>,
+    @location(11) normal_2: vec4<f32>,
+    @location(12) ids: vec4<u32>,
+};
+
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,
     @location(0) world_position: vec3<f32>,
@@ -77,20 +88,45 @@ struct VertexOut {
     @location(6) @interpolate(flat) instance_id: u32,
 };
 
-@vertex
-fn vs_main(v: VertexIn) -> VertexOut {
+// Both vertex entry points compute the same values with the same operations, so the two
+// draw modes give identical images.
+fn vertex(v: VertexIn, instance: InstanceIn) -> VertexOut {
     var out: VertexOut;
-    let view = draw.model_view * vec4<f32>(v.position, 1.0);
+    let model_view = mat4x4<f32>(
+        instance.model_view_0, instance.model_view_1, instance.model_view_2, instance.model_view_3
+    );
+    let view = model_view * vec4<f32>(v.position, 1.0);
     out.clip = frame.projection * view;
-    out.world_position = (draw.model * vec4<f32>(v.position, 1.0)).xyz;
-    let normal_matrix = mat3x3<f32>(draw.normal_0.xyz, draw.normal_1.xyz, draw.normal_2.xyz);
+    out.world_position = (frame.view_to_world * view).xyz;
+    let normal_matrix = mat3x3<f32>(instance.normal_0.xyz, instance.normal_1.xyz, instance.normal_2.xyz);
     out.world_normal = normal_matrix * v.normal;
     out.uv0 = v.uv0;
     out.uv1 = v.uv1;
     out.color = v.color;
     out.view_depth = view.z;
-    out.instance_id = draw.ids.x;
+    out.instance_id = instance.ids.x;
     return out;
+}
+
+// Instanced draws: the instance's data arrives as per-instance vertex attributes.
+@vertex
+fn vs_instanced(v: VertexIn, instance: InstanceIn) -> VertexOut {
+    return vertex(v, instance);
+}
+
+// One draw per instance: its data is the uniform at the draw's dynamic offset.
+@vertex
+fn vs_per_object(v: VertexIn) -> VertexOut {
+    var instance: InstanceIn;
+    instance.model_view_0 = object.model_view[0];
+    instance.model_view_1 = object.model_view[1];
+    instance.model_view_2 = object.model_view[2];
+    instance.model_view_3 = object.model_view[3];
+    instance.normal_0 = object.normal_0;
+    instance.normal_1 = object.normal_1;
+    instance.normal_2 = object.normal_2;
+    instance.ids = object.ids;
+    return vertex(v, instance);
 }
 
 struct FragmentOut {

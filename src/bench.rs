@@ -8,7 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::gpu::{AdapterSummary, BackendChoice};
+use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::pipeline::{
     FrameRenderer, FrameTimings, Progress, RenderOptions, render_dataset, write_frame,
 };
@@ -28,6 +28,8 @@ pub struct BenchOptions {
     /// Overrides the number of object instances per frame: the spec's object groups
     /// share it in turn (scaling studies).
     pub objects: Option<u32>,
+    /// How draws are issued; the adapter's faster mode when none.
+    pub draw_mode: Option<DrawMode>,
 }
 
 impl BenchOptions {
@@ -79,6 +81,8 @@ pub struct BenchReport {
     pub objects: u32,
     /// Adapter used.
     pub adapter: AdapterSummary,
+    /// How draws were issued.
+    pub draw_mode: DrawMode,
     /// Per-stage times of the measured frames.
     pub stages: Vec<StageStats>,
     /// Process CPU time / (wall time × cores) over the measured frames.
@@ -186,12 +190,13 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         seed: None,
         overwrite: false,
         backend: opts.backend,
+        draw_mode: opts.draw_mode,
     };
     let mut c = Collector {
         warmup: opts.warmup,
         ..Collector::default()
     };
-    render_dataset(spec, &render_opts, &mut c, &AtomicBool::new(false))?;
+    let summary = render_dataset(spec, &render_opts, &mut c, &AtomicBool::new(false))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (Some((t0, c0)), Some((t1, c1))) = (c.window_start, c.window_end) else {
         return Err(Error::Internal("no frame was measured".into()));
@@ -237,6 +242,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         resolution: [r.width, r.height],
         objects: spec.spec.objects.iter().map(|o| o.count).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
+        draw_mode: summary.draw_mode,
         stages,
         cpu_busy: (c1 - c0) / (wall * cores as f64),
         cores,
@@ -251,8 +257,13 @@ impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "bench: {} frames (+{} warm-up) at {}x{} on {}",
-            self.frames, self.warmup, self.resolution[0], self.resolution[1], self.adapter
+            "bench: {} frames (+{} warm-up) at {}x{} on {}, {} draws",
+            self.frames,
+            self.warmup,
+            self.resolution[0],
+            self.resolution[1],
+            self.adapter,
+            self.draw_mode
         )?;
         writeln!(f, "{:<20} {:>9} {:>9}", "stage", "mean_ms", "p95_ms")?;
         for s in &self.stages {

@@ -12,7 +12,7 @@ use sha2::Digest;
 
 use crate::Error;
 use crate::assets::AssetLibrary;
-use crate::gpu::{AdapterSummary, BackendChoice, FrameBuffers, GpuContext, Renderer};
+use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, FrameBuffers, GpuContext, Renderer};
 use crate::labels::instance_masks;
 use crate::output::frame::encode_frame;
 use crate::output::images::DEPTH_PNG_METRES_PER_UNIT;
@@ -38,6 +38,8 @@ pub struct RenderOptions {
     pub overwrite: bool,
     /// Graphics API.
     pub backend: BackendChoice,
+    /// How draws are issued; the adapter's faster mode when none (images are the same).
+    pub draw_mode: Option<DrawMode>,
 }
 
 /// What a finished render did.
@@ -51,6 +53,8 @@ pub struct RenderSummary {
     pub seconds: f64,
     /// Adapter that rendered.
     pub adapter: AdapterSummary,
+    /// How draws were issued.
+    pub draw_mode: DrawMode,
 }
 
 /// Seconds each stage of one frame took.
@@ -112,6 +116,9 @@ pub fn render_dataset(
     let ctx = GpuContext::new(opts.backend)?;
     let adapter = ctx.summary.clone();
     let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
+    if let Some(mode) = opts.draw_mode {
+        renderer.set_draw_mode(mode);
+    }
 
     prepare_dir(&opts.out, opts.overwrite)?;
     create_layout(&opts.out, &s.outputs)?;
@@ -248,6 +255,7 @@ pub fn render_dataset(
         frames,
         seconds: start.elapsed().as_secs_f64(),
         adapter,
+        draw_mode: renderer.draw_mode(),
     })
 }
 
@@ -330,6 +338,16 @@ impl FrameRenderer {
         Ok(Self {
             renderer: Renderer::new(ctx, &library, r.width, r.height)?,
         })
+    }
+
+    /// Issues draws in `mode` from the next frame on (images do not change).
+    pub fn set_draw_mode(&mut self, mode: DrawMode) {
+        self.renderer.set_draw_mode(mode);
+    }
+
+    /// Draw calls the last rendered frame issued.
+    pub fn last_draw_calls(&self) -> usize {
+        self.renderer.last_draw_calls()
     }
 
     /// Renders a sampled scene.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use synthvis::gpu::DrawMode;
 use synthvis::pipeline::NoProgress;
 use synthvis::{LoadedSpec, RenderOptions, render_dataset};
 
@@ -22,6 +23,7 @@ fn render(spec: &LoadedSpec, out: &Path, frames: std::ops::Range<u64>) {
         seed: None,
         overwrite: false,
         backend: common::backend(),
+        draw_mode: None,
     };
     render_dataset(spec, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }
@@ -113,6 +115,79 @@ fn pipelined_frames_equal_frames_rendered_alone() {
         assert!(
             png == std::fs::read(out.join(&name)).unwrap(),
             "{name} differs from the frame rendered alone"
+        );
+    }
+}
+
+#[test]
+fn instanced_and_per_object_draws_give_identical_images() {
+    // Several instances per asset (instanced draws group them), plus blended and masked
+    // materials (drawn one instance at a time, sorted) when the samples are present.
+    let tmp = tempfile::tempdir().unwrap();
+    let assets = common::assets_dir();
+    let mut asset_list = vec![
+        serde_json::json!({ "name": "cube", "path": assets.join("cube.glb"), "category": "shape" }),
+        serde_json::json!({ "name": "ball", "path": assets.join("ball.glb"), "category": "shape" }),
+    ];
+    let place = |asset: &str, count: u32| {
+        serde_json::json!({
+            "asset": asset, "count": count,
+            "position": { "uniform": { "min": [-1.2, 0.0, -1.0], "max": [1.2, 0.8, 1.0] } },
+            "rotation_deg": { "uniform": { "min": [0, 0, 0], "max": [360, 360, 360] } },
+            "scale": [0.3, 0.6]
+        })
+    };
+    let mut objects = vec![place("cube", 5), place("ball", 4)];
+    if let Some(samples) = common::gltf_samples() {
+        asset_list.push(serde_json::json!({
+            "name": "alpha",
+            "path": samples.join("AlphaBlendModeTest/glTF-Binary/AlphaBlendModeTest.glb"),
+            "category": "shape",
+            "normalize_diagonal": 1.0
+        }));
+        objects.push(place("alpha", 3));
+    }
+    let spec = common::write_spec(
+        tmp.path(),
+        &serde_json::json!({
+            "version": 0, "seed": 3, "frames": 3,
+            "resolution": { "width": 320, "height": 240 },
+            "camera": { "fov_y_deg": 50, "position": [0.0, 1.5, 3.2], "look_at": [0, 0.3, 0] },
+            "categories": [{ "name": "shape", "supercategory": "shape" }],
+            "assets": asset_list,
+            "objects": objects,
+            "lights": [{ "type": "directional", "direction": [-0.3, -1.0, -0.4], "intensity": 3.0 }]
+        }),
+    );
+    let mut renderer = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    for i in 0..3 {
+        let scene = synthvis::randomize::sample_frame(&spec.spec, spec.spec.seed, i).unwrap();
+        renderer.set_draw_mode(DrawMode::Instanced);
+        let instanced = renderer.render(&scene).unwrap();
+        let instanced_calls = renderer.last_draw_calls();
+        renderer.set_draw_mode(DrawMode::PerObject);
+        let per_object = renderer.render(&scene).unwrap();
+        let per_object_calls = renderer.last_draw_calls();
+        assert!(
+            instanced_calls < per_object_calls,
+            "frame {i}: instancing should batch draws ({instanced_calls} vs {per_object_calls})"
+        );
+        assert!(instanced.rgb == per_object.rgb, "frame {i}: RGB differs");
+        assert!(
+            instanced.instance == per_object.instance,
+            "frame {i}: instance ids differ"
+        );
+        assert!(
+            instanced
+                .depth
+                .iter()
+                .zip(&per_object.depth)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "frame {i}: depth differs"
+        );
+        assert!(
+            instanced.instance.iter().any(|&id| id != 0),
+            "frame {i}: nothing drawn"
         );
     }
 }

@@ -75,6 +75,7 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
         seed: None,
         overwrite: false,
         backend: common::backend(),
+        draw_mode: None,
     };
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 

@@ -36,6 +36,7 @@ fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
         seed: None,
         overwrite: false,
         backend: common::backend(),
+        draw_mode: None,
     };
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }

@@ -5,4 +5,4 @@ pub mod mipmaps;
 pub mod renderer;
 
 pub use context::{AdapterSummary, BackendChoice, GpuContext, GpuError, list_adapters};
-pub use renderer::{FrameBuffers, PendingFrame, RenderTimings, Renderer};
+pub use renderer::{DrawMode, FrameBuffers, PendingFrame, RenderTimings, Renderer};

@@ -71,18 +71,24 @@ struct LightUniform {
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct FrameUniform {
     projection: [[f32; 4]; 4],
+    view_to_world: [[f32; 4]; 4],
     camera_position: [f32; 4],
     ambient: [f32; 4],
     counts: [u32; 4],
     lights: [LightUniform; MAX_LIGHTS],
 }
 
+/// Per-instance data of one (object, mesh node) pair. The instance buffer holds one per
+/// [`INSTANCE_STRIDE`] bytes; [`DrawMode::Instanced`] reads them as instanced vertex
+/// attributes, [`DrawMode::PerObject`] as a uniform at a dynamic offset.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct DrawUniform {
-    model: [[f32; 4]; 4],
+struct InstanceData {
+    /// Model → camera.
     model_view: [[f32; 4]; 4],
+    /// Inverse-transpose of the model's 3×3 part (model → world normals), as columns.
     normal: [[f32; 4]; 3],
+    /// x: instance id.
     ids: [u32; 4],
 }
 
@@ -103,8 +109,62 @@ enum PassKind {
     BlendUnlabeled,
 }
 
+/// How the draws of one frame reach the GPU. Both modes compute the same values with the
+/// same operations, so they produce byte-identical images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DrawMode {
+    /// One instanced draw per primitive for all instances of the same mesh: fewest
+    /// commands, the better choice on GPUs.
+    Instanced,
+    /// One draw per instance with its data in a uniform: on Mesa's CPU rasterizers the
+    /// vertex stage dominates, and per-vertex instance attribute fetches cost more there
+    /// than the saved draw calls (measured in `README.md`, "Performance").
+    PerObject,
+}
+
+impl std::str::FromStr for DrawMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "instanced" => Ok(Self::Instanced),
+            "per-object" => Ok(Self::PerObject),
+            other => Err(format!(
+                "unknown draw mode `{other}`: use instanced or per-object"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for DrawMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Instanced => "instanced",
+            Self::PerObject => "per-object",
+        })
+    }
+}
+
+impl DrawMode {
+    /// The faster mode for an adapter: [`DrawMode::PerObject`] on CPU rasterizers,
+    /// [`DrawMode::Instanced`] otherwise.
+    pub fn for_adapter(info: &wgpu::AdapterInfo) -> Self {
+        if info.device_type == wgpu::DeviceType::Cpu {
+            Self::PerObject
+        } else {
+            Self::Instanced
+        }
+    }
+}
+
+/// Bytes between consecutive [`InstanceData`] in the instance buffer: a multiple of every
+/// adapter's uniform offset alignment (at most 256), so each is a valid dynamic offset.
+const INSTANCE_STRIDE: u64 = 256;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PipelineKey {
+    mode: DrawMode,
     pass: PassKind,
     double_sided: bool,
     /// The model transform mirrors (negative determinant), so front faces wind clockwise.
@@ -131,6 +191,30 @@ struct GpuAsset {
     draws: Vec<(usize, DMat4)>,
 }
 
+/// One draw call: a primitive drawn for `instance_count` consecutive entries of the
+/// `draws` storage array.
+#[derive(Clone, Copy)]
+struct DrawItem {
+    first_instance: u32,
+    instance_count: u32,
+    asset: usize,
+    mesh: usize,
+    prim: usize,
+    key: PipelineKey,
+    /// Camera-space depth of the instance's origin (blended draws are sorted by it).
+    depth: f64,
+}
+
+/// One (object, mesh node) pair of a frame, before batching.
+struct MeshInstance {
+    asset: usize,
+    /// Index into the asset's node draws.
+    node: usize,
+    mirrored: bool,
+    depth: f64,
+    uniform: InstanceData,
+}
+
 struct Targets {
     color: wgpu::Texture,
     linear_depth: wgpu::Texture,
@@ -152,15 +236,22 @@ pub struct Renderer {
     next_readback: usize,
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
-    draw_layout: wgpu::BindGroupLayout,
-    draw_buffer: wgpu::Buffer,
-    draw_bind_group: wgpu::BindGroup,
-    draw_capacity: usize,
-    draw_stride: u64,
+    draw_mode: DrawMode,
+    instance_layout: wgpu::BindGroupLayout,
+    /// The frame's [`InstanceData`], [`INSTANCE_STRIDE`] apart.
+    instance_buffer: wgpu::Buffer,
+    instance_bind_group: wgpu::BindGroup,
+    /// How many [`InstanceData`]s `instance_buffer` holds.
+    instance_capacity: usize,
     pipeline_layout: wgpu::PipelineLayout,
     shader: wgpu::ShaderModule,
     pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
     assets: Vec<GpuAsset>,
+    /// The frame's instances, reused between frames.
+    instances: Vec<MeshInstance>,
+    /// The frame's draw calls, reused between frames.
+    items: Vec<DrawItem>,
+    /// Staging for the `draws` upload, reused between frames.
     draw_data: Vec<u8>,
 }
 
@@ -212,7 +303,7 @@ impl Renderer {
             source: wgpu::ShaderSource::Wgsl(SHADER.into()),
         });
 
-        let uniform_entry = |binding, dynamic: bool| wgpu::BindGroupLayoutEntry {
+        let uniform_entry = |binding, dynamic| wgpu::BindGroupLayoutEntry {
             binding,
             visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
             ty: wgpu::BindingType::Buffer {
@@ -226,8 +317,8 @@ impl Renderer {
             label: Some("frame"),
             entries: &[uniform_entry(0, false)],
         });
-        let draw_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("draw"),
+        let instance_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("instance"),
             entries: &[uniform_entry(0, true)],
         });
         let mut material_entries = vec![uniform_entry(0, false)];
@@ -257,7 +348,7 @@ impl Renderer {
             label: Some("scene"),
             bind_group_layouts: &[
                 Some(&frame_layout),
-                Some(&draw_layout),
+                Some(&instance_layout),
                 Some(&material_layout),
             ],
             immediate_size: 0,
@@ -278,9 +369,9 @@ impl Renderer {
             }],
         });
 
-        let align = u64::from(device.limits().min_uniform_buffer_offset_alignment);
-        let draw_stride = (std::mem::size_of::<DrawUniform>() as u64).div_ceil(align) * align;
-        let (draw_buffer, draw_bind_group) = draw_resources(device, &draw_layout, 64, draw_stride);
+        let (instance_buffer, instance_bind_group) =
+            instance_resources(device, &instance_layout, 64);
+        let draw_mode = DrawMode::for_adapter(&ctx.adapter.get_info());
 
         let targets = make_targets(device, width, height);
         let padded_row = (width * BYTES_PER_PIXEL).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
@@ -310,15 +401,17 @@ impl Renderer {
             next_readback: 0,
             frame_buffer,
             frame_bind_group,
-            draw_layout,
-            draw_buffer,
-            draw_bind_group,
-            draw_capacity: 64,
-            draw_stride,
+            draw_mode,
+            instance_layout,
+            instance_buffer,
+            instance_bind_group,
+            instance_capacity: 64,
             pipeline_layout,
             shader,
             pipelines: HashMap::new(),
             assets,
+            instances: Vec::new(),
+            items: Vec::new(),
             draw_data: Vec::new(),
             ctx,
         })
@@ -327,6 +420,24 @@ impl Renderer {
     /// The GPU context (adapter facts, device).
     pub fn context(&self) -> &GpuContext {
         &self.ctx
+    }
+
+    /// Draw calls the last submitted frame issued.
+    pub fn last_draw_calls(&self) -> usize {
+        match self.draw_mode {
+            DrawMode::Instanced => self.items.len(),
+            DrawMode::PerObject => self.items.iter().map(|i| i.instance_count as usize).sum(),
+        }
+    }
+
+    /// How draws are issued: by default [`DrawMode::for_adapter`].
+    pub fn draw_mode(&self) -> DrawMode {
+        self.draw_mode
+    }
+
+    /// Issues draws in `mode` from the next frame on (images do not change).
+    pub fn set_draw_mode(&mut self, mode: DrawMode) {
+        self.draw_mode = mode;
     }
 
     fn pipeline(&mut self, key: PipelineKey) -> &wgpu::RenderPipeline {
@@ -364,84 +475,13 @@ impl Renderer {
         let cam = &scene.camera;
         let view = cam.world_to_camera();
         let proj = projection(cam.intrinsics(), self.width, self.height, cam.near, cam.far);
-        self.write_frame_uniform(scene, proj);
+        self.write_frame_uniform(scene, view, proj);
 
-        // Collect draws: per object, per mesh draw, one uniform slot; per primitive, one draw.
-        #[derive(Clone, Copy)]
-        struct Item {
-            slot: usize,
-            asset: usize,
-            mesh: usize,
-            prim: usize,
-            key: PipelineKey,
-            depth: f64,
-        }
-        let mut uniforms: Vec<DrawUniform> = Vec::new();
-        let mut opaque = Vec::new();
-        let mut blended = Vec::new();
-        for obj in &scene.objects {
-            let asset_index = obj.asset_index;
-            let world = obj.world_matrix();
-            for draw in &self.assets[asset_index].draws {
-                let model = world * draw.1;
-                let model_view = view * model;
-                let m3 = DMat3::from_mat4(model);
-                let mirrored = m3.determinant() < 0.0;
-                let normal = m3.inverse().transpose();
-                let slot = uniforms.len();
-                uniforms.push(DrawUniform {
-                    model: mat4_f32(model),
-                    model_view: mat4_f32(model_view),
-                    normal: [
-                        normal.x_axis.as_vec3().extend(0.0).to_array(),
-                        normal.y_axis.as_vec3().extend(0.0).to_array(),
-                        normal.z_axis.as_vec3().extend(0.0).to_array(),
-                    ],
-                    ids: [u32::from(obj.instance_id), 0, 0, 0],
-                });
-                let depth = model_view.transform_point3(DVec3::ZERO).z;
-                let gpu_asset = &self.assets[asset_index];
-                for (p, prim) in gpu_asset.meshes[draw.0].iter().enumerate() {
-                    let mat = &gpu_asset.materials[prim.material];
-                    let key = |pass| PipelineKey {
-                        pass,
-                        double_sided: mat.double_sided,
-                        mirrored,
-                    };
-                    let item = |pass| Item {
-                        slot,
-                        asset: asset_index,
-                        mesh: draw.0,
-                        prim: p,
-                        key: key(pass),
-                        depth,
-                    };
-                    if mat.alpha_mode == AlphaMode::Blend {
-                        blended.push(item(PassKind::BlendLabeled));
-                    } else {
-                        opaque.push(item(PassKind::Opaque));
-                    }
-                }
-            }
-        }
-        // Transparent draws back to front (stable, so ties keep placement order); each
-        // draws its labeled (alpha >= 0.5) then its unlabeled fragments.
-        blended.sort_by(|a, b| b.depth.total_cmp(&a.depth));
-        let mut items = opaque;
-        for labeled in blended {
-            items.push(labeled);
-            items.push(Item {
-                key: PipelineKey {
-                    pass: PassKind::BlendUnlabeled,
-                    ..labeled.key
-                },
-                ..labeled
-            });
-        }
-
-        self.upload_draws(&uniforms);
-        for item in &items {
-            self.pipeline(item.key);
+        self.collect_instances(scene, view);
+        self.batch_draws();
+        self.upload_draws();
+        for i in 0..self.items.len() {
+            self.pipeline(self.items[i].key);
         }
 
         let device = &self.ctx.device;
@@ -490,19 +530,36 @@ impl Renderer {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &self.frame_bind_group, &[]);
-            for item in &items {
+            pass.set_bind_group(1, &self.instance_bind_group, &[0]);
+            if self.draw_mode == DrawMode::Instanced {
+                pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
+            }
+            for item in &self.items {
                 let Some(pipeline) = self.pipelines.get(&item.key) else {
                     continue;
                 };
                 let asset = &self.assets[item.asset];
                 let prim = &asset.meshes[item.mesh][item.prim];
                 pass.set_pipeline(pipeline);
-                let offset = (item.slot as u64 * self.draw_stride) as u32;
-                pass.set_bind_group(1, &self.draw_bind_group, &[offset]);
                 pass.set_bind_group(2, &asset.materials[prim.material].bind_group, &[]);
                 pass.set_vertex_buffer(0, prim.vertices.slice(..));
                 pass.set_index_buffer(prim.indices.slice(..), wgpu::IndexFormat::Uint32);
-                pass.draw_indexed(0..prim.index_count, 0, 0..1);
+                let first = item.first_instance;
+                match self.draw_mode {
+                    DrawMode::Instanced => pass.draw_indexed(
+                        0..prim.index_count,
+                        0,
+                        first..first + item.instance_count,
+                    ),
+                    DrawMode::PerObject => {
+                        for instance in first..first + item.instance_count {
+                            let offset = u64::from(instance) * INSTANCE_STRIDE;
+                            // Offsets stay below the buffer size, far below u32::MAX.
+                            pass.set_bind_group(1, &self.instance_bind_group, &[offset as u32]);
+                            pass.draw_indexed(0..prim.index_count, 0, 0..1);
+                        }
+                    }
+                }
             }
         }
         let plane = u64::from(self.padded_row) * u64::from(self.height);
@@ -582,7 +639,7 @@ impl Renderer {
         })
     }
 
-    fn write_frame_uniform(&self, scene: &FrameScene, proj: DMat4) {
+    fn write_frame_uniform(&self, scene: &FrameScene, view: DMat4, proj: DMat4) {
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
         for (slot, light) in lights.iter_mut().zip(&scene.lights) {
             *slot = match light {
@@ -618,6 +675,7 @@ impl Renderer {
         }
         let uniform = FrameUniform {
             projection: proj.as_mat4().to_cols_array_2d(),
+            view_to_world: view.inverse().as_mat4().to_cols_array_2d(),
             camera_position: DVec3::from_array(scene.camera.position)
                 .as_vec3()
                 .extend(1.0)
@@ -634,30 +692,118 @@ impl Renderer {
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
     }
 
-    fn upload_draws(&mut self, uniforms: &[DrawUniform]) {
-        if uniforms.len() > self.draw_capacity {
-            let capacity = uniforms.len().next_power_of_two();
-            let (buffer, bind_group) = draw_resources(
-                &self.ctx.device,
-                &self.draw_layout,
-                capacity,
-                self.draw_stride,
-            );
-            self.draw_buffer = buffer;
-            self.draw_bind_group = bind_group;
-            self.draw_capacity = capacity;
+    /// One [`MeshInstance`] per (object, mesh node) of `scene`, grouped so that instances
+    /// of the same mesh with the same winding are adjacent (a stable sort: within a group
+    /// they keep placement order).
+    fn collect_instances(&mut self, scene: &FrameScene, view: DMat4) {
+        self.instances.clear();
+        for obj in &scene.objects {
+            let world = obj.world_matrix();
+            for (node, &(_, transform)) in self.assets[obj.asset_index].draws.iter().enumerate() {
+                let model = world * transform;
+                let model_view = view * model;
+                let m3 = DMat3::from_mat4(model);
+                let normal = m3.inverse().transpose();
+                self.instances.push(MeshInstance {
+                    asset: obj.asset_index,
+                    node,
+                    mirrored: m3.determinant() < 0.0,
+                    depth: model_view.transform_point3(DVec3::ZERO).z,
+                    uniform: InstanceData {
+                        model_view: mat4_f32(model_view),
+                        normal: [
+                            normal.x_axis.as_vec3().extend(0.0).to_array(),
+                            normal.y_axis.as_vec3().extend(0.0).to_array(),
+                            normal.z_axis.as_vec3().extend(0.0).to_array(),
+                        ],
+                        ids: [u32::from(obj.instance_id), 0, 0, 0],
+                    },
+                });
+            }
         }
-        let stride = self.draw_stride as usize;
+        self.instances
+            .sort_by_key(|i| (i.asset, i.node, i.mirrored));
+    }
+
+    /// The frame's draw calls from [`Renderer::collect_instances`]: each opaque or masked
+    /// primitive once per group of identical meshes, instanced over the group; blended
+    /// primitives one instance at a time, back to front, each drawing its labeled
+    /// (alpha >= 0.5) then its unlabeled fragments.
+    fn batch_draws(&mut self) {
+        let mode = self.draw_mode;
+        self.items.clear();
+        let mut blended = Vec::new();
+        let mut start = 0;
+        while start < self.instances.len() {
+            let first = &self.instances[start];
+            let group = (first.asset, first.node, first.mirrored);
+            let count = self.instances[start..]
+                .iter()
+                .take_while(|i| (i.asset, i.node, i.mirrored) == group)
+                .count();
+            let asset = &self.assets[first.asset];
+            let mesh = asset.draws[first.node].0;
+            for (prim, primitive) in asset.meshes[mesh].iter().enumerate() {
+                let material = &asset.materials[primitive.material];
+                let item = |pass, first_instance, instance_count, depth| DrawItem {
+                    first_instance,
+                    instance_count,
+                    asset: first.asset,
+                    mesh,
+                    prim,
+                    key: PipelineKey {
+                        mode,
+                        pass,
+                        double_sided: material.double_sided,
+                        mirrored: first.mirrored,
+                    },
+                    depth,
+                };
+                if material.alpha_mode == AlphaMode::Blend {
+                    for (k, instance) in self.instances[start..start + count].iter().enumerate() {
+                        let slot = (start + k) as u32;
+                        blended.push(item(PassKind::BlendLabeled, slot, 1, instance.depth));
+                    }
+                } else {
+                    self.items
+                        .push(item(PassKind::Opaque, start as u32, count as u32, 0.0));
+                }
+            }
+            start += count;
+        }
+        // Stable, so ties keep the grouped order.
+        blended.sort_by(|a, b| b.depth.total_cmp(&a.depth));
+        for labeled in blended {
+            self.items.push(labeled);
+            self.items.push(DrawItem {
+                key: PipelineKey {
+                    pass: PassKind::BlendUnlabeled,
+                    ..labeled.key
+                },
+                ..labeled
+            });
+        }
+    }
+
+    /// Uploads the instances' [`InstanceData`]s, growing the storage buffer if needed.
+    fn upload_draws(&mut self) {
+        if self.instances.len() > self.instance_capacity {
+            let capacity = self.instances.len().next_power_of_two();
+            (self.instance_buffer, self.instance_bind_group) =
+                instance_resources(&self.ctx.device, &self.instance_layout, capacity);
+            self.instance_capacity = capacity;
+        }
+        let stride = INSTANCE_STRIDE as usize;
         self.draw_data.clear();
-        self.draw_data.resize(uniforms.len() * stride, 0);
-        for (i, u) in uniforms.iter().enumerate() {
-            let bytes = bytemuck::bytes_of(u);
-            self.draw_data[i * stride..i * stride + bytes.len()].copy_from_slice(bytes);
+        self.draw_data.resize(self.instances.len() * stride, 0);
+        for (chunk, instance) in self.draw_data.chunks_exact_mut(stride).zip(&self.instances) {
+            let bytes = bytemuck::bytes_of(&instance.uniform);
+            chunk[..bytes.len()].copy_from_slice(bytes);
         }
         if !self.draw_data.is_empty() {
             self.ctx
                 .queue
-                .write_buffer(&self.draw_buffer, 0, &self.draw_data);
+                .write_buffer(&self.instance_buffer, 0, &self.draw_data);
         }
     }
 
@@ -712,27 +858,28 @@ impl Renderer {
     }
 }
 
-fn draw_resources(
+fn instance_resources(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     capacity: usize,
-    stride: u64,
 ) -> (wgpu::Buffer, wgpu::BindGroup) {
     let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("draw uniforms"),
-        size: capacity as u64 * stride,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        label: Some("instances"),
+        size: capacity as u64 * INSTANCE_STRIDE,
+        usage: wgpu::BufferUsages::VERTEX
+            | wgpu::BufferUsages::UNIFORM
+            | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
     let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("draw"),
+        label: Some("instance"),
         layout,
         entries: &[wgpu::BindGroupEntry {
             binding: 0,
             resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: &buffer,
                 offset: 0,
-                size: wgpu::BufferSize::new(std::mem::size_of::<DrawUniform>() as u64),
+                size: wgpu::BufferSize::new(std::mem::size_of::<InstanceData>() as u64),
             }),
         }],
     });
@@ -784,6 +931,11 @@ fn make_pipeline(
     let attributes = wgpu::vertex_attr_array![
         0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
     ];
+    // InstanceData: model_view columns, normal-matrix columns, ids.
+    let instance_attributes = wgpu::vertex_attr_array![
+        5 => Float32x4, 6 => Float32x4, 7 => Float32x4, 8 => Float32x4,
+        9 => Float32x4, 10 => Float32x4, 11 => Float32x4, 12 => Uint32x4
+    ];
     let (entry, blend, label_writes, depth_write) = match key.pass {
         PassKind::Opaque => ("fs_opaque", None, wgpu::ColorWrites::ALL, true),
         PassKind::BlendLabeled => (
@@ -798,6 +950,22 @@ fn make_pipeline(
             wgpu::ColorWrites::empty(),
             false,
         ),
+    };
+    let buffers = [
+        Some(wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<Vertex>() as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: &attributes,
+        }),
+        Some(wgpu::VertexBufferLayout {
+            array_stride: INSTANCE_STRIDE,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: &instance_attributes,
+        }),
+    ];
+    let (vertex_entry, buffer_count) = match key.mode {
+        DrawMode::Instanced => ("vs_instanced", 2),
+        DrawMode::PerObject => ("vs_per_object", 1),
     };
     let targets = [
         Some(wgpu::ColorTargetState {
@@ -821,13 +989,9 @@ fn make_pipeline(
         layout: Some(layout),
         vertex: wgpu::VertexState {
             module: shader,
-            entry_point: Some("vs_main"),
+            entry_point: Some(vertex_entry),
             compilation_options: Default::default(),
-            buffers: &[Some(wgpu::VertexBufferLayout {
-                array_stride: std::mem::size_of::<Vertex>() as u64,
-                step_mode: wgpu::VertexStepMode::Vertex,
-                attributes: &attributes,
-            })],
+            buffers: &buffers[..buffer_count],
         },
         primitive: wgpu::PrimitiveState {
             topology: wgpu::PrimitiveTopology::TriangleList,
