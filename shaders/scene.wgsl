@@ -7,12 +7,15 @@ const MAX_LIGHTS: u32 = 8u;
 const PI: f32 = 3.14159265358979;
 
 struct Light {
-    // x: 0 = directional, 1 = point.
+    // x: 0 = directional, 1 = point, 2 = spot; y, z: cosines of a spot's inner and
+    // outer cone angles.
     kind: vec4<f32>,
-    // Directional: unit direction the light travels. Point: world position.
+    // Directional: unit direction the light travels. Point, spot: world position.
     vector: vec4<f32>,
     // Linear RGB colour × intensity.
     radiance: vec4<f32>,
+    // Spot: unit direction of the cone's axis.
+    axis: vec4<f32>,
 };
 
 struct Frame {
@@ -195,6 +198,12 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
             let d2 = max(dot(to_light, to_light), 1e-8);
             l = to_light / sqrt(d2);
             radiance = radiance / d2;
+            if light.kind.x > 1.5 {
+                // KHR_lights_punctual's spot falloff: smooth between the cone angles.
+                let cd = dot(light.axis.xyz, -l);
+                let t = clamp((cd - light.kind.z) / max(light.kind.y - light.kind.z, 1e-4), 0.0, 1.0);
+                radiance = radiance * (t * t);
+            }
         }
         color = color + brdf(n, v, l, base.rgb, metallic, roughness) * radiance;
     }

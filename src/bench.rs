@@ -42,7 +42,8 @@ impl BenchOptions {
         if let Some(n) = self.objects {
             let groups = out.spec.objects.len().max(1) as u32;
             for (i, g) in out.spec.objects.iter_mut().enumerate() {
-                g.count = n / groups + u32::from((i as u32) < n % groups);
+                g.count =
+                    crate::spec::Count::Const(n / groups + u32::from((i as u32) < n % groups));
             }
         }
         let issues = crate::spec::validate(&out.spec);
@@ -77,7 +78,7 @@ pub struct BenchReport {
     pub warmup: u64,
     /// `[width, height]`.
     pub resolution: [u32; 2],
-    /// Object instances per frame.
+    /// Most object instances a frame can have.
     pub objects: u32,
     /// Adapter used.
     pub adapter: AdapterSummary,
@@ -240,7 +241,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         frames: opts.frames,
         warmup: opts.warmup,
         resolution: [r.width, r.height],
-        objects: spec.spec.objects.iter().map(|o| o.count).sum(),
+        objects: spec.spec.objects.iter().map(|o| o.count.max()).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
         draw_mode: summary.draw_mode,
         stages,

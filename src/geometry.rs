@@ -50,6 +50,15 @@ pub fn srgb_to_linear(c: f64) -> f64 {
     }
 }
 
+/// sRGB transfer function (linear component in `[0, 1]` → sRGB).
+pub fn linear_to_srgb(l: f64) -> f64 {
+    if l <= 0.003_130_8 {
+        l * 12.92
+    } else {
+        1.055 * libm::pow(l, 1.0 / 2.4) - 0.055
+    }
+}
+
 /// A rigid pose plus uniform scale, in the forms labels carry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Pose {

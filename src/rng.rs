@@ -64,6 +64,17 @@ impl StreamRng {
         min + (max - min) * self.unit()
     }
 
+    /// A float uniform in the open interval `(0, 1)` (for quantile functions).
+    pub fn open_unit(&mut self) -> f64 {
+        ((self.0.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// An integer uniform in `0..n` (`n > 0`) from exactly one draw (multiply-high; the
+    /// bias, below `n / 2^64`, is far under any statistical test's reach).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.0.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
     /// A raw 64-bit draw.
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()

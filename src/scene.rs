@@ -108,6 +108,19 @@ pub enum LightSample {
         /// Linear RGB colour × intensity.
         radiance_linear: [f64; 3],
     },
+    /// Spot light: a point light limited to a cone.
+    Spot {
+        /// World position.
+        position: [f64; 3],
+        /// Unit direction of the cone's axis, world frame.
+        direction: [f64; 3],
+        /// Full intensity within this angle of the axis, degrees.
+        inner_cone_deg: f64,
+        /// No light beyond this angle of the axis, degrees.
+        outer_cone_deg: f64,
+        /// Linear RGB colour × intensity.
+        radiance_linear: [f64; 3],
+    },
 }
 
 /// One placed object instance.

@@ -62,9 +62,58 @@ pub struct RenderTimings {
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct LightUniform {
+    /// x: 0 directional, 1 point, 2 spot; y, z: cosines of a spot's inner and outer cone.
     kind: [f32; 4],
+    /// Directional: unit direction of travel. Point and spot: world position.
     vector: [f32; 4],
+    /// Linear RGB colour × intensity.
     radiance: [f32; 4],
+    /// Spot: unit direction of the cone's axis.
+    axis: [f32; 4],
+}
+
+fn vec4(v: [f64; 3], w: f32) -> [f32; 4] {
+    DVec3::from_array(v).as_vec3().extend(w).to_array()
+}
+
+fn light_uniform(light: &LightSample) -> LightUniform {
+    match *light {
+        LightSample::Directional {
+            direction,
+            radiance_linear,
+        } => LightUniform {
+            kind: [0.0; 4],
+            vector: vec4(direction, 0.0),
+            radiance: vec4(radiance_linear, 0.0),
+            axis: [0.0; 4],
+        },
+        LightSample::Point {
+            position,
+            radiance_linear,
+        } => LightUniform {
+            kind: [1.0, 0.0, 0.0, 0.0],
+            vector: vec4(position, 1.0),
+            radiance: vec4(radiance_linear, 0.0),
+            axis: [0.0; 4],
+        },
+        LightSample::Spot {
+            position,
+            direction,
+            inner_cone_deg,
+            outer_cone_deg,
+            radiance_linear,
+        } => LightUniform {
+            kind: [
+                2.0,
+                libm::cos(inner_cone_deg.to_radians()) as f32,
+                libm::cos(outer_cone_deg.to_radians()) as f32,
+                0.0,
+            ],
+            vector: vec4(position, 1.0),
+            radiance: vec4(radiance_linear, 0.0),
+            axis: vec4(direction, 0.0),
+        },
+    }
 }
 
 #[repr(C)]
@@ -642,36 +691,7 @@ impl Renderer {
     fn write_frame_uniform(&self, scene: &FrameScene, view: DMat4, proj: DMat4) {
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
         for (slot, light) in lights.iter_mut().zip(&scene.lights) {
-            *slot = match light {
-                LightSample::Directional {
-                    direction,
-                    radiance_linear,
-                } => LightUniform {
-                    kind: [0.0; 4],
-                    vector: DVec3::from_array(*direction)
-                        .as_vec3()
-                        .extend(0.0)
-                        .to_array(),
-                    radiance: DVec3::from_array(*radiance_linear)
-                        .as_vec3()
-                        .extend(0.0)
-                        .to_array(),
-                },
-                LightSample::Point {
-                    position,
-                    radiance_linear,
-                } => LightUniform {
-                    kind: [1.0, 0.0, 0.0, 0.0],
-                    vector: DVec3::from_array(*position)
-                        .as_vec3()
-                        .extend(1.0)
-                        .to_array(),
-                    radiance: DVec3::from_array(*radiance_linear)
-                        .as_vec3()
-                        .extend(0.0)
-                        .to_array(),
-                },
-            };
+            *slot = light_uniform(light);
         }
         let uniform = FrameUniform {
             projection: proj.as_mat4().to_cols_array_2d(),

@@ -13,16 +13,21 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use dist::{Scalar, Vec3Dist};
+pub use dist::{
+    Choice, ColorDist, Count, Direction, IssueSink, RotationDist, Scalar, Vec3Dist, normal_cdf,
+};
 
-/// The spec format version this build reads.
-pub const SPEC_VERSION: u32 = 0;
+/// The spec format version this build writes and reads.
+pub const SPEC_VERSION: u32 = 1;
+/// The oldest spec version this build reads: version 1 only added forms, so a version 0
+/// spec means the same under version 1.
+pub const OLDEST_SPEC_VERSION: u32 = 0;
 
 /// A whole scene spec.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    /// Spec format version; must be [`SPEC_VERSION`].
+    /// Spec format version: [`OLDEST_SPEC_VERSION`] to [`SPEC_VERSION`].
     pub version: u32,
     /// Run seed: frame `i` is a pure function of (spec, seed, i).
     #[serde(default)]
@@ -70,21 +75,21 @@ pub struct Resolution {
 
 /// Pinhole intrinsics in pixels; pixel centres lie at half-integer coordinates, so
 /// the image centre of a W×H image is (W/2, H/2).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IntrinsicsSpec {
     /// Focal length along x, pixels.
-    pub fx: f64,
+    pub fx: Scalar,
     /// Focal length along y, pixels.
-    pub fy: f64,
+    pub fy: Scalar,
     /// Principal point x, pixels.
-    pub cx: f64,
+    pub cx: Scalar,
     /// Principal point y, pixels.
-    pub cy: f64,
+    pub cy: Scalar,
 }
 
-/// The camera: a pinhole from a vertical field of view or from intrinsics, posed by
-/// look-at.
+/// The camera: a pinhole from a vertical field of view or from intrinsics, placed at a
+/// position or on an orbit, looking at a point, rolled about its optical axis.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CameraSpec {
@@ -100,14 +105,50 @@ pub struct CameraSpec {
     /// Far clipping plane, metres.
     #[serde(default = "default_far")]
     pub far: f64,
-    /// Camera position in world coordinates.
-    pub position: Vec3Dist,
-    /// The point the optical axis goes through.
-    #[serde(default = "origin")]
-    pub look_at: Vec3Dist,
-    /// World direction that appears up in the image.
+    /// Camera position in world coordinates (exclusive with `orbit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Vec3Dist>,
+    /// Camera on a sphere around a target (exclusive with `position`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orbit: Option<OrbitSpec>,
+    /// The point the optical axis goes through: by default the orbit's target, or the
+    /// origin. Any [`Vec3Dist`], so `{"sphere": {"center": .., "radius": 0.1}}` jitters it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_at: Option<Vec3Dist>,
+    /// Rotation about the optical axis, degrees (positive turns the image clockwise).
+    #[serde(default = "zero")]
+    pub roll_deg: Scalar,
+    /// World direction that appears up in the image (before roll).
     #[serde(default = "y_up")]
     pub up: [f64; 3],
+}
+
+/// A camera position on a sphere around `target`: azimuth about world +Y from +Z
+/// towards +X, elevation above the XZ plane.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrbitSpec {
+    /// Centre of the orbit (drawn first).
+    #[serde(default = "origin")]
+    pub target: Vec3Dist,
+    /// Distance from the target, metres.
+    pub distance: Scalar,
+    /// Elevation above the target's horizontal plane, degrees in [-90, 90].
+    #[serde(default = "zero")]
+    pub elevation_deg: Scalar,
+    /// Azimuth, degrees.
+    #[serde(default = "full_turn")]
+    pub azimuth_deg: Scalar,
+}
+
+fn zero() -> Scalar {
+    Scalar::Const(0.0)
+}
+fn full_turn() -> Scalar {
+    Scalar::Uniform {
+        min: 0.0,
+        max: 360.0,
+    }
 }
 
 fn default_near() -> f64 {
@@ -155,63 +196,201 @@ pub struct AssetSpec {
     pub normalize_diagonal: Option<f64>,
 }
 
-/// A group of identical-distribution object instances.
+/// Which asset an object instance is: drawn per instance.
+///
+/// Forms: `"name"`; `{"choice": ["a", "b"]}` or `{"choice": {"values": ["a", "b"],
+/// "weights": [3, 1]}}`; `{"category": "cat"}` (any asset of that category, equally
+/// likely).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Value", into = "serde_json::Value")]
+pub enum AssetChoice {
+    /// One of the named assets.
+    Named(Choice<String>),
+    /// Any asset whose category is this.
+    Category(String),
+}
+
+impl AssetChoice {
+    /// The asset names this can draw, given the spec's assets.
+    pub fn candidates<'a>(&'a self, assets: &'a [AssetSpec]) -> Vec<&'a str> {
+        match self {
+            AssetChoice::Named(c) => c.possible().map(String::as_str).collect(),
+            AssetChoice::Category(cat) => assets
+                .iter()
+                .filter(|a| a.category.as_deref() == Some(cat.as_str()))
+                .map(|a| a.name.as_str())
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<serde_json::Value> for AssetChoice {
+    type Error = String;
+
+    fn try_from(v: serde_json::Value) -> Result<Self, String> {
+        let name = |x: &serde_json::Value| {
+            x.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("expected an asset name, found {x}"))
+        };
+        if let Some(n) = v.as_str() {
+            return Ok(AssetChoice::Named(Choice {
+                values: vec![n.to_owned()],
+                weights: None,
+            }));
+        }
+        match dist::tagged(&v) {
+            Some(("choice", body)) => Choice::parse(body, name).map(AssetChoice::Named),
+            Some(("category", body)) => name(body).map(AssetChoice::Category),
+            _ => Err(format!(
+                "expected an asset name, {{\"choice\": [names]}} or {{\"category\": name}}, found {v}"
+            )),
+        }
+    }
+}
+
+impl From<AssetChoice> for serde_json::Value {
+    fn from(a: AssetChoice) -> serde_json::Value {
+        match a {
+            AssetChoice::Named(c) if c.values.len() == 1 && c.weights.is_none() => {
+                serde_json::json!(c.values[0])
+            }
+            AssetChoice::Named(c) => c.to_value(|v| serde_json::json!(v)),
+            AssetChoice::Category(cat) => serde_json::json!({ "category": cat }),
+        }
+    }
+}
+
+/// A group of object instances drawn from the same distributions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectSpec {
-    /// Name of the asset to place.
-    pub asset: String,
+    /// Which asset each instance is.
+    pub asset: AssetChoice,
     /// How many instances each frame.
-    #[serde(default = "default_count")]
-    pub count: u32,
+    #[serde(default)]
+    pub count: Count,
     /// World position of the asset's origin.
     pub position: Vec3Dist,
     /// Rotation as X, Y, Z angles in degrees, applied about the world axes in that order
-    /// (R = Rz · Ry · Rx).
-    #[serde(default = "zero_angles")]
-    pub rotation_deg: Vec3Dist,
+    /// (R = Rz · Ry · Rx); the same as `rotation: {"euler_deg": ..}` (exclusive with
+    /// `rotation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_deg: Option<Vec3Dist>,
+    /// Rotation, any [`RotationDist`] form (exclusive with `rotation_deg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<RotationDist>,
     /// Uniform scale factor.
     #[serde(default = "unit_scale")]
     pub scale: Scalar,
 }
 
-fn default_count() -> u32 {
-    1
-}
-fn zero_angles() -> Vec3Dist {
-    Vec3Dist::Const([0.0; 3])
-}
 fn unit_scale() -> Scalar {
     Scalar::Const(1.0)
 }
 
+impl ObjectSpec {
+    /// The rotation distribution, whichever field gave it (identity when none did).
+    pub fn rotation_dist(&self) -> RotationDist {
+        match (&self.rotation, &self.rotation_deg) {
+            (Some(r), _) => r.clone(),
+            (None, Some(e)) => RotationDist::EulerDeg(e.clone()),
+            (None, None) => RotationDist::default(),
+        }
+    }
+}
+
 /// A light source. Intensity is linear irradiance (directional) or intensity over
-/// squared distance (point): 1.0 lights a white matte surface facing it to 1/π.
+/// squared distance (point, spot): 1.0 lights a white matte surface facing it to 1/π.
+/// Every kind takes `count` (how many such lights a frame has, each drawn independently),
+/// `color` (any [`ColorDist`] form, e.g. `{"kelvin": [2700, 6500]}`) and `intensity`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, tag = "type", rename_all = "lowercase")]
 pub enum LightSpec {
     /// Parallel light travelling along `direction`.
     Directional {
-        /// Direction the light travels (from the light towards the scene).
-        direction: Vec3Dist,
+        /// How many.
+        #[serde(default)]
+        count: Count,
         /// sRGB colour.
-        #[serde(default = "white")]
-        color: [f64; 3],
+        #[serde(default = "white_dist")]
+        color: ColorDist,
         /// Intensity.
         #[serde(default = "unit_scale")]
         intensity: Scalar,
+        /// Direction the light travels (from the light towards the scene).
+        direction: Direction,
     },
     /// Light radiating from a point.
     Point {
-        /// World position.
-        position: Vec3Dist,
+        /// How many.
+        #[serde(default)]
+        count: Count,
         /// sRGB colour.
-        #[serde(default = "white")]
-        color: [f64; 3],
+        #[serde(default = "white_dist")]
+        color: ColorDist,
         /// Intensity (falls off with the squared distance).
         #[serde(default = "unit_scale")]
         intensity: Scalar,
+        /// World position.
+        position: Vec3Dist,
     },
+    /// A point light limited to a cone, with KHR_lights_punctual's smooth falloff
+    /// between the inner and outer cone angles.
+    Spot {
+        /// How many.
+        #[serde(default)]
+        count: Count,
+        /// sRGB colour.
+        #[serde(default = "white_dist")]
+        color: ColorDist,
+        /// Intensity (falls off with the squared distance).
+        #[serde(default = "unit_scale")]
+        intensity: Scalar,
+        /// World position.
+        position: Vec3Dist,
+        /// Direction of the cone's axis.
+        direction: Direction,
+        /// Full intensity within this angle of the axis, degrees.
+        #[serde(default = "zero")]
+        inner_cone_deg: Scalar,
+        /// No light beyond this angle of the axis, degrees (at most 90).
+        #[serde(default = "default_outer_cone")]
+        outer_cone_deg: Scalar,
+    },
+}
+
+impl LightSpec {
+    /// How many lights of this entry a frame has.
+    pub fn count(&self) -> &Count {
+        match self {
+            LightSpec::Directional { count, .. }
+            | LightSpec::Point { count, .. }
+            | LightSpec::Spot { count, .. } => count,
+        }
+    }
+
+    /// Colour and intensity.
+    pub fn color_intensity(&self) -> (&ColorDist, &Scalar) {
+        match self {
+            LightSpec::Directional {
+                color, intensity, ..
+            }
+            | LightSpec::Point {
+                color, intensity, ..
+            }
+            | LightSpec::Spot {
+                color, intensity, ..
+            } => (color, intensity),
+        }
+    }
+}
+
+fn default_outer_cone() -> Scalar {
+    Scalar::Const(45.0)
+}
+fn white_dist() -> ColorDist {
+    ColorDist::Const(white())
 }
 
 fn white() -> [f64; 3] {
@@ -223,8 +402,8 @@ fn white() -> [f64; 3] {
 #[serde(deny_unknown_fields)]
 pub struct AmbientSpec {
     /// sRGB colour.
-    #[serde(default = "white")]
-    pub color: [f64; 3],
+    #[serde(default = "white_dist")]
+    pub color: ColorDist,
     /// Intensity (multiplies the base colour directly).
     #[serde(default = "default_ambient")]
     pub intensity: Scalar,
@@ -237,7 +416,7 @@ fn default_ambient() -> Scalar {
 impl Default for AmbientSpec {
     fn default() -> Self {
         Self {
-            color: white(),
+            color: white_dist(),
             intensity: default_ambient(),
         }
     }
@@ -249,11 +428,11 @@ impl Default for AmbientSpec {
 pub struct BackgroundSpec {
     /// sRGB colour.
     #[serde(default = "grey")]
-    pub color: [f64; 3],
+    pub color: ColorDist,
 }
 
-fn grey() -> [f64; 3] {
-    [0.5; 3]
+fn grey() -> ColorDist {
+    ColorDist::Const([0.5; 3])
 }
 
 impl Default for BackgroundSpec {
@@ -445,11 +624,12 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     let mut issues = Vec::new();
     let mut bad = |path: String, message: String| issues.push(SpecIssue { path, message });
 
-    if spec.version != SPEC_VERSION {
+    if !(OLDEST_SPEC_VERSION..=SPEC_VERSION).contains(&spec.version) {
         bad(
             "version".into(),
             format!(
-                "this synthvis reads spec version {SPEC_VERSION}, found {}",
+                "this synthvis reads spec versions {OLDEST_SPEC_VERSION} to {SPEC_VERSION}, found {}: \
+                 the spec was written for a newer synthvis; upgrade synthvis to render it",
                 spec.version
             ),
         );
@@ -469,60 +649,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
         }
     }
 
-    let cam = &spec.camera;
-    match (&cam.fov_y_deg, &cam.intrinsics) {
-        (Some(_), Some(_)) => bad(
-            "camera".into(),
-            "give either `fov_y_deg` or `intrinsics`, not both".into(),
-        ),
-        (None, None) => bad("camera".into(), "give `fov_y_deg` or `intrinsics`".into()),
-        (Some(fov), None) => {
-            check_scalar(fov, "camera.fov_y_deg", &mut bad);
-            let (lo, hi) = fov.bounds();
-            if !(lo > 0.0 && hi < 180.0) {
-                bad(
-                    "camera.fov_y_deg".into(),
-                    format!("must lie in (0, 180) degrees, found [{lo}, {hi}]"),
-                );
-            }
-        }
-        (None, Some(k)) => {
-            if !(k.fx > 0.0 && k.fy > 0.0) {
-                bad(
-                    "camera.intrinsics".into(),
-                    "fx and fy must be positive".into(),
-                );
-            }
-        }
-    }
-    if !(cam.near > 0.0 && cam.far > cam.near && cam.far.is_finite()) {
-        bad(
-            "camera.near".into(),
-            format!(
-                "need 0 < near < far, found near {} and far {}",
-                cam.near, cam.far
-            ),
-        );
-    }
-    check_vec3(&cam.position, "camera.position", &mut bad);
-    check_vec3(&cam.look_at, "camera.look_at", &mut bad);
-    if cam.up.iter().all(|c| *c == 0.0) {
-        bad("camera.up".into(), "must not be the zero vector".into());
-    }
-    if let (Vec3Dist::Const(p), Vec3Dist::Const(t)) = (cam.position, cam.look_at) {
-        let forward = [t[0] - p[0], t[1] - p[1], t[2] - p[2]];
-        if forward.iter().all(|c| *c == 0.0) {
-            bad(
-                "camera.look_at".into(),
-                "must differ from camera.position".into(),
-            );
-        } else if cross(forward, cam.up).iter().all(|c| c.abs() < 1e-12) {
-            bad(
-                "camera.up".into(),
-                "is parallel to the viewing direction".into(),
-            );
-        }
-    }
+    check_camera(&spec.camera, &mut bad);
 
     let mut category_names = HashSet::new();
     for (i, c) in spec.categories.iter().enumerate() {
@@ -573,84 +700,233 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
 
     let mut instances: u64 = 0;
     for (i, o) in spec.objects.iter().enumerate() {
-        if !asset_names.contains(o.asset.as_str()) {
+        let path = |field: &str| format!("objects[{i}].{field}");
+        match &o.asset {
+            AssetChoice::Named(choice) => {
+                choice.check(&path("asset"), &mut bad);
+                for name in &choice.values {
+                    if !asset_names.contains(name.as_str()) {
+                        bad(
+                            path("asset"),
+                            format!(
+                                "unknown asset `{name}`; assets are {}",
+                                names(spec.assets.iter().map(|a| &a.name))
+                            ),
+                        );
+                    }
+                }
+            }
+            AssetChoice::Category(cat) => {
+                if !category_names.contains(cat.as_str()) {
+                    bad(
+                        path("asset.category"),
+                        format!(
+                            "unknown category `{cat}`; categories are {}",
+                            names(spec.categories.iter().map(|c| &c.name))
+                        ),
+                    );
+                } else if o.asset.candidates(&spec.assets).is_empty() {
+                    bad(
+                        path("asset.category"),
+                        format!("no asset has category `{cat}`"),
+                    );
+                }
+            }
+        }
+        o.count.check(&path("count"), &mut bad);
+        instances += u64::from(o.count.max());
+        o.position.check(&path("position"), &mut bad);
+        if o.rotation.is_some() && o.rotation_deg.is_some() {
             bad(
-                format!("objects[{i}].asset"),
-                format!(
-                    "unknown asset `{}`; assets are {}",
-                    o.asset,
-                    names(spec.assets.iter().map(|a| &a.name))
-                ),
+                path("rotation"),
+                "give either `rotation` or `rotation_deg`, not both".into(),
             );
         }
-        instances += u64::from(o.count);
-        check_vec3(&o.position, &format!("objects[{i}].position"), &mut bad);
-        check_vec3(
-            &o.rotation_deg,
-            &format!("objects[{i}].rotation_deg"),
-            &mut bad,
-        );
-        check_scalar(&o.scale, &format!("objects[{i}].scale"), &mut bad);
+        if let Some(r) = &o.rotation_deg {
+            r.check(&path("rotation_deg"), &mut bad);
+        }
+        if let Some(r) = &o.rotation {
+            r.check(&path("rotation"), &mut bad);
+        }
+        o.scale.check(&path("scale"), &mut bad);
         if o.scale.bounds().0 <= 0.0 {
-            bad(format!("objects[{i}].scale"), "must be positive".into());
+            bad(
+                path("scale"),
+                format!(
+                    "must be positive; this distribution reaches {}",
+                    o.scale.bounds().0
+                ),
+            );
         }
     }
     if instances > u64::from(u16::MAX) {
         bad(
             "objects".into(),
-            format!("{instances} instances a frame; at most 65535 fit 16-bit instance images"),
+            format!(
+                "up to {instances} instances a frame; at most 65535 fit 16-bit instance images"
+            ),
         );
     }
 
+    let mut lights: u64 = 0;
     for (i, l) in spec.lights.iter().enumerate() {
-        let (color, intensity) = match l {
-            LightSpec::Directional {
+        let path = |field: &str| format!("lights[{i}].{field}");
+        l.count().check(&path("count"), &mut bad);
+        lights += u64::from(l.count().max());
+        let (color, intensity) = l.color_intensity();
+        color.check(&path("color"), &mut bad);
+        check_non_negative(intensity, &path("intensity"), &mut bad);
+        match l {
+            LightSpec::Directional { direction, .. } => {
+                direction.check(&path("direction"), &mut bad);
+            }
+            LightSpec::Point { position, .. } => position.check(&path("position"), &mut bad),
+            LightSpec::Spot {
+                position,
                 direction,
-                color,
-                intensity,
+                inner_cone_deg,
+                outer_cone_deg,
+                ..
             } => {
-                check_vec3(direction, &format!("lights[{i}].direction"), &mut bad);
-                if let Vec3Dist::Const(d) = direction
-                    && d.iter().all(|c| *c == 0.0)
-                {
+                position.check(&path("position"), &mut bad);
+                direction.check(&path("direction"), &mut bad);
+                inner_cone_deg.check(&path("inner_cone_deg"), &mut bad);
+                outer_cone_deg.check(&path("outer_cone_deg"), &mut bad);
+                let (inner, outer) = (inner_cone_deg.bounds(), outer_cone_deg.bounds());
+                if inner.0 < 0.0 || outer.1 > 90.0 || outer.0 <= 0.0 {
                     bad(
-                        format!("lights[{i}].direction"),
-                        "must not be the zero vector".into(),
+                        path("outer_cone_deg"),
+                        format!(
+                            "cone angles must lie in 0 <= inner < outer <= 90 degrees, found inner [{}, {}], outer [{}, {}]",
+                            inner.0, inner.1, outer.0, outer.1
+                        ),
+                    );
+                } else if inner.1 >= outer.0 {
+                    bad(
+                        path("inner_cone_deg"),
+                        format!(
+                            "must stay below outer_cone_deg: inner reaches {} and outer goes down to {}",
+                            inner.1, outer.0
+                        ),
                     );
                 }
-                (color, intensity)
             }
-            LightSpec::Point {
-                position,
-                color,
-                intensity,
-            } => {
-                check_vec3(position, &format!("lights[{i}].position"), &mut bad);
-                (color, intensity)
+        }
+    }
+    if lights > MAX_LIGHTS as u64 {
+        bad(
+            "lights".into(),
+            format!("up to {lights} lights a frame; at most {MAX_LIGHTS}"),
+        );
+    }
+    spec.ambient.color.check("ambient.color", &mut bad);
+    check_non_negative(&spec.ambient.intensity, "ambient.intensity", &mut bad);
+    spec.background.color.check("background.color", &mut bad);
+    issues
+}
+
+fn check_camera(cam: &CameraSpec, bad: &mut impl FnMut(String, String)) {
+    match (&cam.fov_y_deg, &cam.intrinsics) {
+        (Some(_), Some(_)) => bad(
+            "camera".into(),
+            "give either `fov_y_deg` or `intrinsics`, not both".into(),
+        ),
+        (None, None) => bad("camera".into(), "give `fov_y_deg` or `intrinsics`".into()),
+        (Some(fov), None) => {
+            fov.check("camera.fov_y_deg", bad);
+            let (lo, hi) = fov.bounds();
+            if !(lo > 0.0 && hi < 180.0) {
+                bad(
+                    "camera.fov_y_deg".into(),
+                    format!("must lie in (0, 180) degrees, found [{lo}, {hi}]"),
+                );
             }
-        };
-        check_color(color, &format!("lights[{i}].color"), &mut bad);
-        check_scalar(intensity, &format!("lights[{i}].intensity"), &mut bad);
-        if intensity.bounds().0 < 0.0 {
+        }
+        (None, Some(k)) => {
+            for (name, v) in [("fx", &k.fx), ("fy", &k.fy), ("cx", &k.cx), ("cy", &k.cy)] {
+                v.check(&format!("camera.intrinsics.{name}"), bad);
+            }
+            for (name, v) in [("fx", &k.fx), ("fy", &k.fy)] {
+                if v.bounds().0 <= 0.0 {
+                    bad(
+                        format!("camera.intrinsics.{name}"),
+                        "must be positive".into(),
+                    );
+                }
+            }
+        }
+    }
+    if !(cam.near > 0.0 && cam.far > cam.near && cam.far.is_finite()) {
+        bad(
+            "camera.near".into(),
+            format!(
+                "need 0 < near < far, found near {} and far {}",
+                cam.near, cam.far
+            ),
+        );
+    }
+    match (&cam.position, &cam.orbit) {
+        (Some(_), Some(_)) => bad(
+            "camera".into(),
+            "give either `position` or `orbit`, not both".into(),
+        ),
+        (None, None) => bad("camera".into(), "give `position` or `orbit`".into()),
+        (Some(p), None) => p.check("camera.position", bad),
+        (None, Some(o)) => {
+            o.target.check("camera.orbit.target", bad);
+            o.distance.check("camera.orbit.distance", bad);
+            if o.distance.bounds().0 <= 0.0 {
+                bad("camera.orbit.distance".into(), "must be positive".into());
+            }
+            o.elevation_deg.check("camera.orbit.elevation_deg", bad);
+            let (lo, hi) = o.elevation_deg.bounds();
+            if lo < -90.0 || hi > 90.0 {
+                bad(
+                    "camera.orbit.elevation_deg".into(),
+                    format!("must lie in [-90, 90] degrees, found [{lo}, {hi}]"),
+                );
+            }
+            o.azimuth_deg.check("camera.orbit.azimuth_deg", bad);
+        }
+    }
+    if let Some(l) = &cam.look_at {
+        l.check("camera.look_at", bad);
+    }
+    cam.roll_deg.check("camera.roll_deg", bad);
+    if cam.up.iter().any(|c| !c.is_finite()) || cam.up.iter().all(|c| *c == 0.0) {
+        bad(
+            "camera.up".into(),
+            "must be a finite, non-zero vector".into(),
+        );
+    }
+    let look_at = cam.look_at.clone().unwrap_or(Vec3Dist::Const([0.0; 3]));
+    if let (Some(Vec3Dist::Const(p)), Vec3Dist::Const(t)) = (&cam.position, look_at) {
+        let forward = [t[0] - p[0], t[1] - p[1], t[2] - p[2]];
+        if forward.iter().all(|c| *c == 0.0) {
             bad(
-                format!("lights[{i}].intensity"),
-                "must not be negative".into(),
+                "camera.look_at".into(),
+                "must differ from camera.position".into(),
+            );
+        } else if cross(forward, cam.up).iter().all(|c| c.abs() < 1e-12) {
+            bad(
+                "camera.up".into(),
+                "is parallel to the viewing direction".into(),
             );
         }
     }
-    if spec.lights.len() > MAX_LIGHTS {
+}
+
+fn check_non_negative(s: &Scalar, path: &str, bad: &mut impl FnMut(String, String)) {
+    s.check(path, bad);
+    if s.bounds().0 < 0.0 {
         bad(
-            "lights".into(),
-            format!("at most {MAX_LIGHTS} lights, found {}", spec.lights.len()),
+            path.into(),
+            format!(
+                "must not be negative; this distribution reaches {}",
+                s.bounds().0
+            ),
         );
     }
-    check_color(&spec.ambient.color, "ambient.color", &mut bad);
-    check_scalar(&spec.ambient.intensity, "ambient.intensity", &mut bad);
-    if spec.ambient.intensity.bounds().0 < 0.0 {
-        bad("ambient.intensity".into(), "must not be negative".into());
-    }
-    check_color(&spec.background.color, "background.color", &mut bad);
-    issues
 }
 
 /// Largest accepted image side.
@@ -673,39 +949,4 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
-}
-
-fn check_scalar(s: &Scalar, path: &str, bad: &mut impl FnMut(String, String)) {
-    let (lo, hi) = s.bounds();
-    if !(lo.is_finite() && hi.is_finite()) {
-        bad(path.into(), "must be finite".into());
-    } else if lo > hi {
-        bad(path.into(), format!("min > max ({lo} > {hi})"));
-    }
-}
-
-fn check_vec3(v: &Vec3Dist, path: &str, bad: &mut impl FnMut(String, String)) {
-    let (lo, hi) = v.bounds();
-    for axis in 0..3 {
-        if !(lo[axis].is_finite() && hi[axis].is_finite()) {
-            bad(path.into(), "must be finite".into());
-            return;
-        }
-        if lo[axis] > hi[axis] {
-            let name = ["x", "y", "z"][axis];
-            bad(
-                path.into(),
-                format!("min > max on {name} ({} > {})", lo[axis], hi[axis]),
-            );
-        }
-    }
-}
-
-fn check_color(c: &[f64; 3], path: &str, bad: &mut impl FnMut(String, String)) {
-    if c.iter().any(|v| !(0.0..=1.0).contains(v)) {
-        bad(
-            path.into(),
-            format!("sRGB components must lie in [0, 1], found {c:?}"),
-        );
-    }
 }
