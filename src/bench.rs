@@ -192,6 +192,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         overwrite: false,
         backend: opts.backend,
         draw_mode: opts.draw_mode,
+        threads: None,
     };
     let mut c = Collector {
         warmup: opts.warmup,

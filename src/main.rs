@@ -43,6 +43,10 @@ enum Command {
         /// Replace the synthvis dataset in --out (only its files are removed).
         #[arg(long)]
         overwrite: bool,
+        /// Threads that encode and write frames (default: one per core). The files are
+        /// the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -263,6 +267,7 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             frames,
             seed,
             overwrite,
+            threads,
             quiet,
         } => {
             let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
@@ -273,6 +278,7 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
                 overwrite,
                 backend: cli.backend,
                 draw_mode: None,
+                threads: threads.map(|n| n as usize),
             };
             let cancel = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&cancel);

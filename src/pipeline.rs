@@ -40,6 +40,9 @@ pub struct RenderOptions {
     pub backend: BackendChoice,
     /// How draws are issued; the adapter's faster mode when none (images are the same).
     pub draw_mode: Option<DrawMode>,
+    /// Threads that encode and write frames; rayon's global pool (one per core) when
+    /// none. The files do not depend on it.
+    pub threads: Option<usize>,
 }
 
 /// What a finished render did.
@@ -120,6 +123,17 @@ pub fn render_dataset(
         renderer.set_draw_mode(mode);
     }
 
+    let pool = match opts.threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("synthvis-encode-{i}"))
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot start {n} encoder threads: {e}")))?,
+        ),
+        None => None,
+    };
+
     prepare_dir(&opts.out, opts.overwrite)?;
     create_layout(&opts.out, &s.outputs)?;
 
@@ -146,12 +160,17 @@ pub fn render_dataset(
         // Written frames' buffers come back here to be filled again: no per-frame allocation.
         let (free_tx, free_rx) = mpsc::channel::<FrameBuffers>();
         let out = &opts.out;
+        let pool = pool.as_ref();
         let writer = scope.spawn(move || -> Result<String, Error> {
             let mut hasher = sha2::Sha256::new();
             for frame in rx {
                 let mut timings = frame.timings;
-                let labels_sha =
-                    write_frame(out, &frame.scene, &frame.buffers, &s.outputs, &mut timings)?;
+                let mut write =
+                    || write_frame(out, &frame.scene, &frame.buffers, &s.outputs, &mut timings);
+                let labels_sha = match pool {
+                    Some(pool) => pool.install(write)?,
+                    None => write()?,
+                };
                 hasher.update(format!(
                     "{} {labels_sha}\n",
                     frame_stem(frame.scene.frame_index)

@@ -180,7 +180,8 @@ fn sample_camera(
     let mut world_to_camera =
         look_at_opencv(position, look_at, DVec3::from_array(cam.up)).ok_or(degenerate)?;
     if roll != 0.0 {
-        // Rolling the camera by +roll about its optical axis (z) turns the image clockwise.
+        // The camera turns by +roll about its optical axis (z; x towards y is clockwise
+        // seen from behind), so camera coordinates turn by -roll.
         let rolled = DMat4::from_quat(quat_axis_angle(DVec3::Z, -roll));
         world_to_camera = rolled * world_to_camera;
     }

@@ -17,6 +17,15 @@ fn quickstart() -> LoadedSpec {
 }
 
 fn render(spec: &LoadedSpec, out: &Path, frames: std::ops::Range<u64>) {
+    render_threads(spec, out, frames, None);
+}
+
+fn render_threads(
+    spec: &LoadedSpec,
+    out: &Path,
+    frames: std::ops::Range<u64>,
+    threads: Option<usize>,
+) {
     let opts = RenderOptions {
         out: out.to_owned(),
         frames: Some(frames),
@@ -24,6 +33,7 @@ fn render(spec: &LoadedSpec, out: &Path, frames: std::ops::Range<u64>) {
         overwrite: false,
         backend: common::backend(),
         draw_mode: None,
+        threads,
     };
     render_dataset(spec, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }
@@ -190,4 +200,70 @@ fn instanced_and_per_object_draws_give_identical_images() {
             "frame {i}: nothing drawn"
         );
     }
+}
+
+/// `scenes/lighting.json` (every randomized field: weighted asset choice, count ranges,
+/// orbit camera with roll, light counts, kelvin and HSV colours, spot lights) at a small
+/// resolution so a hundred frames stay quick.
+fn lighting_small(dir: &Path) -> LoadedSpec {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/lighting.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["resolution"] = serde_json::json!({ "width": 96, "height": 72 });
+    v["assets"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .for_each(|a| {
+            let rel = a["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("../assets/")
+                .to_owned();
+            a["path"] = serde_json::json!(common::assets_dir().join(rel));
+        });
+    common::write_spec(dir, &v)
+}
+
+#[test]
+fn thread_count_and_frame_range_do_not_change_a_frame() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = lighting_small(tmp.path());
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    render_threads(&spec, &one, 0..100, Some(1));
+    render_threads(&spec, &two, 0..100, Some(2));
+    let (f1, f2) = (files(&one), files(&two));
+    assert_eq!(f1.keys().collect::<Vec<_>>(), f2.keys().collect::<Vec<_>>());
+    for (name, bytes) in &f1 {
+        assert!(
+            bytes == &f2[name],
+            "{name} differs between --threads 1 and 2"
+        );
+    }
+
+    let late = tmp.path().join("late");
+    render(&spec, &late, 50..100);
+    let fl = files(&late);
+    for kind in [
+        "rgb/000060.png",
+        "depth/000060.png",
+        "instance/000060.png",
+        "class/000060.png",
+        "labels/000060.json",
+    ] {
+        assert!(
+            f1[kind] == fl[kind],
+            "{kind} differs between ranges 0..100 and 50..100"
+        );
+    }
+    // The scene really varies: object counts and light counts differ between frames.
+    let scene = |i: u64| {
+        let v: serde_json::Value =
+            serde_json::from_slice(&f1[&format!("labels/{i:06}.json")]).unwrap();
+        (
+            v["scene"]["objects"].as_array().unwrap().len(),
+            v["scene"]["lights"].as_array().unwrap().len(),
+        )
+    };
+    let counts: std::collections::BTreeSet<_> = (0..100).map(scene).collect();
+    assert!(counts.len() > 5, "too little variation: {counts:?}");
 }

@@ -76,6 +76,7 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
         overwrite: false,
         backend: common::backend(),
         draw_mode: None,
+        threads: None,
     };
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 

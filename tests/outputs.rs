@@ -37,6 +37,7 @@ fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
         overwrite: false,
         backend: common::backend(),
         draw_mode: None,
+        threads: None,
     };
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }

@@ -115,7 +115,8 @@ pub struct CameraSpec {
     /// origin. Any [`Vec3Dist`], so `{"sphere": {"center": .., "radius": 0.1}}` jitters it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_at: Option<Vec3Dist>,
-    /// Rotation about the optical axis, degrees (positive turns the image clockwise).
+    /// Rotation about the optical axis, degrees: positive turns the camera clockwise as
+    /// seen from behind it, so the image content turns counterclockwise.
     #[serde(default = "zero")]
     pub roll_deg: Scalar,
     /// World direction that appears up in the image (before roll).

@@ -1,0 +1,59 @@
+//! Tiles the first frames of a dataset into one picture (the README's scene pictures):
+//! `cargo run --release --example contact_sheet -- DATASET_DIR OUT.png [FRAMES] [COLUMNS] [THUMB_WIDTH]`
+//! (defaults: 8 frames, 4 columns, 320 px wide thumbnails).
+
+use image::{RgbImage, imageops};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (dir, out) = match args.as_slice() {
+        [_, dir, out, ..] => (dir, out),
+        _ => {
+            return Err(
+                "usage: contact_sheet DATASET_DIR OUT.png [FRAMES] [COLUMNS] [THUMB_WIDTH]".into(),
+            );
+        }
+    };
+    let arg = |i: usize, default: u32| args.get(i).map_or(Ok(default), |a| a.parse::<u32>());
+    let (frames, columns, thumb_w) = (arg(3, 8)?, arg(4, 4)?.max(1), arg(5, 320)?);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{dir}/manifest.json"))?)?;
+    let first = manifest["frames"][0].as_u64().unwrap_or(0);
+    let mut thumbs = Vec::new();
+    for i in first..first + u64::from(frames) {
+        let path = format!("{dir}/rgb/{i:06}.png");
+        let Ok(img) = image::open(&path) else { break };
+        let img = img.into_rgb8();
+        let thumb_h = thumb_w * img.height() / img.width().max(1);
+        thumbs.push(imageops::resize(
+            &img,
+            thumb_w,
+            thumb_h,
+            imageops::FilterType::Triangle,
+        ));
+    }
+    let Some(first_thumb) = thumbs.first() else {
+        return Err(format!("no rgb/ frames in {dir}").into());
+    };
+    let (tw, th) = first_thumb.dimensions();
+    let gap = 4;
+    let cols = columns.min(thumbs.len() as u32);
+    let rows = (thumbs.len() as u32).div_ceil(cols);
+    let mut sheet = RgbImage::from_pixel(
+        cols * tw + (cols + 1) * gap,
+        rows * th + (rows + 1) * gap,
+        image::Rgb([255, 255, 255]),
+    );
+    for (k, t) in thumbs.iter().enumerate() {
+        let (c, r) = (k as u32 % cols, k as u32 / cols);
+        imageops::overlay(
+            &mut sheet,
+            t,
+            i64::from(gap + c * (tw + gap)),
+            i64::from(gap + r * (th + gap)),
+        );
+    }
+    sheet.save(out)?;
+    println!("{out}: {} frames", thumbs.len());
+    Ok(())
+}

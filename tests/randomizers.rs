@@ -1,0 +1,226 @@
+//! The randomizers do what the spec says, checked on sampled scenes (no GPU) and, for
+//! lights, on real renders.
+
+mod common;
+
+use glam::DVec3;
+use serde_json::{Value, json};
+use synthvis::randomize::sample_frame;
+use synthvis::spec::Spec;
+
+fn spec_from(v: Value) -> Spec {
+    let spec: Spec = serde_json::from_value(v).unwrap();
+    let issues = synthvis::spec::validate(&spec);
+    assert!(issues.is_empty(), "{issues:?}");
+    spec
+}
+
+fn base(camera: Value, objects: Value) -> Value {
+    let a = common::assets_dir();
+    json!({
+        "version": 1, "frames": 200,
+        "resolution": { "width": 320, "height": 240 },
+        "camera": camera,
+        "categories": [{ "name": "cube" }, { "name": "ball" }],
+        "assets": [
+            { "name": "cube", "path": a.join("cube.glb"), "category": "cube" },
+            { "name": "ball", "path": a.join("ball.glb"), "category": "ball" },
+            { "name": "can", "path": a.join("can.glb"), "category": "ball" }
+        ],
+        "objects": objects
+    })
+}
+
+#[test]
+fn orbit_camera_stays_on_its_shell_and_looks_at_the_target() {
+    let spec = spec_from(base(
+        json!({
+            "fov_y_deg": 45,
+            "orbit": { "target": [0.5, 0.2, -0.3], "distance": [2, 3], "elevation_deg": [10, 40] }
+        }),
+        json!([]),
+    ));
+    let target = DVec3::new(0.5, 0.2, -0.3);
+    let mut azimuths = Vec::new();
+    for i in 0..200 {
+        let cam = sample_frame(&spec, 0, i).unwrap().camera;
+        let offset = DVec3::from_array(cam.position) - target;
+        let d = offset.length();
+        assert!(
+            (2.0 - 1e-9..=3.0 + 1e-9).contains(&d),
+            "frame {i}: distance {d}"
+        );
+        let elevation = (offset.y / d).asin().to_degrees();
+        assert!(
+            (10.0 - 1e-6..=40.0 + 1e-6).contains(&elevation),
+            "frame {i}: {elevation}"
+        );
+        // The target projects onto the principal point.
+        let p = cam.world_to_camera().transform_point3(target);
+        assert!(p.x.abs() < 1e-9 && p.y.abs() < 1e-9 && p.z > 0.0);
+        azimuths.push(offset.x.atan2(offset.z));
+    }
+    // The default azimuth range is the full turn: every quadrant is visited.
+    for q in 0..4 {
+        let lo = -std::f64::consts::PI + f64::from(q) * std::f64::consts::FRAC_PI_2;
+        let n = azimuths
+            .iter()
+            .filter(|a| (lo..lo + std::f64::consts::FRAC_PI_2).contains(*a))
+            .count();
+        assert!(n > 25, "quadrant {q}: {n} of 200");
+    }
+}
+
+#[test]
+fn roll_turns_the_image_about_the_optical_axis() {
+    let camera = |roll: f64| json!({ "fov_y_deg": 45, "position": [0, 0, 3], "look_at": [0, 0, 0], "roll_deg": roll });
+    let project = |roll: f64, p: DVec3| {
+        let cam = sample_frame(&spec_from(base(camera(roll), json!([]))), 0, 0)
+            .unwrap()
+            .camera;
+        let c = cam.world_to_camera().transform_point3(p);
+        (c.x / c.z, c.y / c.z)
+    };
+    let above = DVec3::new(0.0, 1.0, 0.0);
+    let (x0, y0) = project(0.0, above);
+    assert!(
+        x0.abs() < 1e-12 && y0 < 0.0,
+        "unrolled: above is up ({x0}, {y0})"
+    );
+    // Positive roll turns the camera clockwise as seen from behind it: what was above
+    // the centre now appears to its left.
+    let (x, y) = project(90.0, above);
+    assert!(x < 0.0 && y.abs() < 1e-12, "rolled 90: ({x}, {y})");
+    let (x, y) = project(-90.0, above);
+    assert!(x > 0.0 && y.abs() < 1e-12, "rolled -90: ({x}, {y})");
+    // The optical axis (and the target on it) does not move.
+    let (x, y) = project(37.0, DVec3::ZERO);
+    assert!(x.abs() < 1e-12 && y.abs() < 1e-12);
+}
+
+/// Assets drawn over 200 frames of one object group, and the set of counts seen.
+fn asset_draws(group: Value) -> (std::collections::BTreeMap<String, usize>, Vec<usize>) {
+    let spec = spec_from(base(
+        json!({ "fov_y_deg": 45, "position": [0, 1, 4] }),
+        json!([group]),
+    ));
+    let mut assets = std::collections::BTreeMap::new();
+    let mut counts = Vec::new();
+    for i in 0..200 {
+        let scene = sample_frame(&spec, 9, i).unwrap();
+        let ids: Vec<u16> = scene.objects.iter().map(|o| o.instance_id).collect();
+        assert_eq!(
+            ids,
+            (1..=ids.len() as u16).collect::<Vec<_>>(),
+            "instance ids are 1..=n"
+        );
+        counts.push(scene.objects.len());
+        for o in &scene.objects {
+            *assets.entry(o.asset.clone()).or_insert(0) += 1;
+        }
+    }
+    (assets, counts)
+}
+
+#[test]
+fn objects_draw_assets_by_weight_or_category_and_counts_in_range() {
+    let place = json!({ "uniform": { "min": [-1, 0, -1], "max": [1, 1, 1] } });
+    let (assets, counts) = asset_draws(json!({
+        "asset": { "choice": { "values": ["cube", "ball", "can"], "weights": [3, 1, 0] } },
+        "count": [1, 4], "position": place
+    }));
+    assert!(counts.iter().all(|n| (1..=4).contains(n)));
+    for n in 1..=4 {
+        assert!(counts.contains(&n), "count {n} never drawn");
+    }
+    let (cube, ball) = (assets["cube"] as f64, assets["ball"] as f64);
+    let p = cube / (cube + ball);
+    let se = (0.75 * 0.25 / (cube + ball)).sqrt();
+    assert!((p - 0.75).abs() < 5.0 * se, "cube share {p}");
+    assert!(!assets.contains_key("can"), "weight 0 was drawn");
+
+    // Category `ball` holds the assets `ball` and `can`, equally likely.
+    let (assets, counts) = asset_draws(json!({
+        "asset": { "category": "ball" }, "count": { "choice": [0, 2] }, "position": place
+    }));
+    assert!(counts.iter().all(|n| *n == 0 || *n == 2));
+    assert!(counts.contains(&0) && counts.contains(&2));
+    assert_eq!(assets.keys().collect::<Vec<_>>(), ["ball", "can"]);
+    let share = assets["ball"] as f64 / (assets["ball"] + assets["can"]) as f64;
+    let se = (0.25 / (assets["ball"] + assets["can"]) as f64).sqrt();
+    assert!((share - 0.5).abs() < 5.0 * se, "ball share {share}");
+}
+
+/// Renders a large cube's top face from above, lit by one light of `light`'s kind, and
+/// returns the red channel along the image's middle row.
+fn top_face_row(light: Value) -> Vec<u8> {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = common::assets_dir();
+    let spec = common::write_spec(
+        tmp.path(),
+        &json!({
+            "version": 1, "frames": 1,
+            "resolution": { "width": 161, "height": 121 },
+            "camera": { "fov_y_deg": 60, "position": [0, 4, 0], "look_at": [0, 0, 0], "up": [0, 0, -1] },
+            "categories": [{ "name": "cube" }],
+            "assets": [{ "name": "cube", "path": a.join("cube.glb"), "category": "cube" }],
+            "objects": [{ "asset": "cube", "position": [0, -2, 0], "scale": 4.0 }],
+            "lights": [light],
+            "ambient": { "intensity": 0.0 }
+        }),
+    );
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let b = r.render(&sample_frame(&spec.spec, 0, 0).unwrap()).unwrap();
+    let y = (b.height / 2) as usize;
+    (0..b.width as usize)
+        .map(|x| b.rgb[(y * b.width as usize + x) * 3])
+        .collect()
+}
+
+#[test]
+fn spot_light_lights_only_its_cone() {
+    // The face is 4 m below the light (top at y = 0, light at y = 4 beside the camera);
+    // a 10° outer cone lights a disc of radius 4·tan 10° = 0.7 m, about 14 px here.
+    let spot = top_face_row(json!({
+        "type": "spot", "position": [0, 4, 0], "direction": [0, -1, 0],
+        "inner_cone_deg": 5, "outer_cone_deg": 10, "intensity": 40
+    }));
+    let point = top_face_row(json!({
+        "type": "point", "position": [0, 4, 0], "intensity": 40
+    }));
+    let centre = spot.len() / 2;
+    let bright = |row: &[u8], x: usize| {
+        row[x - 2..=x + 2]
+            .iter()
+            .map(|v| u32::from(*v))
+            .max()
+            .unwrap()
+    };
+    assert!(
+        bright(&spot, centre) > 40,
+        "spot centre {}",
+        bright(&spot, centre)
+    );
+    // Well outside the cone (30 px ≈ 1.5 m off axis, 20° from it): black under the spot,
+    // lit under a point light of the same intensity.
+    for x in [centre - 30, centre + 30] {
+        assert_eq!(
+            bright(&spot, x),
+            0,
+            "spot leaks at x {x}: {:?}",
+            &spot[x - 2..=x + 2]
+        );
+        assert!(
+            bright(&point, x) > 20,
+            "point light at x {x}: {}",
+            bright(&point, x)
+        );
+    }
+    // Inside the inner cone the spot equals the point light.
+    assert!(
+        (i32::from(spot[centre]) - i32::from(point[centre])).abs() <= 1,
+        "inner cone {} vs point {}",
+        spot[centre],
+        point[centre]
+    );
+}
