@@ -87,6 +87,9 @@ enum Command {
         /// The scene spec (JSON).
         spec: PathBuf,
     },
+    /// Print the JSON Schema of the scene spec (point an editor at it to complete and
+    /// check specs).
+    Schema,
     /// Print the scene sampled for one frame (camera, lights, objects) as JSON without
     /// rendering: the record `labels/NNNNNN.json` carries under `scene`.
     Explain {
@@ -205,6 +208,12 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
                 s.resolution.width,
                 s.resolution.height
             );
+            Ok(())
+        }
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&synthvis::spec::json_schema())
+                .map_err(|e| (anyhow::Error::from(e), 1))?;
+            println!("{text}");
             Ok(())
         }
         Command::Explain { spec, frame, seed } => {

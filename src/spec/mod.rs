@@ -24,7 +24,7 @@ pub const SPEC_VERSION: u32 = 1;
 pub const OLDEST_SPEC_VERSION: u32 = 0;
 
 /// A whole scene spec.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// Spec format version: [`OLDEST_SPEC_VERSION`] to [`SPEC_VERSION`].
@@ -64,7 +64,7 @@ fn default_frames() -> u64 {
 }
 
 /// Image size in pixels.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
     /// Width in pixels.
@@ -75,7 +75,7 @@ pub struct Resolution {
 
 /// Pinhole intrinsics in pixels; pixel centres lie at half-integer coordinates, so
 /// the image centre of a W×H image is (W/2, H/2).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntrinsicsSpec {
     /// Focal length along x, pixels.
@@ -90,7 +90,7 @@ pub struct IntrinsicsSpec {
 
 /// The camera: a pinhole from a vertical field of view or from intrinsics, placed at a
 /// position or on an orbit, looking at a point, rolled about its optical axis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CameraSpec {
     /// Vertical field of view in degrees (exclusive with `intrinsics`).
@@ -126,7 +126,7 @@ pub struct CameraSpec {
 
 /// A camera position on a sphere around `target`: azimuth about world +Y from +Z
 /// towards +X, elevation above the XZ plane.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrbitSpec {
     /// Centre of the orbit (drawn first).
@@ -166,7 +166,7 @@ fn y_up() -> [f64; 3] {
 }
 
 /// A label category.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategorySpec {
     /// Category name (unique).
@@ -181,7 +181,7 @@ fn default_supercategory() -> String {
 }
 
 /// A glTF asset.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetSpec {
     /// Name objects use to refer to it (unique).
@@ -250,6 +250,31 @@ impl TryFrom<serde_json::Value> for AssetChoice {
     }
 }
 
+impl schemars::JsonSchema for AssetChoice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AssetChoice".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let name = serde_json::json!({ "type": "string" });
+        dist::schema::schema(serde_json::json!({
+            "description": "Which asset an instance is: a name, a (weighted) choice of names, or {\"category\": name}.",
+            "anyOf": [
+                name,
+                dist::schema::choice(name.clone()),
+                dist::schema::tagged("category", name)
+            ]
+        }))
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of the spec format: `synthvis schema` prints it.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = serde_json::Value::from(schemars::schema_for!(Spec));
+    schema["title"] = serde_json::json!(format!("synthvis scene spec, version {SPEC_VERSION}"));
+    schema
+}
+
 impl From<AssetChoice> for serde_json::Value {
     fn from(a: AssetChoice) -> serde_json::Value {
         match a {
@@ -263,7 +288,7 @@ impl From<AssetChoice> for serde_json::Value {
 }
 
 /// A group of object instances drawn from the same distributions.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectSpec {
     /// Which asset each instance is.
@@ -305,7 +330,7 @@ impl ObjectSpec {
 /// squared distance (point, spot): 1.0 lights a white matte surface facing it to 1/π.
 /// Every kind takes `count` (how many such lights a frame has, each drawn independently),
 /// `color` (any [`ColorDist`] form, e.g. `{"kelvin": [2700, 6500]}`) and `intensity`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, tag = "type", rename_all = "lowercase")]
 pub enum LightSpec {
     /// Parallel light travelling along `direction`.
@@ -399,7 +424,7 @@ fn white() -> [f64; 3] {
 }
 
 /// Light arriving equally from everywhere.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmbientSpec {
     /// sRGB colour.
@@ -424,7 +449,7 @@ impl Default for AmbientSpec {
 }
 
 /// The background.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackgroundSpec {
     /// sRGB colour.
@@ -443,7 +468,9 @@ impl Default for BackgroundSpec {
 }
 
 /// PNG compression effort.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PngCompression {
     /// Fastest encoding, larger files (the default).
@@ -456,7 +483,7 @@ pub enum PngCompression {
 }
 
 /// Which images each frame writes. Labels and COCO are always written.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputsSpec {
     /// `rgb/NNNNNN.png`.

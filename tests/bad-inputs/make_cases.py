@@ -138,6 +138,58 @@ def main():
     case("spec-colour-out-of-range", patched("background", {"color": [2, 0, 0]}), 2, [S, "background.color"])
     case("spec-wrong-version", patched("version", 7), 2, [S, "version"])
     case("spec-asset-path-is-directory", with_asset("."), 2, ["cannot read asset"])
+    # --- the randomization language
+    case("spec-weights-negative",
+         patched("objects.0.asset", {"choice": {"values": ["cube", "cube"], "weights": [1, -1]}}), 2,
+         [S, "objects[0].asset", "non-negative"])
+    case("spec-weights-all-zero",
+         patched("objects.0.count", {"choice": {"values": [1, 2], "weights": [0, 0]}}), 2,
+         [S, "objects[0].count", "must not all be zero"])
+    case("spec-weights-count-mismatch",
+         patched("objects.0.scale", {"choice": {"values": [1, 2], "weights": [1]}}), 2,
+         [S, "objects[0].scale", "1 weights for 2 values"])
+    case("spec-count-range-reversed", patched("objects.0.count", [5, 2]), 2,
+         [S, "objects[0].count", "min > max"])
+    case("spec-unknown-distribution", patched("objects.0.scale", {"gamma": [1, 2]}), 2,
+         [S, "objects[0].scale", "expected a number"])
+    case("spec-normal-negative-std", patched("objects.0.scale", {"normal": {"mean": 1, "std": -0.1, "min": 0.1}}), 2,
+         [S, "objects[0].scale", "std must not be negative"])
+    case("spec-normal-unbounded-scale", patched("objects.0.scale", {"normal": {"mean": 1, "std": 0.1}}), 2,
+         [S, "objects[0].scale", "must be positive"])
+    case("spec-normal-empty-truncation",
+         patched("objects.0.scale", {"normal": {"mean": 0, "std": 0.01, "min": 5, "max": 6}}), 2,
+         [S, "objects[0].scale", "holds almost none"])
+    case("spec-log-uniform-non-positive", patched("objects.0.scale", {"log_uniform": [0, 2]}), 2,
+         [S, "objects[0].scale", "min > 0"])
+    case("spec-category-without-assets",
+         patched("objects.0.asset", {"category": "empty"},
+                 patched("categories", [{"name": "cube"}, {"name": "empty"}])), 2,
+         [S, "objects[0].asset.category", "no asset has category `empty`"])
+    case("spec-choice-unknown-asset",
+         patched("objects.0.asset", {"choice": ["cube", "teapot"]}), 2,
+         [S, "objects[0].asset", "unknown asset `teapot`"])
+    case("spec-too-many-lights-by-count",
+         patched("lights", [{"type": "point", "position": [0, 2, 0], "count": [0, 9]}]), 2,
+         [S, "lights", "at most 8"])
+    case("spec-spot-cone-inverted",
+         patched("lights", [{"type": "spot", "position": [0, 2, 0], "direction": [0, -1, 0],
+                             "inner_cone_deg": 40, "outer_cone_deg": 30}]), 2,
+         [S, "lights[0].inner_cone_deg"])
+    case("spec-cone-zero-axis",
+         patched("lights", [{"type": "directional", "direction": {"cone": {"axis": [0, 0, 0], "max_angle_deg": 10}}}]), 2,
+         [S, "lights[0].direction", "zero vector"])
+    case("spec-kelvin-out-of-range",
+         patched("lights", [{"type": "directional", "direction": [0, -1, 0], "color": {"kelvin": [1000, 5000]}}]), 2,
+         [S, "lights[0].color.kelvin"])
+    case("spec-orbit-and-position",
+         patched("camera.orbit", {"distance": 3}), 2, [S, "camera", "either `position` or `orbit`"])
+    case("spec-orbit-elevation", patched("camera", {"fov_y_deg": 45, "orbit": {"distance": 3, "elevation_deg": [0, 120]}}), 2,
+         [S, "camera.orbit.elevation_deg"])
+    case("spec-rotation-twice", patched("objects.0.rotation", "uniform",
+                                        patched("objects.0.rotation_deg", [0, 90, 0])), 2,
+         [S, "objects[0].rotation", "not both"])
+    case("spec-version-0-reads", patched("version", 0), 0, [])
+    case("spec-newer-version", patched("version", 2), 2, [S, "version", "upgrade synthvis"])
     case("spec-asset-missing", with_asset("nowhere.glb"), 2, ["nowhere.glb"])
     # --- glTF
     good = tri_gltf([(0, 0, 0), (1, 0, 0), (0, 1, 0)])

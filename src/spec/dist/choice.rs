@@ -67,14 +67,17 @@ impl<T> Choice<T> {
             Some(w) => {
                 let total: f64 = w.iter().sum();
                 let mut target = u * total;
-                for (i, &wi) in w.iter().enumerate() {
+                for (i, &wi) in w.iter().take(self.values.len()).enumerate() {
                     if target < wi {
                         return i;
                     }
                     target -= wi;
                 }
                 // Rounding: the last value with a positive weight.
-                w.iter().rposition(|&x| x > 0.0).unwrap_or(0)
+                w.iter()
+                    .take(self.values.len())
+                    .rposition(|&x| x > 0.0)
+                    .unwrap_or(0)
             }
         }
     }
@@ -87,7 +90,11 @@ impl<T> Choice<T> {
     /// Candidates that can be drawn (positive weight).
     pub fn possible(&self) -> impl Iterator<Item = &T> {
         self.values.iter().enumerate().filter_map(|(i, v)| {
-            let w = self.weights.as_ref().map_or(1.0, |w| w[i]);
+            // A value without a weight (a mismatch `check` reports) is never drawn.
+            let w = self
+                .weights
+                .as_ref()
+                .map_or(1.0, |w| w.get(i).copied().unwrap_or(0.0));
             (w > 0.0).then_some(v)
         })
     }

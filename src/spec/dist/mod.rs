@@ -15,6 +15,7 @@ mod count;
 mod direction;
 mod rotation;
 mod scalar;
+pub(crate) mod schema;
 mod vector;
 
 pub use choice::Choice;
