@@ -175,7 +175,7 @@ fn the_readme_spec_example_is_valid() {
     let errs = errors(&validator(), &example);
     assert!(errs.is_empty(), "{errs:#?}");
     let spec =
-        synthvis::spec::parse(section[start..end].as_bytes(), Path::new("README.md")).unwrap();
+        synthvis::spec::parse(&section.as_bytes()[start..end], Path::new("README.md")).unwrap();
     let issues = synthvis::spec::validate(&spec);
     assert!(issues.is_empty(), "{issues:?}");
 }
