@@ -857,6 +857,12 @@ impl Asset {
 }
 
 impl AssetLibrary {
+    /// Each asset's bounding box `(min, max)` in asset order, after normalization: what
+    /// [`crate::randomize::sample_frame_in`] places objects by.
+    pub fn bounds(&self) -> Vec<(DVec3, DVec3)> {
+        self.assets.iter().map(|a| a.bounds).collect()
+    }
+
     /// Loads every asset of a spec, in spec order, normalized where the spec asks.
     pub fn load(spec: &crate::spec::LoadedSpec) -> Result<Self, AssetError> {
         let assets = spec

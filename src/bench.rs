@@ -217,7 +217,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
 
     // The floor: the same buffers labelled, encoded and written on every core, no GPU.
     let mut renderer = FrameRenderer::new(spec, opts.backend)?;
-    let scene = crate::randomize::sample_frame(&spec.spec, spec.spec.seed, 0)?;
+    let scene = renderer.sample(&spec.spec, spec.spec.seed, 0)?;
     let buffers = renderer.render(&scene)?;
     let floor_dir = tmp.path().join("floor");
     crate::output::create_layout(&floor_dir, &spec.spec.outputs)?;

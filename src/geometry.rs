@@ -99,6 +99,79 @@ impl Pose {
     }
 }
 
+/// An oriented box: `center`, unit `axes` (columns of a rotation) and `half` extents
+/// along them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Obb {
+    /// Centre, world frame.
+    pub center: DVec3,
+    /// The box's unit axes in the world frame.
+    pub axes: [DVec3; 3],
+    /// Half extents along `axes`.
+    pub half: DVec3,
+}
+
+impl Obb {
+    /// The world box of local bounds `(lo, hi)` under `scale`, `rotation`, `translation`.
+    pub fn from_bounds(
+        bounds: (DVec3, DVec3),
+        scale: f64,
+        rotation: DQuat,
+        translation: DVec3,
+    ) -> Self {
+        let (lo, hi) = bounds;
+        Self {
+            center: translation + rotation * ((lo + hi) * 0.5 * scale),
+            axes: [
+                rotation * DVec3::X,
+                rotation * DVec3::Y,
+                rotation * DVec3::Z,
+            ],
+            half: (hi - lo).abs() * 0.5 * scale,
+        }
+    }
+
+    /// The eight corners.
+    pub fn corners(&self) -> [DVec3; 8] {
+        std::array::from_fn(|i| {
+            let sign = |bit: usize| if i & (1 << bit) == 0 { -1.0 } else { 1.0 };
+            self.center
+                + self.axes[0] * (self.half.x * sign(0))
+                + self.axes[1] * (self.half.y * sign(1))
+                + self.axes[2] * (self.half.z * sign(2))
+        })
+    }
+
+    /// Whether the two boxes overlap (touching counts), by the separating-axis test over
+    /// the 15 candidate axes (Gottschalk et al., "OBBTree", 1996).
+    pub fn intersects(&self, other: &Obb) -> bool {
+        let (a, b) = (self, other);
+        let t = b.center - a.center;
+        let ha = a.half.to_array();
+        let hb = b.half.to_array();
+        let radius = |axis: DVec3, axes: &[DVec3; 3], h: &[f64; 3]| {
+            (0..3)
+                .map(|k| (axes[k].dot(axis)).abs() * h[k])
+                .sum::<f64>()
+        };
+        let mut candidates: Vec<DVec3> = Vec::with_capacity(15);
+        candidates.extend(a.axes);
+        candidates.extend(b.axes);
+        for i in 0..3 {
+            for j in 0..3 {
+                let c = a.axes[i].cross(b.axes[j]);
+                // Parallel edges: the face axes already cover this direction.
+                if c.length_squared() > 1e-18 {
+                    candidates.push(c);
+                }
+            }
+        }
+        candidates.iter().all(|&axis| {
+            t.dot(axis).abs() <= radius(axis, &a.axes, &ha) + radius(axis, &b.axes, &hb)
+        })
+    }
+}
+
 /// A 3×3 matrix as row-major nested arrays.
 pub fn mat3_rows(m: DMat3) -> [[f64; 3]; 3] {
     m.transpose().to_cols_array_2d()
@@ -132,6 +205,80 @@ mod tests {
         // Rx(90) takes +Y to +Z, then Ry(90) takes +Z to +X.
         let v = q * DVec3::Y;
         assert!((v - DVec3::X).length() < 1e-12, "{v}");
+    }
+
+    #[test]
+    fn obb_intersection_matches_point_sampling() {
+        // Pairs of random boxes: when any sampled point of one lies inside the other they
+        // must be reported as intersecting; when SAT reports them disjoint no sample of
+        // either may lie in the other.
+        let inside = |b: &Obb, p: DVec3| {
+            let d = p - b.center;
+            (0..3).all(|k| d.dot(b.axes[k]).abs() <= b.half[k] + 1e-12)
+        };
+        let mut state = 0x1234_5678_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut disjoint_seen = 0;
+        let mut overlap_seen = 0;
+        for _ in 0..400 {
+            let mut random_box = || {
+                let rot = quat_from_euler_xyz_deg([next() * 360.0, next() * 360.0, next() * 360.0]);
+                let t = DVec3::new(next() * 2.0, next() * 2.0, next() * 2.0);
+                let lo = DVec3::new(-next(), -next(), -next()) * 0.6;
+                let hi = DVec3::new(next(), next(), next()) * 0.6;
+                Obb::from_bounds((lo, hi), 1.0, rot, t)
+            };
+            let (a, b) = (random_box(), random_box());
+            let sat = a.intersects(&b);
+            assert_eq!(sat, b.intersects(&a), "SAT is symmetric");
+            let n = 8;
+            let mut point_inside = false;
+            for (x, y) in [(&a, &b), (&b, &a)] {
+                for i in 0..=n {
+                    for j in 0..=n {
+                        for k in 0..=n {
+                            let f = |v: usize| v as f64 / n as f64 * 2.0 - 1.0;
+                            let p = x.center
+                                + x.axes[0] * (x.half.x * f(i))
+                                + x.axes[1] * (x.half.y * f(j))
+                                + x.axes[2] * (x.half.z * f(k));
+                            point_inside |= inside(y, p);
+                        }
+                    }
+                }
+            }
+            if point_inside {
+                assert!(sat, "sampled overlap but SAT says disjoint: {a:?} {b:?}");
+                overlap_seen += 1;
+            }
+            if !sat {
+                disjoint_seen += 1;
+            }
+        }
+        assert!(
+            disjoint_seen > 50 && overlap_seen > 50,
+            "{disjoint_seen} {overlap_seen}"
+        );
+        // Boxes that touch face to face intersect; a hair apart they do not.
+        let unit = (DVec3::splat(-0.5), DVec3::splat(0.5));
+        let a = Obb::from_bounds(unit, 1.0, DQuat::IDENTITY, DVec3::ZERO);
+        let touching = Obb::from_bounds(unit, 1.0, DQuat::IDENTITY, DVec3::X);
+        let apart = Obb::from_bounds(unit, 1.0, DQuat::IDENTITY, DVec3::X * 1.001);
+        assert!(a.intersects(&touching) && !a.intersects(&apart));
+        // A 45°-turned box whose corner would poke into the other's face region only by
+        // its axis-aligned bounds: disjoint (needs a face axis of the turned box).
+        let turned = Obb::from_bounds(
+            unit,
+            1.0,
+            quat_from_euler_xyz_deg([0.0, 0.0, 45.0]),
+            DVec3::new(1.15, 1.15, 0.0),
+        );
+        assert!(!a.intersects(&turned));
     }
 
     #[test]

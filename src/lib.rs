@@ -63,6 +63,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Spec(_) | Error::Asset(_) => 2,
+            // A placement the spec asks for cannot be met: bad input, not a crash.
+            Error::Randomize(randomize::RandomizeError::Placement { .. }) => 2,
             Error::Interrupted => 130,
             _ => 1,
         }

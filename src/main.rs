@@ -218,8 +218,17 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
         }
         Command::Explain { spec, frame, seed } => {
             let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
-            let scene = synthvis::randomize::sample_frame(
+            // Placement by bounds needs the assets; other specs sample without loading them.
+            let bounds = if loaded.spec.needs_asset_bounds() {
+                synthvis::assets::AssetLibrary::load(&loaded)
+                    .map_err(|e| (anyhow::Error::from(e), 2))?
+                    .bounds()
+            } else {
+                Vec::new()
+            };
+            let scene = synthvis::randomize::sample_frame_in(
                 &loaded.spec,
+                &bounds,
                 seed.unwrap_or(loaded.spec.seed),
                 frame,
             )

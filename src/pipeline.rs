@@ -18,9 +18,9 @@ use crate::output::frame::encode_frame;
 use crate::output::images::DEPTH_PNG_METRES_PER_UNIT;
 use crate::output::manifest::{Manifest, ManifestAsset, TOOL};
 use crate::output::{coco, create_layout, frame_stem, prepare_dir, write_atomic};
-use crate::randomize::sample_frame;
+use crate::randomize::sample_frame_in;
 use crate::scene::FrameScene;
-use crate::spec::LoadedSpec;
+use crate::spec::{LoadedSpec, Spec};
 
 /// The synthvis version written into datasets.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -116,6 +116,7 @@ pub fn render_dataset(
             progress.warning(&format!("{}: {w}", asset.path.display()));
         }
     }
+    let bounds = library.bounds();
     let ctx = GpuContext::new(opts.backend)?;
     let adapter = ctx.summary.clone();
     let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
@@ -198,7 +199,7 @@ pub fn render_dataset(
             let submitted = match next.next() {
                 Some(i) => {
                     let t0 = Instant::now();
-                    let sampled = sample_frame(s, seed, i).map_err(Error::from);
+                    let sampled = sample_frame_in(s, &bounds, seed, i).map_err(Error::from);
                     let randomize = t0.elapsed().as_secs_f64();
                     match sampled.and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize)))
                     {
@@ -346,6 +347,7 @@ fn manifest_assets(spec: &LoadedSpec, library: &AssetLibrary) -> Vec<ManifestAss
 /// Renders single frames outside a dataset run (tests, `explain`-style tools, goldens).
 pub struct FrameRenderer {
     renderer: Renderer,
+    bounds: Vec<(glam::DVec3, glam::DVec3)>,
 }
 
 impl FrameRenderer {
@@ -356,12 +358,19 @@ impl FrameRenderer {
         let r = &spec.spec.resolution;
         Ok(Self {
             renderer: Renderer::new(ctx, &library, r.width, r.height)?,
+            bounds: library.bounds(),
         })
     }
 
     /// Issues draws in `mode` from the next frame on (images do not change).
     pub fn set_draw_mode(&mut self, mode: DrawMode) {
         self.renderer.set_draw_mode(mode);
+    }
+
+    /// Samples frame `frame` of `spec` (the spec this renderer was made for) with the
+    /// loaded assets' bounds, as a dataset render does.
+    pub fn sample(&self, spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Error> {
+        Ok(sample_frame_in(spec, &self.bounds, seed, frame)?)
     }
 
     /// Draw calls the last rendered frame issued.

@@ -1,11 +1,11 @@
 //! Spec + seed + frame index → [`FrameScene`]: pure, deterministic, no GPU.
 
-use glam::{DMat4, DVec3};
+use glam::{DMat4, DQuat, DVec3};
 
-use crate::geometry::{Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
+use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample};
-use crate::spec::{AssetChoice, LightSpec, Spec};
+use crate::spec::{AssetChoice, LightSpec, ObjectSpec, PlacementSpec, RotationDist, Spec};
 
 /// Why a frame could not be sampled.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +13,29 @@ pub enum RandomizeError {
     /// The spec was not validated ([`crate::spec::validate`]) and is inconsistent.
     #[error("spec not validated: {0}")]
     Unvalidated(&'static str),
+    /// Sampling needs the assets' bounding boxes and was not given them.
+    #[error(
+        "this spec places objects by their bounds (placement or avoid_overlap): sample it with the assets' bounds"
+    )]
+    NeedsAssetBounds,
+    /// An instance found no acceptable pose within its group's `max_trials`.
+    #[error(
+        "frame {frame}: objects[{group}] (asset `{asset}`), instance {instance}: no placement found in {trials} trials ({why}); lower the count, widen the placement, or raise max_trials"
+    )]
+    Placement {
+        /// Frame index.
+        frame: u64,
+        /// Index of the object group in the spec.
+        group: usize,
+        /// Index of the instance within the group this frame.
+        instance: u32,
+        /// The instance's asset.
+        asset: String,
+        /// Poses drawn.
+        trials: u32,
+        /// What the last pose failed.
+        why: &'static str,
+    },
     /// The sampled camera looks along its up vector or at its own position.
     #[error(
         "frame {frame}: camera: the sampled look-at point {look_at:?} and position {position:?} give no valid view with up {up:?}"
@@ -33,8 +56,25 @@ fn linear(srgb: [f64; 3], scale: f64) -> [f64; 3] {
     srgb.map(|c| srgb_to_linear(c) * scale)
 }
 
-/// Samples frame `frame` of a run of `spec` with seed `seed`.
+/// Samples frame `frame` of a run of `spec` with seed `seed`, for specs whose placement
+/// does not depend on asset bounds ([`Spec::needs_asset_bounds`]); others get
+/// [`RandomizeError::NeedsAssetBounds`].
 pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
+    sample_frame_in(spec, &[], seed, frame)
+}
+
+/// Samples frame `frame` of a run of `spec` with seed `seed`; `bounds` are the loaded
+/// assets' bounding boxes `(min, max)` in asset order (see
+/// [`crate::assets::AssetLibrary::bounds`]), needed when [`Spec::needs_asset_bounds`].
+pub fn sample_frame_in(
+    spec: &Spec,
+    bounds: &[(DVec3, DVec3)],
+    seed: u64,
+    frame: u64,
+) -> Result<FrameScene, RandomizeError> {
+    if spec.needs_asset_bounds() && bounds.len() < spec.assets.len() {
+        return Err(RandomizeError::NeedsAssetBounds);
+    }
     let rng = FrameRng::new(seed, frame);
     let camera = sample_camera(spec, &mut rng.stream("camera"), frame)?;
 
@@ -54,6 +94,8 @@ pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Ra
     let background_srgb = spec.background.color.sample(&mut rng.stream("background"));
 
     let mut objects = Vec::new();
+    // Boxes of the instances placed so far (when bounds are known), for avoid_overlap.
+    let mut placed: Vec<Obb> = Vec::new();
     let mut next_id: u16 = 1;
     for (i, group) in spec.objects.iter().enumerate() {
         let mut r = rng.stream(&format!("objects[{i}]"));
@@ -79,7 +121,7 @@ pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Ra
         }
         let rotation = group.rotation_dist();
         let count = group.count.sample(&mut r);
-        for _ in 0..count {
+        for instance in 0..count {
             let asset_index = match &group.asset {
                 AssetChoice::Named(choice) => candidates[choice.sample_index(&mut r)],
                 AssetChoice::Category(_) if candidates.len() == 1 => candidates[0],
@@ -91,9 +133,43 @@ pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Ra
                 // Validated: category names exist and there are at most 65535 of them.
                 idx.map_or(0, |i| i as u16 + 1)
             });
-            let translation = DVec3::from_array(group.position.sample(&mut r));
-            let rotation = rotation.sample(&mut r);
-            let scale = group.scale.sample(&mut r);
+            let asset_bounds = bounds.get(asset_index).copied();
+            let mut trials = 0;
+            let (scale, rotation, translation) = loop {
+                trials += 1;
+                let pose = draw_pose(group, &rotation, asset_bounds, &camera, &mut r);
+                let obb = asset_bounds.map(|b| Obb::from_bounds(b, pose.0, pose.1, pose.2));
+                let why = match (&group.placement, obb) {
+                    (Some(PlacementSpec::InFrustum { margin_px, .. }), Some(obb))
+                        if !inside_image(&obb, &camera, *margin_px) =>
+                    {
+                        Some("its box does not fit inside the image")
+                    }
+                    (_, Some(obb))
+                        if group.avoid_overlap && placed.iter().any(|p| p.intersects(&obb)) =>
+                    {
+                        Some("its box overlaps an object placed before it")
+                    }
+                    _ => None,
+                };
+                match why {
+                    None => {
+                        placed.extend(obb);
+                        break pose;
+                    }
+                    Some(why) if trials >= group.max_trials => {
+                        return Err(RandomizeError::Placement {
+                            frame,
+                            group: i,
+                            instance,
+                            asset: asset.name.clone(),
+                            trials,
+                            why,
+                        });
+                    }
+                    Some(_) => {}
+                }
+            };
             let instance_id = if category_id > 0 {
                 let id = next_id;
                 // Validated: at most 65535 instances a frame.
@@ -225,4 +301,77 @@ fn sample_light(light: &LightSpec, r: &mut StreamRng) -> LightSample {
             radiance_linear,
         },
     }
+}
+
+/// One draw of an instance's (scale, rotation, translation) for its group's placement.
+fn draw_pose(
+    group: &ObjectSpec,
+    rotation: &RotationDist,
+    bounds: Option<(DVec3, DVec3)>,
+    camera: &CameraSample,
+    r: &mut StreamRng,
+) -> (f64, DQuat, DVec3) {
+    match (&group.placement, &group.position, bounds) {
+        (Some(PlacementSpec::OnPlane { height, x, z }), _, Some(b)) => {
+            let rotation = rotation.sample(r);
+            let scale = group.scale.sample(r);
+            let (x, z, height) = (x.sample(r), z.sample(r), height.sample(r));
+            // Lowest corner on the plane, box centre over (x, z).
+            let obb = Obb::from_bounds(b, scale, rotation, DVec3::ZERO);
+            let lowest = obb
+                .corners()
+                .iter()
+                .map(|c| c.y)
+                .fold(f64::INFINITY, f64::min);
+            let shift = DVec3::new(x - obb.center.x, height - lowest, z - obb.center.z);
+            (scale, rotation, shift)
+        }
+        (
+            Some(PlacementSpec::InFrustum {
+                distance,
+                margin_px,
+            }),
+            _,
+            Some(b),
+        ) => {
+            let rotation = rotation.sample(r);
+            let scale = group.scale.sample(r);
+            let (fx, fy, cx, cy) = camera.intrinsics();
+            let (w, h) = (f64::from(camera.width), f64::from(camera.height));
+            let u = r.uniform(*margin_px, w - margin_px);
+            let v = r.uniform(*margin_px, h - margin_px);
+            let d = distance.sample(r);
+            let centre_cam = DVec3::new((u - cx) / fx * d, (v - cy) / fy * d, d);
+            let centre = camera
+                .world_to_camera()
+                .inverse()
+                .transform_point3(centre_cam);
+            let offset = Obb::from_bounds(b, scale, rotation, DVec3::ZERO).center;
+            (scale, rotation, centre - offset)
+        }
+        (_, position, _) => {
+            // Same draw order as before placements existed: position, rotation, scale.
+            let translation = position
+                .as_ref()
+                .map_or(DVec3::ZERO, |p| DVec3::from_array(p.sample(r)));
+            let rotation = rotation.sample(r);
+            (group.scale.sample(r), rotation, translation)
+        }
+    }
+}
+
+/// Whether every corner of `obb` lies in front of the camera and projects at least
+/// `margin` pixels inside the image.
+fn inside_image(obb: &Obb, camera: &CameraSample, margin: f64) -> bool {
+    let world_to_camera = camera.world_to_camera();
+    let (fx, fy, cx, cy) = camera.intrinsics();
+    let (w, h) = (f64::from(camera.width), f64::from(camera.height));
+    obb.corners().iter().all(|&c| {
+        let p = world_to_camera.transform_point3(c);
+        if p.z <= camera.near {
+            return false;
+        }
+        let (u, v) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
+        (margin..=w - margin).contains(&u) && (margin..=h - margin).contains(&v)
+    })
 }

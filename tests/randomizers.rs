@@ -5,6 +5,7 @@ mod common;
 
 use glam::DVec3;
 use serde_json::{Value, json};
+use synthvis::geometry::Obb;
 use synthvis::randomize::sample_frame;
 use synthvis::spec::Spec;
 
@@ -223,4 +224,152 @@ fn spot_light_lights_only_its_cone() {
         spot[centre],
         point[centre]
     );
+}
+
+/// A loaded spec with the project's cube and can, and the assets' bounds.
+fn placement_spec(
+    dir: &std::path::Path,
+    objects: Value,
+) -> (synthvis::LoadedSpec, Vec<(DVec3, DVec3)>) {
+    let a = common::assets_dir();
+    let spec = common::write_spec(
+        dir,
+        &json!({
+            "version": 1, "frames": 200,
+            "resolution": { "width": 320, "height": 240 },
+            "camera": { "fov_y_deg": 50, "orbit": { "distance": [3, 4], "elevation_deg": [20, 60] }, "look_at": [0, 0.3, 0] },
+            "categories": [{ "name": "cube" }, { "name": "can" }],
+            "assets": [
+                { "name": "cube", "path": a.join("cube.glb"), "category": "cube", "normalize_diagonal": 0.5 },
+                { "name": "can", "path": a.join("can.glb"), "category": "can", "normalize_diagonal": 0.5 }
+            ],
+            "objects": objects
+        }),
+    );
+    let bounds = synthvis::assets::AssetLibrary::load(&spec)
+        .unwrap()
+        .bounds();
+    (spec, bounds)
+}
+
+fn boxes(scene: &synthvis::scene::FrameScene, bounds: &[(DVec3, DVec3)]) -> Vec<Obb> {
+    scene
+        .objects
+        .iter()
+        .map(|o| {
+            let p = &o.pose_world;
+            Obb::from_bounds(
+                bounds[o.asset_index],
+                p.scale,
+                glam::DQuat::from_array(p.rotation_xyzw),
+                DVec3::from_array(p.translation),
+            )
+        })
+        .collect()
+}
+
+fn assert_disjoint(frame: u64, boxes: &[Obb]) {
+    for i in 0..boxes.len() {
+        for j in i + 1..boxes.len() {
+            assert!(
+                !boxes[i].intersects(&boxes[j]),
+                "frame {frame}: objects {i} and {j} overlap"
+            );
+        }
+    }
+}
+
+#[test]
+fn on_plane_placement_rests_on_the_plane_without_overlap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (spec, bounds) = placement_spec(
+        tmp.path(),
+        json!([{
+            "asset": { "choice": ["cube", "can"] }, "count": [3, 8],
+            "placement": { "on_plane": { "height": 0.1, "x": [-0.8, 0.8], "z": [-0.8, 0.8] } },
+            "scale": [0.8, 1.2], "avoid_overlap": true
+        }]),
+    );
+    let mut yaws = Vec::new();
+    for i in 0..200 {
+        let scene = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, i).unwrap();
+        let bs = boxes(&scene, &bounds);
+        for b in &bs {
+            let lowest = b
+                .corners()
+                .iter()
+                .map(|c| c.y)
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (lowest - 0.1).abs() < 1e-9,
+                "frame {i}: lowest corner at {lowest}"
+            );
+            assert!(b.center.x.abs() <= 0.8 + 1e-9 && b.center.z.abs() <= 0.8 + 1e-9);
+            // Upright with a random yaw: the asset's up axis stays world up.
+            assert!((b.axes[1] - DVec3::Y).length() < 1e-9, "frame {i}: tilted");
+            yaws.push(b.axes[0].z.atan2(b.axes[0].x));
+        }
+        assert_disjoint(i, &bs);
+    }
+    let quadrants: std::collections::BTreeSet<i32> = yaws
+        .iter()
+        .map(|y| (y / std::f64::consts::FRAC_PI_2).floor() as i32)
+        .collect();
+    assert_eq!(quadrants.len(), 4, "yaw should cover the full turn");
+}
+
+#[test]
+fn in_frustum_placement_keeps_every_box_inside_the_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (spec, bounds) = placement_spec(
+        tmp.path(),
+        json!([{
+            "asset": { "choice": ["cube", "can"] }, "count": [2, 6],
+            "placement": { "in_frustum": { "distance": [1.5, 4], "margin_px": 4 } },
+            "rotation": "uniform", "avoid_overlap": true
+        }]),
+    );
+    for i in 0..200 {
+        let scene = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, i).unwrap();
+        let cam = &scene.camera;
+        let (fx, fy, cx, cy) = cam.intrinsics();
+        let bs = boxes(&scene, &bounds);
+        for b in &bs {
+            for c in b.corners() {
+                let p = cam.world_to_camera().transform_point3(c);
+                let (u, v) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
+                assert!(p.z > cam.near, "frame {i}: a corner behind the near plane");
+                assert!(
+                    (4.0 - 1e-9..=316.0 + 1e-9).contains(&u)
+                        && (4.0 - 1e-9..=236.0 + 1e-9).contains(&v),
+                    "frame {i}: corner projects to ({u}, {v})"
+                );
+            }
+        }
+        assert_disjoint(i, &bs);
+    }
+}
+
+#[test]
+fn impossible_placement_is_reported_not_looped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (spec, bounds) = placement_spec(
+        tmp.path(),
+        json!([{
+            "asset": "cube", "count": 40, "max_trials": 25,
+            "placement": { "on_plane": { "x": [-0.3, 0.3], "z": [-0.3, 0.3] } },
+            "avoid_overlap": true
+        }]),
+    );
+    let err = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, 0).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("objects[0]") && msg.contains("cube") && msg.contains("25 trials"),
+        "{msg}"
+    );
+    // Without bounds a bounds-dependent spec is refused, not sampled differently.
+    assert!(matches!(
+        synthvis::randomize::sample_frame(&spec.spec, 0, 0),
+        Err(synthvis::randomize::RandomizeError::NeedsAssetBounds)
+    ));
 }

@@ -296,8 +296,21 @@ pub struct ObjectSpec {
     /// How many instances each frame.
     #[serde(default)]
     pub count: Count,
-    /// World position of the asset's origin.
-    pub position: Vec3Dist,
+    /// World position of the asset's origin, in a volume given by any [`Vec3Dist`]
+    /// (exclusive with `placement`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Vec3Dist>,
+    /// Placement that depends on the asset's bounds or the camera (exclusive with
+    /// `position`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementSpec>,
+    /// Redraw an instance whose bounding box overlaps any object placed before it in the
+    /// frame (of any group), up to `max_trials` draws.
+    #[serde(default)]
+    pub avoid_overlap: bool,
+    /// Draws of an instance's pose before its placement is reported as impossible.
+    #[serde(default = "default_max_trials")]
+    pub max_trials: u32,
     /// Rotation as X, Y, Z angles in degrees, applied about the world axes in that order
     /// (R = Rz · Ry · Rx); the same as `rotation: {"euler_deg": ..}` (exclusive with
     /// `rotation`).
@@ -315,14 +328,64 @@ fn unit_scale() -> Scalar {
     Scalar::Const(1.0)
 }
 
+fn default_max_trials() -> u32 {
+    100
+}
+
+/// Where instances go, when that depends on their bounds or on the camera.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum PlacementSpec {
+    /// Resting on the horizontal plane `y = height`: the instance's lowest bounding-box
+    /// corner touches it; `x` and `z` place its bounding-box centre. The rotation defaults
+    /// to a uniform yaw.
+    OnPlane {
+        /// Height of the plane, metres.
+        #[serde(default = "zero")]
+        height: Scalar,
+        /// x of the bounding-box centre.
+        x: Scalar,
+        /// z of the bounding-box centre.
+        z: Scalar,
+    },
+    /// Inside the camera's view: the bounding-box centre on the ray through a uniformly
+    /// drawn pixel, at a drawn distance along the optical axis; an instance whose box
+    /// does not project wholly inside the image (less `margin_px`) is drawn again.
+    InFrustum {
+        /// Depth of the bounding-box centre along the optical axis, metres.
+        distance: Scalar,
+        /// Keep the box this many pixels inside the image border.
+        #[serde(default)]
+        margin_px: f64,
+    },
+}
+
 impl ObjectSpec {
-    /// The rotation distribution, whichever field gave it (identity when none did).
+    /// The rotation distribution, whichever field gave it (identity when none did, a
+    /// uniform yaw on a plane).
     pub fn rotation_dist(&self) -> RotationDist {
-        match (&self.rotation, &self.rotation_deg) {
-            (Some(r), _) => r.clone(),
-            (None, Some(e)) => RotationDist::EulerDeg(e.clone()),
-            (None, None) => RotationDist::default(),
+        match (&self.rotation, &self.rotation_deg, &self.placement) {
+            (Some(r), _, _) => r.clone(),
+            (None, Some(e), _) => RotationDist::EulerDeg(e.clone()),
+            (None, None, Some(PlacementSpec::OnPlane { .. })) => RotationDist::AxisAngle {
+                axis: Direction::Vector(Vec3Dist::Const([0.0, 1.0, 0.0])),
+                angle_deg: full_turn(),
+            },
+            (None, None, _) => RotationDist::default(),
         }
+    }
+
+    /// Whether placing this group needs its assets' bounding boxes.
+    pub fn needs_bounds(&self) -> bool {
+        self.placement.is_some() || self.avoid_overlap
+    }
+}
+
+impl Spec {
+    /// Whether sampling needs the assets' bounding boxes (bounds-aware placement or
+    /// overlap avoidance): [`crate::randomize::sample_frame_in`] then needs them.
+    pub fn needs_asset_bounds(&self) -> bool {
+        self.objects.iter().any(ObjectSpec::needs_bounds)
     }
 }
 
@@ -763,7 +826,52 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
         }
         o.count.check(&path("count"), &mut bad);
         instances += u64::from(o.count.max());
-        o.position.check(&path("position"), &mut bad);
+        match (&o.position, &o.placement) {
+            (Some(_), Some(_)) => bad(
+                path("placement"),
+                "give either `position` or `placement`, not both".into(),
+            ),
+            (None, None) => bad(
+                format!("objects[{i}]"),
+                "give `position` or `placement`".into(),
+            ),
+            (Some(p), None) => p.check(&path("position"), &mut bad),
+            (None, Some(PlacementSpec::OnPlane { height, x, z })) => {
+                height.check(&path("placement.on_plane.height"), &mut bad);
+                x.check(&path("placement.on_plane.x"), &mut bad);
+                z.check(&path("placement.on_plane.z"), &mut bad);
+            }
+            (
+                None,
+                Some(PlacementSpec::InFrustum {
+                    distance,
+                    margin_px,
+                }),
+            ) => {
+                let p = path("placement.in_frustum.distance");
+                distance.check(&p, &mut bad);
+                let (lo, hi) = distance.bounds();
+                if lo <= spec.camera.near || hi >= spec.camera.far {
+                    bad(
+                        p,
+                        format!(
+                            "must lie between the camera's near and far planes ({}, {}), found [{lo}, {hi}]",
+                            spec.camera.near, spec.camera.far
+                        ),
+                    );
+                }
+                let limit = f64::from(spec.resolution.width.min(spec.resolution.height)) / 2.0;
+                if !(0.0..limit).contains(margin_px) {
+                    bad(
+                        path("placement.in_frustum.margin_px"),
+                        format!("must lie in [0, {limit}) pixels, found {margin_px}"),
+                    );
+                }
+            }
+        }
+        if o.max_trials == 0 {
+            bad(path("max_trials"), "must be at least 1".into());
+        }
         if o.rotation.is_some() && o.rotation_deg.is_some() {
             bad(
                 path("rotation"),

@@ -188,6 +188,19 @@ def main():
     case("spec-rotation-twice", patched("objects.0.rotation", "uniform",
                                         patched("objects.0.rotation_deg", [0, 90, 0])), 2,
          [S, "objects[0].rotation", "not both"])
+    case("spec-placement-impossible",
+         patched("objects.0", {"asset": "cube", "count": 30, "max_trials": 20, "avoid_overlap": True,
+                               "placement": {"on_plane": {"x": [-0.2, 0.2], "z": [-0.2, 0.2]}}}), 2,
+         ["objects[0]", "cube", "20 trials"])
+    case("spec-placement-and-position",
+         patched("objects.0.placement", {"on_plane": {"x": 0, "z": 0}}), 2,
+         [S, "objects[0].placement", "not both"])
+    case("spec-no-position", patched("objects.0.position", DELETE), 2,
+         [S, "objects[0]", "give `position` or `placement`"])
+    case("spec-frustum-beyond-far",
+         patched("objects.0", {"asset": "cube", "placement": {"in_frustum": {"distance": [1, 500]}}}), 2,
+         [S, "objects[0].placement.in_frustum.distance", "near and far"])
+    case("spec-zero-max-trials", patched("objects.0.max_trials", 0), 2, [S, "objects[0].max_trials"])
     case("spec-version-0-reads", patched("version", 0), 0, [])
     case("spec-newer-version", patched("version", 2), 2, [S, "version", "upgrade synthvis"])
     case("spec-asset-missing", with_asset("nowhere.glb"), 2, ["nowhere.glb"])
