@@ -30,13 +30,10 @@ struct Frame {
     lights: array<Light, MAX_LIGHTS>,
 };
 
-// One instance's data (the layout of InstanceData in renderer.rs), for per-object draws.
+// One instance's data as ten words of raw bits (InstanceData in renderer.rs says what
+// each holds), for per-object draws.
 struct Object {
-    model_view: mat4x4<f32>,
-    normal_0: vec4<f32>,
-    normal_1: vec4<f32>,
-    normal_2: vec4<f32>,
-    ids: vec4<u32>,
+    words: array<vec4<u32>, 10>,
 };
 
 struct Material {
@@ -67,17 +64,18 @@ struct VertexIn {
     @location(4) color: vec4<f32>,
 };
 
-// Per instance (one object's mesh node): model → camera, the model's normal matrix
-// (inverse-transpose of its 3×3 part, model → world) as columns, and x: instance id.
+// Per instance (one object's mesh node): InstanceData's ten words.
 struct InstanceIn {
-    @location(5) model_view_0: vec4<f32>,
-    @location(6) model_view_1: vec4<f32>,
-    @location(7) model_view_2: vec4<f32>,
-    @location(8) model_view_3: vec4<f32>,
-    @location(9) normal_0: vec4<f32>,
-    @location(10) normal_1: vec4<f32>,
-    @location(11) normal_2: vec4<f32>,
-    @location(12) ids: vec4<u32>,
+    @location(5) w0: vec4<u32>,
+    @location(6) w1: vec4<u32>,
+    @location(7) w2: vec4<u32>,
+    @location(8) w3: vec4<u32>,
+    @location(9) w4: vec4<u32>,
+    @location(10) w5: vec4<u32>,
+    @location(11) w6: vec4<u32>,
+    @location(12) w7: vec4<u32>,
+    @location(13) w8: vec4<u32>,
+    @location(14) w9: vec4<u32>,
 };
 
 struct VertexOut {
@@ -88,26 +86,47 @@ struct VertexOut {
     @location(3) uv1: vec2<f32>,
     @location(4) color: vec4<f32>,
     @location(5) view_depth: f32,
-    @location(6) @interpolate(flat) instance_id: u32,
+    // x: instance id, y: procedural pattern (0: none).
+    @location(6) @interpolate(flat) ids: vec2<u32>,
+    // rgb: colour override (r < 0: none), a: roughness override (< 0: none).
+    @location(7) @interpolate(flat) mat_color: vec4<f32>,
+    // xyz: HSV shift (hue degrees, saturation and value multipliers), w: metallic override.
+    @location(8) @interpolate(flat) mat_hsv: vec4<f32>,
+    // Pattern colours; a.w: scale, b.w: angle (radians).
+    @location(9) @interpolate(flat) pattern_a: vec4<f32>,
+    @location(10) @interpolate(flat) pattern_b: vec4<f32>,
 };
 
 // Both vertex entry points compute the same values with the same operations, so the two
 // draw modes give identical images.
-fn vertex(v: VertexIn, instance: InstanceIn) -> VertexOut {
+fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
     var out: VertexOut;
+    let r0 = bitcast<vec4<f32>>(w.w0);
+    let r1 = bitcast<vec4<f32>>(w.w1);
+    let r2 = bitcast<vec4<f32>>(w.w2);
     let model_view = mat4x4<f32>(
-        instance.model_view_0, instance.model_view_1, instance.model_view_2, instance.model_view_3
+        vec4<f32>(r0.x, r1.x, r2.x, 0.0),
+        vec4<f32>(r0.y, r1.y, r2.y, 0.0),
+        vec4<f32>(r0.z, r1.z, r2.z, 0.0),
+        vec4<f32>(r0.w, r1.w, r2.w, 1.0),
     );
+    let n0 = bitcast<vec4<f32>>(w.w3);
+    let n1 = bitcast<vec4<f32>>(w.w4);
+    let n2 = bitcast<vec4<f32>>(w.w5);
     let view = model_view * vec4<f32>(v.position, 1.0);
     out.clip = frame.projection * view;
     out.world_position = (frame.view_to_world * view).xyz;
-    let normal_matrix = mat3x3<f32>(instance.normal_0.xyz, instance.normal_1.xyz, instance.normal_2.xyz);
+    let normal_matrix = mat3x3<f32>(n0.xyz, vec3<f32>(n0.w, n1.xy), vec3<f32>(n1.zw, n2.x));
     out.world_normal = normal_matrix * v.normal;
     out.uv0 = v.uv0;
     out.uv1 = v.uv1;
     out.color = v.color;
     out.view_depth = view.z;
-    out.instance_id = instance.ids.x;
+    out.ids = w.w5.yz;
+    out.mat_color = bitcast<vec4<f32>>(w.w6);
+    out.mat_hsv = bitcast<vec4<f32>>(w.w7);
+    out.pattern_a = bitcast<vec4<f32>>(w.w8);
+    out.pattern_b = bitcast<vec4<f32>>(w.w9);
     return out;
 }
 
@@ -120,16 +139,89 @@ fn vs_instanced(v: VertexIn, instance: InstanceIn) -> VertexOut {
 // One draw per instance: its data is the uniform at the draw's dynamic offset.
 @vertex
 fn vs_per_object(v: VertexIn) -> VertexOut {
-    var instance: InstanceIn;
-    instance.model_view_0 = object.model_view[0];
-    instance.model_view_1 = object.model_view[1];
-    instance.model_view_2 = object.model_view[2];
-    instance.model_view_3 = object.model_view[3];
-    instance.normal_0 = object.normal_0;
-    instance.normal_1 = object.normal_1;
-    instance.normal_2 = object.normal_2;
-    instance.ids = object.ids;
-    return vertex(v, instance);
+    var w: InstanceIn;
+    w.w0 = object.words[0];
+    w.w1 = object.words[1];
+    w.w2 = object.words[2];
+    w.w3 = object.words[3];
+    w.w4 = object.words[4];
+    w.w5 = object.words[5];
+    w.w6 = object.words[6];
+    w.w7 = object.words[7];
+    w.w8 = object.words[8];
+    w.w9 = object.words[9];
+    return vertex(v, w);
+}
+
+fn rotate(p: vec2<f32>, angle: f32) -> vec2<f32> {
+    let c = cos(angle);
+    let s = sin(angle);
+    return vec2<f32>(c * p.x - s * p.y, s * p.x + c * p.y);
+}
+
+// A hash of an integer lattice point to [0, 1).
+fn lattice_hash(p: vec2<f32>) -> f32 {
+    let q = bitcast<vec2<u32>>(vec2<i32>(p));
+    var h = q.x * 0x8da6b343u ^ q.y * 0xd8163841u;
+    h = (h ^ (h >> 15u)) * 0x2c1b3c6du;
+    h = (h ^ (h >> 12u)) * 0x297a2d39u;
+    h = h ^ (h >> 15u);
+    return f32(h >> 8u) / 16777216.0;
+}
+
+// Smooth value noise in [0, 1).
+fn value_noise(p: vec2<f32>) -> f32 {
+    let i = floor(p);
+    let f = fract(p);
+    let u = f * f * (3.0 - 2.0 * f);
+    let a = mix(lattice_hash(i), lattice_hash(i + vec2<f32>(1.0, 0.0)), u.x);
+    let b = mix(lattice_hash(i + vec2<f32>(0.0, 1.0)), lattice_hash(i + vec2<f32>(1.0, 1.0)), u.x);
+    return mix(a, b, u.y);
+}
+
+// The procedural base colour (linear RGB) of pattern `kind` at `uv`: 1 checker,
+// 2 stripes, 3 value noise, 4 gradient; scale in a.w, angle in b.w.
+fn pattern(kind: u32, uv: vec2<f32>, a: vec4<f32>, b: vec4<f32>) -> vec3<f32> {
+    let q = rotate(uv - vec2<f32>(0.5), b.w);
+    let p = q * a.w;
+    var t: f32;
+    switch kind {
+        case 1u: {
+            t = f32((i32(floor(p.x)) + i32(floor(p.y))) & 1);
+        }
+        case 2u: {
+            t = f32(i32(floor(p.x)) & 1);
+        }
+        case 3u: {
+            t = value_noise(p);
+        }
+        default: {
+            t = clamp(q.x + 0.5, 0.0, 1.0);
+        }
+    }
+    return mix(a.rgb, b.rgb, t);
+}
+
+// Shifts a colour in HSV: hue by shift.x degrees, saturation and value scaled by y, z.
+fn hsv_shift(rgb: vec3<f32>, shift: vec3<f32>) -> vec3<f32> {
+    let mx = max(rgb.r, max(rgb.g, rgb.b));
+    let mn = min(rgb.r, min(rgb.g, rgb.b));
+    let c = mx - mn;
+    var h = 0.0;
+    if c > 0.0 {
+        if mx == rgb.r {
+            h = (rgb.g - rgb.b) / c;
+        } else if mx == rgb.g {
+            h = (rgb.b - rgb.r) / c + 2.0;
+        } else {
+            h = (rgb.r - rgb.g) / c + 4.0;
+        }
+    }
+    h = fract((h * 60.0 + shift.x) / 360.0) * 6.0;
+    let v = mx * shift.z;
+    let s = clamp(select(0.0, c / mx, mx > 0.0) * shift.y, 0.0, 1.0);
+    let k = (vec3<f32>(5.0, 3.0, 1.0) + h) % vec3<f32>(6.0);
+    return v - v * s * clamp(min(k, 4.0 - k), vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
 struct FragmentOut {
@@ -175,11 +267,24 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     let base_uv = pick_uv(material.tex_coords.x, in.uv0, in.uv1);
     let mr_uv = pick_uv(material.tex_coords.y, in.uv0, in.uv1);
     let emissive_uv = pick_uv(material.tex_coords.z, in.uv0, in.uv1);
-    let base = material.base_color * in.color * textureSample(base_color_texture, base_color_sampler, base_uv);
+    var base_texel = textureSample(base_color_texture, base_color_sampler, base_uv);
+    if in.ids.y != 0u {
+        base_texel = vec4<f32>(pattern(in.ids.y, in.uv0, in.pattern_a, in.pattern_b), 1.0);
+    }
+    var factor = material.base_color;
+    if in.mat_color.r >= 0.0 {
+        factor = vec4<f32>(in.mat_color.rgb, factor.a);
+    }
+    var base = factor * in.color * base_texel;
+    if any(in.mat_hsv.xyz != vec3<f32>(0.0, 1.0, 1.0)) {
+        base = vec4<f32>(hsv_shift(base.rgb, in.mat_hsv.xyz), base.a);
+    }
     let mr = textureSample(metallic_roughness_texture, metallic_roughness_sampler, mr_uv);
     let emissive = material.emissive.rgb * textureSample(emissive_texture, emissive_sampler, emissive_uv).rgb;
-    let metallic = clamp(material.params.x * mr.b, 0.0, 1.0);
-    let roughness = clamp(material.params.y * mr.g, 0.0, 1.0);
+    let metallic_factor = select(material.params.x, in.mat_hsv.w, in.mat_hsv.w >= 0.0);
+    let roughness_factor = select(material.params.y, in.mat_color.a, in.mat_color.a >= 0.0);
+    let metallic = clamp(metallic_factor * mr.b, 0.0, 1.0);
+    let roughness = clamp(roughness_factor * mr.g, 0.0, 1.0);
 
     var n = normalize(in.world_normal);
     if !front_facing {
@@ -228,7 +333,7 @@ fn fs_opaque(in: VertexOut, @builtin(front_facing) front_facing: bool) -> Fragme
     if s.color.a < material.params.z {
         discard;
     }
-    return outputs(s, in.instance_id, 1.0);
+    return outputs(s, in.ids.x, 1.0);
 }
 
 // BLEND materials, fragments with alpha >= 0.5: blended colour, and they own the depth
@@ -239,7 +344,7 @@ fn fs_blend_labeled(in: VertexOut, @builtin(front_facing) front_facing: bool) ->
     if s.color.a < 0.5 {
         discard;
     }
-    return outputs(s, in.instance_id, s.color.a);
+    return outputs(s, in.ids.x, s.color.a);
 }
 
 // BLEND materials, fragments with alpha < 0.5: blended colour only (the pipeline masks
@@ -250,5 +355,5 @@ fn fs_blend_unlabeled(in: VertexOut, @builtin(front_facing) front_facing: bool) 
     if s.color.a >= 0.5 {
         discard;
     }
-    return outputs(s, in.instance_id, s.color.a);
+    return outputs(s, in.ids.x, s.color.a);
 }

@@ -20,6 +20,7 @@ pub mod labels;
 pub mod output;
 pub mod panic_guard;
 pub mod pipeline;
+pub mod primitives;
 pub mod randomize;
 pub mod rng;
 pub mod scene;

@@ -326,7 +326,12 @@ fn manifest_assets(spec: &LoadedSpec, library: &AssetLibrary) -> Vec<ManifestAss
         let base = asset.path.parent().unwrap_or(Path::new(""));
         for (k, f) in asset.files.iter().enumerate() {
             let file = if k == 0 {
-                asset_spec.path.to_string_lossy().into_owned()
+                asset_spec
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new(""))
+                    .to_string_lossy()
+                    .into_owned()
             } else {
                 f.path
                     .strip_prefix(base)

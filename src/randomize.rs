@@ -99,6 +99,8 @@ pub fn sample_frame_in(
     let mut next_id: u16 = 1;
     for (i, group) in spec.objects.iter().enumerate() {
         let mut r = rng.stream(&format!("objects[{i}]"));
+        // Materials draw from their own stream: randomizing them moves no pose.
+        let mut material_rng = rng.stream(&format!("objects[{i}].material"));
         let candidates: Vec<usize> = match &group.asset {
             AssetChoice::Named(choice) => choice
                 .values
@@ -185,6 +187,7 @@ pub fn sample_frame_in(
                 category: asset.category.clone(),
                 category_id,
                 pose_world: Pose::new(scale, rotation, translation),
+                material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
             });
         }
     }

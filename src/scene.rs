@@ -139,6 +139,9 @@ pub struct ObjectSample {
     pub category_id: u16,
     /// Pose of the asset's root in the world frame.
     pub pose_world: Pose,
+    /// How this instance's material departs from its asset's (absent: not at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material: Option<crate::spec::material::MaterialSample>,
 }
 
 impl ObjectSample {

@@ -147,7 +147,19 @@ fn instanced_and_per_object_draws_give_identical_images() {
             "scale": [0.3, 0.6]
         })
     };
-    let mut objects = vec![place("cube", 5), place("ball", 4)];
+    asset_list
+        .push(serde_json::json!({ "name": "torus", "primitive": "torus", "category": "shape" }));
+    let mut textured = place("torus", 4);
+    textured["material"] = serde_json::json!({
+        "color": { "hsv": { "h": [0, 360], "s": 0.7, "v": 0.9 } },
+        "hsv_jitter": { "h": [-20, 20], "v": [0.8, 1.2] },
+        "roughness": [0.1, 0.9], "metallic": [0, 1],
+        "texture": { "choice": [
+            { "checker": { "colors": [[0, 0, 0], [1, 1, 1]], "scale": [2, 8] } },
+            { "noise": { "colors": [[1, 0, 0], [0, 0, 1]], "scale": [4, 16], "angle_deg": [0, 90] } }
+        ] }
+    });
+    let mut objects = vec![place("cube", 5), place("ball", 4), textured];
     if let Some(samples) = common::gltf_samples() {
         asset_list.push(serde_json::json!({
             "name": "alpha",
@@ -171,7 +183,7 @@ fn instanced_and_per_object_draws_give_identical_images() {
     );
     let mut renderer = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
     for i in 0..3 {
-        let scene = synthvis::randomize::sample_frame(&spec.spec, spec.spec.seed, i).unwrap();
+        let scene = renderer.sample(&spec.spec, spec.spec.seed, i).unwrap();
         renderer.set_draw_mode(DrawMode::Instanced);
         let instanced = renderer.render(&scene).unwrap();
         let instanced_calls = renderer.last_draw_calls();

@@ -373,3 +373,126 @@ fn impossible_placement_is_reported_not_looped() {
         Err(synthvis::randomize::RandomizeError::NeedsAssetBounds)
     ));
 }
+
+/// Renders a primitive `kind` filling the view under a white light from the camera,
+/// with `material`; returns the RGB of the pixels the instance mask covers.
+fn primitive_pixels(kind: &str, material: Value) -> Vec<[u8; 3]> {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = common::write_spec(
+        tmp.path(),
+        &json!({
+            "version": 1, "frames": 1,
+            "resolution": { "width": 96, "height": 96 },
+            "camera": { "fov_y_deg": 40, "position": [0, 0, 2.2], "look_at": [0, 0, 0] },
+            "categories": [{ "name": "thing" }],
+            "assets": [{ "name": "thing", "primitive": kind, "category": "thing" }],
+            // The plane lies in XZ: turn it to face the camera.
+            "objects": [{ "asset": "thing", "position": [0, 0, 0], "material": material,
+                          "rotation_deg": if kind == "plane" { [90, 0, 0] } else { [0, 0, 0] } }],
+            "lights": [{ "type": "directional", "direction": [0, 0, -1], "intensity": 3.0 }],
+            "ambient": { "intensity": 0.2 }
+        }),
+    );
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let scene = r.sample(&spec.spec, 0, 0).unwrap();
+    let b = r.render(&scene).unwrap();
+    b.instance
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| **id == 1)
+        .map(|(i, _)| [b.rgb[3 * i], b.rgb[3 * i + 1], b.rgb[3 * i + 2]])
+        .collect()
+}
+
+fn dominant(p: [u8; 3]) -> usize {
+    (0..3).max_by_key(|&k| p[k]).unwrap()
+}
+
+#[test]
+fn material_colour_jitter_and_procedural_textures_change_the_pixels() {
+    // A plain primitive is white; a colour override makes it red.
+    let white = primitive_pixels("cube", json!({}));
+    assert!(white.len() > 1000, "the cube should fill much of the view");
+    assert!(
+        white.iter().all(|p| p[0].abs_diff(p[2]) <= 2),
+        "plain cube not grey"
+    );
+    let red = primitive_pixels("cube", json!({ "color": [0.9, 0.05, 0.05] }));
+    assert!(red.iter().all(|p| dominant(*p) == 0), "colour override");
+    // Turning the hue by 120° makes red green.
+    let green = primitive_pixels(
+        "cube",
+        json!({ "color": [0.9, 0.05, 0.05], "hsv_jitter": { "h": 120 } }),
+    );
+    assert!(green.iter().all(|p| dominant(*p) == 1), "hue shift");
+    // A two-colour checker shows both colours in about equal shares.
+    let checker = primitive_pixels(
+        "cube",
+        json!({ "texture": { "checker": { "colors": [[0.9, 0.1, 0.1], [0.1, 0.1, 0.9]], "scale": 4 } } }),
+    );
+    let reds = checker.iter().filter(|p| dominant(**p) == 0).count() as f64;
+    let blues = checker.iter().filter(|p| dominant(**p) == 2).count() as f64;
+    let share = reds / (reds + blues);
+    assert!(
+        reds + blues > 0.95 * checker.len() as f64 && (0.3..0.7).contains(&share),
+        "{share}"
+    );
+    // Every pattern renders and differs from the plain surface.
+    for pattern in ["stripes", "noise", "gradient"] {
+        let px = primitive_pixels(
+            "sphere",
+            json!({ "texture": { pattern: { "colors": [[1, 1, 0], [0, 0.3, 1]], "scale": 6, "angle_deg": 30 } } }),
+        );
+        let yellowish = px.iter().filter(|p| p[2] < p[0]).count();
+        let bluish = px.iter().filter(|p| p[2] > p[0]).count();
+        assert!(
+            yellowish > 20 && bluish > 20,
+            "{pattern}: {yellowish} {bluish}"
+        );
+    }
+}
+
+#[test]
+fn every_primitive_renders_and_is_labeled() {
+    for kind in ["cube", "sphere", "cylinder", "cone", "torus", "plane"] {
+        let px = primitive_pixels(kind, json!({}));
+        assert!(px.len() > 100, "{kind}: {} labeled pixels", px.len());
+    }
+}
+
+#[test]
+fn materials_draw_from_their_own_stream() {
+    let place = json!({ "uniform": { "min": [-1, 0, -1], "max": [1, 1, 1] } });
+    let group = |material: Option<Value>| {
+        let mut g =
+            json!({ "asset": "cube", "count": 5, "position": place, "rotation": "uniform" });
+        if let Some(m) = material {
+            g["material"] = m;
+        }
+        spec_from(base(
+            json!({ "fov_y_deg": 45, "position": [0, 1, 4] }),
+            json!([g]),
+        ))
+    };
+    let plain = group(None);
+    let textured = group(Some(json!({
+        "color": { "hsv": { "h": [0, 360], "s": 0.8, "v": 0.9 } },
+        "texture": { "choice": [ { "checker": { "colors": [[0, 0, 0], [1, 1, 1]] } },
+                                 { "noise": { "colors": [[1, 0, 0], [0, 0, 1]], "scale": [2, 20] } } ] }
+    })));
+    let mut patterns = std::collections::BTreeSet::new();
+    for i in 0..50 {
+        let a = sample_frame(&plain, 3, i).unwrap();
+        let b = sample_frame(&textured, 3, i).unwrap();
+        for (x, y) in a.objects.iter().zip(&b.objects) {
+            assert_eq!(
+                x.pose_world, y.pose_world,
+                "frame {i}: a material moved a pose"
+            );
+            assert!(x.material.is_none());
+            let m = y.material.as_ref().unwrap();
+            patterns.insert(format!("{:?}", m.texture.as_ref().unwrap().pattern));
+        }
+    }
+    assert_eq!(patterns.len(), 2, "{patterns:?}");
+}

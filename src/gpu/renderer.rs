@@ -13,6 +13,7 @@ use crate::assets::{
 };
 use crate::geometry::srgb_to_linear;
 use crate::scene::{FrameScene, LightSample};
+use crate::spec::material::MaterialSample;
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
 const MAX_LIGHTS: usize = crate::spec::MAX_LIGHTS;
@@ -130,15 +131,71 @@ struct FrameUniform {
 /// Per-instance data of one (object, mesh node) pair. The instance buffer holds one per
 /// [`INSTANCE_STRIDE`] bytes; [`DrawMode::Instanced`] reads them as instanced vertex
 /// attributes, [`DrawMode::PerObject`] as a uniform at a dynamic offset.
+///
+/// Ten vec4 words of 32-bit values (floats as their bits), so the instanced path stays
+/// within 16 vertex attributes; `shaders/scene.wgsl` (`unpack`) reads the same layout:
+/// - 0-2: rows 0-2 of the affine model → camera matrix;
+/// - 3-5.x: the model's normal matrix (inverse-transpose of its 3×3 part, model → world)
+///   as columns; 5.y: instance id; 5.z: procedural pattern (0: none);
+/// - 6: material colour override (linear RGB; x < 0: none), roughness override (< 0: none);
+/// - 7: HSV shift (hue degrees, saturation and value multipliers), metallic override;
+/// - 8: pattern colour A (linear RGB), scale; 9: pattern colour B, angle (radians).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct InstanceData {
-    /// Model → camera.
-    model_view: [[f32; 4]; 4],
-    /// Inverse-transpose of the model's 3×3 part (model → world normals), as columns.
-    normal: [[f32; 4]; 3],
-    /// x: instance id.
-    ids: [u32; 4],
+    words: [[u32; 4]; 10],
+}
+
+impl InstanceData {
+    fn new(
+        model_view: DMat4,
+        normal: DMat3,
+        instance_id: u16,
+        material: Option<&MaterialSample>,
+    ) -> Self {
+        let f = |v: f64| (v as f32).to_bits();
+        let mv = model_view.transpose().to_cols_array_2d(); // rows
+        let n = normal.to_cols_array(); // column-major 9 values
+        let none = -1.0;
+        let linear = |c: [f64; 3]| c.map(srgb_to_linear);
+        let m = material.cloned().unwrap_or_default();
+        let color = m.color.map_or([none; 3], linear);
+        let hsv = m.hsv_jitter.unwrap_or([0.0, 1.0, 1.0]);
+        let (pattern, a, b, scale, angle) = match &m.texture {
+            Some(t) => (
+                t.pattern as u32,
+                linear(t.colors[0]),
+                linear(t.colors[1]),
+                t.scale,
+                t.angle_deg.to_radians(),
+            ),
+            None => (0, [0.0; 3], [0.0; 3], 1.0, 0.0),
+        };
+        Self {
+            words: [
+                mv[0].map(f),
+                mv[1].map(f),
+                mv[2].map(f),
+                [f(n[0]), f(n[1]), f(n[2]), f(n[3])],
+                [f(n[4]), f(n[5]), f(n[6]), f(n[7])],
+                [f(n[8]), u32::from(instance_id), pattern, 0],
+                [
+                    f(color[0]),
+                    f(color[1]),
+                    f(color[2]),
+                    f(m.roughness.unwrap_or(none)),
+                ],
+                [
+                    f(hsv[0]),
+                    f(hsv[1]),
+                    f(hsv[2]),
+                    f(m.metallic.unwrap_or(none)),
+                ],
+                [f(a[0]), f(a[1]), f(a[2]), f(scale)],
+                [f(b[0]), f(b[1]), f(b[2]), f(angle)],
+            ],
+        }
+    }
 }
 
 #[repr(C)]
@@ -302,10 +359,6 @@ pub struct Renderer {
     items: Vec<DrawItem>,
     /// Staging for the `draws` upload, reused between frames.
     draw_data: Vec<u8>,
-}
-
-fn mat4_f32(m: DMat4) -> [[f32; 4]; 4] {
-    m.as_mat4().to_cols_array_2d()
 }
 
 /// Clip-space projection for a pinhole camera in the OpenCV frame with reversed-Z depth
@@ -723,21 +776,17 @@ impl Renderer {
                 let model = world * transform;
                 let model_view = view * model;
                 let m3 = DMat3::from_mat4(model);
-                let normal = m3.inverse().transpose();
                 self.instances.push(MeshInstance {
                     asset: obj.asset_index,
                     node,
                     mirrored: m3.determinant() < 0.0,
                     depth: model_view.transform_point3(DVec3::ZERO).z,
-                    uniform: InstanceData {
-                        model_view: mat4_f32(model_view),
-                        normal: [
-                            normal.x_axis.as_vec3().extend(0.0).to_array(),
-                            normal.y_axis.as_vec3().extend(0.0).to_array(),
-                            normal.z_axis.as_vec3().extend(0.0).to_array(),
-                        ],
-                        ids: [u32::from(obj.instance_id), 0, 0, 0],
-                    },
+                    uniform: InstanceData::new(
+                        model_view,
+                        m3.inverse().transpose(),
+                        obj.instance_id,
+                        obj.material.as_ref(),
+                    ),
                 });
             }
         }
@@ -951,10 +1000,10 @@ fn make_pipeline(
     let attributes = wgpu::vertex_attr_array![
         0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
     ];
-    // InstanceData: model_view columns, normal-matrix columns, ids.
+    // InstanceData's ten words, as raw bits.
     let instance_attributes = wgpu::vertex_attr_array![
-        5 => Float32x4, 6 => Float32x4, 7 => Float32x4, 8 => Float32x4,
-        9 => Float32x4, 10 => Float32x4, 11 => Float32x4, 12 => Uint32x4
+        5 => Uint32x4, 6 => Uint32x4, 7 => Uint32x4, 8 => Uint32x4, 9 => Uint32x4,
+        10 => Uint32x4, 11 => Uint32x4, 12 => Uint32x4, 13 => Uint32x4, 14 => Uint32x4
     ];
     let (entry, blend, label_writes, depth_write) = match key.pass {
         PassKind::Opaque => ("fs_opaque", None, wgpu::ColorWrites::ALL, true),

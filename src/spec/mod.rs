@@ -6,6 +6,7 @@
 //! errors also the line and column.
 
 pub mod dist;
+pub mod material;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -186,8 +187,13 @@ fn default_supercategory() -> String {
 pub struct AssetSpec {
     /// Name objects use to refer to it (unique).
     pub name: String,
-    /// `.gltf` or `.glb` file; relative paths resolve against the spec's folder.
-    pub path: PathBuf,
+    /// `.gltf` or `.glb` file; relative paths resolve against the spec's folder
+    /// (exclusive with `primitive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// A built-in shape instead of a file (exclusive with `path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primitive: Option<crate::primitives::PrimitiveKind>,
     /// Category of its instances; none means unlabeled (instance id 0, no annotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -322,6 +328,9 @@ pub struct ObjectSpec {
     /// Uniform scale factor.
     #[serde(default = "unit_scale")]
     pub scale: Scalar,
+    /// Per-instance material randomization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material: Option<material::MaterialSpec>,
 }
 
 fn unit_scale() -> Scalar {
@@ -768,6 +777,17 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
                 format!("duplicate asset `{}`", a.name),
             );
         }
+        match (&a.path, &a.primitive) {
+            (Some(_), Some(_)) => bad(
+                format!("assets[{i}]"),
+                "give either `path` or `primitive`, not both".into(),
+            ),
+            (None, None) => bad(
+                format!("assets[{i}]"),
+                "give `path` (a glTF file) or `primitive` (cube, sphere, cylinder, cone, torus, plane)".into(),
+            ),
+            _ => {}
+        }
         if let Some(d) = a.normalize_diagonal
             && !(d > 0.0 && d.is_finite())
         {
@@ -868,6 +888,9 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
                     );
                 }
             }
+        }
+        if let Some(m) = &o.material {
+            m.check(&path("material"), &mut bad);
         }
         if o.max_trials == 0 {
             bad(path("max_trials"), "must be at least 1".into());

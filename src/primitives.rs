@@ -1,0 +1,309 @@
+//! Built-in primitive meshes (cube, sphere, cylinder, cone, torus, plane): distractors,
+//! ground planes and the project's own assets are made from them.
+//!
+//! Each is centred on the origin and about one metre across, with outward normals,
+//! counter-clockwise front faces and UVs in [0, 1]. Trigonometry comes from `libm`, so
+//! the vertices, and the bounds that placement uses, are the same on every machine.
+
+use std::f32::consts::PI;
+
+use serde::{Deserialize, Serialize};
+
+/// An indexed triangle mesh with per-vertex normals and UVs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MeshData {
+    /// Positions, metres.
+    pub positions: Vec<[f32; 3]>,
+    /// Unit normals.
+    pub normals: Vec<[f32; 3]>,
+    /// Texture coordinates.
+    pub uvs: Vec<[f32; 2]>,
+    /// Triangle list, counter-clockwise seen from outside.
+    pub indices: Vec<u32>,
+}
+
+/// The built-in shapes a spec can name as an asset (`"primitive": "torus"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PrimitiveKind {
+    /// Unit cube, edges along the axes.
+    Cube,
+    /// Sphere of diameter 1.
+    Sphere,
+    /// Cylinder of diameter 1 and height 1 along +Y, capped.
+    Cylinder,
+    /// Cone of base diameter 1 and height 1, apex up (+Y), capped.
+    Cone,
+    /// Torus in the XZ plane: ring radius 0.35, tube radius 0.15.
+    Torus,
+    /// 1 × 1 square in the XZ plane facing +Y (drawn from both sides).
+    Plane,
+}
+
+impl PrimitiveKind {
+    /// The mesh.
+    pub fn mesh(self) -> MeshData {
+        match self {
+            Self::Cube => cube(),
+            Self::Sphere => sphere(0.5, 24, 48),
+            Self::Cylinder => cylinder(0.5, 1.0, 48),
+            Self::Cone => cone(0.5, 1.0, 48),
+            Self::Torus => torus(0.35, 0.15, 48, 24),
+            Self::Plane => plane(),
+        }
+    }
+
+    /// Whether both faces are drawn.
+    pub fn double_sided(self) -> bool {
+        self == Self::Plane
+    }
+}
+
+fn sin(x: f32) -> f32 {
+    libm::sinf(x)
+}
+
+fn cos(x: f32) -> f32 {
+    libm::cosf(x)
+}
+
+/// Unit cube, corners at ±0.5, one UV square per face.
+pub fn cube() -> MeshData {
+    let mut m = MeshData::default();
+    // (normal, u axis) per face; v = n × u so that u × v = n (counter-clockwise from
+    // outside).
+    let faces: [([f32; 3], [f32; 3]); 6] = [
+        ([1.0, 0.0, 0.0], [0.0, 0.0, -1.0]),
+        ([-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]),
+        ([0.0, 1.0, 0.0], [1.0, 0.0, 0.0]),
+        ([0.0, -1.0, 0.0], [1.0, 0.0, 0.0]),
+        ([0.0, 0.0, 1.0], [1.0, 0.0, 0.0]),
+        ([0.0, 0.0, -1.0], [-1.0, 0.0, 0.0]),
+    ];
+    for (n, u) in faces {
+        let v = [
+            n[1] * u[2] - n[2] * u[1],
+            n[2] * u[0] - n[0] * u[2],
+            n[0] * u[1] - n[1] * u[0],
+        ];
+        let base = m.positions.len() as u32;
+        for (su, sv) in [(-1.0f32, -1.0f32), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
+            let p = [0, 1, 2].map(|k| 0.5 * n[k] + 0.5 * su * u[k] + 0.5 * sv * v[k]);
+            m.positions.push(p);
+            m.normals.push(n);
+            m.uvs.push([(su + 1.0) * 0.5, (1.0 - sv) * 0.5]);
+        }
+        m.indices
+            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    m
+}
+
+/// UV sphere: `rings` from pole to pole, `segments` around.
+pub fn sphere(radius: f32, rings: u32, segments: u32) -> MeshData {
+    let mut m = MeshData::default();
+    for r in 0..=rings {
+        let theta = PI * r as f32 / rings as f32;
+        for s in 0..=segments {
+            let phi = 2.0 * PI * s as f32 / segments as f32;
+            let n = [sin(theta) * cos(phi), cos(theta), -sin(theta) * sin(phi)];
+            m.positions.push(n.map(|c| c * radius));
+            m.normals.push(n);
+            m.uvs
+                .push([s as f32 / segments as f32, r as f32 / rings as f32]);
+        }
+    }
+    let row = segments + 1;
+    for r in 0..rings {
+        for s in 0..segments {
+            let a = r * row + s;
+            let b = a + row;
+            m.indices.extend([a, b, a + 1, a + 1, b, b + 1]);
+        }
+    }
+    m
+}
+
+/// A disc cap at height `y` facing `ny` (±1).
+fn cap(m: &mut MeshData, radius: f32, y: f32, ny: f32, segments: u32) {
+    let centre = m.positions.len() as u32;
+    m.positions.push([0.0, y, 0.0]);
+    m.normals.push([0.0, ny, 0.0]);
+    m.uvs.push([0.5, 0.5]);
+    for s in 0..=segments {
+        let phi = 2.0 * PI * s as f32 / segments as f32;
+        m.positions.push([radius * cos(phi), y, -radius * sin(phi)]);
+        m.normals.push([0.0, ny, 0.0]);
+        m.uvs.push([0.5 + 0.5 * cos(phi), 0.5 - 0.5 * sin(phi)]);
+    }
+    for s in 0..segments {
+        let (a, b) = (centre + 1 + s, centre + 2 + s);
+        if ny > 0.0 {
+            m.indices.extend([centre, a, b]);
+        } else {
+            m.indices.extend([centre, b, a]);
+        }
+    }
+}
+
+/// Capped cylinder along Y.
+pub fn cylinder(radius: f32, height: f32, segments: u32) -> MeshData {
+    let mut m = MeshData::default();
+    let h = height * 0.5;
+    for s in 0..=segments {
+        let phi = 2.0 * PI * s as f32 / segments as f32;
+        let (c, sn) = (cos(phi), -sin(phi));
+        for (y, v) in [(-h, 1.0), (h, 0.0)] {
+            m.positions.push([radius * c, y, radius * sn]);
+            m.normals.push([c, 0.0, sn]);
+            m.uvs.push([s as f32 / segments as f32, v]);
+        }
+    }
+    for s in 0..segments {
+        let a = 2 * s;
+        m.indices.extend([a, a + 2, a + 1, a + 1, a + 2, a + 3]);
+    }
+    cap(&mut m, radius, h, 1.0, segments);
+    cap(&mut m, radius, -h, -1.0, segments);
+    m
+}
+
+/// Capped cone along Y, apex up.
+pub fn cone(radius: f32, height: f32, segments: u32) -> MeshData {
+    let mut m = MeshData::default();
+    let h = height * 0.5;
+    // Side normals lean up by the slope: (cos φ·height, radius, −sin φ·height), normalized.
+    let len = (height * height + radius * radius).sqrt();
+    for s in 0..=segments {
+        let phi = 2.0 * PI * s as f32 / segments as f32;
+        let (c, sn) = (cos(phi), -sin(phi));
+        let n = [c * height / len, radius / len, sn * height / len];
+        m.positions.push([radius * c, -h, radius * sn]);
+        m.normals.push(n);
+        m.uvs.push([s as f32 / segments as f32, 1.0]);
+        m.positions.push([0.0, h, 0.0]);
+        m.normals.push(n);
+        m.uvs.push([s as f32 / segments as f32, 0.0]);
+    }
+    for s in 0..segments {
+        let a = 2 * s;
+        m.indices.extend([a, a + 2, a + 1]);
+    }
+    cap(&mut m, radius, -h, -1.0, segments);
+    m
+}
+
+/// Torus around Y: ring radius `major`, tube radius `minor`.
+pub fn torus(major: f32, minor: f32, segments: u32, sides: u32) -> MeshData {
+    let mut m = MeshData::default();
+    for s in 0..=segments {
+        let phi = 2.0 * PI * s as f32 / segments as f32;
+        let (cp, sp) = (cos(phi), -sin(phi));
+        for t in 0..=sides {
+            let theta = 2.0 * PI * t as f32 / sides as f32;
+            let (ct, st) = (cos(theta), sin(theta));
+            let n = [ct * cp, st, ct * sp];
+            m.positions.push([
+                (major + minor * ct) * cp,
+                minor * st,
+                (major + minor * ct) * sp,
+            ]);
+            m.normals.push(n);
+            m.uvs
+                .push([s as f32 / segments as f32, t as f32 / sides as f32]);
+        }
+    }
+    let row = sides + 1;
+    for s in 0..segments {
+        for t in 0..sides {
+            let a = s * row + t;
+            let b = a + row;
+            m.indices.extend([a, b, a + 1, a + 1, b, b + 1]);
+        }
+    }
+    m
+}
+
+/// 1 × 1 square in the XZ plane facing +Y.
+pub fn plane() -> MeshData {
+    MeshData {
+        positions: vec![
+            [-0.5, 0.0, 0.5],
+            [0.5, 0.0, 0.5],
+            [0.5, 0.0, -0.5],
+            [-0.5, 0.0, -0.5],
+        ],
+        normals: vec![[0.0, 1.0, 0.0]; 4],
+        uvs: vec![[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]],
+        indices: vec![0, 1, 2, 0, 2, 3],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every triangle winds counter-clockwise seen from outside: its geometric normal
+    /// agrees with the vertex normals, and normals are unit length.
+    #[test]
+    fn primitives_are_closed_outward_and_unit() {
+        for kind in [
+            PrimitiveKind::Cube,
+            PrimitiveKind::Sphere,
+            PrimitiveKind::Cylinder,
+            PrimitiveKind::Cone,
+            PrimitiveKind::Torus,
+            PrimitiveKind::Plane,
+        ] {
+            let m = kind.mesh();
+            assert_eq!(m.positions.len(), m.normals.len());
+            assert_eq!(m.positions.len(), m.uvs.len());
+            for n in &m.normals {
+                let l = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+                assert!((l - 1.0).abs() < 1e-4, "{kind:?}: normal length {l}");
+            }
+            for uv in &m.uvs {
+                assert!(
+                    uv.iter().all(|c| (0.0..=1.0).contains(c)),
+                    "{kind:?}: uv {uv:?}"
+                );
+            }
+            let mut agreeing = 0;
+            let mut total = 0;
+            for t in m.indices.chunks_exact(3) {
+                let p = [t[0], t[1], t[2]].map(|i| glam::Vec3::from_array(m.positions[i as usize]));
+                let face = (p[1] - p[0]).cross(p[2] - p[0]);
+                if face.length() < 1e-9 {
+                    continue; // Degenerate at a pole or apex.
+                }
+                let n: glam::Vec3 = t
+                    .iter()
+                    .map(|&i| glam::Vec3::from_array(m.normals[i as usize]))
+                    .sum();
+                total += 1;
+                if face.dot(n) > 0.0 {
+                    agreeing += 1;
+                }
+            }
+            assert_eq!(
+                agreeing, total,
+                "{kind:?}: {agreeing} of {total} faces outward"
+            );
+            // About one metre across.
+            let extent = |k: usize| {
+                let (lo, hi) = m
+                    .positions
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), p| {
+                        (lo.min(p[k]), hi.max(p[k]))
+                    });
+                hi - lo
+            };
+            assert!(
+                (0.9..=1.0001).contains(&extent(0)),
+                "{kind:?}: x extent {}",
+                extent(0)
+            );
+        }
+    }
+}
