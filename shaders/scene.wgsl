@@ -25,8 +25,11 @@ struct Frame {
     view_to_world: mat4x4<f32>,
     camera_position: vec4<f32>,
     ambient: vec4<f32>,
-    // x: number of lights.
+    // x: number of lights; y: background pattern (0: none); z, w: image size.
     counts: vec4<u32>,
+    // Background pattern colours (linear); a.w: scale, b.w: angle (radians).
+    background_a: vec4<f32>,
+    background_b: vec4<f32>,
     lights: array<Light, MAX_LIGHTS>,
 };
 
@@ -356,4 +359,24 @@ fn fs_blend_unlabeled(in: VertexOut, @builtin(front_facing) front_facing: bool) 
         discard;
     }
     return outputs(s, in.ids.x, s.color.a);
+}
+
+// The procedural background: a triangle covering the image, drawn first.
+@vertex
+fn vs_background(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
+    let x = f32(index & 1u) * 4.0 - 1.0;
+    let y = f32(index >> 1u) * 4.0 - 1.0;
+    return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+@fragment
+fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
+    // Image space: one UV unit is the image height, (0.5, 0.5) the image's middle row.
+    let size = vec2<f32>(frame.counts.zw);
+    let uv = (position.xy - vec2<f32>(0.5 * (size.x - size.y), 0.0)) / size.y;
+    var out: FragmentOut;
+    out.color = vec4<f32>(pattern(frame.counts.y, uv, frame.background_a, frame.background_b), 1.0);
+    out.depth_bits = vec4<u32>(0u);
+    out.instance_id = vec4<u32>(0u);
+    return out;
 }

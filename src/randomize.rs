@@ -91,10 +91,17 @@ pub fn sample_frame_in(
         let intensity = spec.ambient.intensity.sample(&mut r);
         linear(spec.ambient.color.sample(&mut r), intensity)
     };
-    let background_srgb = spec.background.color.sample(&mut rng.stream("background"));
+    let mut background_rng = rng.stream("background");
+    let background_srgb = spec.background.color.sample(&mut background_rng);
+    let background_texture = spec
+        .background
+        .texture
+        .as_ref()
+        .map(|t| t.sample(&mut background_rng));
 
     let mut objects = Vec::new();
-    // Boxes of the instances placed so far (when bounds are known), for avoid_overlap.
+    // Boxes of the instances placed so far by groups with avoid_overlap: they avoid each
+    // other, not the rest (a ground plane under them is no obstacle).
     let mut placed: Vec<Obb> = Vec::new();
     let mut next_id: u16 = 1;
     for (i, group) in spec.objects.iter().enumerate() {
@@ -156,7 +163,9 @@ pub fn sample_frame_in(
                 };
                 match why {
                     None => {
-                        placed.extend(obb);
+                        if group.avoid_overlap {
+                            placed.extend(obb);
+                        }
                         break pose;
                     }
                     Some(why) if trials >= group.max_trials => {
@@ -198,6 +207,7 @@ pub fn sample_frame_in(
         lights,
         ambient_linear,
         background_srgb,
+        background_texture,
         objects,
     })
 }

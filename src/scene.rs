@@ -21,6 +21,9 @@ pub struct FrameScene {
     pub ambient_linear: [f64; 3],
     /// Background colour, sRGB.
     pub background_srgb: [f64; 3],
+    /// Procedural background texture (covers the colour).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub background_texture: Option<crate::spec::material::TextureSample>,
     /// Object instances in placement order.
     pub objects: Vec<ObjectSample>,
 }

@@ -34,8 +34,10 @@ fn every_scene_validates_and_renders() {
         let mut v: serde_json::Value = serde_json::from_slice(&loaded.bytes).unwrap();
         v["resolution"] = serde_json::json!({ "width": 80, "height": 60 });
         for a in v["assets"].as_array_mut().unwrap() {
-            let p = loaded.resolve(Path::new(a["path"].as_str().unwrap()));
-            a["path"] = serde_json::json!(p);
+            if let Some(rel) = a["path"].as_str() {
+                let p = loaded.resolve(Path::new(rel));
+                a["path"] = serde_json::json!(p);
+            }
         }
         let case = tmp.path().join(&name);
         std::fs::create_dir_all(&case).unwrap();

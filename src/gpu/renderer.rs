@@ -124,7 +124,12 @@ struct FrameUniform {
     view_to_world: [[f32; 4]; 4],
     camera_position: [f32; 4],
     ambient: [f32; 4],
+    /// x: lights; y: background pattern (0: none); z, w: image width and height.
     counts: [u32; 4],
+    /// Background pattern colour A (linear), scale.
+    background_a: [f32; 4],
+    /// Background pattern colour B (linear), angle (radians).
+    background_b: [f32; 4],
     lights: [LightUniform; MAX_LIGHTS],
 }
 
@@ -350,6 +355,8 @@ pub struct Renderer {
     /// How many [`InstanceData`]s `instance_buffer` holds.
     instance_capacity: usize,
     pipeline_layout: wgpu::PipelineLayout,
+    /// Draws a procedural background over the whole image, colour target only.
+    background_pipeline: wgpu::RenderPipeline,
     shader: wgpu::ShaderModule,
     pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
     assets: Vec<GpuAsset>,
@@ -456,6 +463,8 @@ impl Renderer {
             immediate_size: 0,
         });
 
+        let background_pipeline = make_background_pipeline(device, &frame_layout, &shader);
+
         let frame_buffer = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("frame uniform"),
             size: std::mem::size_of::<FrameUniform>() as u64,
@@ -509,6 +518,7 @@ impl Renderer {
             instance_bind_group,
             instance_capacity: 64,
             pipeline_layout,
+            background_pipeline,
             shader,
             pipelines: HashMap::new(),
             assets,
@@ -632,6 +642,10 @@ impl Renderer {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            if scene.background_texture.is_some() {
+                pass.set_pipeline(&self.background_pipeline);
+                pass.draw(0..3, 0..1);
+            }
             pass.set_bind_group(1, &self.instance_bind_group, &[0]);
             if self.draw_mode == DrawMode::Instanced {
                 pass.set_vertex_buffer(1, self.instance_buffer.slice(..));
@@ -742,6 +756,7 @@ impl Renderer {
     }
 
     fn write_frame_uniform(&self, scene: &FrameScene, view: DMat4, proj: DMat4) {
+        let background = scene.background_texture.as_ref();
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
         for (slot, light) in lights.iter_mut().zip(&scene.lights) {
             *slot = light_uniform(light);
@@ -757,7 +772,21 @@ impl Renderer {
                 .as_vec3()
                 .extend(0.0)
                 .to_array(),
-            counts: [scene.lights.len().min(MAX_LIGHTS) as u32, 0, 0, 0],
+            counts: [
+                scene.lights.len().min(MAX_LIGHTS) as u32,
+                background.map_or(0, |t| t.pattern as u32),
+                self.width,
+                self.height,
+            ],
+            background_a: background.map_or([0.0; 4], |t| {
+                vec4(t.colors[0].map(srgb_to_linear), t.scale as f32)
+            }),
+            background_b: background.map_or([0.0; 4], |t| {
+                vec4(
+                    t.colors[1].map(srgb_to_linear),
+                    t.angle_deg.to_radians() as f32,
+                )
+            }),
             lights,
         };
         self.ctx
@@ -989,6 +1018,58 @@ fn make_targets(device: &wgpu::Device, width: u32, height: u32) -> Targets {
         depth,
         views,
     }
+}
+
+/// The full-screen background pass: colour only (labels and linear depth stay clear),
+/// never tested against or written to the depth buffer.
+fn make_background_pipeline(
+    device: &wgpu::Device,
+    frame_layout: &wgpu::BindGroupLayout,
+    shader: &wgpu::ShaderModule,
+) -> wgpu::RenderPipeline {
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("background"),
+        bind_group_layouts: &[Some(frame_layout)],
+        immediate_size: 0,
+    });
+    let target = |format, write_mask| {
+        Some(wgpu::ColorTargetState {
+            format,
+            blend: None,
+            write_mask,
+        })
+    };
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("background"),
+        layout: Some(&layout),
+        vertex: wgpu::VertexState {
+            module: shader,
+            entry_point: Some("vs_background"),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: DEPTH_FORMAT,
+            depth_write_enabled: Some(false),
+            depth_compare: Some(wgpu::CompareFunction::Always),
+            stencil: wgpu::StencilState::default(),
+            bias: wgpu::DepthBiasState::default(),
+        }),
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: shader,
+            entry_point: Some("fs_background"),
+            compilation_options: Default::default(),
+            targets: &[
+                target(COLOR_FORMAT, wgpu::ColorWrites::ALL),
+                target(LINEAR_DEPTH_FORMAT, wgpu::ColorWrites::empty()),
+                target(ID_FORMAT, wgpu::ColorWrites::empty()),
+            ],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
 }
 
 fn make_pipeline(

@@ -214,7 +214,8 @@ impl TextureSpec {
         }
     }
 
-    fn check(&self, path: &str, sink: &mut dyn IssueSink) {
+    /// Reports every problem with the parameters.
+    pub fn check(&self, path: &str, sink: &mut dyn IssueSink) {
         match self {
             TextureSpec::Checker(p)
             | TextureSpec::Stripes(p)

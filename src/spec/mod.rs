@@ -310,8 +310,9 @@ pub struct ObjectSpec {
     /// `position`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementSpec>,
-    /// Redraw an instance whose bounding box overlaps any object placed before it in the
-    /// frame (of any group), up to `max_trials` draws.
+    /// Redraw an instance whose bounding box overlaps an instance placed before it in the
+    /// frame by any group that also avoids overlap, up to `max_trials` draws (objects of
+    /// other groups, such as a ground plane, are no obstacle).
     #[serde(default)]
     pub avoid_overlap: bool,
     /// Draws of an instance's pose before its placement is reported as impossible.
@@ -527,6 +528,10 @@ pub struct BackgroundSpec {
     /// sRGB colour.
     #[serde(default = "grey")]
     pub color: ColorDist,
+    /// A procedural texture covering the whole background instead of the colour (in
+    /// image space: one UV unit is the image height).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texture: Option<material::TextureSpec>,
 }
 
 fn grey() -> ColorDist {
@@ -535,7 +540,10 @@ fn grey() -> ColorDist {
 
 impl Default for BackgroundSpec {
     fn default() -> Self {
-        Self { color: grey() }
+        Self {
+            color: grey(),
+            texture: None,
+        }
     }
 }
 
@@ -981,6 +989,9 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     spec.ambient.color.check("ambient.color", &mut bad);
     check_non_negative(&spec.ambient.intensity, "ambient.intensity", &mut bad);
     spec.background.color.check("background.color", &mut bad);
+    if let Some(t) = &spec.background.texture {
+        t.check("background.texture", &mut bad);
+    }
     issues
 }
 
