@@ -86,10 +86,21 @@ pub fn sample_frame_in(
         }
     }
 
+    let exposure_ev100 = spec
+        .camera
+        .exposure_ev100
+        .as_ref()
+        .map(|ev| ev.sample(&mut rng.stream("exposure")));
     let ambient_linear = {
         let mut r = rng.stream("ambient");
         let intensity = spec.ambient.intensity.sample(&mut r);
-        linear(spec.ambient.color.sample(&mut r), intensity)
+        // Physical units: a uniform sky of illuminance E has radiance E / π.
+        let unit = if exposure_ev100.is_some() {
+            1.0 / std::f64::consts::PI
+        } else {
+            1.0
+        };
+        linear(spec.ambient.color.sample(&mut r), intensity * unit)
     };
     let mut background_rng = rng.stream("background");
     let background_srgb = spec.background.color.sample(&mut background_rng);
@@ -206,6 +217,7 @@ pub fn sample_frame_in(
         camera,
         lights,
         ambient_linear,
+        exposure_ev100,
         background_srgb,
         background_texture,
         objects,

@@ -17,8 +17,12 @@ pub struct FrameScene {
     pub camera: CameraSample,
     /// Light sources.
     pub lights: Vec<LightSample>,
-    /// Ambient light, linear RGB (colour × intensity).
+    /// Ambient light, linear RGB (colour × intensity; with physical units, the radiance
+    /// of a uniform sky of that illuminance: × 1/π).
     pub ambient_linear: [f64; 3],
+    /// Camera exposure (EV100) when the spec uses physical light units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure_ev100: Option<f64>,
     /// Background colour, sRGB.
     pub background_srgb: [f64; 3],
     /// Procedural background texture (covers the colour).
@@ -52,6 +56,15 @@ pub struct CameraSample {
     pub world_to_camera_rotation_xyzw: [f64; 4],
     /// Camera→world transform, row-major 4×4.
     pub camera_to_world: [[f64; 4]; 4],
+}
+
+impl FrameScene {
+    /// What light and ambient radiance are multiplied by on their way to a pixel:
+    /// 1 / (1.2 · 2^EV100) with physical units, else 1.
+    pub fn exposure_scale(&self) -> f64 {
+        self.exposure_ev100
+            .map_or(1.0, |ev| 1.0 / (1.2 * libm::exp2(ev)))
+    }
 }
 
 impl CameraSample {

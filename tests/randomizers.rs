@@ -496,3 +496,63 @@ fn materials_draw_from_their_own_stream() {
     }
     assert_eq!(patterns.len(), 2, "{patterns:?}");
 }
+
+/// The RGB of a white sphere lit by a sun of `sun` and an ambient of `ambient`, with
+/// the camera's exposure set to `ev100` (physical units) or absent (relative).
+fn lit_sphere(ev100: Option<f64>, sun: f64, ambient: f64) -> Vec<u8> {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut camera = json!({ "fov_y_deg": 40, "position": [0, 0, 2.2], "look_at": [0, 0, 0] });
+    if let Some(ev) = ev100 {
+        camera["exposure_ev100"] = json!(ev);
+    }
+    let spec = common::write_spec(
+        tmp.path(),
+        &json!({
+            "version": 1, "frames": 1,
+            "resolution": { "width": 64, "height": 64 },
+            "camera": camera,
+            "categories": [{ "name": "thing" }],
+            "assets": [{ "name": "thing", "primitive": "sphere", "category": "thing" }],
+            "objects": [{ "asset": "thing", "position": [0, 0, 0] }],
+            "lights": [{ "type": "directional", "direction": [-0.3, -0.5, -1], "intensity": sun }],
+            "ambient": { "intensity": ambient }
+        }),
+    );
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let scene = r.sample(&spec.spec, 0, 0).unwrap();
+    r.render(&scene).unwrap().rgb
+}
+
+#[test]
+fn physical_light_units_with_exposure_match_relative_units() {
+    // EV100 15: a pixel receives lux × 1 / (1.2 · 2^15). A 100 000 lux sun and a
+    // 20 000 lux sky look like relative intensities 100000 / 39321.6 and
+    // 20000 / (π · 39321.6).
+    let k = 1.2 * 32768.0;
+    let physical = lit_sphere(Some(15.0), 100_000.0, 20_000.0);
+    let relative = lit_sphere(None, 100_000.0 / k, 20_000.0 / (std::f64::consts::PI * k));
+    let worst = physical
+        .iter()
+        .zip(&relative)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap();
+    assert!(worst <= 1, "physical and relative differ by {worst} levels");
+    assert!(
+        physical.iter().any(|v| *v > 100),
+        "the sphere should be well lit"
+    );
+    // One stop more exposure (lower EV) doubles the linear light: brighter everywhere lit.
+    let brighter = lit_sphere(Some(14.0), 100_000.0, 20_000.0);
+    let gained = brighter
+        .iter()
+        .zip(&physical)
+        .filter(|(b, p)| b > p)
+        .count();
+    let lost = brighter
+        .iter()
+        .zip(&physical)
+        .filter(|(b, p)| b < p)
+        .count();
+    assert!(gained > 1000 && lost == 0, "gained {gained}, lost {lost}");
+}

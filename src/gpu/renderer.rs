@@ -77,7 +77,9 @@ fn vec4(v: [f64; 3], w: f32) -> [f32; 4] {
     DVec3::from_array(v).as_vec3().extend(w).to_array()
 }
 
-fn light_uniform(light: &LightSample) -> LightUniform {
+/// A light's uniform, its radiance scaled by the exposure.
+fn light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
+    let radiance = |r: [f64; 3]| vec4(r.map(|c| c * exposure), 0.0);
     match *light {
         LightSample::Directional {
             direction,
@@ -85,7 +87,7 @@ fn light_uniform(light: &LightSample) -> LightUniform {
         } => LightUniform {
             kind: [0.0; 4],
             vector: vec4(direction, 0.0),
-            radiance: vec4(radiance_linear, 0.0),
+            radiance: radiance(radiance_linear),
             axis: [0.0; 4],
         },
         LightSample::Point {
@@ -94,7 +96,7 @@ fn light_uniform(light: &LightSample) -> LightUniform {
         } => LightUniform {
             kind: [1.0, 0.0, 0.0, 0.0],
             vector: vec4(position, 1.0),
-            radiance: vec4(radiance_linear, 0.0),
+            radiance: radiance(radiance_linear),
             axis: [0.0; 4],
         },
         LightSample::Spot {
@@ -111,7 +113,7 @@ fn light_uniform(light: &LightSample) -> LightUniform {
                 0.0,
             ],
             vector: vec4(position, 1.0),
-            radiance: vec4(radiance_linear, 0.0),
+            radiance: radiance(radiance_linear),
             axis: vec4(direction, 0.0),
         },
     }
@@ -758,8 +760,9 @@ impl Renderer {
     fn write_frame_uniform(&self, scene: &FrameScene, view: DMat4, proj: DMat4) {
         let background = scene.background_texture.as_ref();
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
+        let exposure = scene.exposure_scale();
         for (slot, light) in lights.iter_mut().zip(&scene.lights) {
-            *slot = light_uniform(light);
+            *slot = light_uniform(light, exposure);
         }
         let uniform = FrameUniform {
             projection: proj.as_mat4().to_cols_array_2d(),
@@ -768,7 +771,7 @@ impl Renderer {
                 .as_vec3()
                 .extend(1.0)
                 .to_array(),
-            ambient: DVec3::from_array(scene.ambient_linear)
+            ambient: (DVec3::from_array(scene.ambient_linear) * exposure)
                 .as_vec3()
                 .extend(0.0)
                 .to_array(),

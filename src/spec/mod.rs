@@ -123,6 +123,12 @@ pub struct CameraSpec {
     /// World direction that appears up in the image (before roll).
     #[serde(default = "y_up")]
     pub up: [f64; 3],
+    /// Camera exposure as EV100. When given, light intensities are physical, as in
+    /// KHR_lights_punctual: lux for directional lights and ambient, candela for point
+    /// and spot lights; a pixel receives them × 1 / (1.2 · 2^EV100) (sunny day ≈ 15,
+    /// overcast ≈ 12, indoors ≈ 7). Absent: intensities are relative (exposure 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure_ev100: Option<Scalar>,
 }
 
 /// A camera position on a sphere around `target`: azimuth about world +Y from +Z
@@ -1063,6 +1069,16 @@ fn check_camera(cam: &CameraSpec, bad: &mut impl FnMut(String, String)) {
         l.check("camera.look_at", bad);
     }
     cam.roll_deg.check("camera.roll_deg", bad);
+    if let Some(ev) = &cam.exposure_ev100 {
+        ev.check("camera.exposure_ev100", bad);
+        let (lo, hi) = ev.bounds();
+        if lo < -10.0 || hi > 25.0 {
+            bad(
+                "camera.exposure_ev100".into(),
+                format!("must lie in [-10, 25], found [{lo}, {hi}]"),
+            );
+        }
+    }
     if cam.up.iter().any(|c| !c.is_finite()) || cam.up.iter().all(|c| *c == 0.0) {
         bad(
             "camera.up".into(),
