@@ -1,0 +1,18 @@
+//! Spec bytes → parse → validate → sample three frames: nothing may panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(spec) = synthvis::spec::parse(data, std::path::Path::new("fuzz.json")) else {
+        return;
+    };
+    if !synthvis::spec::validate(&spec).is_empty() {
+        return;
+    }
+    let unit = (glam::DVec3::splat(-0.5), glam::DVec3::splat(0.5));
+    let bounds = vec![unit; spec.assets.len()];
+    for frame in 0..3 {
+        let _ = synthvis::randomize::sample_frame_in(&spec, &bounds, 1, frame);
+    }
+});

@@ -1,0 +1,259 @@
+//! Property tests (proptest): the spec parser and validator, the glTF loader on mutated
+//! bytes of real assets, and the RLE codec never panic, and the RLE codec round-trips.
+//! They run with every `cargo test`; `fuzz/` has cargo-fuzz targets for longer runs.
+
+mod common;
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use serde_json::Value;
+use synthvis::labels::Rle;
+
+/// Arbitrary JSON: scalars, and arrays/objects of them a few levels deep, with keys
+/// drawn from the spec's own vocabulary so mutations reach deep fields.
+fn json_value() -> impl Strategy<Value = Value> {
+    let keys = prop::sample::select(vec![
+        "uniform",
+        "normal",
+        "mean",
+        "std",
+        "min",
+        "max",
+        "choice",
+        "values",
+        "weights",
+        "int",
+        "log_uniform",
+        "sphere",
+        "shell",
+        "radius",
+        "center",
+        "cone",
+        "axis",
+        "kelvin",
+        "hsv",
+        "h",
+        "s",
+        "v",
+        "type",
+        "count",
+        "position",
+        "x",
+        "z",
+        "on_plane",
+        "in_frustum",
+        "distance",
+        "checker",
+        "colors",
+        "scale",
+        "per_axis",
+        "yaw_deg",
+        "euler_deg",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        prop::sample::select(vec![0.0, -1.0, 1.0, 1e308, -1e308, 0.5]).prop_map(Value::from),
+        "[a-z_]{0,8}".prop_map(Value::from),
+        prop::sample::select(vec![
+            "uniform",
+            "sphere",
+            "directional",
+            "point",
+            "spot",
+            "cube"
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
+            prop::collection::vec((keys.clone(), inner), 0..4).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}
+
+fn scene_json(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenes")
+        .join(name);
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Every JSON pointer into `v` (objects and arrays), for picking a place to mutate.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, c)| pointers(c, format!("{at}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, c)| pointers(c, format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+/// Parses, validates and, when valid, samples a few frames: none of it may panic.
+fn exercise(bytes: &[u8]) {
+    let file = Path::new("prop.json");
+    if let Ok(spec) = synthvis::spec::parse(bytes, file)
+        && synthvis::spec::validate(&spec).is_empty()
+    {
+        // Bounds-dependent placements get plausible boxes: a unit cube per asset.
+        let unit = (glam::DVec3::splat(-0.5), glam::DVec3::splat(0.5));
+        let bounds = vec![unit; spec.assets.len()];
+        for frame in 0..3 {
+            let _ = synthvis::randomize::sample_frame_in(&spec, &bounds, 1, frame);
+        }
+        let _ = serde_json::to_value(&spec);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_json_never_panics_the_parser(v in json_value()) {
+        exercise(v.to_string().as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_parser(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        exercise(&bytes);
+    }
+
+    #[test]
+    fn mutated_scenes_never_panic(
+        scene in prop::sample::select(vec!["lighting.json", "flying.json", "tabletop.json", "bin_picking.json"]),
+        pick in any::<prop::sample::Index>(),
+        replacement in json_value(),
+    ) {
+        let mut v = scene_json(scene);
+        let mut ps = Vec::new();
+        pointers(&v, String::new(), &mut ps);
+        let p = pick.get(&ps).clone();
+        if let Some(slot) = v.pointer_mut(&p) {
+            *slot = replacement;
+        }
+        exercise(v.to_string().as_bytes());
+    }
+
+    #[test]
+    fn rle_round_trips(
+        (width, height, bits) in (1u32..40, 1u32..40).prop_flat_map(|(w, h)| {
+            (Just(w), Just(h), prop::collection::vec(prop::bool::weighted(0.3), (w * h) as usize))
+        })
+    ) {
+        // Masks are row-major here, as the label stage makes them.
+        let rle = Rle::from_mask(&bits, width, height);
+        prop_assert_eq!(rle.to_mask(), bits.clone());
+        prop_assert_eq!(rle.area(), bits.iter().filter(|b| **b).count() as u64);
+        let s = rle.to_compressed();
+        let back = Rle::from_compressed(&s, width, height).unwrap();
+        prop_assert_eq!(back.to_mask(), bits);
+    }
+
+    #[test]
+    fn rle_decoder_never_panics_on_junk(s in "[0-9a-zA-Z_`\\[\\]\\\\^@?>=<;:]{0,40}", w in 0u32..50, h in 0u32..50) {
+        let _ = Rle::from_compressed(&s, w, h);
+    }
+}
+
+/// The glTF files the loader is mutated on: the project's own assets, and the Khronos
+/// samples when present.
+fn gltf_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        common::assets_dir().join("cube.glb"),
+        common::assets_dir().join("can.glb"),
+    ];
+    if let Some(dir) = common::gltf_samples() {
+        files.push(dir.join("Box/glTF-Embedded/Box.gltf"));
+        files.push(dir.join("BoxTextured/glTF-Binary/BoxTextured.glb"));
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let ext = p.extension().unwrap().to_string_lossy().into_owned();
+            (ext, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(prop::sample::Index, u8),
+    Truncate(prop::sample::Index),
+    Insert(prop::sample::Index, Vec<u8>),
+    Overwrite(prop::sample::Index, Vec<u8>),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<prop::sample::Index>(), 1u8..=255).prop_map(|(i, x)| Mutation::Flip(i, x)),
+        any::<prop::sample::Index>().prop_map(Mutation::Truncate),
+        (
+            any::<prop::sample::Index>(),
+            prop::collection::vec(any::<u8>(), 1..8)
+        )
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (
+            any::<prop::sample::Index>(),
+            prop::collection::vec(any::<u8>(), 1..16)
+        )
+            .prop_map(|(i, b)| Mutation::Overwrite(i, b)),
+    ]
+}
+
+fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
+    if bytes.is_empty() {
+        return;
+    }
+    match m {
+        Mutation::Flip(i, x) => {
+            let k = i.index(bytes.len());
+            bytes[k] ^= x;
+        }
+        Mutation::Truncate(i) => bytes.truncate(i.index(bytes.len())),
+        Mutation::Insert(i, b) => {
+            let k = i.index(bytes.len());
+            bytes.splice(k..k, b.iter().copied());
+        }
+        Mutation::Overwrite(i, b) => {
+            let k = i.index(bytes.len());
+            for (j, x) in b.iter().enumerate() {
+                if let Some(slot) = bytes.get_mut(k + j) {
+                    *slot = *x;
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_gltf_never_panics_the_loader(
+        seed in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let seeds = gltf_seeds();
+        let (ext, bytes) = seed.get(&seeds);
+        let mut bytes = bytes.clone();
+        for m in &mutations {
+            mutate(&mut bytes, m);
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(format!("mutated.{ext}"));
+        std::fs::write(&path, &bytes).unwrap();
+        // Ok or a typed error; a panic fails the property.
+        let _ = synthvis::assets::load_asset("mutated", &path);
+    }
+}
