@@ -378,6 +378,11 @@ impl FrameRenderer {
         Ok(sample_frame_in(spec, &self.bounds, seed, frame)?)
     }
 
+    /// The GPU context (device, queue, adapter facts).
+    pub fn context(&self) -> &GpuContext {
+        self.renderer.context()
+    }
+
     /// Draw calls the last rendered frame issued.
     pub fn last_draw_calls(&self) -> usize {
         self.renderer.last_draw_calls()

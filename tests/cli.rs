@@ -320,3 +320,115 @@ fn explain_prints_the_scene_the_labels_carry_and_validate_checks_assets() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.glb"), "{}", stderr(&o));
 }
+
+/// A render that runs out of disk stops with exit 1, names the file it could not write
+/// and the reason, leaves no temporary file, and leaves a dataset `verify` calls
+/// incomplete.
+fn assert_disk_full_outcome(out: &Path, o: &Output) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(
+        err.contains(s(out)),
+        "the message should name the file: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let mut stack = vec![out.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            assert!(
+                !p.to_string_lossy().ends_with(".tmp"),
+                "left behind: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    if let Ok(bytes) = std::fs::read(out.join("manifest.json")) {
+        let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(m["complete"], false);
+    }
+    let v = synthvis(&["verify", s(out)]);
+    assert_eq!(v.status.code(), Some(3), "verify: {}", stderr(&v));
+}
+
+#[test]
+fn injected_disk_full_fails_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let spec = quickstart();
+    let o = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        .args([
+            "render",
+            s(&spec),
+            "--out",
+            s(&out),
+            "--frames",
+            "0..8",
+            "-q",
+        ])
+        .env("SYNTHVIS_FAIL_WRITES_AFTER", "12")
+        .output()
+        .unwrap();
+    assert_disk_full_outcome(&out, &o);
+}
+
+#[test]
+fn a_full_file_system_fails_cleanly() {
+    // A real, small file system where this machine lets us mount one (root on Linux).
+    let tmp = tempfile::tempdir().unwrap();
+    let mount = tmp.path().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=400k", "tmpfs", s(&mount)])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!(
+            "NOTE: cannot mount a tmpfs here (not root?): the injected disk-full test covers this path"
+        );
+        return;
+    }
+    let out = mount.join("ds");
+    let o = render_quickstart(&out, "0..16", false);
+    let result = std::panic::catch_unwind(|| assert_disk_full_outcome(&out, &o));
+    let _ = Command::new("umount").arg(s(&mount)).output();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn an_unwritable_output_directory_is_refused() {
+    // Root ignores permission bits, so the test uses a read-only mount where it can make
+    // one; otherwise permission bits (which bind a non-root user).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", s(&dir)])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let out = dir.join("ds");
+    let o = render_quickstart(&out, "0..2", false);
+    if mounted {
+        let _ = Command::new("umount").arg(s(&dir)).output();
+    } else if std::fs::metadata(&out).is_ok() {
+        eprintln!("NOTE: running as root without mount: permission bits do not bind");
+        return;
+    }
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(s(&out)), "names the directory: {err}");
+    assert!(
+        err.contains("Read-only file system") || err.contains("Permission denied"),
+        "{err}"
+    );
+}

@@ -222,3 +222,38 @@ fn sparse_accessor_and_second_uv_set() {
         "right should be green through TEXCOORD_1, got {right:?}"
     );
 }
+
+#[test]
+fn device_loss_is_an_error_not_a_hang_or_a_panic() {
+    let spec = synthvis::LoadedSpec::from_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json"),
+    )
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+        let scene = r.sample(&spec.spec, 0, 0).unwrap();
+        assert!(r.render(&scene).is_ok(), "renders before the loss");
+        r.context().device.destroy();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (0..3)
+                .map(|i| r.render(&r.sample(&spec.spec, 0, i).unwrap()))
+                .collect::<Vec<_>>()
+        }));
+        let _ = tx.send(outcome.map(|v| {
+            v.into_iter()
+                .map(|x| x.err().map(|e| e.to_string()))
+                .collect::<Vec<_>>()
+        }));
+    });
+    let outcome = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("rendering on a lost device hung");
+    let errors = outcome.expect("rendering on a lost device panicked");
+    assert!(
+        errors.iter().all(Option::is_some),
+        "a frame rendered on a lost device: {errors:?}"
+    );
+    let first = errors[0].as_deref().unwrap_or_default();
+    assert!(first.to_lowercase().contains("gpu"), "{first}");
+}

@@ -98,11 +98,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut f = std::fs::File::create(&tmp).map_err(io(&tmp, "cannot create file"))?;
-    f.write_all(bytes).map_err(io(&tmp, "cannot write"))?;
-    f.flush().map_err(io(&tmp, "cannot write"))?;
-    drop(f);
+    if let Err(e) = write_file(&tmp, bytes) {
+        // Best effort: a failed write leaves no temporary file behind; the error names
+        // the file the dataset was to hold.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(match e {
+            OutputError::Io { action, source, .. } => OutputError::Io {
+                path: path.to_owned(),
+                action,
+                source,
+            },
+            other => other,
+        });
+    }
     std::fs::rename(&tmp, path).map_err(io(path, "cannot move into place"))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    injected_disk_full().map_err(io(path, "cannot write"))?;
+    let mut f = std::fs::File::create(path).map_err(io(path, "cannot create file"))?;
+    f.write_all(bytes).map_err(io(path, "cannot write"))?;
+    f.flush().map_err(io(path, "cannot write"))
+}
+
+/// Failure injection for testing what happens when the disk fills up (ours and a
+/// user's orchestration): with `SYNTHVIS_FAIL_WRITES_AFTER=N` in the environment, every
+/// file write after the first N fails with ENOSPC ("No space left on device").
+fn injected_disk_full() -> std::io::Result<()> {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let limit = LIMIT.get_or_init(|| {
+        std::env::var("SYNTHVIS_FAIL_WRITES_AFTER")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    match limit {
+        Some(n) if WRITES.fetch_add(1, Ordering::Relaxed) >= *n => {
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Makes `dir` ready for a new dataset: created if missing; an empty directory is used
