@@ -257,3 +257,109 @@ fn device_loss_is_an_error_not_a_hang_or_a_panic() {
     let first = errors[0].as_deref().unwrap_or_default();
     assert!(first.to_lowercase().contains("gpu"), "{first}");
 }
+
+/// Writes a 16384 × 16384 grey PNG row by row (never holding the image) with a
+/// diagonal band, so downscaling has something to keep.
+fn write_16k_png(path: &std::path::Path) {
+    const SIDE: u32 = 16384;
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut enc = png::Encoder::new(file, SIDE, SIDE);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    let mut writer = enc.write_header().unwrap();
+    let mut stream = writer.stream_writer().unwrap();
+    let mut row = vec![0u8; SIDE as usize];
+    for y in 0..SIDE {
+        for (x, v) in row.iter_mut().enumerate() {
+            *v = if (x as i64 - i64::from(y)).abs() < 2048 {
+                230
+            } else {
+                40
+            };
+        }
+        std::io::Write::write_all(&mut stream, &row).unwrap();
+    }
+    stream.finish().unwrap();
+}
+
+// About a minute in a release build (a 16384² image decodes to 1 GiB, and the 8192²
+// result gets a mip chain), so `cargo test` skips it and CI runs it with
+// `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "slow: run with --release --ignored (CI does)"]
+fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_16k_png(&tmp.path().join("huge.png"));
+    // A unit quad facing +Z, textured with the huge image.
+    let positions: [[f32; 3]; 4] = [
+        [-0.5, -0.5, 0.0],
+        [0.5, -0.5, 0.0],
+        [0.5, 0.5, 0.0],
+        [-0.5, 0.5, 0.0],
+    ];
+    let uvs: [[f32; 2]; 4] = [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]];
+    let indices: [u32; 6] = [0, 1, 2, 0, 2, 3];
+    let mut bin = Vec::new();
+    bin.extend_from_slice(bytemuck::cast_slice(&positions));
+    bin.extend_from_slice(bytemuck::cast_slice(&uvs));
+    bin.extend_from_slice(bytemuck::cast_slice(&indices));
+    std::fs::write(tmp.path().join("quad.bin"), &bin).unwrap();
+    let doc = serde_json::json!({
+        "asset": { "version": "2.0" }, "scene": 0, "scenes": [{ "nodes": [0] }], "nodes": [{ "mesh": 0 }],
+        "meshes": [{ "primitives": [{ "attributes": { "POSITION": 0, "TEXCOORD_0": 1 }, "indices": 2, "material": 0 }] }],
+        "materials": [{ "pbrMetallicRoughness": { "baseColorTexture": { "index": 0 }, "metallicFactor": 0 } }],
+        "textures": [{ "source": 0 }], "images": [{ "uri": "huge.png" }],
+        "buffers": [{ "uri": "quad.bin", "byteLength": bin.len() }],
+        "bufferViews": [
+            { "buffer": 0, "byteOffset": 0, "byteLength": 48 },
+            { "buffer": 0, "byteOffset": 48, "byteLength": 32 },
+            { "buffer": 0, "byteOffset": 80, "byteLength": 24 }
+        ],
+        "accessors": [
+            { "bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3", "min": [-0.5, -0.5, 0], "max": [0.5, 0.5, 0] },
+            { "bufferView": 1, "componentType": 5126, "count": 4, "type": "VEC2" },
+            { "bufferView": 2, "componentType": 5125, "count": 6, "type": "SCALAR" }
+        ]
+    });
+    let model = tmp.path().join("quad.gltf");
+    std::fs::write(&model, serde_json::to_vec(&doc).unwrap()).unwrap();
+
+    let asset = synthvis::assets::load_asset("quad", &model).unwrap();
+    let image = &asset.images[0];
+    assert_eq!(
+        (image.width, image.height),
+        (8192, 8192),
+        "downscaled to the cap"
+    );
+    assert!(
+        asset
+            .warnings
+            .iter()
+            .any(|w| w.contains("16384x16384") && w.contains("8192")),
+        "{:?}",
+        asset.warnings
+    );
+    // The band survives: the diagonal is bright, a corner dark.
+    let px = |x: u32, y: u32| image.rgba[((y * image.width + x) * 4) as usize];
+    assert!(px(4096, 4096) > 200 && px(8000, 100) < 60);
+    drop(asset);
+
+    // And it renders: the quad fills the middle of the view, its band bright.
+    let spec = common::write_spec(
+        tmp.path(),
+        &serde_json::json!({
+            "version": 1, "frames": 1, "resolution": { "width": 64, "height": 64 },
+            "camera": { "fov_y_deg": 40, "position": [0, 0, 1.6], "look_at": [0, 0, 0] },
+            "categories": [{ "name": "quad" }],
+            "assets": [{ "name": "quad", "path": model, "category": "quad" }],
+            "objects": [{ "asset": "quad", "position": [0, 0, 0] }],
+            "lights": [{ "type": "directional", "direction": [0, 0, -1], "intensity": 3 }]
+        }),
+    );
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let b = r.render(&r.sample(&spec.spec, 0, 0).unwrap()).unwrap();
+    assert!(b.instance.iter().filter(|id| **id == 1).count() > 1000);
+    let centre = (32 * 64 + 32) * 3;
+    assert!(b.rgb[centre] > 150, "band at the centre: {}", b.rgb[centre]);
+}
