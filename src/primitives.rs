@@ -113,15 +113,20 @@ pub fn sphere(radius: f32, rings: u32, segments: u32) -> MeshData {
                 .push([s as f32 / segments as f32, r as f32 / rings as f32]);
         }
     }
-    let row = segments + 1;
-    for r in 0..rings {
-        for s in 0..segments {
-            let a = r * row + s;
+    grid_triangles(&mut m, rings, segments);
+    m
+}
+
+/// Triangles of a (rows + 1) × (cols + 1) vertex grid laid out row by row.
+fn grid_triangles(m: &mut MeshData, rows: u32, cols: u32) {
+    let row = cols + 1;
+    for r in 0..rows {
+        for c in 0..cols {
+            let a = r * row + c;
             let b = a + row;
             m.indices.extend([a, b, a + 1, a + 1, b, b + 1]);
         }
     }
-    m
 }
 
 /// A disc cap at height `y` facing `ny` (±1).
@@ -213,14 +218,7 @@ pub fn torus(major: f32, minor: f32, segments: u32, sides: u32) -> MeshData {
                 .push([s as f32 / segments as f32, t as f32 / sides as f32]);
         }
     }
-    let row = sides + 1;
-    for s in 0..segments {
-        for t in 0..sides {
-            let a = s * row + t;
-            let b = a + row;
-            m.indices.extend([a, b, a + 1, a + 1, b, b + 1]);
-        }
-    }
+    grid_triangles(&mut m, segments, sides);
     m
 }
 
