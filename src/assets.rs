@@ -747,6 +747,15 @@ fn read_primitive(
         .read_positions()
         .ok_or("has no POSITION attribute")?
         .collect();
+    if let Some((k, p)) = positions
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.iter().any(|c| !c.is_finite()))
+    {
+        return Err(format!(
+            "POSITION {k} is not finite ({p:?}): a vertex at NaN or infinity cannot be drawn or placed"
+        ));
+    }
     let n = positions.len();
     let raw: Vec<u32> = match reader.read_indices() {
         Some(ix) => ix.into_u32().collect(),

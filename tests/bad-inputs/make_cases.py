@@ -229,6 +229,11 @@ def main():
     case("gltf-no-vertices", with_asset("a.glb"), 2, ["a.glb"], files={"a.glb": tri_gltf([])})
     case("gltf-degenerate-triangles-render", with_asset("a.glb"), 0, [],
          files={"a.glb": tri_gltf([(0, 0, 0), (1, 0, 0), (0, 1, 0), (2, 2, 2)], indices=[0, 1, 2, 3, 3, 3])})
+    case("gltf-missing-image", with_asset("a.gltf"), 2, ["a.gltf", "missing.png"],
+         files={"a.gltf": json.dumps({"asset": {"version": "2.0"}, "images": [{"uri": "missing.png"}]}).encode()})
+    nan = float("nan")
+    case("gltf-nan-positions", with_asset("a.glb"), 2, ["a.glb", "POSITION"],
+         files={"a.glb": tri_gltf([(0, 0, 0), (nan, 0, 0), (0, 1, 0)], indices=[0, 1, 2])})
     # --- output
     case("output-path-is-a-file", base(), 1, ["not a directory"], out="file")
     case("output-not-empty", base(), 1, ["not empty", "--overwrite"], out="nonempty")
