@@ -363,3 +363,24 @@ fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
     let centre = (32 * 64 + 32) * 3;
     assert!(b.rgb[centre] > 150, "band at the centre: {}", b.rgb[centre]);
 }
+
+#[test]
+fn a_resolution_above_the_device_limit_is_a_clear_error() {
+    // The spec caps sides at 16384, which is also lavapipe's limit, so this path is
+    // reached through the renderer directly with a side one past the device's limit.
+    let spec = synthvis::LoadedSpec::from_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json"),
+    )
+    .unwrap();
+    let library = synthvis::assets::AssetLibrary::load(&spec).unwrap();
+    let ctx = synthvis::gpu::GpuContext::new(common::backend()).unwrap();
+    let limit = ctx.device.limits().max_texture_dimension_2d;
+    let err = synthvis::gpu::Renderer::new(ctx, &library, limit + 1, 16)
+        .err()
+        .expect("a side past the limit must be refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("{}x16", limit + 1)) && msg.contains(&limit.to_string()),
+        "{msg}"
+    );
+}
