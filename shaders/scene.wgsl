@@ -30,6 +30,8 @@ struct Frame {
     // Background pattern colours (linear); a.w: scale, b.w: angle (radians).
     background_a: vec4<f32>,
     background_b: vec4<f32>,
+    // x: 1 when some texture this frame samples the image pool.
+    flags: vec4<u32>,
     lights: array<Light, MAX_LIGHTS>,
 };
 
@@ -50,6 +52,9 @@ struct Material {
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
+// Image-texture pool: every image file of the spec's pools, one layer each.
+@group(0) @binding(1) var pool_texture: texture_2d_array<f32>;
+@group(0) @binding(2) var pool_sampler: sampler;
 @group(1) @binding(0) var<uniform> object: Object;
 @group(2) @binding(0) var<uniform> material: Material;
 @group(2) @binding(1) var base_color_texture: texture_2d<f32>;
@@ -205,6 +210,18 @@ fn pattern(kind: u32, uv: vec2<f32>, a: vec4<f32>, b: vec4<f32>) -> vec3<f32> {
     return mix(a.rgb, b.rgb, t);
 }
 
+// A pool image (pattern 5): a = (offset u, offset v, layer, scale), b.w = angle. Sampled
+// only in frames that use the pool, a uniform condition, so derivatives stay valid.
+fn pool_image(uv: vec2<f32>, a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+    var texel = vec4<f32>(1.0);
+    if frame.flags.x != 0u {
+        let layer = min(u32(max(a.z, 0.0)), textureNumLayers(pool_texture) - 1u);
+        let p = rotate(uv - vec2<f32>(0.5), b.w) * a.w + a.xy;
+        texel = textureSample(pool_texture, pool_sampler, p, layer);
+    }
+    return texel;
+}
+
 // Shifts a colour in HSV: hue by shift.x degrees, saturation and value scaled by y, z.
 fn hsv_shift(rgb: vec3<f32>, shift: vec3<f32>) -> vec3<f32> {
     let mx = max(rgb.r, max(rgb.g, rgb.b));
@@ -271,7 +288,10 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     let mr_uv = pick_uv(material.tex_coords.y, in.uv0, in.uv1);
     let emissive_uv = pick_uv(material.tex_coords.z, in.uv0, in.uv1);
     var base_texel = textureSample(base_color_texture, base_color_sampler, base_uv);
-    if in.ids.y != 0u {
+    let pooled = pool_image(in.uv0, in.pattern_a, in.pattern_b);
+    if in.ids.y == 5u {
+        base_texel = vec4<f32>(pooled.rgb, 1.0);
+    } else if in.ids.y != 0u {
         base_texel = vec4<f32>(pattern(in.ids.y, in.uv0, in.pattern_a, in.pattern_b), 1.0);
     }
     var factor = material.base_color;
@@ -375,7 +395,12 @@ fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
     let size = vec2<f32>(frame.counts.zw);
     let uv = (position.xy - vec2<f32>(0.5 * (size.x - size.y), 0.0)) / size.y;
     var out: FragmentOut;
-    out.color = vec4<f32>(pattern(frame.counts.y, uv, frame.background_a, frame.background_b), 1.0);
+    var color = pattern(frame.counts.y, uv, frame.background_a, frame.background_b);
+    let pooled = pool_image(uv, frame.background_a, frame.background_b);
+    if frame.counts.y == 5u {
+        color = pooled.rgb;
+    }
+    out.color = vec4<f32>(color, 1.0);
     out.depth_bits = vec4<u32>(0u);
     out.instance_id = vec4<u32>(0u);
     return out;

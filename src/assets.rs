@@ -213,6 +213,9 @@ pub struct Asset {
 pub struct AssetLibrary {
     /// Assets by handle.
     pub assets: Vec<Asset>,
+    /// The spec's image-texture pool in layer order, each resized to
+    /// [`crate::spec::material::POOL_IMAGE_SIZE`] squared.
+    pub pool: Vec<Image>,
 }
 
 /// Why an asset could not be loaded.
@@ -241,6 +244,14 @@ pub enum AssetError {
         file: PathBuf,
         /// Names from `extensionsRequired`.
         extensions: Vec<String>,
+    },
+    /// An image of a texture pool could not be decoded.
+    #[error("{file}: cannot decode image: {message}")]
+    Image {
+        /// The image file.
+        file: PathBuf,
+        /// The decoder's message.
+        message: String,
     },
     /// Nothing drawable: no triangle in the default scene.
     #[error("{file}: no triangles to draw in the default scene")]
@@ -478,6 +489,36 @@ pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> As
         bounds: (lo, hi),
         warnings: Vec::new(),
     }
+}
+
+/// One texture-pool image: decoded, converted to RGBA8 and resized (triangle filter) to
+/// the pool's square size, deterministically.
+fn load_pool_image(path: &Path) -> Result<Image, AssetError> {
+    let bytes = std::fs::read(path).map_err(|source| AssetError::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    let decoded = crate::panic_guard::catch(|| image::load_from_memory(&bytes))
+        .map_err(|message| AssetError::Image {
+            file: path.to_owned(),
+            message,
+        })?
+        .map_err(|e| AssetError::Image {
+            file: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    let side = crate::spec::material::POOL_IMAGE_SIZE;
+    let rgba = image::imageops::resize(
+        &decoded.to_rgba8(),
+        side,
+        side,
+        image::imageops::FilterType::Triangle,
+    );
+    Ok(Image {
+        width: side,
+        height: side,
+        rgba: rgba.into_raw(),
+    })
 }
 
 /// The JSON document of a `.gltf` file or of a `.glb`'s JSON chunk, read leniently to
@@ -949,6 +990,11 @@ impl AssetLibrary {
                 Ok(asset)
             })
             .collect::<Result<_, AssetError>>()?;
-        Ok(Self { assets })
+        let pool = spec
+            .texture_pool
+            .iter()
+            .map(|p| load_pool_image(p))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { assets, pool })
     }
 }

@@ -556,3 +556,96 @@ fn physical_light_units_with_exposure_match_relative_units() {
         .count();
     assert!(gained > 1000 && lost == 0, "gained {gained}, lost {lost}");
 }
+
+fn solid_png(path: &std::path::Path, rgb: [u8; 3]) {
+    image::RgbImage::from_pixel(16, 16, image::Rgb(rgb))
+        .save(path)
+        .unwrap();
+}
+
+#[test]
+fn image_textures_come_from_directory_pools() {
+    let tmp = tempfile::tempdir().unwrap();
+    let objects_dir = tmp.path().join("object textures");
+    let backgrounds_dir = tmp.path().join("backgrounds");
+    std::fs::create_dir_all(&objects_dir).unwrap();
+    std::fs::create_dir_all(&backgrounds_dir).unwrap();
+    solid_png(&objects_dir.join("a-red.png"), [230, 20, 20]);
+    solid_png(&objects_dir.join("b-blue.png"), [20, 20, 230]);
+    std::fs::write(objects_dir.join("notes.txt"), "not an image").unwrap();
+    solid_png(&backgrounds_dir.join("green.png"), [20, 200, 20]);
+    let spec = common::write_spec(
+        tmp.path(),
+        &json!({
+            "version": 1, "frames": 12,
+            "resolution": { "width": 64, "height": 64 },
+            "camera": { "fov_y_deg": 40, "position": [0, 0, 3], "look_at": [0, 0, 0] },
+            "categories": [{ "name": "thing" }],
+            "assets": [{ "name": "thing", "primitive": "sphere", "category": "thing" }],
+            "objects": [{ "asset": "thing", "position": [0, 0, 0],
+                          "material": { "texture": { "images": { "dir": "object textures", "scale": [1, 3] } } } }],
+            "lights": [{ "type": "directional", "direction": [0, 0, -1], "intensity": 3 }],
+            "ambient": { "intensity": 0.3 },
+            "background": { "texture": { "images": { "dir": backgrounds_dir, "scale": [0.5, 2] } } }
+        }),
+    );
+    assert_eq!(spec.texture_pool.len(), 3, "{:?}", spec.texture_pool);
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..12 {
+        let scene = r.sample(&spec.spec, 0, i).unwrap();
+        let texture = scene.objects[0]
+            .material
+            .as_ref()
+            .unwrap()
+            .texture
+            .as_ref()
+            .unwrap();
+        let file = texture
+            .image
+            .as_ref()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let b = r.render(&scene).unwrap();
+        let object: Vec<[u8; 3]> = b
+            .instance
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| **id == 1)
+            .map(|(k, _)| [b.rgb[3 * k], b.rgb[3 * k + 1], b.rgb[3 * k + 2]])
+            .collect();
+        let expect = if file.contains("red") { 0 } else { 2 };
+        assert!(
+            object.iter().filter(|p| dominant(**p) == expect).count() > object.len() * 9 / 10,
+            "frame {i}: {file} not shown"
+        );
+        // Background: the green image everywhere the object is not.
+        let corner = [b.rgb[0], b.rgb[1], b.rgb[2]];
+        assert_eq!(dominant(corner), 1, "frame {i}: background {corner:?}");
+        seen.insert(file);
+    }
+    assert_eq!(seen.len(), 2, "both object images drawn: {seen:?}");
+
+    // A missing or empty directory is a spec error at the pool's path.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for (dir, words) in [
+        ("missing", "cannot read directory"),
+        ("empty", "holds no .png"),
+    ] {
+        let path = tmp.path().join(format!("{dir}.json"));
+        let mut v: Value = serde_json::from_slice(&spec.bytes).unwrap();
+        v["background"]["texture"]["images"]["dir"] = json!(dir);
+        std::fs::write(&path, v.to_string()).unwrap();
+        let err = synthvis::LoadedSpec::from_file(&path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("background.texture.images.dir") && err.contains(words),
+            "{err}"
+        );
+    }
+}

@@ -9,11 +9,11 @@ use wgpu::util::DeviceExt;
 
 use super::context::{GpuContext, GpuError};
 use crate::assets::{
-    AlphaMode, Asset, AssetLibrary, MipFilter, Sampling, TextureRef, Vertex, Wrap,
+    AlphaMode, Asset, AssetLibrary, Image, MipFilter, Sampling, TextureRef, Vertex, Wrap,
 };
 use crate::geometry::srgb_to_linear;
 use crate::scene::{FrameScene, LightSample};
-use crate::spec::material::MaterialSample;
+use crate::spec::material::{MaterialSample, PatternKind, TextureSample};
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
 const MAX_LIGHTS: usize = crate::spec::MAX_LIGHTS;
@@ -71,6 +71,18 @@ struct LightUniform {
     radiance: [f32; 4],
     /// Spot: unit direction of the cone's axis.
     axis: [f32; 4],
+}
+
+/// A texture's two vec3 parameters: its colours (linear) for a pattern; for a pool
+/// image, (offset u, offset v, layer) and unused.
+fn pattern_colors(t: &TextureSample) -> ([f64; 3], [f64; 3]) {
+    match (t.pattern, t.offset) {
+        (PatternKind::Image, Some([u, v])) => ([u, v, f64::from(t.layer)], [1.0; 3]),
+        _ => (
+            t.colors[0].map(srgb_to_linear),
+            t.colors[1].map(srgb_to_linear),
+        ),
+    }
 }
 
 fn vec4(v: [f64; 3], w: f32) -> [f32; 4] {
@@ -132,6 +144,8 @@ struct FrameUniform {
     background_a: [f32; 4],
     /// Background pattern colour B (linear), angle (radians).
     background_b: [f32; 4],
+    /// x: 1 when some texture this frame samples the image pool.
+    flags: [u32; 4],
     lights: [LightUniform; MAX_LIGHTS],
 }
 
@@ -169,13 +183,10 @@ impl InstanceData {
         let color = m.color.map_or([none; 3], linear);
         let hsv = m.hsv_jitter.unwrap_or([0.0, 1.0, 1.0]);
         let (pattern, a, b, scale, angle) = match &m.texture {
-            Some(t) => (
-                t.pattern as u32,
-                linear(t.colors[0]),
-                linear(t.colors[1]),
-                t.scale,
-                t.angle_deg.to_radians(),
-            ),
+            Some(t) => {
+                let (a, b) = pattern_colors(t);
+                (t.pattern as u32, a, b, t.scale, t.angle_deg.to_radians())
+            }
             None => (0, [0.0; 3], [0.0; 3], 1.0, 0.0),
         };
         Self {
@@ -426,7 +437,25 @@ impl Renderer {
         };
         let frame_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("frame"),
-            entries: &[uniform_entry(0, false)],
+            entries: &[
+                uniform_entry(0, false),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2Array,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
         });
         let instance_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("instance"),
@@ -473,13 +502,33 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let pool_view = upload_pool(&ctx, &library.pool);
+        let pool_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("image pool"),
+            address_mode_u: wgpu::AddressMode::Repeat,
+            address_mode_v: wgpu::AddressMode::Repeat,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
+            ..Default::default()
+        });
         let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("frame"),
             layout: &frame_layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: frame_buffer.as_entire_binding(),
-            }],
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: frame_buffer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&pool_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Sampler(&pool_sampler),
+                },
+            ],
         });
 
         let (instance_buffer, instance_bind_group) =
@@ -781,15 +830,12 @@ impl Renderer {
                 self.width,
                 self.height,
             ],
-            background_a: background.map_or([0.0; 4], |t| {
-                vec4(t.colors[0].map(srgb_to_linear), t.scale as f32)
-            }),
+            background_a: background
+                .map_or([0.0; 4], |t| vec4(pattern_colors(t).0, t.scale as f32)),
             background_b: background.map_or([0.0; 4], |t| {
-                vec4(
-                    t.colors[1].map(srgb_to_linear),
-                    t.angle_deg.to_radians() as f32,
-                )
+                vec4(pattern_colors(t).1, t.angle_deg.to_radians() as f32)
             }),
+            flags: [u32::from(uses_pool(scene)), 0, 0, 0],
             lights,
         };
         self.ctx
@@ -1384,6 +1430,65 @@ impl<'a> Uploader<'a> {
 }
 
 /// Uploads an RGBA8 image with its full mip chain (see [`super::mipmaps`]).
+/// Whether any texture of `scene` (an object's or the background's) is a pool image.
+fn uses_pool(scene: &FrameScene) -> bool {
+    let image = |t: Option<&TextureSample>| t.is_some_and(|t| t.pattern == PatternKind::Image);
+    image(scene.background_texture.as_ref())
+        || scene
+            .objects
+            .iter()
+            .any(|o| image(o.material.as_ref().and_then(|m| m.texture.as_ref())))
+}
+
+/// The image pool as one sRGB texture array with mip chains (one white texel when the
+/// spec has no pool).
+fn upload_pool(ctx: &GpuContext, pool: &[Image]) -> wgpu::TextureView {
+    let white = Image {
+        width: 1,
+        height: 1,
+        rgba: vec![255; 4],
+    };
+    let layers: Vec<&Image> = if pool.is_empty() {
+        vec![&white]
+    } else {
+        pool.iter().collect()
+    };
+    let (width, height) = (layers[0].width, layers[0].height);
+    let mut data = Vec::new();
+    let mut levels = 1;
+    for image in &layers {
+        let chain = super::mipmaps::mip_chain(&image.rgba, width, height, true);
+        levels = 1 + chain.len() as u32;
+        data.extend_from_slice(&image.rgba);
+        for (_, _, level) in &chain {
+            data.extend_from_slice(level);
+        }
+    }
+    let texture = ctx.device.create_texture_with_data(
+        &ctx.queue,
+        &wgpu::TextureDescriptor {
+            label: Some("image pool"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: layers.len() as u32,
+            },
+            mip_level_count: levels,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        &data,
+    );
+    texture.create_view(&wgpu::TextureViewDescriptor {
+        dimension: Some(wgpu::TextureViewDimension::D2Array),
+        ..Default::default()
+    })
+}
+
 fn upload_image(
     ctx: &GpuContext,
     width: u32,

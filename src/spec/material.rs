@@ -64,6 +64,9 @@ pub enum TextureSpec {
     Noise(PatternSpec),
     /// A linear ramp from the first colour to the second, along `angle_deg`.
     Gradient(PatternSpec),
+    /// An image file from a directory, at a random offset (a random crop), `scale`
+    /// repetitions across the UV square, turned by `angle_deg`.
+    Images(ImagesSpec),
     /// One of these, equally likely.
     Choice(Vec<TextureSpec>),
 }
@@ -86,6 +89,31 @@ fn default_scale() -> Scalar {
     Scalar::Const(8.0)
 }
 
+/// A pool of image files: every `.png`, `.jpg` and `.jpeg` directly in `dir`, in file
+/// name order, each equally likely. They are resized to [`POOL_IMAGE_SIZE`] squared
+/// when loaded.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesSpec {
+    /// The directory; relative paths resolve against the spec's folder.
+    pub dir: std::path::PathBuf,
+    /// Repetitions across the UV square (for a background: across the image height).
+    #[serde(default = "one")]
+    pub scale: Scalar,
+    /// Rotation in UV space, degrees.
+    #[serde(default = "zero")]
+    pub angle_deg: Scalar,
+    /// The files found in `dir`, filled in when the spec is loaded from its file.
+    #[serde(skip)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The texture-pool layer of `files[0]` (the rest follow), filled in with `files`.
+    #[serde(skip)]
+    pub first_layer: u32,
+}
+
+/// Side of the square every pool image is resized to.
+pub const POOL_IMAGE_SIZE: u32 = 512;
+
 /// Which procedural pattern (the shader's numbering: 0 means none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,6 +126,8 @@ pub enum PatternKind {
     Noise = 3,
     /// Linear gradient.
     Gradient = 4,
+    /// An image from a pool.
+    Image = 5,
 }
 
 /// A drawn procedural texture.
@@ -111,6 +141,15 @@ pub struct TextureSample {
     pub scale: f64,
     /// Rotation in UV space, degrees.
     pub angle_deg: f64,
+    /// For an image: the file drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<std::path::PathBuf>,
+    /// For an image: the UV offset drawn (where the crop starts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<[f64; 2]>,
+    /// For an image: its layer in the texture pool.
+    #[serde(skip)]
+    pub layer: u32,
 }
 
 /// A drawn material override (what labels' `scene` records for each object).
@@ -192,6 +231,24 @@ impl TextureSpec {
             TextureSpec::Stripes(p) => (PatternKind::Stripes, p),
             TextureSpec::Noise(p) => (PatternKind::Noise, p),
             TextureSpec::Gradient(p) => (PatternKind::Gradient, p),
+            TextureSpec::Images(images) => {
+                // The file (one draw; none for a single file), the crop offset, scale, angle.
+                let k = if images.files.len() > 1 {
+                    r.below(images.files.len() as u64) as usize
+                } else {
+                    0
+                };
+                let offset = [r.unit(), r.unit()];
+                return TextureSample {
+                    pattern: PatternKind::Image,
+                    colors: [[1.0; 3]; 2],
+                    scale: images.scale.sample(r),
+                    angle_deg: images.angle_deg.sample(r),
+                    image: images.files.get(k).cloned(),
+                    offset: Some(offset),
+                    layer: images.first_layer + k as u32,
+                };
+            }
             TextureSpec::Choice(options) => {
                 let k = r.below(options.len().max(1) as u64) as usize;
                 return match options.get(k) {
@@ -202,6 +259,9 @@ impl TextureSpec {
                         colors: [[0.5; 3]; 2],
                         scale: 1.0,
                         angle_deg: 0.0,
+                        image: None,
+                        offset: None,
+                        layer: 0,
                     },
                 };
             }
@@ -211,6 +271,9 @@ impl TextureSpec {
             colors: [p.colors[0].sample(r), p.colors[1].sample(r)],
             scale: p.scale.sample(r),
             angle_deg: p.angle_deg.sample(r),
+            image: None,
+            offset: None,
+            layer: 0,
         }
     }
 
@@ -229,6 +292,15 @@ impl TextureSpec {
                 }
                 p.angle_deg.check(&format!("{path}.angle_deg"), sink);
             }
+            TextureSpec::Images(images) => {
+                images.scale.check(&format!("{path}.images.scale"), sink);
+                if images.scale.bounds().0 <= 0.0 {
+                    sink.issue(&format!("{path}.images.scale"), "must be positive".into());
+                }
+                images
+                    .angle_deg
+                    .check(&format!("{path}.images.angle_deg"), sink);
+            }
             TextureSpec::Choice(options) => {
                 if options.is_empty() {
                     sink.issue(
@@ -240,6 +312,22 @@ impl TextureSpec {
                     t.check(&format!("{path}.choice[{i}]"), sink);
                 }
             }
+        }
+    }
+}
+
+impl TextureSpec {
+    /// Calls `f` with every image pool in this texture (a choice may hold several) and
+    /// the JSON path of its `dir`, `path` being this texture's.
+    pub fn for_each_image_pool(&mut self, path: &str, f: &mut dyn FnMut(&str, &mut ImagesSpec)) {
+        match self {
+            TextureSpec::Images(images) => f(&format!("{path}.images.dir"), images),
+            TextureSpec::Choice(options) => {
+                for (i, t) in options.iter_mut().enumerate() {
+                    t.for_each_image_pool(&format!("{path}.choice[{i}]"), f);
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -666,6 +666,60 @@ pub struct LoadedSpec {
     pub file: PathBuf,
     /// The exact bytes of the spec file (hashed into the manifest).
     pub bytes: Vec<u8>,
+    /// Every image of the spec's image-texture pools, in layer order.
+    pub texture_pool: Vec<PathBuf>,
+}
+
+/// Lists each image pool's directory (resolved against `folder`), records its files and
+/// first layer in the spec, and returns all files in layer order. A missing or empty
+/// directory is an issue at the pool's path.
+fn attach_image_pools(spec: &mut Spec, folder: &Path, issues: &mut Vec<SpecIssue>) -> Vec<PathBuf> {
+    let mut pool: Vec<PathBuf> = Vec::new();
+    let mut attach = |path: &str, images: &mut material::ImagesSpec| {
+        let dir = if images.dir.is_absolute() {
+            images.dir.clone()
+        } else {
+            folder.join(&images.dir)
+        };
+        let listed = std::fs::read_dir(&dir).map(|entries| {
+            let mut files: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg")
+                        })
+                })
+                .collect();
+            files.sort();
+            files
+        });
+        match listed {
+            Err(e) => issues.push(SpecIssue {
+                path: path.to_owned(),
+                message: format!("cannot read directory {}: {e}", dir.display()),
+            }),
+            Ok(files) if files.is_empty() => issues.push(SpecIssue {
+                path: path.to_owned(),
+                message: format!("{} holds no .png, .jpg or .jpeg images", dir.display()),
+            }),
+            Ok(files) => {
+                images.first_layer = pool.len() as u32;
+                pool.extend(files.iter().cloned());
+                images.files = files;
+            }
+        }
+    };
+    for (i, o) in spec.objects.iter_mut().enumerate() {
+        if let Some(t) = o.material.as_mut().and_then(|m| m.texture.as_mut()) {
+            t.for_each_image_pool(&format!("objects[{i}].material.texture"), &mut attach);
+        }
+    }
+    if let Some(t) = spec.background.texture.as_mut() {
+        t.for_each_image_pool("background.texture", &mut attach);
+    }
+    pool
 }
 
 impl LoadedSpec {
@@ -675,8 +729,10 @@ impl LoadedSpec {
             file: file.to_owned(),
             source,
         })?;
-        let spec = parse(&bytes, file)?;
-        let issues = validate(&spec);
+        let mut spec = parse(&bytes, file)?;
+        let mut issues = validate(&spec);
+        let folder = file.parent().unwrap_or(Path::new(""));
+        let texture_pool = attach_image_pools(&mut spec, folder, &mut issues);
         if !issues.is_empty() {
             return Err(SpecError::Invalid {
                 file: file.to_owned(),
@@ -687,6 +743,7 @@ impl LoadedSpec {
             spec,
             file: file.to_owned(),
             bytes,
+            texture_pool,
         })
     }
 

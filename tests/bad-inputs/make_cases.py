@@ -37,6 +37,7 @@ def case(name, spec, exit_code, names, raw=None, files=None, args=None, out="new
         else:
             json.dump(spec, f, indent=2)
     for fname, data in (files or {}).items():
+        os.makedirs(os.path.dirname(os.path.join(d, fname)), exist_ok=True)
         with open(os.path.join(d, fname), "wb") as f:
             f.write(data)
     with open(os.path.join(d, "expect.json"), "w") as f:
@@ -201,6 +202,15 @@ def main():
          patched("objects.0", {"asset": "cube", "placement": {"in_frustum": {"distance": [1, 500]}}}), 2,
          [S, "objects[0].placement.in_frustum.distance", "near and far"])
     case("spec-zero-max-trials", patched("objects.0.max_trials", 0), 2, [S, "objects[0].max_trials"])
+    case("spec-image-pool-missing",
+         patched("background", {"texture": {"images": {"dir": "no-such-dir"}}}), 2,
+         [S, "background.texture.images.dir", "cannot read directory"])
+    case("spec-image-pool-empty",
+         patched("objects.0.material", {"texture": {"images": {"dir": "."}}}), 2,
+         [S, "objects[0].material.texture.images.dir", "no .png"])
+    case("spec-image-pool-corrupt",
+         patched("background", {"texture": {"images": {"dir": "pool"}}}), 2,
+         ["bad.png", "cannot decode image"], files={"pool/bad.png": b"not a png at all"})
     case("spec-version-0-reads", patched("version", 0), 0, [])
     case("spec-newer-version", patched("version", 2), 2, [S, "version", "upgrade synthvis"])
     case("spec-asset-missing", with_asset("nowhere.glb"), 2, ["nowhere.glb"])
