@@ -151,6 +151,9 @@ impl Progress for Bar {
     }
 }
 
+/// How many frames `validate` samples to check placements.
+const VALIDATE_SAMPLED_FRAMES: u64 = 16;
+
 fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
     match cli.command {
         Command::Bench {
@@ -198,8 +201,16 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
                 }
             }
             let s = &loaded.spec;
+            // Placement can only be judged with the assets' bounds: sample the first
+            // frames, so an impossible placement is reported here, not mid-render.
+            let bounds = library.bounds();
+            let sampled = s.frames.min(VALIDATE_SAMPLED_FRAMES);
+            for frame in 0..sampled {
+                synthvis::randomize::sample_frame_in(s, &bounds, s.seed, frame)
+                    .map_err(|e| (anyhow::Error::from(e), 2))?;
+            }
             println!(
-                "ok: {} ({} assets, {} categories, {} object groups, {} frames at {}x{})",
+                "ok: {} ({} assets, {} categories, {} object groups, {} frames at {}x{}; first {sampled} frames sampled)",
                 spec.display(),
                 library.assets.len(),
                 s.categories.len(),

@@ -432,3 +432,16 @@ fn an_unwritable_output_directory_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn validate_reports_an_impossible_placement() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/bad-inputs/spec-placement-impossible/spec.json");
+    let o = synthvis(&["validate", s(&spec)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("objects[0]") && err.contains("20 trials"),
+        "{err}"
+    );
+}
