@@ -649,3 +649,34 @@ fn image_textures_come_from_directory_pools() {
         );
     }
 }
+
+#[test]
+fn adding_a_light_or_a_group_moves_no_other_draw() {
+    let place = json!({ "uniform": { "min": [-1, 0, -1], "max": [1, 1, 1] } });
+    let group = json!({ "asset": "cube", "count": [1, 5], "position": place, "rotation": "uniform", "scale": [0.5, 1] });
+    let camera = json!({ "fov_y_deg": [40, 60], "orbit": { "distance": [3, 5] } });
+    let plain = spec_from(base(camera.clone(), json!([group])));
+    let mut richer = base(
+        camera,
+        json!([group, { "asset": "ball", "count": 3, "position": place }]),
+    );
+    richer["lights"] = json!([
+        { "type": "point", "count": [0, 3], "position": { "sphere": { "radius": 2 } }, "color": { "kelvin": [2000, 9000] } }
+    ]);
+    let richer = spec_from(richer);
+    for i in 0..50 {
+        let (a, b) = (
+            sample_frame(&plain, 4, i).unwrap(),
+            sample_frame(&richer, 4, i).unwrap(),
+        );
+        assert_eq!(
+            a.camera.world_to_camera, b.camera.world_to_camera,
+            "frame {i}: camera moved"
+        );
+        let n = a.objects.len();
+        assert!(b.objects.len() == n + 3);
+        for (x, y) in a.objects.iter().zip(&b.objects[..n]) {
+            assert_eq!(x.pose_world, y.pose_world, "frame {i}: an object moved");
+        }
+    }
+}
