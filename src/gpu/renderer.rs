@@ -179,7 +179,8 @@ impl InstanceData {
         let n = normal.to_cols_array(); // column-major 9 values
         let none = -1.0;
         let linear = |c: [f64; 3]| c.map(srgb_to_linear);
-        let m = material.cloned().unwrap_or_default();
+        let plain = MaterialSample::default();
+        let m = material.unwrap_or(&plain);
         let color = m.color.map_or([none; 3], linear);
         let hsv = m.hsv_jitter.unwrap_or([0.0, 1.0, 1.0]);
         let (pattern, a, b, scale, angle) = match &m.texture {
