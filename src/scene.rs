@@ -25,7 +25,7 @@ pub struct FrameScene {
     pub exposure_ev100: Option<f64>,
     /// Background colour, sRGB.
     pub background_srgb: [f64; 3],
-    /// Procedural background texture (covers the colour).
+    /// Background texture, procedural or a pool image (covers the colour).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub background_texture: Option<crate::spec::material::TextureSample>,
     /// Object instances in placement order.
