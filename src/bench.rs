@@ -35,26 +35,18 @@ pub struct BenchOptions {
 impl BenchOptions {
     /// The spec with this run's overrides applied, validated again.
     fn apply(&self, spec: &LoadedSpec) -> Result<LoadedSpec, Error> {
-        let mut out = spec.clone();
+        let mut out = spec.spec.clone();
         if let Some((width, height)) = self.resolution {
-            out.spec.resolution = crate::spec::Resolution { width, height };
+            out.resolution = crate::spec::Resolution { width, height };
         }
         if let Some(n) = self.objects {
-            let groups = out.spec.objects.len().max(1) as u32;
-            for (i, g) in out.spec.objects.iter_mut().enumerate() {
+            let groups = out.objects.len().max(1) as u32;
+            for (i, g) in out.objects.iter_mut().enumerate() {
                 g.count =
                     crate::spec::Count::Const(n / groups + u32::from((i as u32) < n % groups));
             }
         }
-        let issues = crate::spec::validate(&out.spec);
-        if !issues.is_empty() {
-            return Err(crate::spec::SpecError::Invalid {
-                file: out.file.clone(),
-                issues,
-            }
-            .into());
-        }
-        Ok(out)
+        Ok(spec.with_spec(out)?)
     }
 }
 
@@ -186,13 +178,10 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
     let ds = tmp.path().join("dataset");
     let total = opts.warmup + opts.frames;
     let render_opts = RenderOptions {
-        out: ds.clone(),
         frames: Some(0..total),
-        seed: None,
-        overwrite: false,
         backend: opts.backend,
         draw_mode: opts.draw_mode,
-        threads: None,
+        ..RenderOptions::new(&ds)
     };
     let mut c = Collector {
         warmup: opts.warmup,
@@ -217,7 +206,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
 
     // The floor: the same buffers labelled, encoded and written on every core, no GPU.
     let mut renderer = FrameRenderer::new(spec, opts.backend)?;
-    let scene = renderer.sample(&spec.spec, spec.spec.seed, 0)?;
+    let scene = renderer.sample(spec.spec.seed, 0)?;
     let buffers = renderer.render(&scene)?;
     let floor_dir = tmp.path().join("floor");
     crate::output::create_layout(&floor_dir, &spec.spec.outputs)?;

@@ -51,12 +51,17 @@ pub struct Report {
     pub max_abs: u8,
     /// Pixels outside the band whose instance ids differ.
     pub label_mismatches: u64,
+    /// Set when the images (or id buffers) differ in size: nothing was compared.
+    pub size_mismatch: Option<String>,
     /// Whether the rule holds.
     pub pass: bool,
 }
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(sizes) = &self.size_mismatch {
+            return write!(f, "sizes differ: {sizes} -> FAIL");
+        }
         write!(
             f,
             "{} pixels compared: {} over threshold ({:.4} %), mean |diff| {:.4}, max |diff| {}, {} label mismatches -> {}",
@@ -90,7 +95,8 @@ pub fn silhouette_band(ids: &[u32], width: u32, height: u32, radius: u32) -> Vec
     band
 }
 
-/// Compares an actual frame with a reference. Images must have the same size.
+/// Compares an actual frame with a reference. Images (and id buffers) of different sizes
+/// fail the comparison without comparing anything.
 pub fn compare(
     reference_rgb: &RgbImage,
     reference_ids: &[u32],
@@ -99,6 +105,27 @@ pub fn compare(
     tol: Tolerance,
 ) -> Report {
     let (w, h) = reference_rgb.dimensions();
+    let pixels = w as usize * h as usize;
+    if actual_rgb.dimensions() != (w, h)
+        || reference_ids.len() != pixels
+        || actual_ids.len() != pixels
+    {
+        let (aw, ah) = actual_rgb.dimensions();
+        return Report {
+            compared: 0,
+            over: 0,
+            share_over: 0.0,
+            mean_abs: 0.0,
+            max_abs: 0,
+            label_mismatches: 0,
+            size_mismatch: Some(format!(
+                "reference {w}x{h} ({} ids), actual {aw}x{ah} ({} ids)",
+                reference_ids.len(),
+                actual_ids.len()
+            )),
+            pass: false,
+        };
+    }
     let band_ref = silhouette_band(reference_ids, w, h, tol.band_px);
     let band_act = silhouette_band(actual_ids, w, h, tol.band_px);
     let (mut compared, mut over, mut sum, mut max_abs, mut label_mismatches) =
@@ -140,21 +167,26 @@ pub fn compare(
         mean_abs,
         max_abs,
         label_mismatches,
+        size_mismatch: None,
         pass,
     }
 }
 
 /// A picture of the differences: grey where equal, brighter with larger differences, red
-/// where over the threshold, blue in the ignored silhouette band.
+/// where over the threshold, blue in the ignored silhouette band. None when the images
+/// differ in size.
 pub fn diff_image(
     reference: &RgbImage,
     actual: &RgbImage,
     reference_ids: &[u32],
     tol: Tolerance,
-) -> RgbImage {
+) -> Option<RgbImage> {
     let (w, h) = reference.dimensions();
+    if actual.dimensions() != (w, h) || reference_ids.len() != w as usize * h as usize {
+        return None;
+    }
     let band = silhouette_band(reference_ids, w, h, tol.band_px);
-    RgbImage::from_fn(w, h, |x, y| {
+    Some(RgbImage::from_fn(w, h, |x, y| {
         let i = (y * w + x) as usize;
         let (a, b) = (reference.get_pixel(x, y), actual.get_pixel(x, y));
         let m = (0..3).map(|c| a.0[c].abs_diff(b.0[c])).max().unwrap_or(0);
@@ -166,5 +198,23 @@ pub fn diff_image(
             let v = 32u8.saturating_add(m.saturating_mul(24));
             Rgb([v, v, v])
         }
-    })
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_of_different_sizes_fail_without_comparing() {
+        let a = RgbImage::new(4, 4);
+        let b = RgbImage::new(4, 3);
+        let report = compare(&a, &[0; 16], &b, &[0; 12], Tolerance::default());
+        assert!(!report.pass);
+        assert_eq!(report.compared, 0);
+        assert!(report.to_string().contains("4x4"), "{report}");
+        assert!(diff_image(&a, &b, &[0; 16], Tolerance::default()).is_none());
+        let same = compare(&a, &[0; 16], &a, &[0; 16], Tolerance::default());
+        assert!(same.pass, "{same}");
+    }
 }

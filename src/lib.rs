@@ -16,6 +16,8 @@ pub mod bench;
 pub mod geometry;
 pub mod golden;
 pub mod gpu;
+pub mod hash;
+pub mod inspect;
 pub mod labels;
 pub mod output;
 pub mod panic_guard;
@@ -28,6 +30,9 @@ pub mod spec;
 
 pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};
 pub use spec::LoadedSpec;
+
+/// The synthvis version written into datasets.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Any failure of a synthvis operation.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +55,14 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C); the dataset is marked incomplete.
     #[error("interrupted: the dataset is incomplete (manifest.json says complete: false)")]
     Interrupted,
+    /// `verify` found the dataset incomplete or corrupt (each problem is in its report).
+    #[error("{dir}: {problems} problem(s); the dataset is incomplete or corrupt")]
+    DatasetInvalid {
+        /// The dataset directory.
+        dir: std::path::PathBuf,
+        /// How many problems were found.
+        problems: usize,
+    },
     /// The writer thread panicked.
     #[error("internal error: the frame writer thread panicked")]
     WriterPanicked,
@@ -59,15 +72,24 @@ pub enum Error {
 }
 
 impl Error {
-    /// Process exit code: 2 for bad input (spec or asset), 130 for interruption, 1 for
-    /// runtime failures (GPU, disk).
-    pub fn exit_code(&self) -> i32 {
+    /// Process exit code, the one mapping of errors to codes: 2 for bad input (spec or
+    /// asset), 3 for a dataset `verify` finds incomplete or corrupt, 130 for an
+    /// interruption, 1 for runtime failures (GPU, disk).
+    pub fn exit_code(&self) -> u8 {
+        use randomize::RandomizeError;
         match self {
             Error::Spec(_) | Error::Asset(_) => 2,
-            // A placement the spec asks for cannot be met: bad input, not a crash.
-            Error::Randomize(randomize::RandomizeError::Placement { .. }) => 2,
+            // A placement or view the spec asks for cannot be met: bad input, not a crash.
+            Error::Randomize(
+                RandomizeError::Placement { .. } | RandomizeError::DegenerateCamera { .. },
+            ) => 2,
+            Error::DatasetInvalid { .. } => 3,
             Error::Interrupted => 130,
-            _ => 1,
+            Error::Randomize(RandomizeError::NeedsAssetBounds)
+            | Error::Gpu(_)
+            | Error::Output(_)
+            | Error::WriterPanicked
+            | Error::Internal(_) => 1,
         }
     }
 }

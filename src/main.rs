@@ -1,17 +1,21 @@
-//! The `synthvis` command line: argument parsing, progress, exit codes. Everything else
-//! lives in the library.
+//! The `synthvis` command line: argument parsing, progress and printing. Every command's
+//! work is a library function; every error's exit code comes from
+//! [`synthvis::Error::exit_code`].
 
+use std::fmt::Display;
+use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use synthvis::gpu::{AdapterSummary, BackendChoice, DrawMode, list_adapters};
-use synthvis::pipeline::Progress;
-use synthvis::{LoadedSpec, RenderOptions, render_dataset};
+use synthvis::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuError, list_adapters};
+use synthvis::pipeline::{FrameTimings, Progress};
+use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
 
 /// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
 /// JSON scene spec, headless, on any GPU or Mesa's CPU drivers.
@@ -130,166 +134,47 @@ fn parse_frames(s: &str) -> Result<Range<u64>, String> {
     Ok(range)
 }
 
+/// Writes a line to stdout. A reader that went away (`synthvis explain ... | head`) is
+/// not a failure: the process ends quietly with exit 0.
+fn say(text: impl Display) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        note(format!("error: cannot write to standard output: {e}"));
+        std::process::exit(1);
+    }
+}
+
+/// Writes a line to stderr; a closed stderr never stops the work.
+fn note(text: impl Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 struct Bar {
     bar: Option<ProgressBar>,
 }
 
 impl Progress for Bar {
     fn started(&mut self, adapter: &AdapterSummary, total: u64) {
-        eprintln!("rendering {total} frames on {adapter}");
+        note(format!("rendering {total} frames on {adapter}"));
         if let Some(bar) = &mut self.bar {
             bar.set_length(total);
         }
     }
-    fn frame_done(&mut self, done: u64, _timings: &synthvis::pipeline::FrameTimings) {
+    fn frame_done(&mut self, done: u64, _timings: &FrameTimings) {
         if let Some(bar) = &self.bar {
             bar.set_position(done);
         }
     }
     fn warning(&mut self, message: &str) {
-        eprintln!("warning: {message}");
+        note(format!("warning: {message}"));
     }
 }
 
-/// How many frames `validate` samples to check placements.
-const VALIDATE_SAMPLED_FRAMES: u64 = 16;
-
-fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Bench {
-            spec,
-            frames,
-            warmup,
-            json,
-            resolution,
-            objects,
-            draw_mode,
-        } => {
-            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
-            let opts = synthvis::bench::BenchOptions {
-                frames: frames.max(1),
-                warmup,
-                backend: cli.backend,
-                resolution,
-                objects,
-                draw_mode,
-            };
-            let report = synthvis::bench::run(&loaded, &opts).map_err(|e| {
-                let code = e.exit_code();
-                (
-                    anyhow::Error::from(e).context(format!("benchmarking {}", spec.display())),
-                    code,
-                )
-            })?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
-            } else {
-                println!("{report}");
-            }
-            Ok(())
-        }
-        Command::Validate { spec } => {
-            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
-            let library = synthvis::assets::AssetLibrary::load(&loaded)
-                .map_err(|e| (anyhow::Error::from(e), 2))?;
-            for a in &library.assets {
-                for w in &a.warnings {
-                    eprintln!("warning: {}: {w}", a.path.display());
-                }
-            }
-            let s = &loaded.spec;
-            // Placement can only be judged with the assets' bounds: sample the first
-            // frames, so an impossible placement is reported here, not mid-render.
-            let bounds = library.bounds();
-            let sampled = s.frames.min(VALIDATE_SAMPLED_FRAMES);
-            for frame in 0..sampled {
-                synthvis::randomize::sample_frame_in(s, &bounds, s.seed, frame)
-                    .map_err(|e| (anyhow::Error::from(e), 2))?;
-            }
-            println!(
-                "ok: {} ({} assets, {} categories, {} object groups, {} frames at {}x{}; first {sampled} frames sampled)",
-                spec.display(),
-                library.assets.len(),
-                s.categories.len(),
-                s.objects.len(),
-                s.frames,
-                s.resolution.width,
-                s.resolution.height
-            );
-            Ok(())
-        }
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(&synthvis::spec::json_schema())
-                .map_err(|e| (anyhow::Error::from(e), 1))?;
-            println!("{text}");
-            Ok(())
-        }
-        Command::Explain { spec, frame, seed } => {
-            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
-            // Placement by bounds needs the assets; other specs sample without loading them.
-            let bounds = if loaded.spec.needs_asset_bounds() {
-                synthvis::assets::AssetLibrary::load(&loaded)
-                    .map_err(|e| (anyhow::Error::from(e), 2))?
-                    .bounds()
-            } else {
-                Vec::new()
-            };
-            let scene = synthvis::randomize::sample_frame_in(
-                &loaded.spec,
-                &bounds,
-                seed.unwrap_or(loaded.spec.seed),
-                frame,
-            )
-            .map_err(|e| (anyhow::Error::from(e), 2))?;
-            let json =
-                serde_json::to_string_pretty(&scene).map_err(|e| (anyhow::Error::from(e), 1))?;
-            println!("{json}");
-            Ok(())
-        }
-        Command::Verify { dir } => {
-            let report = synthvis::output::verify::verify(&dir);
-            for p in &report.problems {
-                eprintln!("problem: {p}");
-            }
-            if report.ok() {
-                println!(
-                    "ok: {} frames, {} files match the manifest ({})",
-                    report.frames_checked,
-                    report.files_ok,
-                    dir.display()
-                );
-                Ok(())
-            } else {
-                let e = anyhow::anyhow!(
-                    "{}: {} problem(s); the dataset is incomplete or corrupt",
-                    dir.display(),
-                    report.problems.len()
-                );
-                Err((e, 3))
-            }
-        }
-        Command::Info => {
-            let adapters = list_adapters(cli.backend);
-            if adapters.is_empty() {
-                let e = synthvis::gpu::GpuError::NoAdapter {
-                    backends: format!("{:?}", cli.backend),
-                };
-                return Err((e.into(), 1));
-            }
-            println!("adapters (most preferred first):");
-            for (i, a) in adapters.iter().enumerate() {
-                let mark = if i == 0 {
-                    "  <- a render uses this one"
-                } else {
-                    ""
-                };
-                println!("  {a}{mark}");
-            }
-            Ok(())
-        }
         Command::Render {
             spec,
             out,
@@ -299,15 +184,14 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             threads,
             quiet,
         } => {
-            let loaded = LoadedSpec::from_file(&spec).map_err(|e| (anyhow::Error::from(e), 2))?;
+            let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
             let opts = RenderOptions {
-                out,
                 frames,
                 seed,
                 overwrite,
                 backend: cli.backend,
-                draw_mode: None,
                 threads: threads.map(|n| n as usize),
+                ..RenderOptions::new(out)
             };
             let cancel = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&cancel);
@@ -332,15 +216,9 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
             if let Some(b) = &progress.bar {
                 b.finish_and_clear();
             }
-            let summary = result.map_err(|e| {
-                let code = e.exit_code();
-                (
-                    anyhow::Error::from(e).context(format!("rendering {}", spec.display())),
-                    code,
-                )
-            })?;
+            let summary = result.with_context(|| format!("rendering {}", spec.display()))?;
             let n = summary.frames.end - summary.frames.start;
-            println!(
+            say(format_args!(
                 "rendered {n} frames ({}..{}) in {:.2} s, {:.1} frames/s, on {}\ndataset: {}",
                 summary.frames.start,
                 summary.frames.end,
@@ -348,10 +226,86 @@ fn run(cli: Cli) -> Result<(), (anyhow::Error, i32)> {
                 n as f64 / summary.seconds.max(1e-9),
                 summary.adapter,
                 summary.out.display()
-            );
-            Ok(())
+            ));
+        }
+        Command::Bench {
+            spec,
+            frames,
+            warmup,
+            json,
+            resolution,
+            objects,
+            draw_mode,
+        } => {
+            let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
+            let opts = synthvis::bench::BenchOptions {
+                frames: frames.max(1),
+                warmup,
+                backend: cli.backend,
+                resolution,
+                objects,
+                draw_mode,
+            };
+            let report = synthvis::bench::run(&loaded, &opts)
+                .with_context(|| format!("benchmarking {}", spec.display()))?;
+            if json {
+                say(serde_json::to_string_pretty(&report).map_err(internal)?);
+            } else {
+                say(report);
+            }
+        }
+        Command::Verify { dir } => {
+            let report = synthvis::output::verify::verify(&dir);
+            for p in &report.problems {
+                note(format!("problem: {p}"));
+            }
+            let report = report.into_result(&dir)?;
+            say(format_args!(
+                "ok: {} frames, {} files match the manifest ({})",
+                report.frames_checked,
+                report.files_ok,
+                dir.display()
+            ));
+        }
+        Command::Validate { spec } => {
+            let report = synthvis::inspect::validate(&spec)?;
+            for w in &report.warnings {
+                note(format!("warning: {w}"));
+            }
+            say(report);
+        }
+        Command::Schema => {
+            say(serde_json::to_string_pretty(&synthvis::spec::json_schema()).map_err(internal)?);
+        }
+        Command::Explain { spec, frame, seed } => {
+            let scene = synthvis::inspect::explain(&spec, frame, seed)?;
+            say(serde_json::to_string_pretty(&scene).map_err(internal)?);
+        }
+        Command::Info => {
+            let adapters = list_adapters(cli.backend);
+            if adapters.is_empty() {
+                return Err(Error::from(GpuError::NoAdapter {
+                    backends: format!("{:?}", cli.backend),
+                })
+                .into());
+            }
+            let mut text = String::from("adapters (most preferred first):");
+            for (adapter, used) in &adapters {
+                let mark = if *used {
+                    "  <- a render uses this one"
+                } else {
+                    ""
+                };
+                text.push_str(&format!("\n  {adapter}{mark}"));
+            }
+            say(text);
         }
     }
+    Ok(())
+}
+
+fn internal(e: impl Display) -> Error {
+    Error::Internal(e.to_string())
 }
 
 /// Any panic left is a bug: say so briefly, with what to put in a report.
@@ -370,28 +324,34 @@ fn install_panic_report() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        eprintln!(
+        note(format!(
             "synthvis {} crashed: {message}{location}\n\
              This is a bug. Please report it with the command line, the scene spec (and its \
              assets if you can share them) and the output of `synthvis info`.",
-            env!("CARGO_PKG_VERSION")
-        );
+            synthvis::VERSION
+        ));
     }));
 }
 
 fn main() -> ExitCode {
     install_panic_report();
-    // Mesa's EGL warns about XDG_RUNTIME_DIR unless told it runs without a display.
-    if std::env::var_os("EGL_PLATFORM").is_none() {
+    // Quiet, headless defaults for Mesa's drivers (see gpu::driver_env); a user's own
+    // settings are kept.
+    for (key, value) in synthvis::gpu::driver_env::quiet_defaults(|k| std::env::var_os(k)) {
         // SAFETY: single-threaded at this point; no other thread reads the environment.
-        unsafe { std::env::set_var("EGL_PLATFORM", "surfaceless") };
+        unsafe { std::env::set_var(key, value) };
     }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err((e, code)) => {
-            eprintln!("error: {}", error_chain(&e));
-            ExitCode::from(code as u8)
+        Err(e) => {
+            note(format!("error: {}", error_chain(&e)));
+            // Every error carries its code in synthvis::Error; anything else is internal.
+            let code = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<Error>())
+                .map_or(1, Error::exit_code);
+            ExitCode::from(code)
         }
     }
 }

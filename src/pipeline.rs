@@ -8,22 +8,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use sha2::Digest;
-
 use crate::Error;
 use crate::assets::AssetLibrary;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, FrameBuffers, GpuContext, Renderer};
-use crate::labels::instance_masks;
+use crate::labels::label_frame;
 use crate::output::frame::encode_frame;
-use crate::output::images::DEPTH_PNG_METRES_PER_UNIT;
-use crate::output::manifest::{Manifest, ManifestAsset, TOOL};
-use crate::output::{coco, create_layout, frame_stem, prepare_dir, write_atomic};
-use crate::randomize::sample_frame_in;
+use crate::output::manifest::Manifest;
+use crate::output::{FramesDigest, coco, create_layout, prepare_dir, write_files};
+use crate::randomize::{Bounds, FrameSampler};
 use crate::scene::FrameScene;
-use crate::spec::{LoadedSpec, Spec};
-
-/// The synthvis version written into datasets.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+use crate::spec::{LoadedSpec, OutputsSpec, ResolvedSpec};
 
 /// How to render a dataset.
 #[derive(Debug, Clone)]
@@ -43,6 +37,22 @@ pub struct RenderOptions {
     /// Threads that encode and write frames; rayon's global pool (one per core) when
     /// none. The files do not depend on it.
     pub threads: Option<usize>,
+}
+
+impl RenderOptions {
+    /// Options to render the spec's frames with its seed into `out`: a new or empty
+    /// directory, the automatic backend and draw mode, one encoder thread per core.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self {
+            out: out.into(),
+            frames: None,
+            seed: None,
+            overwrite: false,
+            backend: BackendChoice::Auto,
+            draw_mode: None,
+            threads: None,
+        }
+    }
 }
 
 /// What a finished render did.
@@ -111,12 +121,11 @@ pub fn render_dataset(
     let seed = opts.seed.unwrap_or(s.seed);
 
     let library = AssetLibrary::load(spec)?;
-    for asset in &library.assets {
-        for w in &asset.warnings {
-            progress.warning(&format!("{}: {w}", asset.path.display()));
-        }
+    for warning in library.warnings() {
+        progress.warning(&warning);
     }
     let bounds = library.bounds();
+    let sampler = FrameSampler::new(&spec.resolved, &bounds)?;
     let ctx = GpuContext::new(opts.backend)?;
     let adapter = ctx.summary.clone();
     let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
@@ -138,21 +147,8 @@ pub fn render_dataset(
     prepare_dir(&opts.out, opts.overwrite)?;
     create_layout(&opts.out, &s.outputs)?;
 
-    let mut manifest = Manifest {
-        tool: TOOL.into(),
-        version: VERSION.into(),
-        spec: serde_json::to_value(s).unwrap_or_default(),
-        spec_sha256: crate::assets::sha256_hex(&spec.bytes),
-        assets: manifest_assets(spec, &library),
-        seed,
-        frames: [frames.start, frames.end],
-        resolution: [s.resolution.width, s.resolution.height],
-        adapter: adapter.clone(),
-        depth_png_scale_m: DEPTH_PNG_METRES_PER_UNIT,
-        frames_digest: String::new(),
-        complete: false,
-    };
-    write_manifest(&opts.out, &manifest)?;
+    let manifest = Manifest::for_run(spec, &library, seed, &frames, &adapter);
+    manifest.write(&opts.out)?;
     progress.started(&adapter, frames.end - frames.start);
 
     let digest = std::thread::scope(|scope| -> Result<String, Error> {
@@ -163,7 +159,7 @@ pub fn render_dataset(
         let out = &opts.out;
         let pool = pool.as_ref();
         let writer = scope.spawn(move || -> Result<String, Error> {
-            let mut hasher = sha2::Sha256::new();
+            let mut digest = FramesDigest::new();
             for frame in rx {
                 let mut timings = frame.timings;
                 let mut write =
@@ -172,18 +168,11 @@ pub fn render_dataset(
                     Some(pool) => pool.install(write)?,
                     None => write()?,
                 };
-                hasher.update(format!(
-                    "{} {labels_sha}\n",
-                    frame_stem(frame.scene.frame_index)
-                ));
+                digest.add(frame.scene.frame_index, &labels_sha);
                 let _ = done_tx.send(timings);
                 let _ = free_tx.send(frame.buffers);
             }
-            Ok(hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect())
+            Ok(digest.finish())
         });
         let mut done = 0;
         let mut render_result = Ok(());
@@ -199,7 +188,7 @@ pub fn render_dataset(
             let submitted = match next.next() {
                 Some(i) => {
                     let t0 = Instant::now();
-                    let sampled = sample_frame_in(s, &bounds, seed, i).map_err(Error::from);
+                    let sampled = sampler.sample(seed, i).map_err(Error::from);
                     let randomize = t0.elapsed().as_secs_f64();
                     match sampled.and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize)))
                     {
@@ -265,11 +254,9 @@ pub fn render_dataset(
         frames.clone(),
         (s.resolution.width, s.resolution.height),
         &s.categories,
-        VERSION,
+        crate::VERSION,
     )?;
-    manifest.frames_digest = digest;
-    manifest.complete = true;
-    write_manifest(&opts.out, &manifest)?;
+    manifest.completed(digest).write(&opts.out)?;
     Ok(RenderSummary {
         out: opts.out.clone(),
         frames,
@@ -285,74 +272,26 @@ pub fn write_frame(
     out: &Path,
     scene: &FrameScene,
     buffers: &FrameBuffers,
-    outputs: &crate::spec::OutputsSpec,
+    outputs: &OutputsSpec,
     timings: &mut FrameTimings,
 ) -> Result<String, Error> {
     let t0 = Instant::now();
-    let max_id = scene
-        .objects
-        .iter()
-        .map(|o| o.instance_id)
-        .max()
-        .unwrap_or(0);
-    let masks = instance_masks(&buffers.instance, buffers.width, buffers.height, max_id);
-    let mut category_of = vec![0u16; usize::from(max_id) + 1];
-    for o in scene.objects.iter().filter(|o| o.instance_id > 0) {
-        category_of[usize::from(o.instance_id)] = o.category_id;
-    }
+    let labels = label_frame(scene, buffers);
     let t1 = Instant::now();
-    let encoded = encode_frame(scene, buffers, &masks, &category_of, outputs)?;
+    let encoded = encode_frame(scene, buffers, &labels, outputs)?;
     let t2 = Instant::now();
-    for (path, bytes) in &encoded.files {
-        write_atomic(&out.join(path), bytes)?;
-    }
+    write_files(out, &encoded.files)?;
     timings.labels = (t1 - t0).as_secs_f64();
     timings.encode = (t2 - t1).as_secs_f64();
     timings.write = t2.elapsed().as_secs_f64();
     Ok(encoded.labels_sha256)
 }
 
-fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), Error> {
-    let mut json =
-        serde_json::to_vec_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
-    json.push(b'\n');
-    write_atomic(&out.join("manifest.json"), &json)?;
-    Ok(())
-}
-
-fn manifest_assets(spec: &LoadedSpec, library: &AssetLibrary) -> Vec<ManifestAsset> {
-    let mut out = Vec::new();
-    for (asset_spec, asset) in spec.spec.assets.iter().zip(&library.assets) {
-        let base = asset.path.parent().unwrap_or(Path::new(""));
-        for (k, f) in asset.files.iter().enumerate() {
-            let file = if k == 0 {
-                asset_spec
-                    .path
-                    .as_deref()
-                    .unwrap_or(Path::new(""))
-                    .to_string_lossy()
-                    .into_owned()
-            } else {
-                f.path
-                    .strip_prefix(base)
-                    .unwrap_or(&f.path)
-                    .to_string_lossy()
-                    .into_owned()
-            };
-            out.push(ManifestAsset {
-                asset: asset.name.clone(),
-                file,
-                sha256: f.sha256.clone(),
-            });
-        }
-    }
-    out
-}
-
 /// Renders single frames outside a dataset run (tests, `explain`-style tools, goldens).
 pub struct FrameRenderer {
     renderer: Renderer,
-    bounds: Vec<(glam::DVec3, glam::DVec3)>,
+    spec: ResolvedSpec,
+    bounds: Vec<Bounds>,
 }
 
 impl FrameRenderer {
@@ -363,6 +302,7 @@ impl FrameRenderer {
         let r = &spec.spec.resolution;
         Ok(Self {
             renderer: Renderer::new(ctx, &library, r.width, r.height)?,
+            spec: spec.resolved.clone(),
             bounds: library.bounds(),
         })
     }
@@ -372,10 +312,10 @@ impl FrameRenderer {
         self.renderer.set_draw_mode(mode);
     }
 
-    /// Samples frame `frame` of `spec` (the spec this renderer was made for) with the
-    /// loaded assets' bounds, as a dataset render does.
-    pub fn sample(&self, spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, Error> {
-        Ok(sample_frame_in(spec, &self.bounds, seed, frame)?)
+    /// Samples frame `frame` of this renderer's spec with the loaded assets' bounds, as a
+    /// dataset render does.
+    pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, Error> {
+        Ok(FrameSampler::new(&self.spec, &self.bounds)?.sample(seed, frame)?)
     }
 
     /// The GPU context (device, queue, adapter facts).

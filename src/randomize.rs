@@ -1,18 +1,23 @@
-//! Spec + seed + frame index → [`FrameScene`]: pure, deterministic, no GPU.
+//! Resolved spec + seed + frame index → [`FrameScene`]: pure, deterministic, no GPU.
+//!
+//! [`FrameSampler`] pairs a [`ResolvedSpec`] with the assets' bounding boxes (which
+//! placement by bounds needs) and samples any frame of any run. Each randomizer draws
+//! from its own named stream of the frame (see [`crate::rng`]).
 
 use glam::{DMat4, DQuat, DVec3};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample};
-use crate::spec::{AssetChoice, LightSpec, ObjectSpec, PlacementSpec, RotationDist, Spec};
+use crate::spec::LightSpec;
+use crate::spec::resolve::{AssetPick, Lens, ObjectGroup, Placement, ResolvedSpec, Viewpoint};
+
+/// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
+pub type Bounds = (DVec3, DVec3);
 
 /// Why a frame could not be sampled.
 #[derive(Debug, thiserror::Error)]
 pub enum RandomizeError {
-    /// The spec was not validated ([`crate::spec::validate`]) and is inconsistent.
-    #[error("spec not validated: {0}")]
-    Unvalidated(&'static str),
     /// Sampling needs the assets' bounding boxes and was not given them.
     #[error(
         "this spec places objects by their bounds (placement or avoid_overlap): sample it with the assets' bounds"
@@ -56,184 +61,183 @@ fn linear(srgb: [f64; 3], scale: f64) -> [f64; 3] {
     srgb.map(|c| srgb_to_linear(c) * scale)
 }
 
-/// Samples frame `frame` of a run of `spec` with seed `seed`, for specs whose placement
-/// does not depend on asset bounds ([`Spec::needs_asset_bounds`]); others get
-/// [`RandomizeError::NeedsAssetBounds`].
-pub fn sample_frame(spec: &Spec, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
-    sample_frame_in(spec, &[], seed, frame)
+/// Samples frames of one spec with its assets' bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameSampler<'a> {
+    spec: &'a ResolvedSpec,
+    bounds: &'a [Bounds],
 }
 
-/// Samples frame `frame` of a run of `spec` with seed `seed`; `bounds` are the loaded
-/// assets' bounding boxes `(min, max)` in asset order (see
-/// [`crate::assets::AssetLibrary::bounds`]), needed when [`Spec::needs_asset_bounds`].
-pub fn sample_frame_in(
-    spec: &Spec,
-    bounds: &[(DVec3, DVec3)],
+impl<'a> FrameSampler<'a> {
+    /// A sampler of `spec`; `bounds` are the loaded assets' boxes in asset order (see
+    /// [`crate::assets::AssetLibrary::bounds`]). They may be empty when the spec does not
+    /// place objects by their bounds ([`ResolvedSpec::needs_asset_bounds`]).
+    pub fn new(spec: &'a ResolvedSpec, bounds: &'a [Bounds]) -> Result<Self, RandomizeError> {
+        if spec.needs_asset_bounds() && bounds.len() < spec.assets.len() {
+            return Err(RandomizeError::NeedsAssetBounds);
+        }
+        Ok(Self { spec, bounds })
+    }
+
+    /// Samples frame `frame` of a run with seed `seed`.
+    pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
+        let spec = self.spec;
+        let rng = FrameRng::new(seed, frame);
+        let camera = sample_camera(spec, &mut rng.stream("camera"), frame)?;
+
+        let mut lights = Vec::new();
+        for (i, light) in spec.lights.iter().enumerate() {
+            let mut r = rng.stream(&format!("lights[{i}]"));
+            for _ in 0..light.count().sample(&mut r) {
+                lights.push(sample_light(light, &mut r));
+            }
+        }
+
+        let exposure_ev100 = spec
+            .camera
+            .exposure_ev100
+            .as_ref()
+            .map(|ev| ev.sample(&mut rng.stream("exposure")));
+        let ambient_linear = {
+            let mut r = rng.stream("ambient");
+            let intensity = spec.ambient.intensity.sample(&mut r);
+            // Physical units: a uniform sky of illuminance E has radiance E / π.
+            let unit = if exposure_ev100.is_some() {
+                1.0 / std::f64::consts::PI
+            } else {
+                1.0
+            };
+            linear(spec.ambient.color.sample(&mut r), intensity * unit)
+        };
+        let mut background_rng = rng.stream("background");
+        let background_srgb = spec.background.color.sample(&mut background_rng);
+        let background_texture = spec
+            .background
+            .texture
+            .as_ref()
+            .map(|t| t.sample(&mut background_rng));
+
+        let mut objects = Vec::new();
+        // Boxes of the instances placed so far by groups with avoid_overlap: they avoid
+        // each other, not the rest (a ground plane under them is no obstacle).
+        let mut placed: Vec<Obb> = Vec::new();
+        let mut next_id: u16 = 1;
+        for (i, group) in spec.groups.iter().enumerate() {
+            let mut r = rng.stream(&format!("objects[{i}]"));
+            // Materials draw from their own stream: randomizing them moves no pose.
+            let mut material_rng = rng.stream(&format!("objects[{i}].material"));
+            let count = group.count.sample(&mut r);
+            for instance in 0..count {
+                let asset_index = pick_asset(&group.asset, &mut r);
+                let asset = &spec.assets[asset_index];
+                let bounds = self
+                    .bounds
+                    .get(asset_index)
+                    .copied()
+                    .unwrap_or((DVec3::ZERO, DVec3::ZERO));
+                let mut trials = 0;
+                let (scale, rotation, translation) = loop {
+                    trials += 1;
+                    let pose = draw_pose(group, bounds, &camera, &mut r);
+                    let obb = group
+                        .needs_bounds()
+                        .then(|| Obb::from_bounds(bounds, pose.0, pose.1, pose.2));
+                    let why = match (&group.placement, obb) {
+                        (Placement::InFrustum { margin_px, .. }, Some(obb))
+                            if !inside_image(&obb, &camera, *margin_px) =>
+                        {
+                            Some("its box does not fit inside the image")
+                        }
+                        (_, Some(obb))
+                            if group.avoid_overlap && placed.iter().any(|p| p.intersects(&obb)) =>
+                        {
+                            Some("its box overlaps an object placed before it")
+                        }
+                        _ => None,
+                    };
+                    match why {
+                        None => {
+                            if group.avoid_overlap {
+                                placed.extend(obb);
+                            }
+                            break pose;
+                        }
+                        Some(why) if trials >= group.max_trials => {
+                            return Err(RandomizeError::Placement {
+                                frame,
+                                group: i,
+                                instance,
+                                asset: asset.name.clone(),
+                                trials,
+                                why,
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                };
+                let instance_id = if asset.category_id > 0 {
+                    let id = next_id;
+                    // Validated: at most 65535 instances a frame.
+                    next_id = next_id.saturating_add(1);
+                    id
+                } else {
+                    0
+                };
+                objects.push(ObjectSample {
+                    instance_id,
+                    asset: asset.name.clone(),
+                    asset_index,
+                    category: asset.category.clone(),
+                    category_id: asset.category_id,
+                    pose_world: Pose::new(scale, rotation, translation),
+                    material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
+                });
+            }
+        }
+
+        Ok(FrameScene {
+            frame_index: frame,
+            camera,
+            lights,
+            ambient_linear,
+            exposure_ev100,
+            background_srgb,
+            background_texture,
+            objects,
+        })
+    }
+}
+
+/// Samples frame `frame` of a run of `spec` with seed `seed`, for specs that do not place
+/// objects by their bounds; others get [`RandomizeError::NeedsAssetBounds`] (use a
+/// [`FrameSampler`] with the assets' bounds).
+pub fn sample_frame(
+    spec: &ResolvedSpec,
     seed: u64,
     frame: u64,
 ) -> Result<FrameScene, RandomizeError> {
-    if spec.needs_asset_bounds() && bounds.len() < spec.assets.len() {
-        return Err(RandomizeError::NeedsAssetBounds);
-    }
-    let rng = FrameRng::new(seed, frame);
-    let camera = sample_camera(spec, &mut rng.stream("camera"), frame)?;
-
-    let mut lights = Vec::new();
-    for (i, light) in spec.lights.iter().enumerate() {
-        let mut r = rng.stream(&format!("lights[{i}]"));
-        for _ in 0..light.count().sample(&mut r) {
-            lights.push(sample_light(light, &mut r));
-        }
-    }
-
-    let exposure_ev100 = spec
-        .camera
-        .exposure_ev100
-        .as_ref()
-        .map(|ev| ev.sample(&mut rng.stream("exposure")));
-    let ambient_linear = {
-        let mut r = rng.stream("ambient");
-        let intensity = spec.ambient.intensity.sample(&mut r);
-        // Physical units: a uniform sky of illuminance E has radiance E / π.
-        let unit = if exposure_ev100.is_some() {
-            1.0 / std::f64::consts::PI
-        } else {
-            1.0
-        };
-        linear(spec.ambient.color.sample(&mut r), intensity * unit)
-    };
-    let mut background_rng = rng.stream("background");
-    let background_srgb = spec.background.color.sample(&mut background_rng);
-    let background_texture = spec
-        .background
-        .texture
-        .as_ref()
-        .map(|t| t.sample(&mut background_rng));
-
-    let mut objects = Vec::new();
-    // Boxes of the instances placed so far by groups with avoid_overlap: they avoid each
-    // other, not the rest (a ground plane under them is no obstacle).
-    let mut placed: Vec<Obb> = Vec::new();
-    let mut next_id: u16 = 1;
-    for (i, group) in spec.objects.iter().enumerate() {
-        let mut r = rng.stream(&format!("objects[{i}]"));
-        // Materials draw from their own stream: randomizing them moves no pose.
-        let mut material_rng = rng.stream(&format!("objects[{i}].material"));
-        let candidates: Vec<usize> = match &group.asset {
-            AssetChoice::Named(choice) => choice
-                .values
-                .iter()
-                .map(|name| spec.assets.iter().position(|a| &a.name == name))
-                .collect::<Option<_>>()
-                .ok_or(RandomizeError::Unvalidated(
-                    "an object refers to an unknown asset",
-                ))?,
-            AssetChoice::Category(cat) => spec
-                .assets
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.category.as_deref() == Some(cat.as_str()))
-                .map(|(k, _)| k)
-                .collect(),
-        };
-        if candidates.is_empty() {
-            return Err(RandomizeError::Unvalidated("an object group has no asset"));
-        }
-        let rotation = group.rotation_dist();
-        let count = group.count.sample(&mut r);
-        for instance in 0..count {
-            let asset_index = match &group.asset {
-                AssetChoice::Named(choice) => candidates[choice.sample_index(&mut r)],
-                AssetChoice::Category(_) if candidates.len() == 1 => candidates[0],
-                AssetChoice::Category(_) => candidates[r.below(candidates.len() as u64) as usize],
-            };
-            let asset = &spec.assets[asset_index];
-            let category_id = asset.category.as_ref().map_or(0, |c| {
-                let idx = spec.categories.iter().position(|k| &k.name == c);
-                // Validated: category names exist and there are at most 65535 of them.
-                idx.map_or(0, |i| i as u16 + 1)
-            });
-            let asset_bounds = bounds.get(asset_index).copied();
-            let mut trials = 0;
-            let (scale, rotation, translation) = loop {
-                trials += 1;
-                let pose = draw_pose(group, &rotation, asset_bounds, &camera, &mut r);
-                let obb = asset_bounds.map(|b| Obb::from_bounds(b, pose.0, pose.1, pose.2));
-                let why = match (&group.placement, obb) {
-                    (Some(PlacementSpec::InFrustum { margin_px, .. }), Some(obb))
-                        if !inside_image(&obb, &camera, *margin_px) =>
-                    {
-                        Some("its box does not fit inside the image")
-                    }
-                    (_, Some(obb))
-                        if group.avoid_overlap && placed.iter().any(|p| p.intersects(&obb)) =>
-                    {
-                        Some("its box overlaps an object placed before it")
-                    }
-                    _ => None,
-                };
-                match why {
-                    None => {
-                        if group.avoid_overlap {
-                            placed.extend(obb);
-                        }
-                        break pose;
-                    }
-                    Some(why) if trials >= group.max_trials => {
-                        return Err(RandomizeError::Placement {
-                            frame,
-                            group: i,
-                            instance,
-                            asset: asset.name.clone(),
-                            trials,
-                            why,
-                        });
-                    }
-                    Some(_) => {}
-                }
-            };
-            let instance_id = if category_id > 0 {
-                let id = next_id;
-                // Validated: at most 65535 instances a frame.
-                next_id = next_id.saturating_add(1);
-                id
-            } else {
-                0
-            };
-            objects.push(ObjectSample {
-                instance_id,
-                asset: asset.name.clone(),
-                asset_index,
-                category: asset.category.clone(),
-                category_id,
-                pose_world: Pose::new(scale, rotation, translation),
-                material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
-            });
-        }
-    }
-
-    Ok(FrameScene {
-        frame_index: frame,
-        camera,
-        lights,
-        ambient_linear,
-        exposure_ev100,
-        background_srgb,
-        background_texture,
-        objects,
-    })
+    FrameSampler::new(spec, &[])?.sample(seed, frame)
 }
 
-/// The camera: intrinsics, then position (or orbit), look-at point and roll.
+/// Which asset an instance is: one draw, none when there is a single candidate.
+fn pick_asset(pick: &AssetPick, r: &mut StreamRng) -> usize {
+    match pick {
+        AssetPick::Named(choice) => choice.values[choice.sample_index(r)],
+        AssetPick::Category(candidates) if candidates.len() == 1 => candidates[0],
+        AssetPick::Category(candidates) => candidates[r.below(candidates.len() as u64) as usize],
+    }
+}
+
+/// The camera: position (or orbit), look-at point, intrinsics, then roll.
 fn sample_camera(
-    spec: &Spec,
+    spec: &ResolvedSpec,
     r: &mut StreamRng,
     frame: u64,
 ) -> Result<CameraSample, RandomizeError> {
     let cam = &spec.camera;
-    let (position, default_target) = match (&cam.position, &cam.orbit) {
-        (Some(p), _) => (DVec3::from_array(p.sample(r)), DVec3::ZERO),
-        (None, Some(o)) => {
+    let (position, default_target) = match &cam.viewpoint {
+        Viewpoint::Position(p) => (DVec3::from_array(p.sample(r)), DVec3::ZERO),
+        Viewpoint::Orbit(o) => {
             let target = DVec3::from_array(o.target.sample(r));
             let distance = o.distance.sample(r);
             let elevation = o.elevation_deg.sample(r).to_radians();
@@ -242,33 +246,23 @@ fn sample_camera(
             let offset = DVec3::new(ce * libm::sin(azimuth), se, ce * libm::cos(azimuth));
             (target + offset * distance, target)
         }
-        (None, None) => {
-            return Err(RandomizeError::Unvalidated(
-                "camera has neither position nor orbit",
-            ));
-        }
     };
     let look_at = cam
         .look_at
         .as_ref()
         .map_or(default_target, |l| DVec3::from_array(l.sample(r)));
     let (w, h) = (spec.resolution.width, spec.resolution.height);
-    let intrinsics = match (&cam.fov_y_deg, &cam.intrinsics) {
-        (_, Some(k)) => (
+    let intrinsics = match &cam.lens {
+        Lens::Intrinsics(k) => (
             k.fx.sample(r),
             k.fy.sample(r),
             k.cx.sample(r),
             k.cy.sample(r),
         ),
-        (Some(fov), None) => {
+        Lens::FovY(fov) => {
             let fov = fov.sample(r).to_radians();
             let f = f64::from(h) * 0.5 / libm::tan(fov * 0.5);
             (f, f, f64::from(w) * 0.5, f64::from(h) * 0.5)
-        }
-        (None, None) => {
-            return Err(RandomizeError::Unvalidated(
-                "camera has neither fov_y_deg nor intrinsics",
-            ));
         }
     };
     let roll = cam.roll_deg.sample(r).to_radians();
@@ -328,21 +322,21 @@ fn sample_light(light: &LightSpec, r: &mut StreamRng) -> LightSample {
     }
 }
 
-/// One draw of an instance's (scale, rotation, translation) for its group's placement.
+/// One draw of an instance's (scale, rotation, translation) for its group's placement;
+/// `bounds` is the asset's box (unused by volume placement).
 fn draw_pose(
-    group: &ObjectSpec,
-    rotation: &RotationDist,
-    bounds: Option<(DVec3, DVec3)>,
+    group: &ObjectGroup,
+    bounds: Bounds,
     camera: &CameraSample,
     r: &mut StreamRng,
 ) -> (f64, DQuat, DVec3) {
-    match (&group.placement, &group.position, bounds) {
-        (Some(PlacementSpec::OnPlane { height, x, z }), _, Some(b)) => {
-            let rotation = rotation.sample(r);
+    match &group.placement {
+        Placement::OnPlane { height, x, z } => {
+            let rotation = group.rotation.sample(r);
             let scale = group.scale.sample(r);
             let (x, z, height) = (x.sample(r), z.sample(r), height.sample(r));
             // Lowest corner on the plane, box centre over (x, z).
-            let obb = Obb::from_bounds(b, scale, rotation, DVec3::ZERO);
+            let obb = Obb::from_bounds(bounds, scale, rotation, DVec3::ZERO);
             let lowest = obb
                 .corners()
                 .iter()
@@ -351,15 +345,11 @@ fn draw_pose(
             let shift = DVec3::new(x - obb.center.x, height - lowest, z - obb.center.z);
             (scale, rotation, shift)
         }
-        (
-            Some(PlacementSpec::InFrustum {
-                distance,
-                margin_px,
-            }),
-            _,
-            Some(b),
-        ) => {
-            let rotation = rotation.sample(r);
+        Placement::InFrustum {
+            distance,
+            margin_px,
+        } => {
+            let rotation = group.rotation.sample(r);
             let scale = group.scale.sample(r);
             let (fx, fy, cx, cy) = camera.intrinsics();
             let (w, h) = (f64::from(camera.width), f64::from(camera.height));
@@ -371,15 +361,13 @@ fn draw_pose(
                 .world_to_camera()
                 .inverse()
                 .transform_point3(centre_cam);
-            let offset = Obb::from_bounds(b, scale, rotation, DVec3::ZERO).center;
+            let offset = Obb::from_bounds(bounds, scale, rotation, DVec3::ZERO).center;
             (scale, rotation, centre - offset)
         }
-        (_, position, _) => {
+        Placement::Volume(position) => {
             // Same draw order as before placements existed: position, rotation, scale.
-            let translation = position
-                .as_ref()
-                .map_or(DVec3::ZERO, |p| DVec3::from_array(p.sample(r)));
-            let rotation = rotation.sample(r);
+            let translation = DVec3::from_array(position.sample(r));
+            let rotation = group.rotation.sample(r);
             (group.scale.sample(r), rotation, translation)
         }
     }

@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::geometry::{Pose, mat4_rows};
 
+/// Most lights a frame scene can hold (the renderer's fixed light array).
+pub const MAX_LIGHTS: usize = 8;
+
 /// Everything drawn in one frame.
 #[derive(Debug, Clone, Serialize)]
 pub struct FrameScene {
@@ -27,7 +30,7 @@ pub struct FrameScene {
     pub background_srgb: [f64; 3],
     /// Background texture, procedural or a pool image (covers the colour).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub background_texture: Option<crate::spec::material::TextureSample>,
+    pub background_texture: Option<TextureSample>,
     /// Object instances in placement order.
     pub objects: Vec<ObjectSample>,
 }
@@ -157,7 +160,7 @@ pub struct ObjectSample {
     pub pose_world: Pose,
     /// How this instance's material departs from its asset's (absent: not at all).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub material: Option<crate::spec::material::MaterialSample>,
+    pub material: Option<MaterialSample>,
 }
 
 impl ObjectSample {
@@ -171,4 +174,62 @@ impl ObjectSample {
         let (_, r, t) = world_to_camera.to_scale_rotation_translation();
         self.pose_world.in_frame(DQuat::normalize(r), t)
     }
+}
+
+/// Which procedural pattern (the shader's numbering: 0 means none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternKind {
+    /// Checkerboard.
+    Checker = 1,
+    /// Stripes.
+    Stripes = 2,
+    /// Value noise.
+    Noise = 3,
+    /// Linear gradient.
+    Gradient = 4,
+    /// An image from a pool.
+    Image = 5,
+}
+
+/// A drawn procedural texture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextureSample {
+    /// The pattern.
+    pub pattern: PatternKind,
+    /// Its two colours, sRGB.
+    pub colors: [[f64; 3]; 2],
+    /// Repetitions across the UV square.
+    pub scale: f64,
+    /// Rotation in UV space, degrees.
+    pub angle_deg: f64,
+    /// For an image: the file drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<std::path::PathBuf>,
+    /// For an image: the UV offset drawn (where the crop starts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<[f64; 2]>,
+    /// For an image: its layer in the texture pool.
+    #[serde(skip)]
+    pub layer: u32,
+}
+
+/// A drawn material override (what labels' `scene` records for each object).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MaterialSample {
+    /// Base colour factor, sRGB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<[f64; 3]>,
+    /// HSV shift: hue offset (degrees), saturation and value multipliers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hsv_jitter: Option<[f64; 3]>,
+    /// Roughness factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roughness: Option<f64>,
+    /// Metallic factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metallic: Option<f64>,
+    /// Procedural base colour texture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub texture: Option<TextureSample>,
 }

@@ -40,19 +40,32 @@ impl std::str::FromStr for BackendChoice {
     }
 }
 
+/// The native APIs, tried first by [`BackendChoice::Auto`].
+const NATIVE: wgpu::Backends = wgpu::Backends::VULKAN
+    .union(wgpu::Backends::METAL)
+    .union(wgpu::Backends::DX12);
+
 impl BackendChoice {
+    /// Every API this choice may use.
     fn backends(self) -> wgpu::Backends {
         match self {
-            BackendChoice::Auto => wgpu::Backends::from_env().unwrap_or(
-                wgpu::Backends::VULKAN
-                    | wgpu::Backends::GL
-                    | wgpu::Backends::METAL
-                    | wgpu::Backends::DX12,
-            ),
+            BackendChoice::Auto => {
+                wgpu::Backends::from_env().unwrap_or(NATIVE | wgpu::Backends::GL)
+            }
             BackendChoice::Vulkan => wgpu::Backends::VULKAN,
             BackendChoice::Gl => wgpu::Backends::GL,
             BackendChoice::Metal => wgpu::Backends::METAL,
             BackendChoice::Dx12 => wgpu::Backends::DX12,
+        }
+    }
+
+    /// The APIs to probe in turn, stopping at the first that has an adapter: `Auto`
+    /// without `WGPU_BACKEND` tries the native APIs and probes GL only when they have
+    /// none (GL's probe is slow, and EGL can be noisy); any other choice is one step.
+    fn probe_order(self) -> Vec<wgpu::Backends> {
+        match (self, wgpu::Backends::from_env()) {
+            (BackendChoice::Auto, None) => vec![NATIVE, wgpu::Backends::GL],
+            _ => vec![self.backends()],
         }
     }
 }
@@ -167,21 +180,44 @@ fn preference(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (kind, api)
 }
 
-fn instance(choice: BackendChoice) -> wgpu::Instance {
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-    desc.backends = choice.backends();
+    desc.backends = backends;
     desc.flags = wgpu::InstanceFlags::from_build_config().with_env();
     wgpu::Instance::new(desc)
 }
 
-/// Every adapter for `choice`, most preferred first.
-pub fn list_adapters(choice: BackendChoice) -> Vec<AdapterSummary> {
-    let instance = instance(choice);
-    let mut adapters = pollster::block_on(instance.enumerate_adapters(choice.backends()));
+/// The adapters of `backends`, most preferred first.
+fn adapters(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
+    let mut adapters = pollster::block_on(instance(backends).enumerate_adapters(backends));
     adapters.sort_by_key(|a| preference(&a.get_info()));
     adapters
+}
+
+/// The adapters a render with `choice` chooses from, most preferred first: those of the
+/// first API in [`BackendChoice::probe_order`] that has any.
+fn candidate_adapters(choice: BackendChoice) -> Vec<wgpu::Adapter> {
+    choice
+        .probe_order()
+        .into_iter()
+        .map(adapters)
+        .find(|found| !found.is_empty())
+        .unwrap_or_default()
+}
+
+/// Every adapter for `choice` (GL included), most preferred first, each with whether a
+/// render would use it (a render probes GL only when no native API has an adapter).
+pub fn list_adapters(choice: BackendChoice) -> Vec<(AdapterSummary, bool)> {
+    let chosen = candidate_adapters(choice)
+        .first()
+        .map(|a| AdapterSummary::from(&a.get_info()));
+    adapters(choice.backends())
         .iter()
-        .map(|a| AdapterSummary::from(&a.get_info()))
+        .map(|a| {
+            let summary = AdapterSummary::from(&a.get_info());
+            let used = chosen.as_ref() == Some(&summary);
+            (summary, used)
+        })
         .collect()
 }
 
@@ -201,10 +237,7 @@ pub struct GpuContext {
 impl GpuContext {
     /// Opens the most preferred adapter for `choice`.
     pub fn new(choice: BackendChoice) -> Result<Self, GpuError> {
-        let instance = instance(choice);
-        let mut adapters = pollster::block_on(instance.enumerate_adapters(choice.backends()));
-        adapters.sort_by_key(|a| preference(&a.get_info()));
-        let adapter = adapters
+        let adapter = candidate_adapters(choice)
             .into_iter()
             .next()
             .ok_or_else(|| GpuError::NoAdapter {

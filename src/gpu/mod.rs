@@ -1,8 +1,25 @@
-//! GPU side: headless context and the frame renderer.
+//! GPU side: headless context and the frame renderer. `gpu/` reads only the frame scene
+//! ([`crate::scene`]) and the asset library; it knows nothing of the spec.
+//!
+//! - [`context`]: adapter and device; [`driver_env`]: quiet driver defaults;
+//! - [`renderer`]: the orchestrator, [`passes`] one file per render pass;
+//! - `pipelines` (layouts, pipelines, draw modes), `uniforms` (what shaders read),
+//!   `draws` (the frame's draw list), `upload` (assets to the GPU), `targets` (render
+//!   targets and readback), [`mipmaps`].
 
 pub mod context;
+mod draws;
+pub mod driver_env;
 pub mod mipmaps;
+mod passes;
+mod pipelines;
 pub mod renderer;
+mod targets;
+mod uniforms;
+mod upload;
 
 pub use context::{AdapterSummary, BackendChoice, GpuContext, GpuError, list_adapters};
-pub use renderer::{DrawMode, FrameBuffers, PendingFrame, RenderTimings, Renderer};
+pub use pipelines::DrawMode;
+pub use renderer::{PendingFrame, RenderTimings, Renderer};
+pub use targets::{FrameBuffers, READBACK_RING};
+pub use uniforms::projection;

@@ -1,119 +1,107 @@
-//! Labels from the instance-id buffer: per-instance masks as COCO RLE, tight boxes,
-//! visible pixel counts, and the class image.
+//! The label stage: one function, [`label_frame`], turns a frame's scene and its read-back
+//! buffers into the per-instance records (masks as COCO RLE, boxes, areas, poses) and the
+//! instance → category map the class image is drawn from. `output/` only encodes and
+//! writes what this stage returns.
 
+pub mod masks;
 pub mod rle;
 
+use serde::{Deserialize, Serialize};
+
+pub use masks::{InstanceMask, class_image, instance_masks};
 pub use rle::{Rle, RleBuilder};
 
-/// The visible part of one instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstanceMask {
-    /// Instance id (≥ 1).
+use crate::geometry::Pose;
+use crate::gpu::FrameBuffers;
+use crate::scene::FrameScene;
+
+/// COCO-style RLE as stored in labels and `annotations.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RleJson {
+    /// `[height, width]`.
+    pub size: [u32; 2],
+    /// pycocotools' compressed counts string.
+    pub counts: String,
+}
+
+/// The labels of one instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstanceLabel {
+    /// Instance id in `instance/` (1-based per frame).
     pub instance_id: u16,
+    /// Asset name.
+    pub asset: String,
+    /// Category name.
+    pub category: String,
+    /// Category id (1-based, spec order).
+    pub category_id: u16,
+    /// Pose in the world frame.
+    pub pose_world: Pose,
+    /// Pose in the camera frame (OpenCV: x right, y down, z forward).
+    pub pose_camera: Pose,
     /// Visible pixel count.
     pub area: u64,
-    /// Tight box of the visible pixels `[x, y, w, h]` (COCO), none when not visible.
+    /// Tight box of the visible pixels `[x, y, w, h]`; null when not visible.
     pub bbox: Option<[u32; 4]>,
-    /// The visible mask, none when not visible.
-    pub rle: Option<Rle>,
+    /// Visible mask; null when not visible.
+    pub segmentation: Option<RleJson>,
 }
 
-/// Per-instance masks for ids `1..=max_id` of a row-major instance buffer, in id order.
-pub fn instance_masks(instance: &[u32], width: u32, height: u32, max_id: u16) -> Vec<InstanceMask> {
-    let (w, h) = (width as usize, height as usize);
-    let n = usize::from(max_id) + 1;
-    let mut area = vec![0u64; n];
-    let mut lo = vec![(u32::MAX, u32::MAX); n];
-    let mut hi = vec![(0u32, 0u32); n];
-    for (y, row) in instance.chunks_exact(w).enumerate().take(h) {
-        for (x, &id) in row.iter().enumerate() {
-            let id = id as usize;
-            if id == 0 || id >= n {
-                continue;
-            }
-            area[id] += 1;
-            let (x, y) = (x as u32, y as u32);
-            lo[id] = (lo[id].0.min(x), lo[id].1.min(y));
-            hi[id] = (hi[id].0.max(x), hi[id].1.max(y));
-        }
+/// What the label stage derives from one rendered frame.
+#[derive(Debug, Clone)]
+pub struct FrameLabels {
+    /// Labeled instances in id order, visible or not.
+    pub instances: Vec<InstanceLabel>,
+    /// Category id of each instance id (index 0: background, category 0).
+    pub category_of: Vec<u16>,
+}
+
+impl FrameLabels {
+    /// The class image: each pixel's category id, 0 outside labeled objects.
+    pub fn class_image(&self, instance: &[u32]) -> Vec<u16> {
+        class_image(instance, &self.category_of)
     }
-    (1..=max_id)
-        .map(|id| {
-            let i = usize::from(id);
-            if area[i] == 0 {
-                return InstanceMask {
-                    instance_id: id,
-                    area: 0,
-                    bbox: None,
-                    rle: None,
-                };
-            }
-            let ((x0, y0), (x1, y1)) = (lo[i], hi[i]);
-            let mut b = RleBuilder::new(width, height);
-            for x in x0..=x1 {
-                let mut y = y0;
-                while y <= y1 {
-                    if instance[y as usize * w + x as usize] == u32::from(id) {
-                        let start = y;
-                        while y <= y1 && instance[y as usize * w + x as usize] == u32::from(id) {
-                            y += 1;
-                        }
-                        b.push_run(
-                            u64::from(x) * h as u64 + u64::from(start),
-                            u64::from(y - start),
-                        );
-                    } else {
-                        y += 1;
-                    }
-                }
-            }
-            InstanceMask {
-                instance_id: id,
-                area: area[i],
-                bbox: Some([x0, y0, x1 - x0 + 1, y1 - y0 + 1]),
-                rle: Some(b.finish()),
+}
+
+/// Labels one frame: masks, boxes and areas from the instance buffer, poses from the
+/// scene.
+pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers) -> FrameLabels {
+    let max_id = scene
+        .objects
+        .iter()
+        .map(|o| o.instance_id)
+        .max()
+        .unwrap_or(0);
+    let masks = instance_masks(&buffers.instance, buffers.width, buffers.height, max_id);
+    let mut category_of = vec![0u16; usize::from(max_id) + 1];
+    for o in scene.objects.iter().filter(|o| o.instance_id > 0) {
+        category_of[usize::from(o.instance_id)] = o.category_id;
+    }
+    let world_to_camera = scene.camera.world_to_camera();
+    let instances = scene
+        .objects
+        .iter()
+        .filter(|o| o.instance_id > 0)
+        .map(|o| {
+            let mask = masks.get(usize::from(o.instance_id) - 1);
+            InstanceLabel {
+                instance_id: o.instance_id,
+                asset: o.asset.clone(),
+                category: o.category.clone().unwrap_or_default(),
+                category_id: o.category_id,
+                pose_world: o.pose_world.clone(),
+                pose_camera: o.pose_camera(world_to_camera),
+                area: mask.map_or(0, |m| m.area),
+                bbox: mask.and_then(|m| m.bbox),
+                segmentation: mask.and_then(|m| m.rle.as_ref()).map(|r| RleJson {
+                    size: [r.height, r.width],
+                    counts: r.to_compressed(),
+                }),
             }
         })
-        .collect()
-}
-
-/// The class image: each pixel's category id (`category_of[instance id]`, 0 outside).
-pub fn class_image(instance: &[u32], category_of: &[u16]) -> Vec<u16> {
-    instance
-        .iter()
-        .map(|&id| category_of.get(id as usize).copied().unwrap_or(0))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_match_direct_encoding() {
-        let (w, h) = (7u32, 5u32);
-        let ids: Vec<u32> = (0..w * h).map(|i| (i * 7 + i / 3) % 4).collect();
-        let masks = instance_masks(&ids, w, h, 3);
-        for m in &masks {
-            let direct: Vec<bool> = ids.iter().map(|&v| v == u32::from(m.instance_id)).collect();
-            let expected = Rle::from_mask(&direct, w, h);
-            assert_eq!(m.rle.as_ref().unwrap(), &expected);
-            assert_eq!(m.area, expected.area());
-        }
-    }
-
-    #[test]
-    fn invisible_instance_has_no_mask() {
-        let masks = instance_masks(&[0, 1, 1, 0], 2, 2, 2);
-        assert_eq!(masks[0].bbox, Some([0, 0, 2, 2]));
-        assert_eq!(
-            masks[1],
-            InstanceMask {
-                instance_id: 2,
-                area: 0,
-                bbox: None,
-                rle: None
-            }
-        );
+        .collect();
+    FrameLabels {
+        instances,
+        category_of,
     }
 }

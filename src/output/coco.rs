@@ -5,13 +5,14 @@
 //! order, assigned here; category ids 1.. in spec order. Instances with no visible pixel
 //! get no annotation.
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::frame::RleJson;
-use super::{OutputError, frame_stem};
+use super::OutputError;
+use super::atomic::AtomicFile;
+use super::layout::{COCO_FILE, Modality};
+use crate::labels::RleJson;
 use crate::spec::CategorySpec;
 
 #[derive(Deserialize)]
@@ -76,35 +77,16 @@ pub fn write_coco(
     categories: &[CategorySpec],
     tool_version: &str,
 ) -> Result<(), OutputError> {
-    let path = dir.join("annotations.json");
-    let tmp = dir.join(".annotations.json.tmp");
-    let file = std::fs::File::create(&tmp).map_err(|source| OutputError::Io {
-        path: tmp.clone(),
-        action: "cannot create file",
-        source,
-    })?;
-    let mut out = BufWriter::new(file);
-    let werr = |source: std::io::Error| OutputError::Io {
-        path: tmp.clone(),
-        action: "cannot write",
-        source,
-    };
-    let jerr = |e: serde_json::Error| OutputError::Io {
-        path: tmp.clone(),
-        action: "cannot write",
-        source: e.into(),
-    };
+    let mut file = AtomicFile::create(&dir.join(COCO_FILE))?;
+    let jerr = |e: serde_json::Error, f: &AtomicFile| f.write_error(e.into());
 
     let info = serde_json::json!({
         "description": "synthvis synthetic dataset",
         "version": tool_version,
         "contributor": "synthvis",
     });
-    write!(
-        out,
-        "{{\n\"info\": {info},\n\"licenses\": [],\n\"categories\": ["
-    )
-    .map_err(werr)?;
+    let header = format!("{{\n\"info\": {info},\n\"licenses\": [],\n\"categories\": [");
+    file.write_all(header.as_bytes())?;
     for (i, c) in categories.iter().enumerate() {
         let cat = CocoCategory {
             id: i + 1,
@@ -112,12 +94,12 @@ pub fn write_coco(
             supercategory: &c.supercategory,
         };
         let sep = if i == 0 { "\n" } else { ",\n" };
-        write!(out, "{sep}").map_err(werr)?;
-        serde_json::to_writer(&mut out, &cat).map_err(jerr)?;
+        file.write_all(sep.as_bytes())?;
+        serde_json::to_writer(file.writer(), &cat).map_err(|e| jerr(e, &file))?;
     }
-    write!(out, "\n],\n\"images\": [").map_err(werr)?;
+    file.write_all(b"\n],\n\"images\": [")?;
     for (n, f) in frames.clone().enumerate() {
-        let file_name = format!("rgb/{}.png", frame_stem(f));
+        let file_name = Modality::Rgb.path(f);
         let image = CocoImage {
             id: f + 1,
             file_name: &file_name,
@@ -125,13 +107,13 @@ pub fn write_coco(
             height,
             frame_index: f,
         };
-        write!(out, "{}", if n == 0 { "\n" } else { ",\n" }).map_err(werr)?;
-        serde_json::to_writer(&mut out, &image).map_err(jerr)?;
+        file.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(file.writer(), &image).map_err(|e| jerr(e, &file))?;
     }
-    write!(out, "\n],\n\"annotations\": [").map_err(werr)?;
+    file.write_all(b"\n],\n\"annotations\": [")?;
     let mut next_id: u64 = 1;
     for f in frames {
-        let labels_path = dir.join("labels").join(format!("{}.json", frame_stem(f)));
+        let labels_path = dir.join(Modality::Labels.path(f));
         let labels = read_labels(&labels_path)?;
         for inst in &labels.instances {
             let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
@@ -150,17 +132,11 @@ pub fn write_coco(
                 iscrowd: 0,
                 instance_id: inst.instance_id,
             };
-            write!(out, "{}", if next_id == 1 { "\n" } else { ",\n" }).map_err(werr)?;
-            serde_json::to_writer(&mut out, &ann).map_err(jerr)?;
+            file.write_all(if next_id == 1 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(file.writer(), &ann).map_err(|e| jerr(e, &file))?;
             next_id += 1;
         }
     }
-    writeln!(out, "\n]\n}}").map_err(werr)?;
-    out.flush().map_err(werr)?;
-    drop(out);
-    std::fs::rename(&tmp, &path).map_err(|source| OutputError::Io {
-        path,
-        action: "cannot move into place",
-        source,
-    })
+    file.write_all(b"\n]\n}\n")?;
+    file.commit()
 }

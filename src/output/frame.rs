@@ -1,53 +1,22 @@
 //! One frame's files: images encoded in parallel, then `labels/NNNNNN.json` carrying the
-//! sampled scene, per-instance labels and the checksums of the frame's images.
+//! sampled scene, the label stage's per-instance records and the checksums of the frame's
+//! images.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::OutputError;
 use super::images::{depth_to_millimetres, exr_depth, png_gray16, png_rgb8};
-use super::{OutputError, frame_stem};
-use crate::assets::sha256_hex;
-use crate::geometry::Pose;
+use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
-use crate::labels::{InstanceMask, class_image};
+use crate::hash::sha256_hex;
+use crate::labels::{FrameLabels, InstanceLabel};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
 
-/// COCO-style RLE as stored in labels and `annotations.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RleJson {
-    /// `[height, width]`.
-    pub size: [u32; 2],
-    /// pycocotools' compressed counts string.
-    pub counts: String,
-}
-
-/// The labels of one instance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InstanceLabel {
-    /// Instance id in `instance/` (1-based per frame).
-    pub instance_id: u16,
-    /// Asset name.
-    pub asset: String,
-    /// Category name.
-    pub category: String,
-    /// Category id (1-based, spec order).
-    pub category_id: u16,
-    /// Pose in the world frame.
-    pub pose_world: Pose,
-    /// Pose in the camera frame (OpenCV: x right, y down, z forward).
-    pub pose_camera: Pose,
-    /// Visible pixel count.
-    pub area: u64,
-    /// Tight box of the visible pixels `[x, y, w, h]`; null when not visible.
-    pub bbox: Option<[u32; 4]>,
-    /// Visible mask; null when not visible.
-    pub segmentation: Option<RleJson>,
-}
-
 /// Image facts for COCO.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ImageInfo {
     /// `rgb/NNNNNN.png`.
     pub file_name: String,
@@ -59,7 +28,7 @@ pub struct ImageInfo {
 
 /// `labels/NNNNNN.json` as written.
 #[derive(Debug, Serialize)]
-pub struct FrameLabels<'a> {
+pub struct LabelsFile<'a> {
     /// Frame index.
     pub frame_index: u64,
     /// The frame's RGB image.
@@ -67,7 +36,7 @@ pub struct FrameLabels<'a> {
     /// What was drawn (the same record `explain` prints).
     pub scene: &'a FrameScene,
     /// Labeled instances in id order, visible or not.
-    pub instances: Vec<InstanceLabel>,
+    pub instances: &'a [InstanceLabel],
     /// SHA-256 of each image file of this frame, by path relative to the dataset root.
     pub files: BTreeMap<String, String>,
 }
@@ -81,120 +50,81 @@ pub struct EncodedFrame {
     pub labels_sha256: String,
 }
 
-fn encode_err(path: &str) -> impl FnOnce(String) -> OutputError + '_ {
-    move |message| OutputError::Encode {
-        path: path.to_owned(),
-        message,
-    }
+/// Encodes one image modality of a frame.
+fn encode_image(
+    modality: Modality,
+    buffers: &FrameBuffers,
+    labels: &FrameLabels,
+    outputs: &OutputsSpec,
+) -> Result<Vec<u8>, String> {
+    let (w, h) = (buffers.width, buffers.height);
+    let c = outputs.png_compression;
+    let result = match modality {
+        Modality::Rgb => png_rgb8(&buffers.rgb, w, h, c),
+        Modality::Depth => png_gray16(&depth_to_millimetres(&buffers.depth), w, h, c),
+        Modality::DepthExr => return exr_depth(&buffers.depth, w, h).map_err(|e| e.to_string()),
+        Modality::Instance => {
+            let ids: Vec<u16> = buffers
+                .instance
+                .iter()
+                .map(|&v| v.min(u32::from(u16::MAX)) as u16)
+                .collect();
+            png_gray16(&ids, w, h, c)
+        }
+        Modality::Class => png_gray16(&labels.class_image(&buffers.instance), w, h, c),
+        Modality::Labels => return Err("labels are not an image".into()),
+    };
+    result.map_err(|e| e.to_string())
 }
 
-/// Encodes every output of a frame. `category_of[id]` maps instance ids to category ids.
+/// Encodes every output of a frame: the enabled images on rayon's pool, then the labels
+/// file with their checksums.
 pub fn encode_frame(
     scene: &FrameScene,
     buffers: &FrameBuffers,
-    masks: &[InstanceMask],
-    category_of: &[u16],
+    labels: &FrameLabels,
     outputs: &OutputsSpec,
 ) -> Result<EncodedFrame, OutputError> {
-    let stem = frame_stem(scene.frame_index);
-    let (w, h) = (buffers.width, buffers.height);
-    let c = outputs.png_compression;
-
-    type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>, String> + Send + Sync + 'a>;
-    let mut jobs: Vec<(String, Job)> = Vec::new();
-    if outputs.rgb {
-        jobs.push((
-            format!("rgb/{stem}.png"),
-            Box::new(|| png_rgb8(&buffers.rgb, w, h, c).map_err(|e| e.to_string())),
-        ));
-    }
-    if outputs.depth {
-        jobs.push((
-            format!("depth/{stem}.png"),
-            Box::new(|| {
-                png_gray16(&depth_to_millimetres(&buffers.depth), w, h, c)
-                    .map_err(|e| e.to_string())
-            }),
-        ));
-    }
-    if outputs.depth_exr {
-        jobs.push((
-            format!("depth/{stem}.exr"),
-            Box::new(|| exr_depth(&buffers.depth, w, h).map_err(|e| e.to_string())),
-        ));
-    }
-    if outputs.instance {
-        jobs.push((
-            format!("instance/{stem}.png"),
-            Box::new(|| {
-                let ids: Vec<u16> = buffers
-                    .instance
-                    .iter()
-                    .map(|&v| v.min(u32::from(u16::MAX)) as u16)
-                    .collect();
-                png_gray16(&ids, w, h, c).map_err(|e| e.to_string())
-            }),
-        ));
-    }
-    if outputs.class {
-        jobs.push((
-            format!("class/{stem}.png"),
-            Box::new(|| {
-                png_gray16(&class_image(&buffers.instance, category_of), w, h, c)
-                    .map_err(|e| e.to_string())
-            }),
-        ));
-    }
-
     use rayon::prelude::*;
-    let mut files = jobs
+    let frame = scene.frame_index;
+    let images: Vec<Modality> = LAYOUT
+        .iter()
+        .map(|k| k.modality)
+        .filter(|m| *m != Modality::Labels && m.enabled(outputs))
+        .collect();
+    let mut files = images
         .par_iter()
-        .map(|(path, job)| {
-            job()
-                .map(|bytes| (path.clone(), bytes))
-                .map_err(encode_err(path))
+        .map(|&m| {
+            let path = m.path(frame);
+            match encode_image(m, buffers, labels, outputs) {
+                Ok(bytes) => Ok((path, bytes)),
+                Err(message) => Err(OutputError::Encode { path, message }),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let world_to_camera = scene.camera.world_to_camera();
-    let labeled = scene.objects.iter().filter(|o| o.instance_id > 0);
-    let instances = labeled
-        .map(|o| {
-            let mask = masks.get(usize::from(o.instance_id) - 1);
-            InstanceLabel {
-                instance_id: o.instance_id,
-                asset: o.asset.clone(),
-                category: o.category.clone().unwrap_or_default(),
-                category_id: o.category_id,
-                pose_world: o.pose_world.clone(),
-                pose_camera: o.pose_camera(world_to_camera),
-                area: mask.map_or(0, |m| m.area),
-                bbox: mask.and_then(|m| m.bbox),
-                segmentation: mask.and_then(|m| m.rle.as_ref()).map(|r| RleJson {
-                    size: [r.height, r.width],
-                    counts: r.to_compressed(),
-                }),
-            }
-        })
-        .collect();
-    let labels = FrameLabels {
-        frame_index: scene.frame_index,
+    let labels_path = Modality::Labels.path(frame);
+    let document = LabelsFile {
+        frame_index: frame,
         image: ImageInfo {
-            file_name: format!("rgb/{stem}.png"),
-            width: w,
-            height: h,
+            file_name: Modality::Rgb.path(frame),
+            width: buffers.width,
+            height: buffers.height,
         },
         scene,
-        instances,
+        instances: &labels.instances,
         files: files
             .iter()
             .map(|(p, b)| (p.clone(), sha256_hex(b)))
             .collect(),
     };
-    let mut json = serde_json::to_vec(&labels).map_err(|e| encode_err("labels")(e.to_string()))?;
+    let mut json = serde_json::to_vec(&document).map_err(|e| OutputError::Encode {
+        path: labels_path.clone(),
+        message: e.to_string(),
+    })?;
     json.push(b'\n');
     let labels_sha256 = sha256_hex(&json);
-    files.push((format!("labels/{stem}.json"), json));
+    files.push((labels_path, json));
     Ok(EncodedFrame {
         files,
         labels_sha256,

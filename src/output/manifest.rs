@@ -3,11 +3,19 @@
 //! It holds no timestamp: rendering the same spec twice on the same build and driver
 //! stack gives byte-identical files, the manifest included.
 
+use std::ops::Range;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::OutputError;
+use super::atomic::write_atomic;
+use super::images::DEPTH_PNG_METRES_PER_UNIT;
+use super::layout::MANIFEST_FILE;
+use crate::assets::AssetLibrary;
 use crate::gpu::AdapterSummary;
+use crate::hash::sha256_hex;
+use crate::spec::LoadedSpec;
 
 /// The tool name written into every manifest.
 pub const TOOL: &str = "synthvis";
@@ -51,6 +59,83 @@ pub struct Manifest {
     pub frames_digest: String,
     /// True only once every file of every frame, `annotations.json` included, is written.
     pub complete: bool,
+}
+
+impl Manifest {
+    /// The manifest of a run about to start: `complete: false` and no digest until
+    /// [`Manifest::completed`].
+    pub fn for_run(
+        spec: &LoadedSpec,
+        library: &AssetLibrary,
+        seed: u64,
+        frames: &Range<u64>,
+        adapter: &AdapterSummary,
+    ) -> Self {
+        let resolution = spec.spec.resolution;
+        Self {
+            tool: TOOL.into(),
+            version: crate::VERSION.into(),
+            spec: serde_json::to_value(&spec.spec).unwrap_or_default(),
+            spec_sha256: sha256_hex(&spec.bytes),
+            assets: asset_files(spec, library),
+            seed,
+            frames: [frames.start, frames.end],
+            resolution: [resolution.width, resolution.height],
+            adapter: adapter.clone(),
+            depth_png_scale_m: DEPTH_PNG_METRES_PER_UNIT,
+            frames_digest: String::new(),
+            complete: false,
+        }
+    }
+
+    /// Marks the run complete with its frames digest.
+    pub fn completed(mut self, frames_digest: String) -> Self {
+        self.frames_digest = frames_digest;
+        self.complete = true;
+        self
+    }
+
+    /// Writes `dir/manifest.json` (pretty, with a final newline), atomically.
+    pub fn write(&self, dir: &Path) -> Result<(), OutputError> {
+        let path = dir.join(MANIFEST_FILE);
+        let mut json = serde_json::to_vec_pretty(self).map_err(|e| OutputError::Encode {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        json.push(b'\n');
+        write_atomic(&path, &json)
+    }
+}
+
+/// Every file each asset was read from, with its checksum: the glTF file as the spec names
+/// it, the files it refers to relative to it.
+fn asset_files(spec: &LoadedSpec, library: &AssetLibrary) -> Vec<ManifestAsset> {
+    let mut out = Vec::new();
+    for (asset_spec, asset) in spec.spec.assets.iter().zip(&library.assets) {
+        let base = asset.path.parent().unwrap_or(Path::new(""));
+        for (k, f) in asset.files.iter().enumerate() {
+            let file = if k == 0 {
+                asset_spec
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new(""))
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                f.path
+                    .strip_prefix(base)
+                    .unwrap_or(&f.path)
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            out.push(ManifestAsset {
+                asset: asset.name.clone(),
+                file,
+                sha256: f.sha256.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Whether `path` is a manifest written by synthvis.

@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use sha2::Digest;
 
-use super::frame_stem;
+use super::digest::FramesDigest;
+use super::layout::{COCO_FILE, MANIFEST_FILE, Modality};
 use super::manifest::{Manifest, TOOL};
-use crate::assets::sha256_hex;
+use crate::hash::sha256_hex;
 
 /// What `verify` found wrong; empty means the dataset is complete and intact.
 #[derive(Debug, Default)]
@@ -26,6 +26,18 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// `Ok` when intact, else [`crate::Error::DatasetInvalid`] for `dir`.
+    pub fn into_result(self, dir: &Path) -> Result<Self, crate::Error> {
+        if self.ok() {
+            Ok(self)
+        } else {
+            Err(crate::Error::DatasetInvalid {
+                dir: dir.to_owned(),
+                problems: self.problems.len(),
+            })
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -36,7 +48,7 @@ struct LabelsFiles {
 /// Verifies the dataset in `dir`.
 pub fn verify(dir: &Path) -> VerifyReport {
     let mut r = VerifyReport::default();
-    let manifest_path = dir.join("manifest.json");
+    let manifest_path = dir.join(MANIFEST_FILE);
     let manifest: Manifest = match std::fs::read(&manifest_path)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -64,17 +76,14 @@ pub fn verify(dir: &Path) -> VerifyReport {
             manifest_path.display()
         ));
     }
-    if !dir.join("annotations.json").is_file() {
-        r.problems.push(format!(
-            "{}: missing",
-            dir.join("annotations.json").display()
-        ));
+    if !dir.join(COCO_FILE).is_file() {
+        r.problems
+            .push(format!("{}: missing", dir.join(COCO_FILE).display()));
     }
-    let mut digest = sha2::Sha256::new();
+    let mut digest = FramesDigest::new();
     for f in manifest.frames[0]..manifest.frames[1] {
         r.frames_checked += 1;
-        let stem = frame_stem(f);
-        let labels_path = dir.join("labels").join(format!("{stem}.json"));
+        let labels_path = dir.join(Modality::Labels.path(f));
         let bytes = match std::fs::read(&labels_path) {
             Ok(b) => b,
             Err(e) => {
@@ -82,7 +91,7 @@ pub fn verify(dir: &Path) -> VerifyReport {
                 continue;
             }
         };
-        digest.update(format!("{stem} {}\n", sha256_hex(&bytes)));
+        digest.add(f, &sha256_hex(&bytes));
         let labels: LabelsFiles = match serde_json::from_slice(&bytes) {
             Ok(l) => l,
             Err(e) => {
@@ -105,11 +114,7 @@ pub fn verify(dir: &Path) -> VerifyReport {
             }
         }
     }
-    let digest: String = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = digest.finish();
     if manifest.complete && digest != manifest.frames_digest {
         r.problems.push(format!(
             "{}: frames_digest does not match the labels files (a labels file was changed)",

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ColorDist, IssueSink, Scalar};
 use crate::rng::StreamRng;
+use crate::scene::{MaterialSample, PatternKind, TextureSample};
 
 /// How each instance's material departs from its asset's. Every field is optional; an
 /// absent field keeps the asset's value.
@@ -90,7 +91,7 @@ fn default_scale() -> Scalar {
 }
 
 /// A pool of image files: every `.png`, `.jpg` and `.jpeg` directly in `dir`, in file
-/// name order, each equally likely. They are resized to [`POOL_IMAGE_SIZE`] squared
+/// name order, each equally likely. They are resized to [`crate::assets::image::POOL_IMAGE_SIZE`] squared
 /// when loaded.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -109,67 +110,6 @@ pub struct ImagesSpec {
     /// The texture-pool layer of `files[0]` (the rest follow), filled in with `files`.
     #[serde(skip)]
     pub first_layer: u32,
-}
-
-/// Side of the square every pool image is resized to.
-pub const POOL_IMAGE_SIZE: u32 = 512;
-
-/// Which procedural pattern (the shader's numbering: 0 means none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PatternKind {
-    /// Checkerboard.
-    Checker = 1,
-    /// Stripes.
-    Stripes = 2,
-    /// Value noise.
-    Noise = 3,
-    /// Linear gradient.
-    Gradient = 4,
-    /// An image from a pool.
-    Image = 5,
-}
-
-/// A drawn procedural texture.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TextureSample {
-    /// The pattern.
-    pub pattern: PatternKind,
-    /// Its two colours, sRGB.
-    pub colors: [[f64; 3]; 2],
-    /// Repetitions across the UV square.
-    pub scale: f64,
-    /// Rotation in UV space, degrees.
-    pub angle_deg: f64,
-    /// For an image: the file drawn.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<std::path::PathBuf>,
-    /// For an image: the UV offset drawn (where the crop starts).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<[f64; 2]>,
-    /// For an image: its layer in the texture pool.
-    #[serde(skip)]
-    pub layer: u32,
-}
-
-/// A drawn material override (what labels' `scene` records for each object).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct MaterialSample {
-    /// Base colour factor, sRGB.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub color: Option<[f64; 3]>,
-    /// HSV shift: hue offset (degrees), saturation and value multipliers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hsv_jitter: Option<[f64; 3]>,
-    /// Roughness factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roughness: Option<f64>,
-    /// Metallic factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metallic: Option<f64>,
-    /// Procedural base colour texture.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub texture: Option<TextureSample>,
 }
 
 impl MaterialSpec {

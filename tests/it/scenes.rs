@@ -1,7 +1,7 @@
 //! Every scene in `scenes/` validates, loads its assets and renders (two frames at a
 //! small resolution, through the whole pipeline, into a complete dataset).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -35,7 +35,7 @@ fn every_scene_validates_and_renders() {
         v["resolution"] = serde_json::json!({ "width": 80, "height": 60 });
         for a in v["assets"].as_array_mut().unwrap() {
             if let Some(rel) = a["path"].as_str() {
-                let p = loaded.resolve(Path::new(rel));
+                let p = loaded.resolve_path(Path::new(rel));
                 a["path"] = serde_json::json!(p);
             }
         }
@@ -44,13 +44,8 @@ fn every_scene_validates_and_renders() {
         let small = common::write_spec(&case, &v);
         let out = case.join("ds");
         let opts = RenderOptions {
-            out: out.clone(),
             frames: Some(0..2),
-            seed: None,
-            overwrite: false,
-            backend: common::backend(),
-            draw_mode: None,
-            threads: None,
+            ..RenderOptions::new(&out)
         };
         render_dataset(&small, &opts, &mut NoProgress, &AtomicBool::new(false))
             .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -1,7 +1,7 @@
 //! Optional outputs: the float EXR depth agrees with the 16-bit PNG depth, and turning an
 //! output off leaves the other files byte-identical.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -30,15 +30,7 @@ fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let loaded = common::write_spec(&dir, &spec);
-    let opts = RenderOptions {
-        out: out.to_owned(),
-        frames: None,
-        seed: None,
-        overwrite: false,
-        backend: common::backend(),
-        draw_mode: None,
-        threads: None,
-    };
+    let opts = RenderOptions::new(out);
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }
 

@@ -2,7 +2,7 @@
 //! colour texture read through TEXCOORD_1 with nearest filtering, skinned meshes, and a
 //! file name with spaces and non-ASCII characters.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use serde_json::json;
@@ -93,7 +93,7 @@ fn skinned_mesh_is_drawn_in_its_joint_pose() {
     let loaded = common::write_spec(tmp.path(), &spec);
     let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
     let b = r
-        .render(&synthvis::randomize::sample_frame(&loaded.spec, 0, 0).unwrap())
+        .render(&synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap())
         .unwrap();
     // Camera at +3 Z looking at the origin: u = 100 x / 3 + 100, v = -100 y / 3 + 100.
     let id_at = |wx: f64, wy: f64| {
@@ -192,7 +192,7 @@ fn sparse_accessor_and_second_uv_set() {
     });
     let loaded = common::write_spec(tmp.path(), &spec);
     let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
-    let scene = synthvis::randomize::sample_frame(&loaded.spec, 0, 0).unwrap();
+    let scene = synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap();
     let b = r.render(&scene).unwrap();
     let px = |wx: f64, wy: f64| {
         // Camera at +3 Z looking at the origin: u = 100 x / 3 + 100, v = -100 y / 3 + 100.
@@ -232,12 +232,12 @@ fn device_loss_is_an_error_not_a_hang_or_a_panic() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-        let scene = r.sample(&spec.spec, 0, 0).unwrap();
+        let scene = r.sample(0, 0).unwrap();
         assert!(r.render(&scene).is_ok(), "renders before the loss");
         r.context().device.destroy();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             (0..3)
-                .map(|i| r.render(&r.sample(&spec.spec, 0, i).unwrap()))
+                .map(|i| r.render(&r.sample(0, i).unwrap()))
                 .collect::<Vec<_>>()
         }));
         let _ = tx.send(outcome.map(|v| {
@@ -283,11 +283,11 @@ fn write_16k_png(path: &std::path::Path) {
     stream.finish().unwrap();
 }
 
-// About a minute in a release build (a 16384² image decodes to 1 GiB, and the 8192²
-// result gets a mip chain), so `cargo test` skips it and CI runs it with
-// `cargo test --release -- --ignored`.
+// About half a minute in the test profile, whose dependencies are optimized (a 16384²
+// image decodes to 1 GiB, and the 8192² result gets a mip chain), so `cargo test` skips
+// it and CI runs it with `cargo test --test it -- --ignored`.
 #[test]
-#[ignore = "slow: run with --release --ignored (CI does)"]
+#[ignore = "slow (a 1 GiB texture): .ci/run runs it with --ignored"]
 fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
     let tmp = tempfile::tempdir().unwrap();
     write_16k_png(&tmp.path().join("huge.png"));
@@ -358,7 +358,7 @@ fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
         }),
     );
     let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let b = r.render(&r.sample(&spec.spec, 0, 0).unwrap()).unwrap();
+    let b = r.render(&r.sample(0, 0).unwrap()).unwrap();
     assert!(b.instance.iter().filter(|id| **id == 1).count() > 1000);
     let centre = (32 * 64 + 32) * 3;
     assert!(b.rgb[centre] > 150, "band at the centre: {}", b.rgb[centre]);

@@ -1,19 +1,19 @@
 //! The randomizers do what the spec says, checked on sampled scenes (no GPU) and, for
 //! lights, on real renders.
 
-mod common;
+use crate::common;
 
 use glam::DVec3;
 use serde_json::{Value, json};
 use synthvis::geometry::Obb;
 use synthvis::randomize::sample_frame;
-use synthvis::spec::Spec;
+use synthvis::spec::{ResolvedSpec, Spec};
 
-fn spec_from(v: Value) -> Spec {
+fn spec_from(v: Value) -> ResolvedSpec {
     let spec: Spec = serde_json::from_value(v).unwrap();
     let issues = synthvis::spec::validate(&spec);
     assert!(issues.is_empty(), "{issues:?}");
-    spec
+    synthvis::spec::resolve(&spec).unwrap()
 }
 
 fn base(camera: Value, objects: Value) -> Value {
@@ -171,7 +171,9 @@ fn top_face_row(light: Value) -> Vec<u8> {
         }),
     );
     let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let b = r.render(&sample_frame(&spec.spec, 0, 0).unwrap()).unwrap();
+    let b = r
+        .render(&sample_frame(&spec.resolved, 0, 0).unwrap())
+        .unwrap();
     let y = (b.height / 2) as usize;
     (0..b.width as usize)
         .map(|x| b.rgb[(y * b.width as usize + x) * 3])
@@ -292,7 +294,10 @@ fn on_plane_placement_rests_on_the_plane_without_overlap() {
     );
     let mut yaws = Vec::new();
     for i in 0..200 {
-        let scene = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, i).unwrap();
+        let scene = synthvis::randomize::FrameSampler::new(&spec.resolved, &bounds)
+            .unwrap()
+            .sample(0, i)
+            .unwrap();
         let bs = boxes(&scene, &bounds);
         for b in &bs {
             let lowest = b
@@ -330,7 +335,10 @@ fn in_frustum_placement_keeps_every_box_inside_the_image() {
         }]),
     );
     for i in 0..200 {
-        let scene = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, i).unwrap();
+        let scene = synthvis::randomize::FrameSampler::new(&spec.resolved, &bounds)
+            .unwrap()
+            .sample(0, i)
+            .unwrap();
         let cam = &scene.camera;
         let (fx, fy, cx, cy) = cam.intrinsics();
         let bs = boxes(&scene, &bounds);
@@ -361,7 +369,10 @@ fn impossible_placement_is_reported_not_looped() {
             "avoid_overlap": true
         }]),
     );
-    let err = synthvis::randomize::sample_frame_in(&spec.spec, &bounds, 0, 0).unwrap_err();
+    let err = synthvis::randomize::FrameSampler::new(&spec.resolved, &bounds)
+        .unwrap()
+        .sample(0, 0)
+        .unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("objects[0]") && msg.contains("cube") && msg.contains("25 trials"),
@@ -369,7 +380,7 @@ fn impossible_placement_is_reported_not_looped() {
     );
     // Without bounds a bounds-dependent spec is refused, not sampled differently.
     assert!(matches!(
-        synthvis::randomize::sample_frame(&spec.spec, 0, 0),
+        synthvis::randomize::sample_frame(&spec.resolved, 0, 0),
         Err(synthvis::randomize::RandomizeError::NeedsAssetBounds)
     ));
 }
@@ -394,7 +405,7 @@ fn primitive_pixels(kind: &str, material: Value) -> Vec<[u8; 3]> {
         }),
     );
     let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let scene = r.sample(&spec.spec, 0, 0).unwrap();
+    let scene = r.sample(0, 0).unwrap();
     let b = r.render(&scene).unwrap();
     b.instance
         .iter()
@@ -519,7 +530,7 @@ fn lit_sphere(ev100: Option<f64>, sun: f64, ambient: f64) -> Vec<u8> {
         }),
     );
     let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let scene = r.sample(&spec.spec, 0, 0).unwrap();
+    let scene = r.sample(0, 0).unwrap();
     r.render(&scene).unwrap().rgb
 }
 
@@ -593,7 +604,7 @@ fn image_textures_come_from_directory_pools() {
     let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for i in 0..12 {
-        let scene = r.sample(&spec.spec, 0, i).unwrap();
+        let scene = r.sample(0, i).unwrap();
         let texture = scene.objects[0]
             .material
             .as_ref()

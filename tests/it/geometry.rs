@@ -3,7 +3,7 @@
 //! projection outside a 1-px silhouette band, COCO bbox equal to the projected box within
 //! 1 px. Real renders through the whole pipeline.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::AtomicBool;
 
@@ -69,20 +69,12 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     let tmp = tempfile::tempdir().unwrap();
     let loaded = common::write_spec(tmp.path(), &spec());
     let out = tmp.path().join("out");
-    let opts = RenderOptions {
-        out: out.clone(),
-        frames: None,
-        seed: None,
-        overwrite: false,
-        backend: common::backend(),
-        draw_mode: None,
-        threads: None,
-    };
+    let opts = RenderOptions::new(&out);
     render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 
     // Float depth and ids straight from the renderer.
     let mut renderer = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
-    let scene = synthvis::randomize::sample_frame(&loaded.spec, 0, 0).unwrap();
+    let scene = synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap();
     let buffers = renderer.render(&scene).unwrap();
 
     // Depth at the centre pixel.

@@ -1,7 +1,7 @@
 //! Rendering the same spec twice gives byte-identical files, the manifest included; a
 //! frame does not depend on the frame range it was rendered in.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,13 +27,9 @@ fn render_threads(
     threads: Option<usize>,
 ) {
     let opts = RenderOptions {
-        out: out.to_owned(),
         frames: Some(frames),
-        seed: None,
-        overwrite: false,
-        backend: common::backend(),
-        draw_mode: None,
         threads,
+        ..RenderOptions::new(out)
     };
     render_dataset(spec, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
 }
@@ -112,7 +108,7 @@ fn pipelined_frames_equal_frames_rendered_alone() {
     render(&spec, &out, 0..3);
     let mut alone = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
     for i in [2u64, 0, 1] {
-        let scene = synthvis::randomize::sample_frame(&spec.spec, spec.spec.seed, i).unwrap();
+        let scene = synthvis::randomize::sample_frame(&spec.resolved, spec.spec.seed, i).unwrap();
         let b = alone.render(&scene).unwrap();
         let png = synthvis::output::images::png_rgb8(
             &b.rgb,
@@ -183,7 +179,7 @@ fn instanced_and_per_object_draws_give_identical_images() {
     );
     let mut renderer = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
     for i in 0..3 {
-        let scene = renderer.sample(&spec.spec, spec.spec.seed, i).unwrap();
+        let scene = renderer.sample(spec.spec.seed, i).unwrap();
         renderer.set_draw_mode(DrawMode::Instanced);
         let instanced = renderer.render(&scene).unwrap();
         let instanced_calls = renderer.last_draw_calls();

@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: spec files in temp dirs, the sample models,
 //! framing a camera on an asset, and image comparison with diff output.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

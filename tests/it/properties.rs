@@ -2,7 +2,7 @@
 //! bytes of real assets, and the RLE codec never panic, and the RLE codec round-trips.
 //! They run with every `cargo test`; `fuzz/` has cargo-fuzz targets for longer runs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -109,8 +109,10 @@ fn exercise(bytes: &[u8]) {
         // Bounds-dependent placements get plausible boxes: a unit cube per asset.
         let unit = (glam::DVec3::splat(-0.5), glam::DVec3::splat(0.5));
         let bounds = vec![unit; spec.assets.len()];
+        let resolved = synthvis::spec::resolve(&spec).expect("a validated spec resolves");
+        let sampler = synthvis::randomize::FrameSampler::new(&resolved, &bounds).unwrap();
         for frame in 0..3 {
-            let _ = synthvis::randomize::sample_frame_in(&spec, &bounds, 1, frame);
+            let _ = sampler.sample(1, frame);
         }
         let _ = serde_json::to_value(&spec);
     }

@@ -1,0 +1,229 @@
+//! The frame's draw list: one entry per (object, mesh node), grouped by mesh, batched
+//! into draw calls (instanced or one per object), blended draws sorted back to front, and
+//! the per-instance data uploaded in one write.
+
+use glam::{DMat3, DMat4, DVec3};
+
+use super::context::GpuContext;
+use super::pipelines::{DrawMode, PassKind, PipelineKey};
+use super::uniforms::InstanceData;
+use super::upload::GpuAsset;
+use crate::assets::AlphaMode;
+use crate::scene::FrameScene;
+
+/// Bytes between consecutive [`InstanceData`] in the instance buffer: a multiple of every
+/// adapter's uniform offset alignment (at most 256), so each is a valid dynamic offset.
+pub(super) const INSTANCE_STRIDE: u64 = 256;
+
+/// One draw call: a primitive drawn for `instance_count` consecutive entries of the
+/// instance buffer.
+#[derive(Clone, Copy)]
+pub(super) struct DrawItem {
+    pub(super) first_instance: u32,
+    pub(super) instance_count: u32,
+    pub(super) asset: usize,
+    pub(super) mesh: usize,
+    pub(super) prim: usize,
+    pub(super) key: PipelineKey,
+    /// Camera-space depth of the instance's origin (blended draws are sorted by it).
+    depth: f64,
+}
+
+/// One (object, mesh node) pair of a frame, before batching.
+struct MeshInstance {
+    asset: usize,
+    /// Index into the asset's node draws.
+    node: usize,
+    mirrored: bool,
+    depth: f64,
+    uniform: InstanceData,
+}
+
+/// The draws of the frame being recorded, and the instance buffer they read; every
+/// vector is reused between frames.
+pub(super) struct DrawList {
+    instances: Vec<MeshInstance>,
+    /// The frame's draw calls.
+    pub(super) items: Vec<DrawItem>,
+    /// Staging for the instance upload.
+    draw_data: Vec<u8>,
+    /// The frame's [`InstanceData`], [`INSTANCE_STRIDE`] apart.
+    pub(super) buffer: wgpu::Buffer,
+    /// Binds `buffer` for per-object draws (at a dynamic offset).
+    pub(super) bind_group: wgpu::BindGroup,
+    /// How many [`InstanceData`]s `buffer` holds.
+    capacity: usize,
+}
+
+impl DrawList {
+    pub(super) fn new(device: &wgpu::Device, layout: &wgpu::BindGroupLayout) -> Self {
+        let capacity = 64;
+        let (buffer, bind_group) = instance_resources(device, layout, capacity);
+        Self {
+            instances: Vec::new(),
+            items: Vec::new(),
+            draw_data: Vec::new(),
+            buffer,
+            bind_group,
+            capacity,
+        }
+    }
+
+    /// Builds the frame's draws and uploads their instance data.
+    pub(super) fn build(
+        &mut self,
+        ctx: &GpuContext,
+        layout: &wgpu::BindGroupLayout,
+        scene: &FrameScene,
+        view: DMat4,
+        assets: &[GpuAsset],
+        mode: DrawMode,
+    ) {
+        self.collect_instances(scene, view, assets);
+        self.batch_draws(assets, mode);
+        self.upload(ctx, layout);
+    }
+
+    /// Draw calls the last built frame issues in `mode`.
+    pub(super) fn draw_calls(&self, mode: DrawMode) -> usize {
+        match mode {
+            DrawMode::Instanced => self.items.len(),
+            DrawMode::PerObject => self.items.iter().map(|i| i.instance_count as usize).sum(),
+        }
+    }
+
+    /// One [`MeshInstance`] per (object, mesh node) of `scene`, grouped so that instances
+    /// of the same mesh with the same winding are adjacent (a stable sort: within a group
+    /// they keep placement order).
+    fn collect_instances(&mut self, scene: &FrameScene, view: DMat4, assets: &[GpuAsset]) {
+        self.instances.clear();
+        for obj in &scene.objects {
+            let world = obj.world_matrix();
+            for (node, &(_, transform)) in assets[obj.asset_index].draws.iter().enumerate() {
+                let model = world * transform;
+                let model_view = view * model;
+                let m3 = DMat3::from_mat4(model);
+                self.instances.push(MeshInstance {
+                    asset: obj.asset_index,
+                    node,
+                    mirrored: m3.determinant() < 0.0,
+                    depth: model_view.transform_point3(DVec3::ZERO).z,
+                    uniform: InstanceData::new(
+                        model_view,
+                        m3.inverse().transpose(),
+                        obj.instance_id,
+                        obj.material.as_ref(),
+                    ),
+                });
+            }
+        }
+        self.instances
+            .sort_by_key(|i| (i.asset, i.node, i.mirrored));
+    }
+
+    /// The frame's draw calls from [`DrawList::collect_instances`]: each opaque or masked
+    /// primitive once per group of identical meshes, instanced over the group; blended
+    /// primitives one instance at a time, back to front, each drawing its labeled
+    /// (alpha >= 0.5) then its unlabeled fragments.
+    fn batch_draws(&mut self, assets: &[GpuAsset], mode: DrawMode) {
+        self.items.clear();
+        let mut blended = Vec::new();
+        let mut start = 0;
+        while start < self.instances.len() {
+            let first = &self.instances[start];
+            let group = (first.asset, first.node, first.mirrored);
+            let count = self.instances[start..]
+                .iter()
+                .take_while(|i| (i.asset, i.node, i.mirrored) == group)
+                .count();
+            let asset = &assets[first.asset];
+            let mesh = asset.draws[first.node].0;
+            for (prim, primitive) in asset.meshes[mesh].iter().enumerate() {
+                let material = &asset.materials[primitive.material];
+                let item = |pass, first_instance, instance_count, depth| DrawItem {
+                    first_instance,
+                    instance_count,
+                    asset: first.asset,
+                    mesh,
+                    prim,
+                    key: PipelineKey {
+                        mode,
+                        pass,
+                        double_sided: material.double_sided,
+                        mirrored: first.mirrored,
+                    },
+                    depth,
+                };
+                if material.alpha_mode == AlphaMode::Blend {
+                    for (k, instance) in self.instances[start..start + count].iter().enumerate() {
+                        let slot = (start + k) as u32;
+                        blended.push(item(PassKind::BlendLabeled, slot, 1, instance.depth));
+                    }
+                } else {
+                    self.items
+                        .push(item(PassKind::Opaque, start as u32, count as u32, 0.0));
+                }
+            }
+            start += count;
+        }
+        // Stable, so ties keep the grouped order.
+        blended.sort_by(|a, b| b.depth.total_cmp(&a.depth));
+        for labeled in blended {
+            self.items.push(labeled);
+            self.items.push(DrawItem {
+                key: PipelineKey {
+                    pass: PassKind::BlendUnlabeled,
+                    ..labeled.key
+                },
+                ..labeled
+            });
+        }
+    }
+
+    /// Uploads the instances' [`InstanceData`]s, growing the storage buffer if needed.
+    fn upload(&mut self, ctx: &GpuContext, layout: &wgpu::BindGroupLayout) {
+        if self.instances.len() > self.capacity {
+            let capacity = self.instances.len().next_power_of_two();
+            (self.buffer, self.bind_group) = instance_resources(&ctx.device, layout, capacity);
+            self.capacity = capacity;
+        }
+        let stride = INSTANCE_STRIDE as usize;
+        self.draw_data.clear();
+        self.draw_data.resize(self.instances.len() * stride, 0);
+        for (chunk, instance) in self.draw_data.chunks_exact_mut(stride).zip(&self.instances) {
+            let bytes = bytemuck::bytes_of(&instance.uniform);
+            chunk[..bytes.len()].copy_from_slice(bytes);
+        }
+        if !self.draw_data.is_empty() {
+            ctx.queue.write_buffer(&self.buffer, 0, &self.draw_data);
+        }
+    }
+}
+
+fn instance_resources(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    capacity: usize,
+) -> (wgpu::Buffer, wgpu::BindGroup) {
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("instances"),
+        size: capacity as u64 * INSTANCE_STRIDE,
+        usage: wgpu::BufferUsages::VERTEX
+            | wgpu::BufferUsages::UNIFORM
+            | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("instance"),
+        layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &buffer,
+                offset: 0,
+                size: wgpu::BufferSize::new(std::mem::size_of::<InstanceData>() as u64),
+            }),
+        }],
+    });
+    (buffer, bind_group)
+}

@@ -1,0 +1,105 @@
+//! The scene pass: clears the targets, draws the procedural background (colour only) and
+//! every draw of the frame's [`DrawList`] into colour, linear depth and instance ids.
+
+use crate::geometry::srgb_to_linear;
+use crate::gpu::draws::{DrawList, INSTANCE_STRIDE};
+use crate::gpu::pipelines::{DrawMode, Pipelines};
+use crate::gpu::targets::Targets;
+use crate::gpu::upload::GpuAsset;
+use crate::scene::FrameScene;
+
+/// What the scene pass reads.
+pub(in crate::gpu) struct ScenePass<'a> {
+    /// Where it draws.
+    pub targets: &'a Targets,
+    /// Group 0: the frame uniform and the image pool.
+    pub frame_bind_group: &'a wgpu::BindGroup,
+    /// Prepared pipelines for every draw's key.
+    pub pipelines: &'a Pipelines,
+    /// The frame's draws.
+    pub draws: &'a DrawList,
+    /// The uploaded assets the draws refer to.
+    pub assets: &'a [GpuAsset],
+    /// How draws are issued.
+    pub mode: DrawMode,
+}
+
+impl ScenePass<'_> {
+    /// Records the pass into `encoder`.
+    pub(in crate::gpu) fn record(&self, encoder: &mut wgpu::CommandEncoder, scene: &FrameScene) {
+        let bg = scene.background_srgb.map(srgb_to_linear);
+        let clear = |c: wgpu::Color, view| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(c),
+                    store: wgpu::StoreOp::Store,
+                },
+            })
+        };
+        let [color_view, depth_view, id_view] = &self.targets.views;
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("scene"),
+            color_attachments: &[
+                clear(
+                    wgpu::Color {
+                        r: bg[0],
+                        g: bg[1],
+                        b: bg[2],
+                        a: 1.0,
+                    },
+                    color_view,
+                ),
+                clear(wgpu::Color::TRANSPARENT, depth_view),
+                clear(wgpu::Color::TRANSPARENT, id_view),
+            ],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &self.targets.depth,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(0.0),
+                    store: wgpu::StoreOp::Discard,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_bind_group(0, self.frame_bind_group, &[]);
+        if scene.background_texture.is_some() {
+            pass.set_pipeline(&self.pipelines.background);
+            pass.draw(0..3, 0..1);
+        }
+        pass.set_bind_group(1, &self.draws.bind_group, &[0]);
+        if self.mode == DrawMode::Instanced {
+            pass.set_vertex_buffer(1, self.draws.buffer.slice(..));
+        }
+        for item in &self.draws.items {
+            let Some(pipeline) = self.pipelines.get(&item.key) else {
+                continue;
+            };
+            let asset = &self.assets[item.asset];
+            let prim = &asset.meshes[item.mesh][item.prim];
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(2, &asset.materials[prim.material].bind_group, &[]);
+            pass.set_vertex_buffer(0, prim.vertices.slice(..));
+            pass.set_index_buffer(prim.indices.slice(..), wgpu::IndexFormat::Uint32);
+            let first = item.first_instance;
+            match self.mode {
+                DrawMode::Instanced => {
+                    pass.draw_indexed(0..prim.index_count, 0, first..first + item.instance_count)
+                }
+                DrawMode::PerObject => {
+                    for instance in first..first + item.instance_count {
+                        let offset = u64::from(instance) * INSTANCE_STRIDE;
+                        // Offsets stay below the buffer size, far below u32::MAX.
+                        pass.set_bind_group(1, &self.draws.bind_group, &[offset as u32]);
+                        pass.draw_indexed(0..prim.index_count, 0, 0..1);
+                    }
+                }
+            }
+        }
+    }
+}

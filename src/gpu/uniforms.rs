@@ -1,0 +1,251 @@
+//! The data the shaders read, laid out as `shaders/scene.wgsl` declares it: the frame
+//! uniform (camera, lights, background), per-instance data and material uniforms, and
+//! the projection matrix.
+
+use bytemuck::{Pod, Zeroable};
+use glam::{DMat3, DMat4, DVec3};
+
+use crate::geometry::srgb_to_linear;
+use crate::scene::{
+    FrameScene, LightSample, MAX_LIGHTS, MaterialSample, PatternKind, TextureSample,
+};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct LightUniform {
+    /// x: 0 directional, 1 point, 2 spot; y, z: cosines of a spot's inner and outer cone.
+    kind: [f32; 4],
+    /// Directional: unit direction of travel. Point and spot: world position.
+    vector: [f32; 4],
+    /// Linear RGB colour × intensity.
+    radiance: [f32; 4],
+    /// Spot: unit direction of the cone's axis.
+    axis: [f32; 4],
+}
+
+/// A texture's two vec3 parameters: its colours (linear) for a pattern; for a pool
+/// image, (offset u, offset v, layer) and unused.
+fn pattern_colors(t: &TextureSample) -> ([f64; 3], [f64; 3]) {
+    match (t.pattern, t.offset) {
+        (PatternKind::Image, Some([u, v])) => ([u, v, f64::from(t.layer)], [1.0; 3]),
+        _ => (
+            t.colors[0].map(srgb_to_linear),
+            t.colors[1].map(srgb_to_linear),
+        ),
+    }
+}
+
+fn vec4(v: [f64; 3], w: f32) -> [f32; 4] {
+    DVec3::from_array(v).as_vec3().extend(w).to_array()
+}
+
+/// A light's uniform, its radiance scaled by the exposure.
+fn light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
+    let radiance = |r: [f64; 3]| vec4(r.map(|c| c * exposure), 0.0);
+    match *light {
+        LightSample::Directional {
+            direction,
+            radiance_linear,
+        } => LightUniform {
+            kind: [0.0; 4],
+            vector: vec4(direction, 0.0),
+            radiance: radiance(radiance_linear),
+            axis: [0.0; 4],
+        },
+        LightSample::Point {
+            position,
+            radiance_linear,
+        } => LightUniform {
+            kind: [1.0, 0.0, 0.0, 0.0],
+            vector: vec4(position, 1.0),
+            radiance: radiance(radiance_linear),
+            axis: [0.0; 4],
+        },
+        LightSample::Spot {
+            position,
+            direction,
+            inner_cone_deg,
+            outer_cone_deg,
+            radiance_linear,
+        } => LightUniform {
+            kind: [
+                2.0,
+                libm::cos(inner_cone_deg.to_radians()) as f32,
+                libm::cos(outer_cone_deg.to_radians()) as f32,
+                0.0,
+            ],
+            vector: vec4(position, 1.0),
+            radiance: radiance(radiance_linear),
+            axis: vec4(direction, 0.0),
+        },
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct FrameUniform {
+    projection: [[f32; 4]; 4],
+    view_to_world: [[f32; 4]; 4],
+    camera_position: [f32; 4],
+    ambient: [f32; 4],
+    /// x: lights; y: background pattern (0: none); z, w: image width and height.
+    counts: [u32; 4],
+    /// Background pattern colour A (linear), scale.
+    background_a: [f32; 4],
+    /// Background pattern colour B (linear), angle (radians).
+    background_b: [f32; 4],
+    /// x: 1 when some texture this frame samples the image pool.
+    flags: [u32; 4],
+    lights: [LightUniform; MAX_LIGHTS],
+}
+
+/// Per-instance data of one (object, mesh node) pair. The instance buffer holds one per
+/// [`super::draws::INSTANCE_STRIDE`] bytes; [`super::pipelines::DrawMode::Instanced`] reads them as instanced vertex
+/// attributes, [`super::pipelines::DrawMode::PerObject`] as a uniform at a dynamic offset.
+///
+/// Ten vec4 words of 32-bit values (floats as their bits), so the instanced path stays
+/// within 16 vertex attributes; `shaders/scene.wgsl` (`unpack`) reads the same layout:
+/// - 0-2: rows 0-2 of the affine model → camera matrix;
+/// - 3-5.x: the model's normal matrix (inverse-transpose of its 3×3 part, model → world)
+///   as columns; 5.y: instance id; 5.z: procedural pattern (0: none);
+/// - 6: material colour override (linear RGB; x < 0: none), roughness override (< 0: none);
+/// - 7: HSV shift (hue degrees, saturation and value multipliers), metallic override;
+/// - 8: pattern colour A (linear RGB), scale; 9: pattern colour B, angle (radians).
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct InstanceData {
+    words: [[u32; 4]; 10],
+}
+
+impl InstanceData {
+    pub(super) fn new(
+        model_view: DMat4,
+        normal: DMat3,
+        instance_id: u16,
+        material: Option<&MaterialSample>,
+    ) -> Self {
+        let f = |v: f64| (v as f32).to_bits();
+        let mv = model_view.transpose().to_cols_array_2d(); // rows
+        let n = normal.to_cols_array(); // column-major 9 values
+        let none = -1.0;
+        let linear = |c: [f64; 3]| c.map(srgb_to_linear);
+        let plain = MaterialSample::default();
+        let m = material.unwrap_or(&plain);
+        let color = m.color.map_or([none; 3], linear);
+        let hsv = m.hsv_jitter.unwrap_or([0.0, 1.0, 1.0]);
+        let (pattern, a, b, scale, angle) = match &m.texture {
+            Some(t) => {
+                let (a, b) = pattern_colors(t);
+                (t.pattern as u32, a, b, t.scale, t.angle_deg.to_radians())
+            }
+            None => (0, [0.0; 3], [0.0; 3], 1.0, 0.0),
+        };
+        Self {
+            words: [
+                mv[0].map(f),
+                mv[1].map(f),
+                mv[2].map(f),
+                [f(n[0]), f(n[1]), f(n[2]), f(n[3])],
+                [f(n[4]), f(n[5]), f(n[6]), f(n[7])],
+                [f(n[8]), u32::from(instance_id), pattern, 0],
+                [
+                    f(color[0]),
+                    f(color[1]),
+                    f(color[2]),
+                    f(m.roughness.unwrap_or(none)),
+                ],
+                [
+                    f(hsv[0]),
+                    f(hsv[1]),
+                    f(hsv[2]),
+                    f(m.metallic.unwrap_or(none)),
+                ],
+                [f(a[0]), f(a[1]), f(a[2]), f(scale)],
+                [f(b[0]), f(b[1]), f(b[2]), f(angle)],
+            ],
+        }
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub(super) struct MaterialUniform {
+    pub(super) base_color: [f32; 4],
+    pub(super) emissive: [f32; 4],
+    pub(super) params: [f32; 4],
+    pub(super) tex_coords: [u32; 4],
+}
+
+impl FrameUniform {
+    /// The frame's camera, lights, ambient and background for a `width`×`height` image.
+    pub(super) fn new(
+        scene: &FrameScene,
+        view: DMat4,
+        proj: DMat4,
+        width: u32,
+        height: u32,
+    ) -> Self {
+        let background = scene.background_texture.as_ref();
+        let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
+        let exposure = scene.exposure_scale();
+        for (slot, light) in lights.iter_mut().zip(&scene.lights) {
+            *slot = light_uniform(light, exposure);
+        }
+        Self {
+            projection: proj.as_mat4().to_cols_array_2d(),
+            view_to_world: view.inverse().as_mat4().to_cols_array_2d(),
+            camera_position: DVec3::from_array(scene.camera.position)
+                .as_vec3()
+                .extend(1.0)
+                .to_array(),
+            ambient: (DVec3::from_array(scene.ambient_linear) * exposure)
+                .as_vec3()
+                .extend(0.0)
+                .to_array(),
+            counts: [
+                scene.lights.len().min(MAX_LIGHTS) as u32,
+                background.map_or(0, |t| t.pattern as u32),
+                width,
+                height,
+            ],
+            background_a: background
+                .map_or([0.0; 4], |t| vec4(pattern_colors(t).0, t.scale as f32)),
+            background_b: background.map_or([0.0; 4], |t| {
+                vec4(pattern_colors(t).1, t.angle_deg.to_radians() as f32)
+            }),
+            flags: [u32::from(uses_pool(scene)), 0, 0, 0],
+            lights,
+        }
+    }
+}
+
+/// Whether any texture of `scene` (an object's or the background's) is a pool image.
+fn uses_pool(scene: &FrameScene) -> bool {
+    let image = |t: Option<&TextureSample>| t.is_some_and(|t| t.pattern == PatternKind::Image);
+    image(scene.background_texture.as_ref())
+        || scene
+            .objects
+            .iter()
+            .any(|o| image(o.material.as_ref().and_then(|m| m.texture.as_ref())))
+}
+
+/// Clip-space projection for a pinhole camera in the OpenCV frame with reversed-Z depth
+/// (1 at `near`, 0 at `far`) for precision.
+pub fn projection(
+    (fx, fy, cx, cy): (f64, f64, f64, f64),
+    width: u32,
+    height: u32,
+    near: f64,
+    far: f64,
+) -> DMat4 {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let a = -near / (far - near);
+    let b = near * far / (far - near);
+    DMat4::from_cols_array_2d(&[
+        [2.0 * fx / w, 0.0, 2.0 * cx / w - 1.0, 0.0],
+        [0.0, -2.0 * fy / h, 1.0 - 2.0 * cy / h, 0.0],
+        [0.0, 0.0, a, b],
+        [0.0, 0.0, 1.0, 0.0],
+    ])
+    .transpose()
+}

@@ -1,0 +1,325 @@
+//! Uploads, once per run: every asset's meshes, materials and textures (each image once
+//! per colour space, each sampler once), and the image pool as one texture array.
+
+use std::collections::HashMap;
+
+use glam::DMat4;
+use wgpu::util::DeviceExt;
+
+use super::context::GpuContext;
+use super::uniforms::MaterialUniform;
+use crate::assets::{AlphaMode, Asset, Image, MipFilter, Sampling, TextureRef, Wrap};
+
+/// A primitive's vertex and index buffers.
+pub(super) struct GpuPrimitive {
+    pub(super) vertices: wgpu::Buffer,
+    pub(super) indices: wgpu::Buffer,
+    pub(super) index_count: u32,
+    /// Index into the asset's materials.
+    pub(super) material: usize,
+}
+
+/// A material's bind group and what selects its pipeline.
+pub(super) struct GpuMaterial {
+    pub(super) bind_group: wgpu::BindGroup,
+    pub(super) alpha_mode: AlphaMode,
+    pub(super) double_sided: bool,
+}
+
+/// An asset on the GPU, drawn by handle.
+pub(super) struct GpuAsset {
+    pub(super) meshes: Vec<Vec<GpuPrimitive>>,
+    pub(super) materials: Vec<GpuMaterial>,
+    /// (mesh index, node→asset transform) pairs to draw.
+    pub(super) draws: Vec<(usize, DMat4)>,
+}
+
+/// Uploads assets: each image once, each sampler once, one bind group per material.
+pub(super) struct Uploader<'a> {
+    ctx: &'a GpuContext,
+    material_layout: &'a wgpu::BindGroupLayout,
+    samplers: HashMap<Sampling, wgpu::Sampler>,
+    white: wgpu::TextureView,
+}
+
+impl<'a> Uploader<'a> {
+    pub(super) fn new(ctx: &'a GpuContext, material_layout: &'a wgpu::BindGroupLayout) -> Self {
+        let white = upload_image(
+            ctx,
+            1,
+            1,
+            &[255; 4],
+            wgpu::TextureFormat::Rgba8Unorm,
+            "white",
+        );
+        Self {
+            ctx,
+            material_layout,
+            samplers: HashMap::new(),
+            white,
+        }
+    }
+
+    fn sampler(&mut self, s: Sampling) -> wgpu::Sampler {
+        let device = &self.ctx.device;
+        self.samplers
+            .entry(s)
+            .or_insert_with(|| {
+                let address = |w| match w {
+                    Wrap::Repeat => wgpu::AddressMode::Repeat,
+                    Wrap::Mirror => wgpu::AddressMode::MirrorRepeat,
+                    Wrap::Clamp => wgpu::AddressMode::ClampToEdge,
+                };
+                let filter = |linear| {
+                    if linear {
+                        wgpu::FilterMode::Linear
+                    } else {
+                        wgpu::FilterMode::Nearest
+                    }
+                };
+                device.create_sampler(&wgpu::SamplerDescriptor {
+                    label: Some("material sampler"),
+                    address_mode_u: address(s.wrap_u),
+                    address_mode_v: address(s.wrap_v),
+                    mag_filter: filter(s.mag_linear),
+                    min_filter: filter(s.min_linear),
+                    mipmap_filter: match s.mipmaps {
+                        MipFilter::Linear => wgpu::MipmapFilterMode::Linear,
+                        _ => wgpu::MipmapFilterMode::Nearest,
+                    },
+                    lod_max_clamp: if s.mipmaps == MipFilter::None {
+                        0.0
+                    } else {
+                        32.0
+                    },
+                    ..Default::default()
+                })
+            })
+            .clone()
+    }
+
+    pub(super) fn asset(&mut self, asset: &Asset) -> GpuAsset {
+        let device = &self.ctx.device;
+        // Each image is uploaded once per colour space it is used in (sRGB for base colour
+        // and emissive, linear for metallic-roughness).
+        let mut views: HashMap<(usize, bool), wgpu::TextureView> = HashMap::new();
+        let mut materials = Vec::with_capacity(asset.materials.len());
+        for (mi, m) in asset.materials.iter().enumerate() {
+            let mut bind =
+                |r: Option<TextureRef>, srgb: bool| -> (wgpu::TextureView, wgpu::Sampler) {
+                    match r.and_then(|r| asset.textures.get(r.texture)) {
+                        Some(t) if t.image < asset.images.len() => {
+                            let img = &asset.images[t.image];
+                            let view = views
+                                .entry((t.image, srgb))
+                                .or_insert_with(|| {
+                                    let format = if srgb {
+                                        wgpu::TextureFormat::Rgba8UnormSrgb
+                                    } else {
+                                        wgpu::TextureFormat::Rgba8Unorm
+                                    };
+                                    upload_image(
+                                        self.ctx,
+                                        img.width,
+                                        img.height,
+                                        &img.rgba,
+                                        format,
+                                        "material image",
+                                    )
+                                })
+                                .clone();
+                            (view, self.sampler(t.sampling))
+                        }
+                        _ => (
+                            self.white.clone(),
+                            self.sampler(Sampling {
+                                wrap_u: Wrap::Repeat,
+                                wrap_v: Wrap::Repeat,
+                                mag_linear: true,
+                                min_linear: true,
+                                mipmaps: MipFilter::None,
+                            }),
+                        ),
+                    }
+                };
+            let (base_view, base_sampler) = bind(m.base_color_texture, true);
+            let (mr_view, mr_sampler) = bind(m.metallic_roughness_texture, false);
+            let (em_view, em_sampler) = bind(m.emissive_texture, true);
+            let tex = |r: Option<TextureRef>| r.map_or(0, |r| r.tex_coord);
+            let cutoff = match m.alpha_mode {
+                AlphaMode::Mask(c) => c,
+                _ => 0.0,
+            };
+            let uniform = MaterialUniform {
+                base_color: m.base_color,
+                emissive: [m.emissive[0], m.emissive[1], m.emissive[2], 0.0],
+                params: [m.metallic, m.roughness, cutoff, 0.0],
+                tex_coords: [
+                    tex(m.base_color_texture),
+                    tex(m.metallic_roughness_texture),
+                    tex(m.emissive_texture),
+                    0,
+                ],
+            };
+            let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("material uniform"),
+                contents: bytemuck::bytes_of(&uniform),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&format!("{} material {mi}", asset.name)),
+                layout: self.material_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: buffer.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(&base_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::Sampler(&base_sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: wgpu::BindingResource::TextureView(&mr_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: wgpu::BindingResource::Sampler(&mr_sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: wgpu::BindingResource::TextureView(&em_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: wgpu::BindingResource::Sampler(&em_sampler),
+                    },
+                ],
+            });
+            materials.push(GpuMaterial {
+                bind_group,
+                alpha_mode: m.alpha_mode,
+                double_sided: m.double_sided,
+            });
+        }
+        let meshes = asset
+            .meshes
+            .iter()
+            .map(|mesh| {
+                mesh.primitives
+                    .iter()
+                    .map(|p| GpuPrimitive {
+                        vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("vertices"),
+                            contents: bytemuck::cast_slice(&p.vertices),
+                            usage: wgpu::BufferUsages::VERTEX,
+                        }),
+                        indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("indices"),
+                            contents: bytemuck::cast_slice(&p.indices),
+                            usage: wgpu::BufferUsages::INDEX,
+                        }),
+                        index_count: p.indices.len() as u32,
+                        material: p.material,
+                    })
+                    .collect()
+            })
+            .collect();
+        let draws = asset.draws.iter().map(|d| (d.mesh, d.transform)).collect();
+        GpuAsset {
+            meshes,
+            materials,
+            draws,
+        }
+    }
+}
+
+/// The image pool as one sRGB texture array with mip chains (one white texel when the
+/// spec has no pool).
+pub(super) fn upload_pool(ctx: &GpuContext, pool: &[Image]) -> wgpu::TextureView {
+    let white = Image {
+        width: 1,
+        height: 1,
+        rgba: vec![255; 4],
+    };
+    let layers: Vec<&Image> = if pool.is_empty() {
+        vec![&white]
+    } else {
+        pool.iter().collect()
+    };
+    let (width, height) = (layers[0].width, layers[0].height);
+    let mut data = Vec::new();
+    let mut levels = 1;
+    for image in &layers {
+        let chain = super::mipmaps::mip_chain(&image.rgba, width, height, true);
+        levels = 1 + chain.len() as u32;
+        data.extend_from_slice(&image.rgba);
+        for (_, _, level) in &chain {
+            data.extend_from_slice(level);
+        }
+    }
+    let texture = ctx.device.create_texture_with_data(
+        &ctx.queue,
+        &wgpu::TextureDescriptor {
+            label: Some("image pool"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: layers.len() as u32,
+            },
+            mip_level_count: levels,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8UnormSrgb,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        &data,
+    );
+    texture.create_view(&wgpu::TextureViewDescriptor {
+        dimension: Some(wgpu::TextureViewDimension::D2Array),
+        ..Default::default()
+    })
+}
+
+/// Uploads an RGBA8 image with its full mip chain (see [`super::mipmaps`]).
+fn upload_image(
+    ctx: &GpuContext,
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    format: wgpu::TextureFormat,
+    label: &str,
+) -> wgpu::TextureView {
+    let srgb = format == wgpu::TextureFormat::Rgba8UnormSrgb;
+    let chain = super::mipmaps::mip_chain(rgba, width, height, srgb);
+    let mut data = rgba.to_vec();
+    for (_, _, level) in &chain {
+        data.extend_from_slice(level);
+    }
+    let texture = ctx.device.create_texture_with_data(
+        &ctx.queue,
+        &wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1 + chain.len() as u32,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        &data,
+    );
+    texture.create_view(&Default::default())
+}

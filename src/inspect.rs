@@ -1,0 +1,91 @@
+//! Looking at a spec without rendering: `validate` (check it, load its assets, sample
+//! the first frames) and `explain` (the scene of one frame).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+use crate::assets::AssetLibrary;
+use crate::randomize::FrameSampler;
+use crate::scene::FrameScene;
+use crate::spec::LoadedSpec;
+
+/// How many frames `validate` samples: placement can only be judged with the assets'
+/// bounds, so an impossible placement is reported before a render, not in it.
+pub const VALIDATE_SAMPLED_FRAMES: u64 = 16;
+
+/// What `validate` found: the spec is usable.
+#[derive(Debug, Clone)]
+pub struct ValidateReport {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Assets loaded.
+    pub assets: usize,
+    /// Categories.
+    pub categories: usize,
+    /// Object groups.
+    pub groups: usize,
+    /// Frames a render produces.
+    pub frames: u64,
+    /// `(width, height)`.
+    pub resolution: (u32, u32),
+    /// Frames sampled.
+    pub sampled: u64,
+    /// Loader warnings, each naming its file.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for ValidateReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ok: {} ({} assets, {} categories, {} object groups, {} frames at {}x{}; first {} frames sampled)",
+            self.file.display(),
+            self.assets,
+            self.categories,
+            self.groups,
+            self.frames,
+            self.resolution.0,
+            self.resolution.1,
+            self.sampled
+        )
+    }
+}
+
+/// Checks the spec at `file`, loads its assets and samples its first
+/// [`VALIDATE_SAMPLED_FRAMES`] frames; nothing is rendered.
+pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
+    let loaded = LoadedSpec::from_file(file)?;
+    let library = AssetLibrary::load(&loaded)?;
+    let bounds = library.bounds();
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?;
+    let spec = &loaded.spec;
+    let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
+    for frame in 0..sampled {
+        sampler.sample(spec.seed, frame)?;
+    }
+    Ok(ValidateReport {
+        file: file.to_owned(),
+        assets: library.assets.len(),
+        categories: spec.categories.len(),
+        groups: spec.objects.len(),
+        frames: spec.frames,
+        resolution: (spec.resolution.width, spec.resolution.height),
+        sampled,
+        warnings: library.warnings(),
+    })
+}
+
+/// The scene frame `frame` of the spec at `file` draws, with `seed` or the spec's: the
+/// record `labels/NNNNNN.json` carries under `scene`. Assets are loaded only when
+/// placement needs their bounds.
+pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, Error> {
+    let loaded = LoadedSpec::from_file(file)?;
+    let bounds = if loaded.resolved.needs_asset_bounds() {
+        AssetLibrary::load(&loaded)?.bounds()
+    } else {
+        Vec::new()
+    };
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?;
+    Ok(sampler.sample(seed.unwrap_or(loaded.spec.seed), frame)?)
+}

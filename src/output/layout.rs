@@ -1,0 +1,204 @@
+//! The dataset layout in one table: which folder, extension and encoding each per-frame
+//! output takes, and the names of the dataset-wide files. Every other module asks here
+//! for a path; none spells a file name itself.
+//!
+//! ```text
+//! rgb/NNNNNN.png        8-bit sRGB colour
+//! depth/NNNNNN.png      16-bit linear depth, millimetres (0: no surface)
+//! depth/NNNNNN.exr      32-bit float linear depth, metres
+//! instance/NNNNNN.png   16-bit instance ids (0: background or unlabeled)
+//! class/NNNNNN.png      16-bit category ids (0: background or unlabeled)
+//! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
+//! annotations.json      COCO "instances", assembled from labels/ at the end
+//! manifest.json         what made the dataset and whether it is complete
+//! ```
+//!
+//! Frame numbers are zero-padded to 6 digits and grow past 999999.
+
+use crate::spec::OutputsSpec;
+
+/// One kind of per-frame file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Modality {
+    /// Colour image.
+    Rgb,
+    /// Depth as a 16-bit PNG in millimetres.
+    Depth,
+    /// Depth as a float EXR in metres.
+    DepthExr,
+    /// Instance-id image.
+    Instance,
+    /// Category-id image.
+    Class,
+    /// The frame's labels file.
+    Labels,
+}
+
+/// Where and how a [`Modality`] is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileKind {
+    /// The modality.
+    pub modality: Modality,
+    /// Folder inside the dataset.
+    pub folder: &'static str,
+    /// File extension, without the dot.
+    pub extension: &'static str,
+    /// What the file holds, for people.
+    pub encoding: &'static str,
+}
+
+/// The per-frame files, in the order a frame writes them (labels last: they carry the
+/// others' checksums).
+pub const LAYOUT: [FileKind; 6] = [
+    FileKind {
+        modality: Modality::Rgb,
+        folder: "rgb",
+        extension: "png",
+        encoding: "8-bit sRGB colour PNG",
+    },
+    FileKind {
+        modality: Modality::Depth,
+        folder: "depth",
+        extension: "png",
+        encoding: "16-bit grey PNG, linear depth in millimetres, 0 where no surface is",
+    },
+    FileKind {
+        modality: Modality::DepthExr,
+        folder: "depth",
+        extension: "exr",
+        encoding: "single-channel (Z) float32 EXR, linear depth in metres, 0 where no surface is",
+    },
+    FileKind {
+        modality: Modality::Instance,
+        folder: "instance",
+        extension: "png",
+        encoding: "16-bit grey PNG, instance id per pixel (0: background or unlabeled)",
+    },
+    FileKind {
+        modality: Modality::Class,
+        folder: "class",
+        extension: "png",
+        encoding: "16-bit grey PNG, category id per pixel (0: background or unlabeled)",
+    },
+    FileKind {
+        modality: Modality::Labels,
+        folder: "labels",
+        extension: "json",
+        encoding: "JSON: the sampled scene, per-instance labels and the frame's checksums",
+    },
+];
+
+/// The COCO annotation file at the dataset root.
+pub const COCO_FILE: &str = "annotations.json";
+/// The manifest at the dataset root.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+impl Modality {
+    /// Its row of [`LAYOUT`].
+    pub fn kind(self) -> &'static FileKind {
+        let i = match self {
+            Modality::Rgb => 0,
+            Modality::Depth => 1,
+            Modality::DepthExr => 2,
+            Modality::Instance => 3,
+            Modality::Class => 4,
+            Modality::Labels => 5,
+        };
+        &LAYOUT[i]
+    }
+
+    /// Frame `frame`'s file of this modality, relative to the dataset root
+    /// (`rgb/000012.png`).
+    pub fn path(self, frame: u64) -> String {
+        let kind = self.kind();
+        format!("{}/{}.{}", kind.folder, frame_stem(frame), kind.extension)
+    }
+
+    /// Whether a run with these outputs writes this modality (labels always).
+    pub fn enabled(self, outputs: &OutputsSpec) -> bool {
+        match self {
+            Modality::Rgb => outputs.rgb,
+            Modality::Depth => outputs.depth,
+            Modality::DepthExr => outputs.depth_exr,
+            Modality::Instance => outputs.instance,
+            Modality::Class => outputs.class,
+            Modality::Labels => true,
+        }
+    }
+}
+
+/// The zero-padded stem of frame `i`'s files.
+pub fn frame_stem(i: u64) -> String {
+    format!("{i:06}")
+}
+
+/// The folders a run with these outputs needs, each once, in [`LAYOUT`] order.
+pub fn folders(outputs: &OutputsSpec) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for kind in LAYOUT.iter().filter(|k| k.modality.enabled(outputs)) {
+        if !out.contains(&kind.folder) {
+            out.push(kind.folder);
+        }
+    }
+    out
+}
+
+/// Every folder and file a synthvis dataset may consist of: what `--overwrite` may remove.
+pub fn dataset_entries() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for kind in &LAYOUT {
+        if !out.contains(&kind.folder) {
+            out.push(kind.folder);
+        }
+    }
+    out.extend([COCO_FILE, MANIFEST_FILE]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_table() {
+        assert_eq!(Modality::Rgb.path(12), "rgb/000012.png");
+        assert_eq!(Modality::DepthExr.path(1_234_567), "depth/1234567.exr");
+        assert_eq!(Modality::Labels.path(0), "labels/000000.json");
+        for kind in &LAYOUT {
+            assert_eq!(kind.modality.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn folders_are_listed_once() {
+        let all = OutputsSpec {
+            depth_exr: true,
+            ..OutputsSpec::default()
+        };
+        assert_eq!(
+            folders(&all),
+            ["rgb", "depth", "instance", "class", "labels"]
+        );
+        let labels_only = OutputsSpec {
+            rgb: false,
+            depth: false,
+            depth_exr: false,
+            instance: false,
+            class: false,
+            ..OutputsSpec::default()
+        };
+        assert_eq!(folders(&labels_only), ["labels"]);
+        assert_eq!(
+            dataset_entries(),
+            [
+                "rgb",
+                "depth",
+                "instance",
+                "class",
+                "labels",
+                "annotations.json",
+                "manifest.json"
+            ]
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Categories, assets and object groups: what is drawn, which asset each instance is,
+//! where it goes and how it is turned, scaled and coloured.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Choice, Count, Direction, RotationDist, Scalar, Vec3Dist, dist, full_turn, material,
+    unit_scale, zero,
+};
+
+/// A label category.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategorySpec {
+    /// Category name (unique).
+    pub name: String,
+    /// COCO supercategory.
+    #[serde(default = "default_supercategory")]
+    pub supercategory: String,
+}
+
+fn default_supercategory() -> String {
+    "object".to_owned()
+}
+
+/// A glTF asset.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetSpec {
+    /// Name objects use to refer to it (unique).
+    pub name: String,
+    /// `.gltf` or `.glb` file; relative paths resolve against the spec's folder
+    /// (exclusive with `primitive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// A built-in shape instead of a file (exclusive with `path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primitive: Option<crate::primitives::PrimitiveKind>,
+    /// Category of its instances; none means unlabeled (instance id 0, no annotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Rescale the asset so its bounding-box diagonal is this many metres, re-centred on
+    /// the box centre (real assets come in any unit and with any origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalize_diagonal: Option<f64>,
+}
+
+/// Which asset an object instance is: drawn per instance.
+///
+/// Forms: `"name"`; `{"choice": ["a", "b"]}` or `{"choice": {"values": ["a", "b"],
+/// "weights": [3, 1]}}`; `{"category": "cat"}` (any asset of that category, equally
+/// likely).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Value", into = "serde_json::Value")]
+pub enum AssetChoice {
+    /// One of the named assets.
+    Named(Choice<String>),
+    /// Any asset whose category is this.
+    Category(String),
+}
+
+impl AssetChoice {
+    /// The asset names this can draw, given the spec's assets.
+    pub fn candidates<'a>(&'a self, assets: &'a [AssetSpec]) -> Vec<&'a str> {
+        match self {
+            AssetChoice::Named(c) => c.possible().map(String::as_str).collect(),
+            AssetChoice::Category(cat) => assets
+                .iter()
+                .filter(|a| a.category.as_deref() == Some(cat.as_str()))
+                .map(|a| a.name.as_str())
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<serde_json::Value> for AssetChoice {
+    type Error = String;
+
+    fn try_from(v: serde_json::Value) -> Result<Self, String> {
+        let name = |x: &serde_json::Value| {
+            x.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("expected an asset name, found {x}"))
+        };
+        if let Some(n) = v.as_str() {
+            return Ok(AssetChoice::Named(Choice {
+                values: vec![n.to_owned()],
+                weights: None,
+            }));
+        }
+        match dist::tagged(&v) {
+            Some(("choice", body)) => Choice::parse(body, name).map(AssetChoice::Named),
+            Some(("category", body)) => name(body).map(AssetChoice::Category),
+            _ => Err(format!(
+                "expected an asset name, {{\"choice\": [names]}} or {{\"category\": name}}, found {v}"
+            )),
+        }
+    }
+}
+
+impl schemars::JsonSchema for AssetChoice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AssetChoice".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let name = serde_json::json!({ "type": "string" });
+        dist::schema::schema(serde_json::json!({
+            "description": "Which asset an instance is: a name, a (weighted) choice of names, or {\"category\": name}.",
+            "anyOf": [
+                name,
+                dist::schema::choice(name.clone()),
+                dist::schema::tagged("category", name)
+            ]
+        }))
+    }
+}
+
+impl From<AssetChoice> for serde_json::Value {
+    fn from(a: AssetChoice) -> serde_json::Value {
+        match a {
+            AssetChoice::Named(c) if c.values.len() == 1 && c.weights.is_none() => {
+                serde_json::json!(c.values[0])
+            }
+            AssetChoice::Named(c) => c.to_value(|v| serde_json::json!(v)),
+            AssetChoice::Category(cat) => serde_json::json!({ "category": cat }),
+        }
+    }
+}
+
+/// A group of object instances drawn from the same distributions.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectSpec {
+    /// Which asset each instance is.
+    pub asset: AssetChoice,
+    /// How many instances each frame.
+    #[serde(default)]
+    pub count: Count,
+    /// World position of the asset's origin, in a volume given by any [`Vec3Dist`]
+    /// (exclusive with `placement`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Vec3Dist>,
+    /// Placement that depends on the asset's bounds or the camera (exclusive with
+    /// `position`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementSpec>,
+    /// Redraw an instance whose bounding box overlaps an instance placed before it in the
+    /// frame by any group that also avoids overlap, up to `max_trials` draws (objects of
+    /// other groups, such as a ground plane, are no obstacle).
+    #[serde(default)]
+    pub avoid_overlap: bool,
+    /// Draws of an instance's pose before its placement is reported as impossible.
+    #[serde(default = "default_max_trials")]
+    pub max_trials: u32,
+    /// Rotation as X, Y, Z angles in degrees, applied about the world axes in that order
+    /// (R = Rz · Ry · Rx); the same as `rotation: {"euler_deg": ..}` (exclusive with
+    /// `rotation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_deg: Option<Vec3Dist>,
+    /// Rotation, any [`RotationDist`] form (exclusive with `rotation_deg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<RotationDist>,
+    /// Uniform scale factor.
+    #[serde(default = "unit_scale")]
+    pub scale: Scalar,
+    /// Per-instance material randomization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material: Option<material::MaterialSpec>,
+}
+
+fn default_max_trials() -> u32 {
+    100
+}
+
+/// Where instances go, when that depends on their bounds or on the camera.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum PlacementSpec {
+    /// Resting on the horizontal plane `y = height`: the instance's lowest bounding-box
+    /// corner touches it; `x` and `z` place its bounding-box centre. The rotation defaults
+    /// to a uniform yaw.
+    OnPlane {
+        /// Height of the plane, metres.
+        #[serde(default = "zero")]
+        height: Scalar,
+        /// x of the bounding-box centre.
+        x: Scalar,
+        /// z of the bounding-box centre.
+        z: Scalar,
+    },
+    /// Inside the camera's view: the bounding-box centre on the ray through a uniformly
+    /// drawn pixel, at a drawn distance along the optical axis; an instance whose box
+    /// does not project wholly inside the image (less `margin_px`) is drawn again.
+    InFrustum {
+        /// Depth of the bounding-box centre along the optical axis, metres.
+        distance: Scalar,
+        /// Keep the box this many pixels inside the image border.
+        #[serde(default)]
+        margin_px: f64,
+    },
+}
+
+impl ObjectSpec {
+    /// The rotation distribution, whichever field gave it (identity when none did, a
+    /// uniform yaw on a plane).
+    pub fn rotation_dist(&self) -> RotationDist {
+        match (&self.rotation, &self.rotation_deg, &self.placement) {
+            (Some(r), _, _) => r.clone(),
+            (None, Some(e), _) => RotationDist::EulerDeg(e.clone()),
+            (None, None, Some(PlacementSpec::OnPlane { .. })) => RotationDist::AxisAngle {
+                axis: Direction::Vector(Vec3Dist::Const([0.0, 1.0, 0.0])),
+                angle_deg: full_turn(),
+            },
+            (None, None, _) => RotationDist::default(),
+        }
+    }
+
+    /// Whether placing this group needs its assets' bounding boxes.
+    pub fn needs_bounds(&self) -> bool {
+        self.placement.is_some() || self.avoid_overlap
+    }
+}

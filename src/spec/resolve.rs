@@ -1,0 +1,298 @@
+//! The spec resolved for sampling. Asset and category names become indices once, and every
+//! "give either this or that" pair of fields becomes an enum, so per-frame code looks
+//! nothing up by name and meets no state that validation should have excluded.
+
+use super::camera::{IntrinsicsSpec, OrbitSpec};
+use super::lights::{AmbientSpec, LightSpec};
+use super::material::MaterialSpec;
+use super::objects::{AssetChoice, ObjectSpec, PlacementSpec};
+use super::{
+    BackgroundSpec, Choice, Count, Resolution, RotationDist, Scalar, Spec, SpecIssue, Vec3Dist,
+};
+
+/// A validated spec, ready for [`crate::randomize`].
+#[derive(Debug, Clone)]
+pub struct ResolvedSpec {
+    /// Image size.
+    pub resolution: Resolution,
+    /// The camera.
+    pub camera: ResolvedCamera,
+    /// The assets in spec order (the index is the asset handle).
+    pub assets: Vec<ResolvedAsset>,
+    /// Object groups in placement order.
+    pub groups: Vec<ObjectGroup>,
+    /// Light entries.
+    pub lights: Vec<LightSpec>,
+    /// Ambient light.
+    pub ambient: AmbientSpec,
+    /// Background.
+    pub background: BackgroundSpec,
+}
+
+/// An asset with its category resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedAsset {
+    /// Asset name.
+    pub name: String,
+    /// Category name; none for unlabeled assets.
+    pub category: Option<String>,
+    /// Category id (1-based, spec order); 0 for unlabeled assets.
+    pub category_id: u16,
+}
+
+/// How the camera maps the scene to pixels.
+#[derive(Debug, Clone)]
+pub enum Lens {
+    /// A vertical field of view in degrees, principal point at the image centre.
+    FovY(Scalar),
+    /// Focal lengths and principal point in pixels.
+    Intrinsics(IntrinsicsSpec),
+}
+
+/// Where the camera is.
+#[derive(Debug, Clone)]
+pub enum Viewpoint {
+    /// A position in the world.
+    Position(Vec3Dist),
+    /// On a sphere around a target.
+    Orbit(OrbitSpec),
+}
+
+/// The camera with its exclusive choices made.
+#[derive(Debug, Clone)]
+pub struct ResolvedCamera {
+    /// Lens.
+    pub lens: Lens,
+    /// Viewpoint.
+    pub viewpoint: Viewpoint,
+    /// Look-at point; none: the orbit's target, or the origin.
+    pub look_at: Option<Vec3Dist>,
+    /// Roll about the optical axis, degrees.
+    pub roll_deg: Scalar,
+    /// Near plane, metres.
+    pub near: f64,
+    /// Far plane, metres.
+    pub far: f64,
+    /// World up before roll.
+    pub up: [f64; 3],
+    /// Exposure (EV100) when light units are physical.
+    pub exposure_ev100: Option<Scalar>,
+}
+
+/// Which asset an instance is, as asset indices.
+#[derive(Debug, Clone)]
+pub enum AssetPick {
+    /// A (weighted) choice of named assets: one draw unless there is one.
+    Named(Choice<usize>),
+    /// Any asset of a category, equally likely: one draw unless there is one.
+    Category(Vec<usize>),
+}
+
+/// Where a group's instances go.
+#[derive(Debug, Clone)]
+pub enum Placement {
+    /// The asset's origin anywhere in a volume.
+    Volume(Vec3Dist),
+    /// Resting on a horizontal plane by the asset's bounds.
+    OnPlane {
+        /// Plane height.
+        height: Scalar,
+        /// x of the box centre.
+        x: Scalar,
+        /// z of the box centre.
+        z: Scalar,
+    },
+    /// Inside the camera's view by the asset's bounds.
+    InFrustum {
+        /// Depth of the box centre.
+        distance: Scalar,
+        /// Margin from the image border, pixels.
+        margin_px: f64,
+    },
+}
+
+/// An object group with its assets resolved.
+#[derive(Debug, Clone)]
+pub struct ObjectGroup {
+    /// Which asset each instance is.
+    pub asset: AssetPick,
+    /// Instances a frame.
+    pub count: Count,
+    /// Where they go.
+    pub placement: Placement,
+    /// How they are turned.
+    pub rotation: RotationDist,
+    /// Uniform scale.
+    pub scale: Scalar,
+    /// Redraw an instance whose box overlaps one placed before it.
+    pub avoid_overlap: bool,
+    /// Pose draws before a placement is impossible.
+    pub max_trials: u32,
+    /// Material randomization.
+    pub material: Option<MaterialSpec>,
+}
+
+impl ObjectGroup {
+    /// Whether placing this group needs its assets' bounding boxes.
+    pub fn needs_bounds(&self) -> bool {
+        !matches!(self.placement, Placement::Volume(_)) || self.avoid_overlap
+    }
+}
+
+impl ResolvedSpec {
+    /// Whether sampling needs the assets' bounding boxes (bounds-aware placement or
+    /// overlap avoidance).
+    pub fn needs_asset_bounds(&self) -> bool {
+        self.groups.iter().any(ObjectGroup::needs_bounds)
+    }
+}
+
+/// Resolves a validated spec. A name or choice that validation would have refused is
+/// reported as an issue rather than assumed away.
+pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
+    let mut issues = Vec::new();
+    let mut issue = |path: String, message: &str| {
+        issues.push(SpecIssue {
+            path,
+            message: message.to_owned(),
+        })
+    };
+    let assets = spec
+        .assets
+        .iter()
+        .map(|a| {
+            let category_id = a.category.as_ref().map_or(0, |c| {
+                let index = spec.categories.iter().position(|k| &k.name == c);
+                // Validated: at most 65535 categories.
+                index.map_or(0, |i| u16::try_from(i + 1).unwrap_or(u16::MAX))
+            });
+            ResolvedAsset {
+                name: a.name.clone(),
+                category: a.category.clone(),
+                category_id,
+            }
+        })
+        .collect();
+    let camera = resolve_camera(spec, &mut issue);
+    let groups = spec
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| resolve_group(spec, i, o, &mut issue))
+        .collect::<Vec<_>>();
+    match (camera, groups.into_iter().collect::<Option<Vec<_>>>()) {
+        (Some(camera), Some(groups)) if issues.is_empty() => Ok(ResolvedSpec {
+            resolution: spec.resolution,
+            camera,
+            assets,
+            groups,
+            lights: spec.lights.clone(),
+            ambient: spec.ambient.clone(),
+            background: spec.background.clone(),
+        }),
+        _ => Err(issues),
+    }
+}
+
+fn resolve_camera(spec: &Spec, issue: &mut impl FnMut(String, &str)) -> Option<ResolvedCamera> {
+    let cam = &spec.camera;
+    let lens = match (&cam.fov_y_deg, &cam.intrinsics) {
+        (_, Some(k)) => Lens::Intrinsics(k.clone()),
+        (Some(fov), None) => Lens::FovY(fov.clone()),
+        (None, None) => {
+            issue("camera".into(), "give `fov_y_deg` or `intrinsics`");
+            return None;
+        }
+    };
+    let viewpoint = match (&cam.position, &cam.orbit) {
+        (Some(p), _) => Viewpoint::Position(p.clone()),
+        (None, Some(o)) => Viewpoint::Orbit(o.clone()),
+        (None, None) => {
+            issue("camera".into(), "give `position` or `orbit`");
+            return None;
+        }
+    };
+    Some(ResolvedCamera {
+        lens,
+        viewpoint,
+        look_at: cam.look_at.clone(),
+        roll_deg: cam.roll_deg.clone(),
+        near: cam.near,
+        far: cam.far,
+        up: cam.up,
+        exposure_ev100: cam.exposure_ev100.clone(),
+    })
+}
+
+fn resolve_group(
+    spec: &Spec,
+    i: usize,
+    o: &ObjectSpec,
+    issue: &mut impl FnMut(String, &str),
+) -> Option<ObjectGroup> {
+    let index_of = |name: &String| spec.assets.iter().position(|a| &a.name == name);
+    let asset = match &o.asset {
+        AssetChoice::Named(choice) => {
+            let values: Option<Vec<usize>> = choice.values.iter().map(index_of).collect();
+            match values {
+                Some(values) if !values.is_empty() => AssetPick::Named(Choice {
+                    values,
+                    weights: choice.weights.clone(),
+                }),
+                _ => {
+                    issue(format!("objects[{i}].asset"), "names an unknown asset");
+                    return None;
+                }
+            }
+        }
+        AssetChoice::Category(cat) => {
+            let candidates: Vec<usize> = spec
+                .assets
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.category.as_deref() == Some(cat.as_str()))
+                .map(|(k, _)| k)
+                .collect();
+            if candidates.is_empty() {
+                issue(
+                    format!("objects[{i}].asset.category"),
+                    "no asset has this category",
+                );
+                return None;
+            }
+            AssetPick::Category(candidates)
+        }
+    };
+    let placement = match (&o.position, &o.placement) {
+        (_, Some(PlacementSpec::OnPlane { height, x, z })) => Placement::OnPlane {
+            height: height.clone(),
+            x: x.clone(),
+            z: z.clone(),
+        },
+        (
+            _,
+            Some(PlacementSpec::InFrustum {
+                distance,
+                margin_px,
+            }),
+        ) => Placement::InFrustum {
+            distance: distance.clone(),
+            margin_px: *margin_px,
+        },
+        (Some(p), None) => Placement::Volume(p.clone()),
+        (None, None) => {
+            issue(format!("objects[{i}]"), "give `position` or `placement`");
+            return None;
+        }
+    };
+    Some(ObjectGroup {
+        asset,
+        count: o.count.clone(),
+        placement,
+        rotation: o.rotation_dist(),
+        scale: o.scale.clone(),
+        avoid_overlap: o.avoid_overlap,
+        max_trials: o.max_trials,
+        material: o.material.clone(),
+    })
+}

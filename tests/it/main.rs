@@ -1,0 +1,20 @@
+//! synthvis' integration tests: one binary with a module per concern (as ripgrep does).
+//!
+//! Every test binary links wgpu, so one binary instead of one per file saves CI several
+//! minutes of linking. Run a concern alone with `cargo test --test it cli::`.
+
+mod common;
+
+mod bad_inputs;
+mod cli;
+mod determinism;
+mod distributions;
+mod geometry;
+mod gltf_features;
+mod outputs;
+mod properties;
+mod randomizers;
+mod rle;
+mod samples;
+mod scenes;
+mod schema;
