@@ -44,6 +44,7 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
     }
     let bytes = std::fs::read(path).map_err(read_error)?;
 
+    refuse_bad_glb_header(&bytes).map_err(invalid)?;
     let gltf::Gltf { document, blob } =
         crate::panic_guard::catch(|| gltf::Gltf::from_slice_without_validation(&bytes))
             .map_err(|panic| invalid(format!("the glTF reader failed on this file ({panic})")))?
@@ -99,6 +100,21 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
         files,
         warnings,
     })
+}
+
+/// A GLB whose header gives a total length shorter than the header itself, refused before
+/// the gltf crate (1.4.1) subtracts the two unchecked.
+fn refuse_bad_glb_header(bytes: &[u8]) -> Result<(), String> {
+    if let Some(length) = bytes.strip_prefix(b"glTF").and_then(|rest| rest.get(4..8)) {
+        let length = u32::from_le_bytes([length[0], length[1], length[2], length[3]]);
+        if length < 12 {
+            return Err(format!(
+                "GLB header: the file's length field says {length} bytes, less than the 12-byte \
+                 header"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Inputs that make the gltf crate's validator panic, refused before it runs:

@@ -97,7 +97,7 @@ pub struct SceneDraws {
 }
 
 /// Walks the default scene (or the first). Call [`check_graph`] first: the walk relies on
-/// the nodes forming a forest. A node whose transform is not finite is an error.
+/// the nodes forming a forest. A node whose global transform is not finite is an error.
 pub fn walk(document: &gltf::Document) -> Result<SceneDraws, String> {
     let scene = document
         .default_scene()
@@ -113,13 +113,14 @@ pub fn walk(document: &gltf::Document) -> Result<SceneDraws, String> {
         roots.into_iter().map(|n| (n, DMat4::IDENTITY)).collect();
     while let Some((node, parent)) = stack.pop() {
         let local = DMat4::from_cols_array_2d(&node.transform().matrix().map(|c| c.map(f64::from)));
-        if !local.is_finite() {
+        let global = parent * local;
+        if !global.is_finite() {
             return Err(format!(
-                "nodes[{}]: its transform is not finite (NaN or infinity)",
+                "nodes[{}]: its transform (with its ancestors') is not finite: the scales \
+                 multiply past what a 64-bit float holds",
                 node.index()
             ));
         }
-        let global = parent * local;
         globals[node.index()] = global;
         if let Some(mesh) = node.mesh() {
             match node.skin() {

@@ -108,7 +108,8 @@ impl Rle {
                 let more = c & 0x20 != 0;
                 if !more {
                     if c & 0x10 != 0 {
-                        x |= -1i64 << (5 * k);
+                        // Sign-extend; past 64 bits there is nothing left to extend.
+                        x |= (-1i64).checked_shl(5 * k).unwrap_or(0);
                     }
                     break;
                 }
@@ -117,7 +118,9 @@ impl Rle {
                 }
             }
             if counts.len() > 2 {
-                x += i64::from(counts[counts.len() - 2]);
+                x = x
+                    .checked_add(i64::from(counts[counts.len() - 2]))
+                    .ok_or("RLE count out of range")?;
             }
             counts.push(u32::try_from(x).map_err(|_| "RLE count out of range")?);
         }
@@ -189,6 +192,13 @@ impl RleBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn junk_counts_are_errors_not_panics() {
+        // Found by the property tests: 13-character counts shifted a sign past 64 bits.
+        assert!(Rle::from_compressed("aPPaPPaaPaPPA", 0, 0).is_err());
+        assert!(Rle::from_compressed("oooooooooooo1", 0, 0).is_err());
+    }
 
     #[test]
     fn empty_and_full() {

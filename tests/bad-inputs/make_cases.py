@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Writes the bad-input corpus: one folder per case with spec.json (and any broken asset
-files) and expect.json: {"exit": code, "names": [strings stderr must contain],
-"args": extra CLI arguments, "out": "new" | "file" | "nonempty" | "foreign"}.
+files) and expect.json: {"render": OUTCOME, "validate": OUTCOME, "args": extra render
+arguments, "out": "new" | "file" | "nonempty"}, where OUTCOME is {"exit": code, "names":
+[strings stderr must contain]}. tests/it/bad_inputs.rs runs every case through
+`synthvis render` and `synthvis validate`, each under a timeout.
 
 Run from anywhere: python3 tests/bad-inputs/make_cases.py. The output is committed.
 """
+import base64
 import json
 import os
 import shutil
@@ -27,7 +30,7 @@ def base():
     }
 
 
-def case(name, spec, exit_code, names, raw=None, files=None, args=None, out="new"):
+def case(name, spec, exit_code, names, raw=None, files=None, args=None, out="new", validate=None):
     d = os.path.join(HERE, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -40,8 +43,15 @@ def case(name, spec, exit_code, names, raw=None, files=None, args=None, out="new
         os.makedirs(os.path.dirname(os.path.join(d, fname)), exist_ok=True)
         with open(os.path.join(d, fname), "wb") as f:
             f.write(data)
+    if validate is None:
+        # validate reads the spec and its assets and samples frames, like render; it never
+        # touches an output directory, so output cases pass it.
+        validate = (exit_code, names) if out == "new" and not args else (0, [])
+    expect = {"render": {"exit": exit_code, "names": names},
+              "validate": {"exit": validate[0], "names": validate[1]},
+              "args": args or [], "out": out}
     with open(os.path.join(d, "expect.json"), "w") as f:
-        json.dump({"exit": exit_code, "names": names, "args": args or [], "out": out}, f, indent=2)
+        json.dump(expect, f, indent=2)
         f.write("\n")
 
 
@@ -95,6 +105,69 @@ def tri_gltf(positions, indices=None, mode=None, extra=None):
            "buffers": [{"byteLength": len(bin_)}]}
     doc.update(extra or {})
     return glb(doc, bin_)
+
+
+TRI = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]
+
+
+def tri_doc(positions=TRI):
+    """A one-triangle document and its binary data, for cases that edit the JSON."""
+    pos = b"".join(struct.pack("<3f", *p) for p in positions)
+    doc = {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+           "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+           "accessors": [{"bufferView": 0, "componentType": 5126, "count": len(positions), "type": "VEC3",
+                          "min": [0, 0, 0], "max": [1, 1, 0]}],
+           "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": len(pos)}],
+           "buffers": [{"byteLength": len(pos)}]}
+    return doc, pos
+
+
+def as_glb(doc, bin_):
+    return glb(doc, bin_)
+
+
+def as_gltf(doc, uri=None):
+    """The document as .gltf text, its buffer at `uri` when given."""
+    if uri is not None:
+        doc["buffers"][0]["uri"] = uri
+    return json.dumps(doc).encode()
+
+
+def chain_nodes(n):
+    """n nodes, each the only child of the one before; the last holds the mesh."""
+    nodes = [{"children": [i + 1]} for i in range(n - 1)] + [{"mesh": 0}]
+    return nodes
+
+
+def png_claiming(w, h):
+    """A PNG whose header claims w x h pixels, with one tiny data chunk behind it."""
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+
+
+def jpeg_claiming(w, h):
+    """The start of a baseline JPEG whose frame header claims w x h pixels."""
+    sof = struct.pack(">BHHB", 8, h, w, 3) + b"\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+    return (b"\xff\xd8" + b"\xff\xc0" + struct.pack(">H", len(sof) + 2) + sof
+            + b"\xff\xda\x00\x0c\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00" + b"\x00" * 64 + b"\xff\xd9")
+
+
+def textured(image_json, files=None):
+    """A triangle with UVs and a base-colour texture from `image_json`."""
+    doc, bin_ = tri_doc()
+    uv = struct.pack("<6f", 0, 0, 1, 0, 0, 1)
+    doc["bufferViews"].append({"buffer": 0, "byteOffset": len(bin_), "byteLength": len(uv)})
+    doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"})
+    doc["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = 1
+    doc["meshes"][0]["primitives"][0]["material"] = 0
+    doc["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
+    doc["textures"] = [{"source": 0}]
+    doc["images"] = [image_json]
+    bin_ += uv
+    doc["buffers"][0]["byteLength"] = len(bin_)
+    return doc, bin_
 
 
 def with_asset(fname):
@@ -217,6 +290,10 @@ def main():
     # --- glTF
     good = tri_gltf([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
     case("gltf-truncated-glb", with_asset("a.glb"), 2, ["a.glb", "invalid glTF"], files={"a.glb": good[:40]})
+    short = bytearray(good)
+    short[8:12] = struct.pack("<I", 4)
+    case("gltf-glb-length-shorter-than-header", with_asset("a.glb"), 2, ["a.glb", "GLB header"],
+         files={"a.glb": bytes(short)})
     case("gltf-wrong-magic", with_asset("a.glb"), 2, ["a.glb", "invalid glTF"], files={"a.glb": b"glTX" + good[4:]})
     bad_json = bytearray(good)
     bad_json[20:24] = b"{{{{"
@@ -244,6 +321,167 @@ def main():
     nan = float("nan")
     case("gltf-nan-positions", with_asset("a.glb"), 2, ["a.glb", "POSITION"],
          files={"a.glb": tri_gltf([(0, 0, 0), (nan, 0, 0), (0, 1, 0)], indices=[0, 1, 2])})
+    # --- glTF node graphs that are not trees
+    doc, b = tri_doc()
+    doc["nodes"] = [{"mesh": 0, "children": [0]}]
+    case("gltf-node-own-child", with_asset("a.glb"), 2, ["a.glb", "nodes[0].children", "itself"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = [{"mesh": 0, "children": [1]}, {"children": [2]}, {"children": [1]}]
+    case("gltf-node-cycle", with_asset("a.glb"), 2, ["a.glb", "cycle"], files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = [{"mesh": 0}, {"children": [2]}, {"children": [1]}]
+    case("gltf-node-cycle-outside-scene", with_asset("a.glb"), 2, ["a.glb", "cycle"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["scenes"] = [{"nodes": [0, 1]}]
+    doc["nodes"] = [{"children": [2]}, {"children": [2]}, {"mesh": 0}]
+    case("gltf-node-two-parents", with_asset("a.glb"), 2, ["a.glb", "nodes[1].children", "one parent"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["scenes"] = [{"nodes": [0, 1]}]
+    doc["nodes"] = [{"mesh": 0, "children": [1]}, {"mesh": 0}]
+    case("gltf-scene-root-is-a-child", with_asset("a.glb"), 2, ["a.glb", "scenes[0].nodes", "nodes[1]"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["scenes"] = [{"nodes": [0, 0]}]
+    case("gltf-scene-root-twice", with_asset("a.glb"), 2, ["a.glb", "scenes[0].nodes", "twice"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = chain_nodes(5000)
+    case("gltf-node-depth-absurd", with_asset("a.glb"), 2, ["a.glb", "levels deep", "1024"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = chain_nodes(200)
+    case("gltf-node-depth-200-renders", with_asset("a.glb"), 0, [], files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = [{"mesh": 0, "scale": [1e39, 1, 1]}]
+    case("gltf-number-out-of-range", with_asset("a.glb"), 2, ["a.glb", "number out of range"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["nodes"] = chain_nodes(12)
+    for n in doc["nodes"]:
+        n["scale"] = [1e38, 1, 1]
+    case("gltf-node-transform-overflows", with_asset("a.glb"), 2, ["a.glb", "nodes[8]", "not finite"],
+         files={"a.glb": as_glb(doc, b)})
+    # --- accessors and buffers
+    doc, b = tri_doc()
+    doc["accessors"][0]["count"] = 100
+    case("gltf-accessor-overruns-view", with_asset("a.glb"), 2, ["a.glb", "accessors[0]", "overrun bufferViews[0]"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["accessors"][0]["count"] = 4294967295
+    case("gltf-accessor-count-overflows", with_asset("a.glb"), 2, ["a.glb", "accessors[0]"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["bufferViews"][0]["byteLength"] = 4096
+    case("gltf-view-past-buffer", with_asset("a.glb"), 2, ["a.glb", "bufferViews[0]", "past the end of buffers[0]"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["bufferViews"][0]["byteOffset"] = 2
+    doc["bufferViews"][0]["byteLength"] = 34
+    case("gltf-accessor-misaligned", with_asset("a.glb"), 2, ["a.glb", "accessors[0]", "not a multiple"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["bufferViews"][0]["byteStride"] = 8
+    case("gltf-stride-smaller-than-element", with_asset("a.glb"), 2, ["a.glb", "accessors[0]", "smaller than one element"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["buffers"][0]["byteLength"] = 1000
+    doc["buffers"][0]["uri"] = "short.bin"
+    case("gltf-buffer-shorter-than-its-length", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0]", "byteLength"],
+         files={"a.gltf": json.dumps(doc).encode(), "short.bin": b})
+    doc, b = tri_doc()
+    doc["accessors"][0]["count"] = 0
+    case("gltf-accessor-count-zero", with_asset("a.glb"), 2, ["a.glb", "accessors[0]", "count"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = tri_doc()
+    doc["accessors"][0]["type"] = "SCALAR"
+    doc["accessors"][0]["count"] = 9
+    case("gltf-position-wrong-type", with_asset("a.glb"), 2, ["a.glb", "attributes.POSITION", "accessors[0]"],
+         files={"a.glb": as_glb(doc, b)})
+    doc, b = textured({"uri": "tex.png"})
+    doc["accessors"][1]["componentType"] = 5120
+    case("gltf-texcoord-signed-bytes", with_asset("a.gltf"), 2, ["a.gltf", "TEXCOORD_0"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b, "tex.png": png_bytes()})
+    doc, b = tri_doc()
+    idx = struct.pack("<3f", 0, 1, 2)
+    doc["bufferViews"].append({"buffer": 0, "byteOffset": len(b), "byteLength": len(idx)})
+    doc["accessors"].append({"bufferView": 1, "componentType": 5126, "count": 3, "type": "SCALAR"})
+    doc["meshes"][0]["primitives"][0]["indices"] = 1
+    doc["buffers"][0]["byteLength"] = len(b) + len(idx)
+    case("gltf-indices-float", with_asset("a.glb"), 2, ["a.glb", "indices"], files={"a.glb": as_glb(doc, b + idx)})
+    doc, b = tri_doc()
+    sparse_idx = struct.pack("<I", 7)
+    sparse_val = struct.pack("<3f", 0, 0, 1)
+    doc["bufferViews"] += [{"buffer": 0, "byteOffset": len(b), "byteLength": 4},
+                           {"buffer": 0, "byteOffset": len(b) + 4, "byteLength": 12}]
+    doc["accessors"][0]["sparse"] = {"count": 1, "indices": {"bufferView": 1, "componentType": 5125},
+                                     "values": {"bufferView": 2}}
+    doc["buffers"][0]["byteLength"] = len(b) + 16
+    case("gltf-sparse-index-out-of-range", with_asset("a.glb"), 2, ["a.glb", "accessors[0].sparse.indices", "index 7"],
+         files={"a.glb": as_glb(doc, b + sparse_idx + sparse_val)})
+    # --- URIs
+    doc, b = tri_doc()
+    case("gltf-uri-percent-escapes-render", with_asset("a.gltf"), 0, [],
+         files={"a.gltf": as_gltf(doc, "my%20data%2B1.bin"), "my data+1.bin": b})
+    doc, b = tri_doc()
+    case("gltf-uri-non-ascii-renders", with_asset("a.gltf"), 0, [],
+         files={"a.gltf": as_gltf(doc, "donn\u00e9es \u4e09\u89d2.bin"), "donn\u00e9es \u4e09\u89d2.bin": b})
+    doc, b = tri_doc()
+    case("gltf-uri-escape-not-utf8", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "cannot read"],
+         files={"a.gltf": as_gltf(doc, "%FF%FE.bin")})
+    doc, b = tri_doc()
+    case("gltf-uri-bad-escape", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "cannot read"],
+         files={"a.gltf": as_gltf(doc, "%zz%4.bin")})
+    doc, b = tri_doc()
+    case("gltf-uri-nul", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "NUL"],
+         files={"a.gltf": as_gltf(doc, "a%00b.bin")})
+    doc, b = tri_doc()
+    case("gltf-uri-unsupported-scheme", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "unsupported URI scheme"],
+         files={"a.gltf": as_gltf(doc, "https://example.com/a.bin")})
+    doc, b = tri_doc()
+    case("gltf-uri-names-a-device", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "not a regular file"],
+         files={"a.gltf": as_gltf(doc, "/dev/zero")})
+    doc, b = tri_doc()
+    case("gltf-data-uri-no-comma", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "malformed data URI"],
+         files={"a.gltf": as_gltf(doc, "data:application/octet-stream;base64")})
+    doc, b = tri_doc()
+    case("gltf-data-uri-bad-base64", with_asset("a.gltf"), 2, ["a.gltf", "buffers[0].uri", "base64"],
+         files={"a.gltf": as_gltf(doc, "data:application/octet-stream;base64,@@@@!!")})
+    doc, b = tri_doc()
+    case("gltf-data-uri-percent-encoded-renders", with_asset("a.gltf"), 0, [],
+         files={"a.gltf": as_gltf(doc, "data:application/octet-stream," + "".join("%%%02X" % c for c in b))})
+    doc, b = tri_doc()
+    case("gltf-data-uri-base64-renders", with_asset("a.gltf"), 0, [],
+         files={"a.gltf": as_gltf(doc, "data:application/octet-stream;base64," + base64.b64encode(b).decode())})
+    # --- images whose headers claim huge sizes, and images that are no image
+    doc, b = textured({"uri": "bomb.png"})
+    case("gltf-image-png-bomb", with_asset("a.gltf"), 2, ["a.gltf", "images[0]", "100000x100000", "16384"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b, "bomb.png": png_claiming(100000, 100000)})
+    doc, b = textured({"uri": "bomb.jpg"})
+    case("gltf-image-jpeg-bomb", with_asset("a.gltf"), 2, ["a.gltf", "images[0]", "65000x65000", "16384"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b, "bomb.jpg": jpeg_claiming(65000, 65000)})
+    doc, b = textured({"uri": "wide.png"})
+    case("gltf-image-too-wide", with_asset("a.gltf"), 2, ["a.gltf", "images[0]", "16385x1"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b, "wide.png": png_claiming(16385, 1)})
+    doc, b = textured({"uri": "anim.gif"})
+    case("gltf-image-not-png-or-jpeg", with_asset("a.gltf"), 2, ["a.gltf", "images[0]", "PNG or JPEG"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b, "anim.gif": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"})
+    doc, b = textured({})
+    case("gltf-image-without-source", with_asset("a.gltf"), 2, ["a.gltf", "images[0]"],
+         files={"a.gltf": as_gltf(doc, "a.bin"), "a.bin": b})
+    doc, b = textured({"bufferView": 2})
+    png = png_bytes()
+    doc["bufferViews"].append({"buffer": 0, "byteOffset": len(b), "byteLength": len(png)})
+    doc["buffers"][0]["byteLength"] = len(b) + len(png)
+    # glTF requires mimeType with a bufferView; the bytes say what they are, so it decodes.
+    case("gltf-image-view-without-mime-type-renders", with_asset("a.glb"), 0, [],
+         files={"a.glb": as_glb(doc, b + png)})
+    case("spec-image-pool-bomb",
+         patched("background", {"texture": {"images": {"dir": "pool"}}}), 2,
+         ["bomb.png", "16384"], files={"pool/bomb.png": png_claiming(70000, 70000)})
+    case("spec-asset-is-a-device", with_asset("/dev/zero"), 2, ["/dev/zero", "not a regular file"])
     # --- output
     case("output-path-is-a-file", base(), 1, ["not a directory"], out="file")
     case("output-not-empty", base(), 1, ["not empty", "--overwrite"], out="nonempty")

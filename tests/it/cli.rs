@@ -447,3 +447,45 @@ fn validate_reports_an_impossible_placement() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reader_that_leaves_early_is_not_a_crash() {
+    // `synthvis explain SPEC | head -1`: the reader is gone before synthvis writes.
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        .args(["explain", s(&quickstart()), "--frame", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "a closed stdout is not worth a word");
+}
+
+#[test]
+fn a_closed_stderr_does_not_abort_a_render() {
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        .args([
+            "render",
+            s(&quickstart()),
+            "--out",
+            s(&out),
+            "--frames",
+            "0..3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rendered 3 frames"));
+    let verified = synthvis(&["verify", s(&out)]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}

@@ -1,12 +1,18 @@
 //! Property tests (proptest): the spec parser and validator, the glTF loader on mutated
 //! bytes of real assets, and the RLE codec never panic, and the RLE codec round-trips.
-//! They run with every `cargo test`; `fuzz/` has cargo-fuzz targets for longer runs.
+//! A panic the library contains ([`synthvis::panic_guard`]) fails a property too.
+//!
+//! They run with every `cargo test`, on a random seed locally (to explore) and on a fixed
+//! one in CI (`PROPTEST_RNG_SEED` in `.ci/run`, to reproduce). A failing case is saved in
+//! `properties.proptest-regressions` beside this file and replayed first ever after:
+//! commit it with the fix. `fuzz/` has cargo-fuzz targets for longer runs.
 
 use crate::common;
 
 use std::path::Path;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::Value;
 use synthvis::labels::Rle;
 
@@ -118,8 +124,25 @@ fn exercise(bytes: &[u8]) {
     }
 }
 
+/// `cases` cases a property (`PROPTEST_CASES` overrides it for a longer hunt), failures
+/// saved beside this file.
+fn config(cases: u32) -> ProptestConfig {
+    let defaults = ProptestConfig::default();
+    ProptestConfig {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            defaults.cases
+        } else {
+            cases
+        },
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..defaults
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     #[test]
     fn arbitrary_json_never_panics_the_parser(v in json_value()) {
@@ -239,7 +262,7 @@ fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+    #![proptest_config(config(192))]
 
     #[test]
     fn mutated_gltf_never_panics_the_loader(
@@ -255,7 +278,14 @@ proptest! {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join(format!("mutated.{ext}"));
         std::fs::write(&path, &bytes).unwrap();
-        // Ok or a typed error; a panic fails the property.
-        let _ = synthvis::assets::load_asset("mutated", &path);
+        // Ok or a typed error; a panic fails the property, contained or not.
+        let contained = synthvis::panic_guard::caught();
+        let result = synthvis::assets::load_asset("mutated", &path);
+        prop_assert_eq!(
+            synthvis::panic_guard::caught(),
+            contained,
+            "the loader contained a panic: {:?}",
+            result.err()
+        );
     }
 }
