@@ -489,3 +489,34 @@ fn a_closed_stderr_does_not_abort_a_render() {
     let verified = synthvis(&["verify", s(&out)]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 }
+
+#[test]
+fn a_render_prints_only_its_own_lines() {
+    // As on a fresh headless machine: none of the variables that quiet Mesa are set.
+    let tmp = tempfile::tempdir().unwrap();
+    for (k, backend) in ["auto", "vulkan"].iter().enumerate() {
+        let out = tmp.path().join(format!("ds{k}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+            .args([
+                "--backend",
+                backend,
+                "render",
+                s(&quickstart()),
+                "--out",
+                s(&out),
+            ])
+            .args(["--frames", "0..2"])
+            .env_remove("EGL_PLATFORM")
+            .env_remove("NODEVICE_SELECT")
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        let foreign: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.starts_with("rendering 2 frames on ") && !l.trim().is_empty())
+            .collect();
+        assert!(foreign.is_empty(), "--backend {backend}: {foreign:?}");
+    }
+}

@@ -11,6 +11,7 @@ mod determinism;
 mod distributions;
 mod geometry;
 mod gltf_features;
+mod gpu;
 mod outputs;
 mod properties;
 mod randomizers;
