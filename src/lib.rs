@@ -55,6 +55,20 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C); the dataset is marked incomplete.
     #[error("interrupted: the dataset is incomplete (manifest.json says complete: false)")]
     Interrupted,
+    /// A golden set is missing or unreadable, or a golden operation was asked wrongly.
+    #[error(transparent)]
+    Golden(#[from] golden::GoldenError),
+    /// `golden check` or `diff` found frames past their tolerances (each is in the
+    /// comparison's table).
+    #[error("{what}: {failed} of {total} frames differ beyond their tolerances")]
+    GoldenMismatch {
+        /// What was compared.
+        what: String,
+        /// Frames that failed.
+        failed: usize,
+        /// Frames compared.
+        total: usize,
+    },
     /// `verify` found the dataset incomplete or corrupt (each problem is in its report).
     #[error("{dir}: {problems} problem(s); the dataset is incomplete or corrupt")]
     DatasetInvalid {
@@ -72,18 +86,20 @@ pub enum Error {
 }
 
 impl Error {
-    /// Process exit code, the one mapping of errors to codes: 2 for bad input (spec or
-    /// asset), 3 for a dataset `verify` finds incomplete or corrupt, 130 for an
-    /// interruption, 1 for runtime failures (GPU, disk).
+    /// Process exit code, the one mapping of errors to codes: 2 for bad input (spec,
+    /// asset, golden set), 3 for a dataset `verify` finds incomplete or corrupt, 4 for
+    /// frames that `golden check` or `diff` find different, 130 for an interruption, 1
+    /// for runtime failures (GPU, disk).
     pub fn exit_code(&self) -> u8 {
         use randomize::RandomizeError;
         match self {
-            Error::Spec(_) | Error::Asset(_) => 2,
+            Error::Spec(_) | Error::Asset(_) | Error::Golden(_) => 2,
             // A placement or view the spec asks for cannot be met: bad input, not a crash.
             Error::Randomize(
                 RandomizeError::Placement { .. } | RandomizeError::DegenerateCamera { .. },
             ) => 2,
             Error::DatasetInvalid { .. } => 3,
+            Error::GoldenMismatch { .. } => 4,
             Error::Interrupted => 130,
             Error::Randomize(RandomizeError::NeedsAssetBounds)
             | Error::Gpu(_)

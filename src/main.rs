@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use synthvis::golden::{CompareOptions, Comparison, Profile};
 use synthvis::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuError, list_adapters};
 use synthvis::pipeline::{FrameTimings, Progress};
 use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
@@ -108,6 +109,115 @@ enum Command {
     },
     /// List graphics adapters and say which one a render would use.
     Info,
+    /// Golden-image regression tests: record reference frames of a spec, check that the
+    /// spec still renders them within tolerances, bless changes on purpose.
+    Golden {
+        #[command(subcommand)]
+        action: GoldenAction,
+    },
+    /// Compare two rendered datasets frame by frame (colour, depth, instance and class
+    /// images, labels), with the same metrics and report as `golden check`. Exit code 4
+    /// when a frame differs beyond its tolerances.
+    Diff {
+        /// The reference dataset.
+        a: PathBuf,
+        /// The dataset compared with it.
+        b: PathBuf,
+        #[command(flatten)]
+        compare: CompareArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum GoldenAction {
+    /// Render chosen frames of a spec into a new golden set.
+    Record {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frames to keep: a list of frame numbers and half-open ranges, e.g. 0,5,10..12.
+        #[arg(long, value_parser = parse_frame_list)]
+        frames: FrameList,
+        /// The golden folder (new or empty).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The limits stored with the goldens: default (measured between Mesa's Vulkan and
+        /// GL drivers) or gpu (room for real GPUs).
+        #[arg(long, default_value = "default")]
+        tolerances: Profile,
+    },
+    /// Render the golden frames again and compare them with the references; never writes
+    /// a reference. Exit code 4 when a frame differs beyond its tolerances.
+    Check {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// The golden folder.
+        #[arg(long)]
+        dir: PathBuf,
+        #[command(flatten)]
+        compare: CompareArgs,
+    },
+    /// Re-render golden frames and write over the references that changed (all frames,
+    /// or those named); says which files changed.
+    Bless {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// The golden folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Frames to bless (default: every frame of the set), e.g. 0,5,10..12.
+        #[arg(long, value_parser = parse_frame_list)]
+        frames: Option<FrameList>,
+    },
+}
+
+/// How `golden check` and `diff` compare and report.
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// Write actual, diff and FLIP heat-map PNGs and report.html (self-contained) here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Write JUnit XML (one test case per frame) here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Use a named tolerance profile (default or gpu) instead of the stored limits.
+    #[arg(long)]
+    tolerances: Option<Profile>,
+    /// Override one limit, METRIC=VALUE (e.g. rgb.flip_mean=0.01); repeatable.
+    #[arg(long = "tolerance", value_name = "METRIC=VALUE")]
+    overrides: Vec<String>,
+}
+
+impl CompareArgs {
+    fn options(self) -> CompareOptions {
+        CompareOptions {
+            profile: self.tolerances,
+            overrides: self.overrides,
+            report: self.report,
+            junit: self.junit,
+        }
+    }
+}
+
+/// Frame numbers from a list such as `0,5,10..12`.
+#[derive(Debug, Clone)]
+struct FrameList(Vec<u64>);
+
+fn parse_frame_list(s: &str) -> Result<FrameList, String> {
+    let mut frames = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.contains("..") {
+            frames.extend(parse_frames(part)?);
+        } else {
+            frames.push(
+                part.parse::<u64>()
+                    .map_err(|_| format!("`{part}` is not a frame number or A..B"))?,
+            );
+        }
+    }
+    if frames.is_empty() {
+        return Err(format!("`{s}` names no frame"));
+    }
+    Ok(FrameList(frames))
 }
 
 fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
@@ -300,8 +410,83 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             say(text);
         }
+        Command::Golden { action } => match action {
+            GoldenAction::Record {
+                spec,
+                frames,
+                dir,
+                tolerances,
+            } => {
+                let set = synthvis::golden::record(
+                    &spec,
+                    &frames.0,
+                    &dir,
+                    synthvis::golden::Tolerances::profile(tolerances),
+                    cli.backend,
+                )
+                .with_context(|| format!("recording goldens of {}", spec.display()))?;
+                say(format_args!(
+                    "recorded {} frames {:?} of {} into {} on {} ({tolerances} tolerances)",
+                    set.frames.len(),
+                    set.frames,
+                    spec.display(),
+                    dir.display(),
+                    set.adapter
+                ));
+            }
+            GoldenAction::Check { spec, dir, compare } => {
+                let options = compare.options();
+                let comparison = synthvis::golden::check(&spec, &dir, &options, cli.backend)
+                    .with_context(|| {
+                        format!("checking {} against {}", spec.display(), dir.display())
+                    })?;
+                conclude(&comparison, &options, "golden check")?;
+            }
+            GoldenAction::Bless { spec, dir, frames } => {
+                let report = synthvis::golden::bless(
+                    &spec,
+                    &dir,
+                    frames.as_ref().map(|f| f.0.as_slice()),
+                    cli.backend,
+                )
+                .with_context(|| format!("blessing {} from {}", dir.display(), spec.display()))?;
+                say(report);
+            }
+        },
+        Command::Diff { a, b, compare } => {
+            let options = compare.options();
+            let comparison = synthvis::golden::diff(&a, &b, &options)
+                .with_context(|| format!("comparing {} with {}", a.display(), b.display()))?;
+            conclude(&comparison, &options, "diff")?;
+        }
     }
     Ok(())
+}
+
+/// Prints a comparison's table and where its reports went; a failing comparison is an
+/// error (exit code 4).
+fn conclude(comparison: &Comparison, options: &CompareOptions, what: &str) -> Result<(), Error> {
+    say(comparison.table());
+    if let Some(dir) = &options.report {
+        say(format_args!(
+            "report: {}",
+            dir.join("report.html").display()
+        ));
+    }
+    if let Some(junit) = &options.junit {
+        say(format_args!("junit: {}", junit.display()));
+    }
+    if comparison.pass() {
+        return Ok(());
+    }
+    if options.report.is_none() {
+        note("hint: --report DIR writes the actual, diff and FLIP images and an HTML report");
+    }
+    Err(Error::GoldenMismatch {
+        what: what.into(),
+        failed: comparison.failed_frames().len(),
+        total: comparison.frames.len(),
+    })
 }
 
 fn internal(e: impl Display) -> Error {

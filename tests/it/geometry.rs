@@ -97,11 +97,11 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     );
 
     // Instance mask vs analytic coverage, outside a 1-px band around the analytic silhouette.
-    let analytic: Vec<u32> = (0..H)
+    let analytic: Vec<u16> = (0..H)
         .flat_map(|y| (0..W).map(move |x| (x, y)))
-        .map(|(x, y)| u32::from(analytic_depth(f64::from(x) + 0.5, f64::from(y) + 0.5).is_some()))
+        .map(|(x, y)| u16::from(analytic_depth(f64::from(x) + 0.5, f64::from(y) + 0.5).is_some()))
         .collect();
-    let band = synthvis::golden::silhouette_band(&analytic, W, H, 1);
+    let band = synthvis::golden::metrics::silhouette_band(&analytic, W, H, 1);
     let instance_png = image::open(out.join("instance/000000.png"))
         .unwrap()
         .into_luma16();
@@ -115,7 +115,7 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
             "PNG and buffer agree at ({x}, {y})"
         );
         covered += usize::from(analytic[i] == 1);
-        if id != analytic[i] && !band[i] {
+        if id != u32::from(analytic[i]) && !band[i] {
             mismatches += 1;
         }
     }

@@ -11,6 +11,7 @@ mod determinism;
 mod distributions;
 mod geometry;
 mod gltf_features;
+mod golden;
 mod gpu;
 mod outputs;
 mod properties;

@@ -1,20 +1,18 @@
 //! Every Khronos sample model in ../shared/gltf-samples loads and renders with visible
-//! instance pixels, and OrientationTest / TextureCoordinateTest match their golden images.
+//! instance pixels, and OrientationTest / TextureCoordinateTest match their golden sets
+//! in tests/golden/ through the same machinery users run (`synthvis::golden::check`,
+//! default tolerances: see `synthvis::golden::Tolerances`).
 //!
-//! Golden rule (see `synthvis::golden::Tolerance::default`): outside a 1-px silhouette
-//! band, at most 0.5 % of pixels may differ by more than 8 levels in a channel, the mean
-//! absolute difference must stay within 1 level, and instance ids must be equal.
-//! Measured between Vulkan lavapipe and GL llvmpipe (Mesa 22.3.6): OrientationTest 0
-//! pixels over the threshold, max 1 level; TextureCoordinateTest identical.
-//! Re-bless on purpose with `SYNTHVIS_BLESS=1 cargo test --test it samples::`; a missing
-//! reference fails. A failure writes the actual image and a diff to tests/golden/out/.
+//! Re-bless on purpose with `SYNTHVIS_BLESS=1 cargo test --test it samples::` (it calls
+//! `synthvis::golden::bless`, or records a missing set); review the images and commit
+//! them. A missing set fails. A failure writes the report (actual, diff and FLIP images,
+//! report.html) to tests/golden/out/NAME/.
 
 use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use image::{ImageBuffer, Luma, RgbImage};
-use synthvis::golden::{Tolerance, compare, diff_image};
+use synthvis::golden::{self, CompareOptions, Tolerances};
 
 fn render(model: &Path, size: u32, yaw: f64, pitch: f64) -> synthvis::gpu::FrameBuffers {
     let tmp = tempfile::tempdir().unwrap();
@@ -73,55 +71,50 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
+/// Frame 0 of `model` framed from (`yaw`, `pitch`) at 256², against the golden set
+/// `tests/golden/NAME`.
 fn check_golden(name: &str, model: &Path, yaw: f64, pitch: f64) {
-    let size = 256;
-    let b = render(model, size, yaw, pitch);
-    let actual = RgbImage::from_raw(size, size, b.rgb.clone()).unwrap();
-    let actual_ids: ImageBuffer<Luma<u16>, Vec<u16>> =
-        ImageBuffer::from_raw(size, size, b.instance.iter().map(|&v| v as u16).collect()).unwrap();
-    let dir = golden_dir();
-    let (rgb_path, ids_path) = (
-        dir.join(format!("{name}.png")),
-        dir.join(format!("{name}.instance.png")),
-    );
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = common::framing_spec(model, 256, 256, yaw, pitch);
+    let spec_file = tmp.path().join(format!("{name}.json"));
+    std::fs::write(&spec_file, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
+    let dir = golden_dir().join(name);
     if std::env::var("SYNTHVIS_BLESS").is_ok_and(|v| v == "1") {
-        actual.save(&rgb_path).unwrap();
-        actual_ids.save(&ids_path).unwrap();
-        eprintln!("blessed {}", rgb_path.display());
+        if dir.join(golden::GOLDEN_FILE).is_file() {
+            let report = golden::bless(&spec_file, &dir, None, common::backend()).unwrap();
+            eprintln!("blessed {}:\n{report}", dir.display());
+        } else {
+            golden::record(
+                &spec_file,
+                &[0],
+                &dir,
+                Tolerances::default(),
+                common::backend(),
+            )
+            .unwrap();
+            eprintln!("recorded {}", dir.display());
+        }
         return;
     }
+    let report = golden_dir().join("out").join(name);
+    let options = CompareOptions {
+        report: Some(report.clone()),
+        ..CompareOptions::default()
+    };
+    let comparison =
+        golden::check(&spec_file, &dir, &options, common::backend()).unwrap_or_else(|e| {
+            panic!(
+                "{e}\n(render and review it with `SYNTHVIS_BLESS=1 cargo test --test it \
+                 samples::`, then commit it)"
+            )
+        });
+    eprintln!("{}", comparison.table());
     assert!(
-        rgb_path.exists() && ids_path.exists(),
-        "missing golden reference {} (or its .instance.png): render and review it with \
-         `SYNTHVIS_BLESS=1 cargo test --test it samples::`, then commit it",
-        rgb_path.display()
+        comparison.pass(),
+        "golden {name} differs: {}; report in {}",
+        comparison.table(),
+        report.display()
     );
-    let reference = image::open(&rgb_path).unwrap().into_rgb8();
-    let reference_ids: Vec<u32> = image::open(&ids_path)
-        .unwrap()
-        .into_luma16()
-        .into_raw()
-        .into_iter()
-        .map(u32::from)
-        .collect();
-    let tol = Tolerance::default();
-    let report = compare(&reference, &reference_ids, &actual, &b.instance, tol);
-    eprintln!("golden {name}: {report}");
-    if !report.pass {
-        let out = dir.join("out");
-        std::fs::create_dir_all(&out).unwrap();
-        actual.save(out.join(format!("{name}.actual.png"))).unwrap();
-        actual_ids
-            .save(out.join(format!("{name}.actual.instance.png")))
-            .unwrap();
-        if let Some(diff) = diff_image(&reference, &actual, &reference_ids, tol) {
-            diff.save(out.join(format!("{name}.diff.png"))).unwrap();
-        }
-        panic!(
-            "golden {name} differs: {report}; actual and diff images in {}",
-            out.display()
-        );
-    }
 }
 
 #[test]
