@@ -2,7 +2,6 @@
 //! and reports per-stage times, frames/s, CPU use, peak memory, and the floor (frames/s
 //! of labelling, encoding and writing the same buffers with no rendering).
 
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -10,7 +9,7 @@ use serde::Serialize;
 
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::pipeline::{
-    FrameRenderer, FrameTimings, Progress, RenderOptions, render_dataset, write_frame,
+    Cancel, FrameRenderer, FrameSink, FrameTimings, Progress, RenderOptions, render_dataset,
 };
 use crate::{Error, LoadedSpec};
 
@@ -124,7 +123,7 @@ struct Collector {
 }
 
 impl Progress for Collector {
-    fn started(&mut self, adapter: &AdapterSummary, _total: u64) {
+    fn started(&mut self, adapter: &AdapterSummary, _total: u64, _kept: u64) {
         self.adapter = Some(adapter.clone());
         if self.warmup == 0 {
             self.window_start = Some((Instant::now(), cpu_seconds()));
@@ -187,7 +186,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         warmup: opts.warmup,
         ..Collector::default()
     };
-    let summary = render_dataset(spec, &render_opts, &mut c, &AtomicBool::new(false))?;
+    let summary = render_dataset(spec, &render_opts, &mut c, &Cancel::new())?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (Some((t0, c0)), Some((t1, c1))) = (c.window_start, c.window_end) else {
         return Err(Error::Internal("no frame was measured".into()));
@@ -211,17 +210,16 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
     let floor_dir = tmp.path().join("floor");
     crate::output::create_layout(&floor_dir, &spec.spec.outputs)?;
     let floor_start = Instant::now();
+    let sink = FrameSink {
+        dir: &floor_dir,
+        outputs: &spec.spec.outputs,
+        durability: crate::output::Durability::Renamed,
+    };
     (0..opts.frames.max(1)).into_par_iter().try_for_each(|i| {
         let mut s = scene.clone();
         s.frame_index = i;
-        write_frame(
-            &floor_dir,
-            &s,
-            &buffers,
-            &spec.spec.outputs,
-            &mut FrameTimings::default(),
-        )
-        .map(|_| ())
+        sink.write(&s, &buffers, &mut FrameTimings::default())
+            .map(|_| ())
     })?;
     let floor_frames_per_s =
         opts.frames.max(1) as f64 / floor_start.elapsed().as_secs_f64().max(1e-9);

@@ -26,6 +26,7 @@ pub mod primitives;
 pub mod randomize;
 pub mod rng;
 pub mod scene;
+pub mod shard;
 pub mod spec;
 
 pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};
@@ -33,6 +34,9 @@ pub use spec::LoadedSpec;
 
 /// The synthvis version written into datasets.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The git commit this build comes from ("unknown" outside a checkout), written into
+/// manifests.
+pub const GIT_COMMIT: &str = env!("SYNTHVIS_GIT_COMMIT");
 
 /// Any failure of a synthvis operation.
 #[derive(Debug, thiserror::Error)]
@@ -52,9 +56,19 @@ pub enum Error {
     /// Writing the dataset failed.
     #[error(transparent)]
     Output(#[from] output::OutputError),
-    /// The run was interrupted (Ctrl-C); the dataset is marked incomplete.
-    #[error("interrupted: the dataset is incomplete (manifest.json says complete: false)")]
-    Interrupted,
+    /// The run was stopped by a signal (Ctrl-C, SIGTERM); the dataset is marked
+    /// incomplete and can be resumed.
+    #[error(
+        "interrupted by signal {signal} ({}): the dataset is incomplete (manifest.json says complete: false); run the same command with --resume to finish it",
+        signal_name(*.signal)
+    )]
+    Interrupted {
+        /// The signal number (2 SIGINT, 15 SIGTERM).
+        signal: i32,
+    },
+    /// The shard could not be determined.
+    #[error(transparent)]
+    Shard(#[from] shard::ShardError),
     /// A golden set is missing or unreadable, or a golden operation was asked wrongly.
     #[error(transparent)]
     Golden(#[from] golden::GoldenError),
@@ -93,19 +107,33 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         use randomize::RandomizeError;
         match self {
-            Error::Spec(_) | Error::Asset(_) | Error::Golden(_) => 2,
+            Error::Spec(_) | Error::Asset(_) | Error::Golden(_) | Error::Shard(_) => 2,
             // A placement or view the spec asks for cannot be met: bad input, not a crash.
             Error::Randomize(
                 RandomizeError::Placement { .. } | RandomizeError::DegenerateCamera { .. },
             ) => 2,
+            // Shards that do not fit together, or --resume on another run's folder.
+            Error::Output(
+                output::OutputError::Merge(_) | output::OutputError::ResumeMismatch { .. },
+            ) => 2,
             Error::DatasetInvalid { .. } => 3,
             Error::GoldenMismatch { .. } => 4,
-            Error::Interrupted => 130,
+            // The shell's convention: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+            Error::Interrupted { signal } => u8::try_from(128 + signal).unwrap_or(130),
             Error::Randomize(RandomizeError::NeedsAssetBounds)
             | Error::Gpu(_)
             | Error::Output(_)
             | Error::WriterPanicked
             | Error::Internal(_) => 1,
         }
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        2 => "SIGINT",
+        15 => "SIGTERM",
+        1 => "SIGHUP",
+        _ => "a signal",
     }
 }

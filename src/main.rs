@@ -8,14 +8,15 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use synthvis::golden::{CompareOptions, Comparison, Profile};
 use synthvis::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuError, list_adapters};
-use synthvis::pipeline::{FrameTimings, Progress};
+use synthvis::pipeline::{Cancel, FrameTimings, Progress};
+use synthvis::shard::Shard;
 use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
 
 /// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
@@ -52,9 +53,38 @@ enum Command {
         /// the same for any number.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
         threads: Option<u32>,
+        /// Render only shard K of N (K/N, contiguous blocks of frames), or `auto`: K (and
+        /// N) from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm job array
+        /// (SLURM_ARRAY_TASK_ID).
+        #[arg(long)]
+        shard: Option<String>,
+        /// The number of shards for `--shard auto` where the scheduler does not say it
+        /// (Kubernetes); SYNTHVIS_SHARDS works too.
+        #[arg(long)]
+        shards: Option<u64>,
+        /// Continue the run in --out: keep its finished frames, render the rest (a new or
+        /// empty --out starts from scratch).
+        #[arg(long, conflicts_with = "overwrite")]
+        resume: bool,
+        /// Flush every file and folder to the disk before the dataset counts as complete,
+        /// so a power loss cannot leave a complete-looking dataset with empty files.
+        #[arg(long)]
+        durable: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Join shard datasets into one, byte for byte what a single run of all their frames
+    /// writes (provenance in shards.json).
+    Merge {
+        /// The merged dataset's folder (new or empty).
+        out: PathBuf,
+        /// The shard datasets, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Flush every file to the disk before the merged dataset counts as complete.
+        #[arg(long)]
+        durable: bool,
     },
     /// Measure the pipeline on a spec: per-stage times, frames/s, CPU use, memory and the
     /// encode-and-write floor. Renders into a temporary directory.
@@ -267,8 +297,14 @@ struct Bar {
 }
 
 impl Progress for Bar {
-    fn started(&mut self, adapter: &AdapterSummary, total: u64) {
-        note(format!("rendering {total} frames on {adapter}"));
+    fn started(&mut self, adapter: &AdapterSummary, total: u64, kept: u64) {
+        if kept > 0 {
+            note(format!(
+                "resuming: {kept} frames were finished already; rendering the other {total} on {adapter}"
+            ));
+        } else {
+            note(format!("rendering {total} frames on {adapter}"));
+        }
         if let Some(bar) = &mut self.bar {
             bar.set_length(total);
         }
@@ -292,8 +328,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             overwrite,
             threads,
+            shard,
+            shards,
+            resume,
+            durable,
             quiet,
         } => {
+            let shard = match shard.as_deref() {
+                None => None,
+                Some("auto") => {
+                    Some(Shard::from_env(|k| std::env::var_os(k), shards).map_err(Error::from)?)
+                }
+                Some(k_of_n) => Some(Shard::parse(k_of_n).map_err(Error::from)?),
+            };
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
             let opts = RenderOptions {
                 frames,
@@ -301,16 +348,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 overwrite,
                 backend: cli.backend,
                 threads: threads.map(|n| n as usize),
+                shard,
+                resume,
+                durable,
                 ..RenderOptions::new(out)
             };
-            let cancel = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&cancel);
-            // A second Ctrl-C kills the process the usual way.
-            let _ = ctrlc::set_handler(move || {
-                if flag.swap(true, Ordering::Relaxed) {
-                    std::process::exit(130);
-                }
-            });
+            let cancel = Cancel::new();
+            stop_on_signals(&cancel);
             let bar = (!quiet).then(|| {
                 let b = ProgressBar::new(0);
                 b.set_style(
@@ -327,15 +371,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 b.finish_and_clear();
             }
             let summary = result.with_context(|| format!("rendering {}", spec.display()))?;
-            let n = summary.frames.end - summary.frames.start;
+            let n = summary.rendered;
             say(format_args!(
-                "rendered {n} frames ({}..{}) in {:.2} s, {:.1} frames/s, on {}\ndataset: {}",
+                "rendered {n} frames ({}..{}{}) in {:.2} s, {:.1} frames/s, on {}\ndataset: {}",
                 summary.frames.start,
                 summary.frames.end,
+                shard.map_or(String::new(), |s| format!(", shard {s}")),
                 summary.seconds,
                 n as f64 / summary.seconds.max(1e-9),
                 summary.adapter,
                 summary.out.display()
+            ));
+        }
+        Command::Merge {
+            out,
+            shards,
+            durable,
+        } => {
+            let durability = if durable {
+                synthvis::output::Durability::Synced
+            } else {
+                synthvis::output::Durability::Renamed
+            };
+            let summary = synthvis::output::merge::merge(&out, &shards, durability)
+                .map_err(Error::from)
+                .with_context(|| format!("merging into {}", out.display()))?;
+            say(format_args!(
+                "merged {} shards, frames {}..{} ({} files), into {}",
+                summary.shards,
+                summary.frames.start,
+                summary.frames.end,
+                summary.files,
+                out.display()
             ));
         }
         Command::Bench {
@@ -491,6 +558,23 @@ fn conclude(comparison: &Comparison, options: &CompareOptions, what: &str) -> Re
 
 fn internal(e: impl Display) -> Error {
     Error::Internal(e.to_string())
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM (what Kubernetes and Slurm send) ask the run to stop after
+/// the frames in flight; a second one ends the process at once, the usual way.
+fn stop_on_signals(cancel: &Cancel) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let seen = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        let registered =
+            flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&seen))
+                .and_then(|_| flag::register(signal, Arc::clone(&seen)))
+                .and_then(|_| flag::register_usize(signal, cancel.word(), signal as usize));
+        if let Err(e) = registered {
+            note(format!("warning: cannot handle signal {signal}: {e}"));
+        }
+    }
 }
 
 /// Any panic left is a bug: say so briefly, with what to put in a report.

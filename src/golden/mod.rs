@@ -28,7 +28,7 @@ pub use tolerance::{Bound, Profile, Tolerances};
 use crate::gpu::{AdapterSummary, BackendChoice};
 use crate::hash::sha256_hex;
 use crate::output::{self, Modality, layout};
-use crate::pipeline::{FrameRenderer, FrameTimings, write_frame};
+use crate::pipeline::{FrameRenderer, FrameSink, FrameTimings};
 use crate::spec::{LoadedSpec, OutputsSpec};
 use crate::{Error, VERSION};
 
@@ -156,16 +156,15 @@ fn render_frames(
     let spec = spec.with_spec(with_all)?;
     let mut renderer = FrameRenderer::new(&spec, backend)?;
     output::create_layout(dir, &spec.spec.outputs)?;
+    let sink = FrameSink {
+        dir,
+        outputs: &spec.spec.outputs,
+        durability: output::Durability::Renamed,
+    };
     for &frame in frames {
         let scene = renderer.sample(spec.spec.seed, frame)?;
         let buffers = renderer.render(&scene)?;
-        write_frame(
-            dir,
-            &scene,
-            &buffers,
-            &spec.spec.outputs,
-            &mut FrameTimings::default(),
-        )?;
+        sink.write(&scene, &buffers, &mut FrameTimings::default())?;
     }
     Ok(renderer.adapter().clone())
 }

@@ -13,6 +13,18 @@ use std::path::{Path, PathBuf};
 
 use super::OutputError;
 
+/// How far a write goes before it counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Written and renamed into place: survives the process being killed, not a power
+    /// loss (the kernel may not have written the bytes yet).
+    #[default]
+    Renamed,
+    /// Also flushed to the disk (`fsync`) before the rename: survives a power loss once
+    /// the directory is synced too ([`sync_dir`]).
+    Synced,
+}
+
 /// The temporary name `path` is written under before it is renamed into place.
 pub fn temp_path(path: &Path) -> PathBuf {
     let name = path
@@ -33,12 +45,13 @@ pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     writer: BufWriter<File>,
+    durability: Durability,
     committed: bool,
 }
 
 impl AtomicFile {
     /// Starts writing `target`.
-    pub fn create(target: &Path) -> Result<Self, OutputError> {
+    pub fn create(target: &Path, durability: Durability) -> Result<Self, OutputError> {
         let temp = temp_path(target);
         injected_disk_full().map_err(io_error(target, "cannot write"))?;
         let file = File::create(&temp).map_err(io_error(target, "cannot create file"))?;
@@ -46,6 +59,7 @@ impl AtomicFile {
             target: target.to_owned(),
             temp,
             writer: BufWriter::new(file),
+            durability,
             committed: false,
         })
     }
@@ -72,11 +86,18 @@ impl AtomicFile {
         }
     }
 
-    /// Flushes the file and renames it into place.
+    /// Flushes the file (to the disk, when [`Durability::Synced`]) and renames it into
+    /// place.
     pub fn commit(mut self) -> Result<(), OutputError> {
         self.writer
             .flush()
             .map_err(io_error(&self.target, "cannot write"))?;
+        if self.durability == Durability::Synced {
+            self.writer
+                .get_ref()
+                .sync_all()
+                .map_err(io_error(&self.target, "cannot sync to disk"))?;
+        }
         std::fs::rename(&self.temp, &self.target)
             .map_err(io_error(&self.target, "cannot move into place"))?;
         self.committed = true;
@@ -95,9 +116,46 @@ impl Drop for AtomicFile {
 
 /// Writes `bytes` to `path` atomically (see the module docs).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut file = AtomicFile::create(path)?;
+    write_atomic_with(path, bytes, Durability::Renamed)
+}
+
+/// [`write_atomic`] with a chosen durability.
+pub fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> Result<(), OutputError> {
+    let mut file = AtomicFile::create(path, durability)?;
     file.write_all(bytes)?;
     file.commit()
+}
+
+/// Flushes everything written to the file system that holds `dir` to the disk (Linux's
+/// `syncfs`: one call, however many files); elsewhere, `dir` itself.
+pub fn sync_file_system(dir: &Path) -> Result<(), OutputError> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let handle = File::open(dir).map_err(io_error(dir, "cannot open to sync"))?;
+        // SAFETY: syncfs only reads the descriptor, which `handle` keeps open.
+        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+            return Err(io_error(dir, "cannot sync to disk")(
+                std::io::Error::last_os_error(),
+            ));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        sync_dir(dir)
+    }
+}
+
+/// Flushes a directory's entries (the renames into it) to the disk.
+pub fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir, "cannot sync directory to disk"))
 }
 
 /// Maps an I/O error to an [`OutputError`] naming `path` and what was being done.
@@ -152,11 +210,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("a.json");
         {
-            let mut f = AtomicFile::create(&target).unwrap();
+            let mut f = AtomicFile::create(&target, Durability::Renamed).unwrap();
             f.write_all(b"half").unwrap();
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-        let mut f = AtomicFile::create(&target).unwrap();
+        let mut f = AtomicFile::create(&target, Durability::Synced).unwrap();
         f.write_all(b"whole").unwrap();
         f.commit().unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"whole");

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::OutputError;
-use super::atomic::AtomicFile;
+use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Modality};
 use crate::labels::RleJson;
 use crate::spec::CategorySpec;
@@ -76,8 +76,9 @@ pub fn write_coco(
     (width, height): (u32, u32),
     categories: &[CategorySpec],
     tool_version: &str,
+    durability: Durability,
 ) -> Result<(), OutputError> {
-    let mut file = AtomicFile::create(&dir.join(COCO_FILE))?;
+    let mut file = AtomicFile::create(&dir.join(COCO_FILE), durability)?;
     let jerr = |e: serde_json::Error, f: &AtomicFile| f.write_error(e.into());
 
     let info = serde_json::json!({

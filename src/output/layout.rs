@@ -11,6 +11,7 @@
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
 //! manifest.json         what made the dataset and whether it is complete
+//! shards.json           where a merged dataset's frames came from (merge only)
 //! ```
 //!
 //! Frame numbers are zero-padded to 6 digits and grow past 999999.
@@ -92,6 +93,8 @@ pub const LAYOUT: [FileKind; 6] = [
 pub const COCO_FILE: &str = "annotations.json";
 /// The manifest at the dataset root.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// Where a merged dataset's frames came from (written by `merge` only).
+pub const SHARDS_FILE: &str = "shards.json";
 
 impl Modality {
     /// Its row of [`LAYOUT`].
@@ -151,7 +154,7 @@ pub fn dataset_entries() -> Vec<&'static str> {
             out.push(kind.folder);
         }
     }
-    out.extend([COCO_FILE, MANIFEST_FILE]);
+    out.extend([COCO_FILE, MANIFEST_FILE, SHARDS_FILE]);
     out
 }
 
@@ -197,7 +200,8 @@ mod tests {
                 "class",
                 "labels",
                 "annotations.json",
-                "manifest.json"
+                "manifest.json",
+                "shards.json"
             ]
         );
     }

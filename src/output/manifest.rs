@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::OutputError;
-use super::atomic::write_atomic;
+use super::atomic::{Durability, write_atomic_with};
 use super::images::DEPTH_PNG_METRES_PER_UNIT;
 use super::layout::MANIFEST_FILE;
 use crate::assets::AssetLibrary;
@@ -31,6 +31,17 @@ pub struct ManifestAsset {
     pub sha256: String,
 }
 
+/// Which shard of which run a dataset is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardInfo {
+    /// Shard index, from 0.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+    /// The whole run's frames `[start, end)`, split among the shards.
+    pub of: [u64; 2],
+}
+
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
@@ -38,6 +49,8 @@ pub struct Manifest {
     pub tool: String,
     /// synthvis version.
     pub version: String,
+    /// The git commit synthvis was built from ("unknown" outside a checkout).
+    pub git_commit: String,
     /// Copy of the spec as parsed (defaults filled in).
     pub spec: serde_json::Value,
     /// SHA-256 of the spec file's bytes.
@@ -48,6 +61,10 @@ pub struct Manifest {
     pub seed: u64,
     /// Frames rendered: `[start, end)`.
     pub frames: [u64; 2],
+    /// The shard this dataset is, when it is one (`merge` joins shards into a dataset
+    /// without this field, as a single run writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
     /// `[width, height]`.
     pub resolution: [u32; 2],
     /// Adapter, backend and driver that rendered the images.
@@ -75,17 +92,43 @@ impl Manifest {
         Self {
             tool: TOOL.into(),
             version: crate::VERSION.into(),
+            git_commit: crate::GIT_COMMIT.into(),
             spec: serde_json::to_value(&spec.spec).unwrap_or_default(),
             spec_sha256: sha256_hex(&spec.bytes),
             assets: asset_files(spec, library),
             seed,
             frames: [frames.start, frames.end],
+            shard: None,
             resolution: [resolution.width, resolution.height],
             adapter: adapter.clone(),
             depth_png_scale_m: DEPTH_PNG_METRES_PER_UNIT,
             frames_digest: String::new(),
             complete: false,
         }
+    }
+
+    /// The first field in which `other` describes another run than this one (the spec,
+    /// its assets, seed, frames, shard, resolution, adapter or synthvis build), ignoring
+    /// completion and digest; none when they describe the same run.
+    pub fn differs_from(&self, other: &Manifest) -> Option<String> {
+        let fields = |m: &Manifest| match serde_json::to_value(m) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let (a, b) = (fields(self), fields(other));
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        keys.into_iter()
+            .filter(|k| !matches!(k.as_str(), "frames_digest" | "complete"))
+            .find(|k| a.get(*k) != b.get(*k))
+            .map(|k| k.replace('_', " "))
+    }
+
+    /// Reads `dir/manifest.json`.
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(MANIFEST_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}: not a readable synthvis manifest: {e}", path.display()))
     }
 
     /// Marks the run complete with its frames digest.
@@ -96,14 +139,14 @@ impl Manifest {
     }
 
     /// Writes `dir/manifest.json` (pretty, with a final newline), atomically.
-    pub fn write(&self, dir: &Path) -> Result<(), OutputError> {
+    pub fn write(&self, dir: &Path, durability: Durability) -> Result<(), OutputError> {
         let path = dir.join(MANIFEST_FILE);
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| OutputError::Encode {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
         json.push(b'\n');
-        write_atomic(&path, &json)
+        write_atomic_with(&path, &json, durability)
     }
 }
 

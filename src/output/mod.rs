@@ -9,11 +9,12 @@ pub mod frame;
 pub mod images;
 pub mod layout;
 pub mod manifest;
+pub mod merge;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
 
-pub use atomic::{AtomicFile, write_atomic};
+pub use atomic::{AtomicFile, Durability, sync_file_system, write_atomic, write_atomic_with};
 pub use digest::FramesDigest;
 pub use layout::{Modality, frame_stem};
 
@@ -62,6 +63,19 @@ pub enum OutputError {
         /// The encoder's message.
         message: String,
     },
+    /// `--resume` in a folder that holds another run.
+    #[error(
+        "{dir}: cannot resume: it holds a run with another {field}; render into a new folder, or pass --overwrite instead of --resume to replace it"
+    )]
+    ResumeMismatch {
+        /// The output directory.
+        dir: PathBuf,
+        /// What differs (spec, seed, frames, adapter, synthvis build, ...).
+        field: String,
+    },
+    /// Shards that cannot be merged.
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// A per-frame labels file could not be read back while assembling COCO.
     #[error("{path}: cannot read labels: {message}")]
     Labels {
@@ -107,15 +121,7 @@ pub fn prepare_dir(dir: &Path, overwrite: bool) -> Result<(), OutputError> {
             std::fs::remove_file(&path).map_err(io(&path, "cannot remove"))?;
         }
     }
-    let leftovers = std::fs::read_dir(dir).map_err(io(dir, "cannot list output directory"))?;
-    for entry in leftovers.flatten() {
-        let is_temp = entry.file_name().to_str().is_some_and(atomic::is_temp_name);
-        if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let path = entry.path();
-            std::fs::remove_file(&path).map_err(io(&path, "cannot remove"))?;
-        }
-    }
-    Ok(())
+    remove_temporary_files(dir)
 }
 
 /// Creates the per-frame folders the outputs need.
@@ -128,9 +134,42 @@ pub fn create_layout(dir: &Path, outputs: &crate::spec::OutputsSpec) -> Result<(
 }
 
 /// Writes a frame's encoded files (paths relative to `dir`), each atomically.
-pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+pub fn write_files(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    durability: Durability,
+) -> Result<(), OutputError> {
     for (path, bytes) in files {
-        write_atomic(&dir.join(path), bytes)?;
+        write_atomic_with(&dir.join(path), bytes, durability)?;
     }
     Ok(())
+}
+
+/// Removes the temporary files a killed run left in `dir` and its dataset folders.
+pub fn remove_temporary_files(dir: &Path) -> Result<(), OutputError> {
+    let folders = layout::dataset_entries()
+        .into_iter()
+        .map(|e| dir.join(e))
+        .filter(|p| p.is_dir())
+        .chain(std::iter::once(dir.to_owned()));
+    for folder in folders {
+        let entries = std::fs::read_dir(&folder).map_err(io(&folder, "cannot list"))?;
+        for entry in entries.flatten() {
+            let is_temp = entry.file_name().to_str().is_some_and(atomic::is_temp_name);
+            if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(io(&path, "cannot remove"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Flushes the dataset's folders and the dataset folder itself to the disk (after files
+/// written with [`Durability::Synced`]).
+pub fn sync_layout(dir: &Path, outputs: &crate::spec::OutputsSpec) -> Result<(), OutputError> {
+    for folder in layout::folders(outputs) {
+        atomic::sync_dir(&dir.join(folder))?;
+    }
+    atomic::sync_dir(dir)
 }

@@ -45,6 +45,73 @@ struct LabelsFiles {
     files: std::collections::BTreeMap<String, String>,
 }
 
+/// What [`check_frame`] found for one frame.
+#[derive(Debug, Default)]
+pub struct FrameCheck {
+    /// SHA-256 of the labels file, when it could be read.
+    pub labels_sha256: Option<String>,
+    /// Images whose checksum matched.
+    pub images_ok: u64,
+    /// Every file of the frame with its bytes, images first and the labels file last
+    /// (relative paths), when all of them are intact.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// One line per problem, naming the file.
+    pub problems: Vec<String>,
+}
+
+impl FrameCheck {
+    /// Whether the labels file and every image it lists are present and match.
+    pub fn intact(&self) -> bool {
+        self.labels_sha256.is_some() && self.problems.is_empty()
+    }
+}
+
+/// Reads frame `frame` of the dataset in `dir` and checks every image its labels file
+/// lists against the checksum recorded there.
+pub fn check_frame(dir: &Path, frame: u64) -> FrameCheck {
+    let mut c = FrameCheck::default();
+    let labels_rel = Modality::Labels.path(frame);
+    let labels_path = dir.join(&labels_rel);
+    let bytes = match std::fs::read(&labels_path) {
+        Ok(b) => b,
+        Err(e) => {
+            c.problems.push(format!("{}: {e}", labels_path.display()));
+            return c;
+        }
+    };
+    c.labels_sha256 = Some(sha256_hex(&bytes));
+    let labels: LabelsFiles = match serde_json::from_slice(&bytes) {
+        Ok(l) => l,
+        Err(e) => {
+            c.problems.push(format!(
+                "{}: corrupt labels file: {e}",
+                labels_path.display()
+            ));
+            return c;
+        }
+    };
+    for (rel, expected) in labels.files {
+        let path = dir.join(&rel);
+        match std::fs::read(&path) {
+            Ok(b) if sha256_hex(&b) == expected => {
+                c.images_ok += 1;
+                c.files.push((rel, b));
+            }
+            Ok(_) => c.problems.push(format!(
+                "{}: checksum mismatch (corrupt or modified)",
+                path.display()
+            )),
+            Err(e) => c.problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if c.problems.is_empty() {
+        c.files.push((labels_rel, bytes));
+    } else {
+        c.files.clear();
+    }
+    c
+}
+
 /// Verifies the dataset in `dir`.
 pub fn verify(dir: &Path) -> VerifyReport {
     let mut r = VerifyReport::default();
@@ -83,36 +150,12 @@ pub fn verify(dir: &Path) -> VerifyReport {
     let mut digest = FramesDigest::new();
     for f in manifest.frames[0]..manifest.frames[1] {
         r.frames_checked += 1;
-        let labels_path = dir.join(Modality::Labels.path(f));
-        let bytes = match std::fs::read(&labels_path) {
-            Ok(b) => b,
-            Err(e) => {
-                r.problems.push(format!("{}: {e}", labels_path.display()));
-                continue;
-            }
-        };
-        digest.add(f, &sha256_hex(&bytes));
-        let labels: LabelsFiles = match serde_json::from_slice(&bytes) {
-            Ok(l) => l,
-            Err(e) => {
-                r.problems.push(format!(
-                    "{}: corrupt labels file: {e}",
-                    labels_path.display()
-                ));
-                continue;
-            }
-        };
-        for (rel, expected) in &labels.files {
-            let path = dir.join(rel);
-            match std::fs::read(&path) {
-                Ok(b) if sha256_hex(&b) == *expected => r.files_ok += 1,
-                Ok(_) => r.problems.push(format!(
-                    "{}: checksum mismatch (corrupt or modified)",
-                    path.display()
-                )),
-                Err(e) => r.problems.push(format!("{}: {e}", path.display())),
-            }
+        let check = check_frame(dir, f);
+        if let Some(sha) = &check.labels_sha256 {
+            digest.add(f, sha);
         }
+        r.files_ok += check.images_ok;
+        r.problems.extend(check.problems);
     }
     let digest = digest.finish();
     if manifest.complete && digest != manifest.frames_digest {

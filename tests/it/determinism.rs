@@ -5,7 +5,7 @@ use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use synthvis::pipeline::Cancel;
 
 use synthvis::gpu::DrawMode;
 use synthvis::pipeline::NoProgress;
@@ -31,7 +31,7 @@ fn render_threads(
         threads,
         ..RenderOptions::new(out)
     };
-    render_dataset(spec, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
+    render_dataset(spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::sync::atomic::AtomicBool;
+use synthvis::pipeline::Cancel;
 
 use glam::{DMat3, DQuat, DVec3};
 use serde_json::json;
@@ -70,7 +70,7 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     let loaded = common::write_spec(tmp.path(), &spec());
     let out = tmp.path().join("out");
     let opts = RenderOptions::new(&out);
-    render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
+    render_dataset(&loaded, &opts, &mut NoProgress, &Cancel::new()).unwrap();
 
     // Float depth and ids straight from the renderer.
     let mut renderer = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();

@@ -18,5 +18,6 @@ mod properties;
 mod randomizers;
 mod rle;
 mod samples;
+mod scale;
 mod scenes;
 mod schema;

@@ -4,7 +4,7 @@
 use crate::common;
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use synthvis::pipeline::Cancel;
 
 use synthvis::pipeline::NoProgress;
 use synthvis::{RenderOptions, render_dataset};
@@ -31,7 +31,7 @@ fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
     std::fs::create_dir_all(&dir).unwrap();
     let loaded = common::write_spec(&dir, &spec);
     let opts = RenderOptions::new(out);
-    render_dataset(&loaded, &opts, &mut NoProgress, &AtomicBool::new(false)).unwrap();
+    render_dataset(&loaded, &opts, &mut NoProgress, &Cancel::new()).unwrap();
 }
 
 #[test]

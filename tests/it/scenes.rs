@@ -4,7 +4,7 @@
 use crate::common;
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use synthvis::pipeline::Cancel;
 
 use synthvis::pipeline::NoProgress;
 use synthvis::{LoadedSpec, RenderOptions, render_dataset};
@@ -47,7 +47,7 @@ fn every_scene_validates_and_renders() {
             frames: Some(0..2),
             ..RenderOptions::new(&out)
         };
-        render_dataset(&small, &opts, &mut NoProgress, &AtomicBool::new(false))
+        render_dataset(&small, &opts, &mut NoProgress, &Cancel::new())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();

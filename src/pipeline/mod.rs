@@ -1,0 +1,269 @@
+//! Rendering a dataset: the frames a run owes ([`plan`]: its range, a shard's block,
+//! less what `--resume` keeps), the frame loop that renders and writes them
+//! ([`frame_loop`], [`sink`]), and the files that finish a dataset (COCO, the manifest).
+//! [`FrameRenderer`] renders single frames outside a run.
+
+mod frame_loop;
+mod frame_renderer;
+pub mod plan;
+pub mod sink;
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+pub use frame_renderer::FrameRenderer;
+pub use sink::FrameSink;
+
+use crate::Error;
+use crate::assets::AssetLibrary;
+use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuContext, Renderer};
+use crate::output::manifest::{Manifest, ShardInfo};
+use crate::output::{Durability, FramesDigest, coco, create_layout, sync_file_system, sync_layout};
+use crate::randomize::FrameSampler;
+use crate::shard::Shard;
+use crate::spec::LoadedSpec;
+
+/// How to render a dataset.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Frames to render (half-open); the spec's `0..frames` when none.
+    pub frames: Option<Range<u64>>,
+    /// Seed; the spec's when none.
+    pub seed: Option<u64>,
+    /// Replace an existing synthvis dataset in `out`.
+    pub overwrite: bool,
+    /// Graphics API.
+    pub backend: BackendChoice,
+    /// How draws are issued; the adapter's faster mode when none (images are the same).
+    pub draw_mode: Option<DrawMode>,
+    /// Threads that encode and write frames; rayon's global pool (one per core) when
+    /// none. The files do not depend on it.
+    pub threads: Option<usize>,
+    /// Render only this shard's block of the frames.
+    pub shard: Option<Shard>,
+    /// Continue a run in `out`, keeping the frames it finished (a new or empty `out`
+    /// starts from scratch).
+    pub resume: bool,
+    /// Flush every file to the disk as it is written, so the frames finished before a
+    /// power loss survive it (`resume` keeps them). Without it the whole run is flushed
+    /// once (`syncfs`) before the manifest says complete: a power loss can cost frames,
+    /// never leave a complete-looking dataset with empty files.
+    pub durable: bool,
+}
+
+impl RenderOptions {
+    /// Options to render the spec's frames with its seed into `out`: a new or empty
+    /// directory, the automatic backend and draw mode, one encoder thread per core.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self {
+            out: out.into(),
+            frames: None,
+            seed: None,
+            overwrite: false,
+            backend: BackendChoice::Auto,
+            draw_mode: None,
+            threads: None,
+            shard: None,
+            resume: false,
+            durable: false,
+        }
+    }
+}
+
+/// A request to stop a run, as a signal handler makes it: the signal's number, 0 while
+/// none came. The run stops after the frames in flight and reports
+/// [`Error::Interrupted`] with the signal.
+#[derive(Debug, Default, Clone)]
+pub struct Cancel(Arc<AtomicUsize>);
+
+impl Cancel {
+    /// No request yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop, because of `signal` (the first request is the one kept).
+    pub fn request(&self, signal: i32) {
+        let _ = self.0.compare_exchange(
+            0,
+            usize::try_from(signal).unwrap_or(1),
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The signal that asked the run to stop, if any did.
+    pub fn requested(&self) -> Option<i32> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            s => Some(i32::try_from(s).unwrap_or(1)),
+        }
+    }
+
+    /// The shared word a signal handler writes the signal's number into
+    /// (`signal_hook::flag::register_usize`).
+    pub fn word(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.0)
+    }
+}
+
+/// What a finished render did.
+#[derive(Debug, Clone)]
+pub struct RenderSummary {
+    /// Output directory.
+    pub out: PathBuf,
+    /// The run's frames (a shard's block when sharded).
+    pub frames: Range<u64>,
+    /// Frames rendered now (fewer than `frames` when `--resume` kept some).
+    pub rendered: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Adapter that rendered.
+    pub adapter: AdapterSummary,
+    /// How draws were issued.
+    pub draw_mode: DrawMode,
+}
+
+/// Seconds each stage of one frame took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameTimings {
+    /// Sampling the frame scene.
+    pub randomize: f64,
+    /// Draw list, uniform uploads, command recording and submission.
+    pub record_submit: f64,
+    /// Waiting for the GPU and reading the targets back.
+    pub wait_readback: f64,
+    /// Instance masks, boxes and RLE.
+    pub labels: f64,
+    /// PNG/EXR encoding and the labels JSON.
+    pub encode: f64,
+    /// Writing the files (temp file + rename).
+    pub write: f64,
+}
+
+/// Progress callbacks from the frame loop.
+pub trait Progress {
+    /// Called once with the adapter in use before the first frame: `total` frames to
+    /// render now, `kept` frames an earlier run finished (`--resume`).
+    fn started(&mut self, _adapter: &AdapterSummary, _total: u64, _kept: u64) {}
+    /// Called after each frame is written, in frame order, with its stage timings.
+    fn frame_done(&mut self, _done: u64, _timings: &FrameTimings) {}
+    /// Called for each loader warning.
+    fn warning(&mut self, _message: &str) {}
+}
+
+/// Ignores progress.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Renders a dataset of `spec` into `opts.out`. Stops early with [`Error::Interrupted`]
+/// when `cancel` is requested; the manifest then stays `complete: false`, and a run with
+/// `resume` finishes the job.
+pub fn render_dataset(
+    spec: &LoadedSpec,
+    opts: &RenderOptions,
+    progress: &mut dyn Progress,
+    cancel: &Cancel,
+) -> Result<RenderSummary, Error> {
+    let start = Instant::now();
+    let s = &spec.spec;
+    let all = opts.frames.clone().unwrap_or(0..s.frames);
+    let frames = opts.shard.map_or(all.clone(), |shard| shard.frames(&all));
+    let seed = opts.seed.unwrap_or(s.seed);
+    let durability = if opts.durable {
+        Durability::Synced
+    } else {
+        Durability::Renamed
+    };
+
+    let library = AssetLibrary::load(spec)?;
+    for warning in library.warnings() {
+        progress.warning(&warning);
+    }
+    let bounds = library.bounds();
+    let sampler = FrameSampler::new(&spec.resolved, &bounds)?;
+    let ctx = GpuContext::new(opts.backend)?;
+    let adapter = ctx.summary.clone();
+    let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
+    if let Some(mode) = opts.draw_mode {
+        renderer.set_draw_mode(mode);
+    }
+    let pool = match opts.threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("synthvis-encode-{i}"))
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot start {n} encoder threads: {e}")))?,
+        ),
+        None => None,
+    };
+
+    let mut manifest = Manifest::for_run(spec, &library, seed, &frames, &adapter);
+    manifest.shard = opts.shard.map(|shard| ShardInfo {
+        index: shard.index,
+        count: shard.count,
+        of: [all.start, all.end],
+    });
+    let plan = plan::prepare(&opts.out, &manifest, opts.overwrite, opts.resume)?;
+    manifest.write(&opts.out, Durability::Renamed)?;
+    create_layout(&opts.out, &s.outputs)?;
+    progress.started(&adapter, plan.todo.len() as u64, plan.kept.len() as u64);
+
+    let sink = FrameSink {
+        dir: &opts.out,
+        outputs: &s.outputs,
+        durability,
+    };
+    let written = frame_loop::FrameLoop {
+        sampler,
+        renderer: &mut renderer,
+        sink,
+        seed,
+        pool: pool.as_ref(),
+    }
+    .run(&plan.todo, progress, cancel)?;
+    if let Some(signal) = cancel.requested() {
+        return Err(Error::Interrupted { signal });
+    }
+
+    let mut checksums = plan.kept;
+    checksums.extend(written);
+    let mut digest = FramesDigest::new();
+    for (frame, sha) in &checksums {
+        digest.add(*frame, sha);
+    }
+    coco::write_coco(
+        &opts.out,
+        frames.clone(),
+        (s.resolution.width, s.resolution.height),
+        &s.categories,
+        crate::VERSION,
+        durability,
+    )?;
+    // Nothing counts as complete before it is on the disk: with --durable every file was
+    // synced as it was written and only the folders remain; otherwise one syncfs flushes
+    // the whole run. Then the manifest says complete, synced too.
+    if opts.durable {
+        sync_layout(&opts.out, &s.outputs)?;
+    } else {
+        sync_file_system(&opts.out)?;
+    }
+    manifest
+        .completed(digest.finish())
+        .write(&opts.out, Durability::Synced)?;
+    crate::output::atomic::sync_dir(&opts.out)?;
+    Ok(RenderSummary {
+        out: opts.out.clone(),
+        rendered: plan.todo.len() as u64,
+        frames,
+        seconds: start.elapsed().as_secs_f64(),
+        adapter,
+        draw_mode: renderer.draw_mode(),
+    })
+}

@@ -1,0 +1,46 @@
+//! Where a rendered frame goes: labelled, encoded and written into a dataset folder.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::FrameTimings;
+use crate::Error;
+use crate::gpu::FrameBuffers;
+use crate::labels::label_frame;
+use crate::output::frame::encode_frame;
+use crate::output::{Durability, write_files};
+use crate::scene::FrameScene;
+use crate::spec::OutputsSpec;
+
+/// A dataset folder frames are written into.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameSink<'a> {
+    /// The dataset folder (its layout created).
+    pub dir: &'a Path,
+    /// Which files each frame writes.
+    pub outputs: &'a OutputsSpec,
+    /// How far each write goes before it counts as done.
+    pub durability: Durability,
+}
+
+impl FrameSink<'_> {
+    /// Labels, encodes and writes one rendered frame; returns the SHA-256 of its labels
+    /// file and records the stage times in `timings`.
+    pub fn write(
+        &self,
+        scene: &FrameScene,
+        buffers: &FrameBuffers,
+        timings: &mut FrameTimings,
+    ) -> Result<String, Error> {
+        let t0 = Instant::now();
+        let labels = label_frame(scene, buffers);
+        let t1 = Instant::now();
+        let encoded = encode_frame(scene, buffers, &labels, self.outputs)?;
+        let t2 = Instant::now();
+        write_files(self.dir, &encoded.files, self.durability)?;
+        timings.labels = (t1 - t0).as_secs_f64();
+        timings.encode = (t2 - t1).as_secs_f64();
+        timings.write = t2.elapsed().as_secs_f64();
+        Ok(encoded.labels_sha256)
+    }
+}

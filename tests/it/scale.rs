@@ -1,0 +1,303 @@
+//! Scale-out as users run it, through the binary: shards rendered by separate processes
+//! (`--shard auto` from a Kubernetes or Slurm environment) merge into exactly the bytes of
+//! one run; `--resume` after `kill -9` at random moments, or after SIGTERM, yields exactly
+//! the bytes of an uninterrupted run; damaged frames are found and redone; shards that do
+//! not fit together and folders of another run are refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common;
+
+fn synthvis() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_synthvis"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The quickstart scene at 160x120 with `frames` frames, written into `dir`.
+fn small_spec(dir: &Path, frames: u64) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["resolution"] = serde_json::json!({ "width": 160, "height": 120 });
+    v["frames"] = serde_json::json!(frames);
+    for a in v["assets"].as_array_mut().unwrap() {
+        let name = Path::new(a["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_owned();
+        a["path"] = serde_json::json!(common::assets_dir().join(name));
+    }
+    let file = dir.join("small.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    file
+}
+
+fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
+    synthvis()
+        .arg("render")
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .arg("-q")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Every file under `dir` (relative path → bytes), leaving out `shards.json`.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                if rel != "shards.json" {
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "{} and {} hold different files",
+        a.display(),
+        b.display()
+    );
+    for (name, bytes) in &fa {
+        assert!(
+            bytes == &fb[name],
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn four_shard_processes_merge_into_the_bytes_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small_spec(tmp.path(), 10);
+    let single = tmp.path().join("single");
+    let o = render(&spec, &single, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Four processes at once, each told its index the way the schedulers tell it.
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let mut cmd = synthvis();
+            cmd.arg("render")
+                .arg(&spec)
+                .arg("--out")
+                .arg(tmp.path().join(format!("shard{k}")))
+                .args(["-q", "--shard", "auto"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            if k % 2 == 0 {
+                cmd.env("JOB_COMPLETION_INDEX", k.to_string())
+                    .args(["--shards", "4"]);
+            } else {
+                cmd.env("SLURM_ARRAY_TASK_ID", (k + 10).to_string())
+                    .env("SLURM_ARRAY_TASK_MIN", "10")
+                    .env("SLURM_ARRAY_TASK_MAX", "13")
+                    .env("SLURM_ARRAY_TASK_COUNT", "4");
+            }
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let shard = |k: usize| tmp.path().join(format!("shard{k}"));
+    for k in 0..4 {
+        let m: Value =
+            serde_json::from_slice(&std::fs::read(shard(k).join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(m["shard"]["index"], k);
+        assert_eq!(m["shard"]["of"], serde_json::json!([0, 10]));
+        let v = synthvis().arg("verify").arg(shard(k)).output().unwrap();
+        assert!(
+            v.status.success(),
+            "a shard is a valid dataset: {}",
+            stderr(&v)
+        );
+    }
+    let m0: Value =
+        serde_json::from_slice(&std::fs::read(shard(0).join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m0["frames"],
+        serde_json::json!([0, 2]),
+        "blocks of 10/4 frames"
+    );
+
+    let merged = tmp.path().join("merged");
+    let o = synthvis()
+        .arg("merge")
+        .arg(&merged)
+        .args([shard(2), shard(0), shard(3), shard(1)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same(&single, &merged);
+    let provenance: Value =
+        serde_json::from_slice(&std::fs::read(merged.join("shards.json")).unwrap()).unwrap();
+    assert_eq!(provenance["shards"].as_array().unwrap().len(), 4);
+
+    // Shards that do not fit together are refused, naming why.
+    let refused = |dirs: &[PathBuf], needle: &str| {
+        let out = tmp.path().join(format!("refused-{}", needle.len()));
+        let o = synthvis()
+            .arg("merge")
+            .arg(&out)
+            .args(dirs)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{needle}: {}", stderr(&o));
+    };
+    refused(&[shard(0), shard(1), shard(3)], "frames 5..7 are missing");
+    refused(&[shard(0), shard(1), shard(2)], "a shard is missing");
+    refused(
+        &[shard(0), shard(0), shard(1), shard(2), shard(3)],
+        "overlap",
+    );
+    let other = tmp.path().join("other-seed");
+    let o = render(&spec, &other, &["--shard", "3/4", "--seed", "99"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    refused(&[shard(0), shard(1), shard(2), other], "another seed");
+}
+
+/// Deterministic moments to kill at, spread over a run that takes about `span`.
+fn moments(span: Duration, n: u32) -> Vec<Duration> {
+    (1..=n)
+        .map(|i| span.mul_f64(f64::from(i * 37 % 97) / 97.0))
+        .collect()
+}
+
+#[test]
+fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small_spec(tmp.path(), 60);
+    let reference = tmp.path().join("reference");
+    let started = Instant::now();
+    let o = render(&spec, &reference, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let span = started.elapsed();
+    let mut interrupted = 0;
+    for (i, at) in moments(span, 5).into_iter().enumerate() {
+        let out = tmp.path().join(format!("killed{i}"));
+        let mut child = synthvis()
+            .arg("render")
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out)
+            .arg("-q")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        let complete = std::fs::read(out.join("manifest.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .is_some_and(|m| m["complete"] == true);
+        interrupted += u32::from(!complete);
+        let o = render(&spec, &out, &["--resume"]);
+        assert!(
+            o.status.success(),
+            "resume after a kill at {at:?}: {}",
+            stderr(&o)
+        );
+        assert_same(&reference, &out);
+    }
+    assert!(
+        interrupted >= 3,
+        "only {interrupted} of 5 kills caught the run unfinished"
+    );
+
+    // Damage a finished dataset: a truncated image, a truncated labels file, a stray
+    // temporary file. Resume finds and redoes them.
+    let damaged = tmp.path().join("damaged");
+    let o = render(&spec, &damaged, &[]);
+    assert!(o.status.success());
+    let png = damaged.join("rgb/000005.png");
+    let bytes = std::fs::read(&png).unwrap();
+    std::fs::write(&png, &bytes[..bytes.len() / 2]).unwrap();
+    let labels = damaged.join("labels/000007.json");
+    let bytes = std::fs::read(&labels).unwrap();
+    std::fs::write(&labels, &bytes[..10]).unwrap();
+    std::fs::write(damaged.join("rgb/.000009.png.tmp"), b"half").unwrap();
+    let o = render(&spec, &damaged, &["--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("58 frames were finished already"),
+        "{}",
+        stderr(&o)
+    );
+    assert_same(&reference, &damaged);
+
+    // --resume on a folder of another run is refused.
+    let o = render(&spec, &damaged, &["--resume", "--seed", "5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("another seed"), "{}", stderr(&o));
+}
+
+#[test]
+fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small_spec(tmp.path(), 400);
+    let out = tmp.path().join("ds");
+    let child = synthvis()
+        .arg("render")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let labels = out.join("labels");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(&labels).map_or(0, |d| d.count()) < 5 {
+        assert!(Instant::now() < deadline, "the render never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill only sends a signal to the child we started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(err.contains("SIGTERM") && err.contains("--resume"), "{err}");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["complete"], false);
+    let done = std::fs::read_dir(&labels).unwrap().count();
+    assert!(done < 400, "stopped early ({done} frames)");
+
+    let o = render(&spec, &out, &["--resume", "--durable"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = tmp.path().join("reference");
+    let o = render(&spec, &reference, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same(&reference, &out);
+}
