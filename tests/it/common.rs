@@ -106,3 +106,21 @@ pub fn framing_spec(model: &Path, width: u32, height: u32, yaw_deg: f64, pitch_d
         "background": { "color": [0.2, 0.2, 0.25] }
     })
 }
+
+/// Every file under `dir`: path relative to `dir` → bytes.
+pub fn files_under(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}

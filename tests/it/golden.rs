@@ -4,7 +4,6 @@
 //! llvmpipe pass each other's goldens; references change only through `bless`; missing
 //! or corrupt references fail naming the file; the HTML report embeds every picture.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -202,23 +201,6 @@ fn vulkan_and_gl_renders_pass_each_others_goldens() {
     }
 }
 
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn only_bless_changes_references_and_only_those_it_names() {
     let tmp = tempfile::tempdir().unwrap();
@@ -228,7 +210,7 @@ fn only_bless_changes_references_and_only_those_it_names() {
     brighter["lights"][0]["intensity"] = json!(3.3);
 
     // A failing check writes nothing, whatever the environment says.
-    let before = snapshot(&goldens);
+    let before = common::files_under(&goldens);
     let file = write(tmp.path(), "brighter.json", &brighter);
     let c = golden::check(
         &file,
@@ -239,7 +221,7 @@ fn only_bless_changes_references_and_only_those_it_names() {
     .unwrap();
     assert!(!c.pass());
     assert_eq!(
-        snapshot(&goldens),
+        common::files_under(&goldens),
         before,
         "check wrote into the golden set"
     );
@@ -253,7 +235,7 @@ fn only_bless_changes_references_and_only_those_it_names() {
         .unwrap();
     assert_eq!(cli.status.code(), Some(4), "a failing check exits 4");
     assert_eq!(
-        snapshot(&goldens),
+        common::files_under(&goldens),
         before,
         "check wrote into the golden set"
     );
@@ -267,13 +249,12 @@ fn only_bless_changes_references_and_only_those_it_names() {
         "{report}"
     );
     assert!(report.added.is_empty(), "{report}");
-    let after = snapshot(&goldens);
-    for (path, bytes) in &before {
-        let name = path.strip_prefix(&goldens).unwrap().to_string_lossy();
-        if report.changed.iter().any(|c| *c == name) || name == "golden.json" {
-            assert_ne!(&after[path], bytes, "{name} should change");
+    let after = common::files_under(&goldens);
+    for (name, bytes) in &before {
+        if report.changed.contains(name) || name == "golden.json" {
+            assert_ne!(&after[name], bytes, "{name} should change");
         } else {
-            assert_eq!(&after[path], bytes, "{name} changed though not blessed");
+            assert_eq!(&after[name], bytes, "{name} changed though not blessed");
         }
     }
     let c = golden::check(

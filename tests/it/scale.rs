@@ -53,21 +53,8 @@ fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
 
 /// Every file under `dir` (relative path → bytes), leaving out `shards.json`.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                if rel != "shards.json" {
-                    out.insert(rel, std::fs::read(&p).unwrap());
-                }
-            }
-        }
-    }
+    let mut out = common::files_under(dir);
+    out.remove("shards.json");
     out
 }
 
