@@ -28,6 +28,7 @@ pub mod rng;
 pub mod scene;
 pub mod shard;
 pub mod spec;
+pub mod sweep;
 
 pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};
 pub use spec::LoadedSpec;
@@ -66,6 +67,9 @@ pub enum Error {
         /// The signal number (2 SIGINT, 15 SIGTERM).
         signal: i32,
     },
+    /// A sweep file or one of its points is invalid, or its folder holds something else.
+    #[error(transparent)]
+    Sweep(#[from] sweep::SweepError),
     /// The shard could not be determined.
     #[error(transparent)]
     Shard(#[from] shard::ShardError),
@@ -107,7 +111,11 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         use randomize::RandomizeError;
         match self {
-            Error::Spec(_) | Error::Asset(_) | Error::Golden(_) | Error::Shard(_) => 2,
+            Error::Spec(_)
+            | Error::Asset(_)
+            | Error::Golden(_)
+            | Error::Shard(_)
+            | Error::Sweep(_) => 2,
             // A placement or view the spec asks for cannot be met: bad input, not a crash.
             Error::Randomize(
                 RandomizeError::Placement { .. } | RandomizeError::DegenerateCamera { .. },

@@ -74,8 +74,41 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Render a sweep: datasets at every point of a grid, zip or random sample of spec
+    /// parameters (JSON pointers), each into DIR/<point>/, with DIR/index.json and
+    /// DIR/index.csv listing the points.
+    Sweep {
+        /// The sweep file (JSON: base spec, parameters, combine).
+        sweep: PathBuf,
+        /// The sweep folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Render only shard K of N of the sweep's (point, frame) pairs, or `auto` (as
+        /// for render).
+        #[arg(long)]
+        shard: Option<String>,
+        /// The number of shards for `--shard auto` where the scheduler does not say it.
+        #[arg(long)]
+        shards: Option<u64>,
+        /// Continue the sweep in --out.
+        #[arg(long)]
+        resume: bool,
+        /// Print the points, their values and frames (and this shard's part); render
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Sync every file to the disk as it is written.
+        #[arg(long)]
+        durable: bool,
+        /// Threads that encode and write frames.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        threads: Option<u32>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Join shard datasets into one, byte for byte what a single run of all their frames
-    /// writes (provenance in shards.json).
+    /// writes (provenance in shards.json); shards of a sweep into one sweep folder.
     Merge {
         /// The merged dataset's folder (new or empty).
         out: PathBuf,
@@ -296,6 +329,30 @@ struct Bar {
     bar: Option<ProgressBar>,
 }
 
+impl Bar {
+    /// A progress bar on stderr, or none when `quiet`.
+    fn new(quiet: bool) -> Self {
+        let bar = (!quiet).then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} frames  {per_sec}  eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Self { bar }
+    }
+}
+
+/// `--shard K/N` or `--shard auto` (with `--shards N`).
+fn shard_option(shard: Option<&str>, shards: Option<u64>) -> Result<Option<Shard>, Error> {
+    Ok(match shard {
+        None => None,
+        Some("auto") => Some(Shard::from_env(|k| std::env::var_os(k), shards)?),
+        Some(k_of_n) => Some(Shard::parse(k_of_n)?),
+    })
+}
+
 impl Progress for Bar {
     fn started(&mut self, adapter: &AdapterSummary, total: u64, kept: u64) {
         if kept > 0 {
@@ -334,13 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             durable,
             quiet,
         } => {
-            let shard = match shard.as_deref() {
-                None => None,
-                Some("auto") => {
-                    Some(Shard::from_env(|k| std::env::var_os(k), shards).map_err(Error::from)?)
-                }
-                Some(k_of_n) => Some(Shard::parse(k_of_n).map_err(Error::from)?),
-            };
+            let shard = shard_option(shard.as_deref(), shards)?;
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
             let opts = RenderOptions {
                 frames,
@@ -355,17 +406,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let cancel = Cancel::new();
             stop_on_signals(&cancel);
-            let bar = (!quiet).then(|| {
-                let b = ProgressBar::new(0);
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} frames  {per_sec}  eta {eta}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-                b
-            });
-            let mut progress = Bar { bar };
+            let mut progress = Bar::new(quiet);
             let result = render_dataset(&loaded, &opts, &mut progress, &cancel);
             if let Some(b) = &progress.bar {
                 b.finish_and_clear();
@@ -383,6 +424,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.out.display()
             ));
         }
+        Command::Sweep {
+            sweep,
+            out,
+            shard,
+            shards,
+            resume,
+            dry_run,
+            durable,
+            threads,
+            quiet,
+        } => {
+            let shard = shard_option(shard.as_deref(), shards)?;
+            let loaded = synthvis::sweep::Sweep::load(&sweep, &out).map_err(Error::from)?;
+            if dry_run {
+                say(synthvis::sweep::run::describe(&loaded, shard));
+                return Ok(());
+            }
+            let opts = synthvis::sweep::run::SweepOptions {
+                out: out.clone(),
+                shard,
+                resume,
+                durable,
+                backend: cli.backend,
+                threads: threads.map(|n| n as usize),
+            };
+            let cancel = Cancel::new();
+            stop_on_signals(&cancel);
+            let mut progress = Bar::new(quiet);
+            let mut started = |id: &str, values: &str, frames: &Range<u64>| {
+                note(format!(
+                    "point {id} ({values}): frames {}..{}",
+                    frames.start, frames.end
+                ));
+            };
+            let blocks =
+                synthvis::sweep::run::run(&loaded, &opts, &mut progress, &mut started, &cancel);
+            if let Some(b) = &progress.bar {
+                b.finish_and_clear();
+            }
+            let blocks = blocks.with_context(|| format!("sweeping {}", sweep.display()))?;
+            say(format_args!(
+                "rendered {} points of {}{} into {}",
+                blocks.len(),
+                loaded.points.len(),
+                shard.map_or(String::new(), |s| format!(" (shard {s})")),
+                out.display()
+            ));
+        }
         Command::Merge {
             out,
             shards,
@@ -393,6 +482,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 synthvis::output::Durability::Renamed
             };
+            if synthvis::sweep::merge::is_sweep(&shards[0]) {
+                let summary = synthvis::sweep::merge::merge(&out, &shards, durability)
+                    .with_context(|| format!("merging into {}", out.display()))?;
+                say(format_args!(
+                    "merged {} sweep folders, {} points, into {}",
+                    summary.shards,
+                    summary.points,
+                    out.display()
+                ));
+                return Ok(());
+            }
             let summary = synthvis::output::merge::merge(&out, &shards, durability)
                 .map_err(Error::from)
                 .with_context(|| format!("merging into {}", out.display()))?;

@@ -46,6 +46,10 @@ pub struct RenderOptions {
     pub threads: Option<usize>,
     /// Render only this shard's block of the frames.
     pub shard: Option<Shard>,
+    /// When set, `frames` is already this shard's part, as the caller chose it (a sweep
+    /// shards its (point, frame) pairs), and `shard` only labels the manifest, whose
+    /// `shard.of` is this range.
+    pub shard_of: Option<Range<u64>>,
     /// Continue a run in `out`, keeping the frames it finished (a new or empty `out`
     /// starts from scratch).
     pub resume: bool,
@@ -69,6 +73,7 @@ impl RenderOptions {
             draw_mode: None,
             threads: None,
             shard: None,
+            shard_of: None,
             resume: false,
             durable: false,
         }
@@ -173,7 +178,11 @@ pub fn render_dataset(
     let start = Instant::now();
     let s = &spec.spec;
     let all = opts.frames.clone().unwrap_or(0..s.frames);
-    let frames = opts.shard.map_or(all.clone(), |shard| shard.frames(&all));
+    let (frames, of) = match (opts.shard, &opts.shard_of) {
+        (Some(shard), None) => (shard.frames(&all), all.clone()),
+        (_, Some(of)) => (all.clone(), of.clone()),
+        (None, None) => (all.clone(), all.clone()),
+    };
     let seed = opts.seed.unwrap_or(s.seed);
     let durability = if opts.durable {
         Durability::Synced
@@ -208,7 +217,7 @@ pub fn render_dataset(
     manifest.shard = opts.shard.map(|shard| ShardInfo {
         index: shard.index,
         count: shard.count,
-        of: [all.start, all.end],
+        of: [of.start, of.end],
     });
     let plan = plan::prepare(&opts.out, &manifest, opts.overwrite, opts.resume)?;
     manifest.write(&opts.out, Durability::Renamed)?;

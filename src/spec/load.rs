@@ -81,6 +81,13 @@ impl LoadedSpec {
             file: file.to_owned(),
             source,
         })?;
+        Self::from_bytes(bytes, file)
+    }
+
+    /// Parses, validates and resolves spec `bytes` as if they were the file `file`
+    /// (relative paths resolve against its folder; the file need not exist): sweep
+    /// points are checked before they are written.
+    pub fn from_bytes(bytes: Vec<u8>, file: &Path) -> Result<Self, SpecError> {
         let mut spec = parse(&bytes, file)?;
         let mut issues = super::validate(&spec);
         let folder = file.parent().unwrap_or(Path::new(""));

@@ -7,15 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn synthvis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synthvis"))
+    common::synthvis_command()
         .args(args)
         .output()
         .expect("run synthvis")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::stderr;
 
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json")

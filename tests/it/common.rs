@@ -124,3 +124,44 @@ pub fn files_under(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// The synthvis binary, as a command to complete.
+pub fn synthvis_command() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_synthvis"))
+}
+
+/// A command's stderr as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that two folders hold the same files with the same bytes, leaving out files
+/// whose relative path `skip` accepts.
+pub fn assert_same_files(a: &Path, b: &Path, skip: impl Fn(&str) -> bool) {
+    let mut fa = files_under(a);
+    let mut fb = files_under(b);
+    fa.retain(|name, _| !skip(name));
+    fb.retain(|name, _| !skip(name));
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "{} and {} hold different files",
+        a.display(),
+        b.display()
+    );
+    for (name, bytes) in &fa {
+        assert!(
+            bytes == &fb[name],
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// Asserts that a command exited with `code` and said `needle` on stderr.
+pub fn assert_fails_with(o: &std::process::Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+}

@@ -21,3 +21,4 @@ mod samples;
 mod scale;
 mod scenes;
 mod schema;
+mod sweep;

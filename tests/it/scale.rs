@@ -4,22 +4,13 @@
 //! the bytes of an uninterrupted run; damaged frames are found and redone; shards that do
 //! not fit together and folders of another run are refused.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::common;
-
-fn synthvis() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_synthvis"))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The quickstart scene at 160x120 with `frames` frames, written into `dir`.
 fn small_spec(dir: &Path, frames: u64) -> PathBuf {
@@ -40,7 +31,7 @@ fn small_spec(dir: &Path, frames: u64) -> PathBuf {
 }
 
 fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
-    synthvis()
+    common::synthvis_command()
         .arg("render")
         .arg(spec)
         .arg("--out")
@@ -51,30 +42,8 @@ fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Every file under `dir` (relative path → bytes), leaving out `shards.json`.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = common::files_under(dir);
-    out.remove("shards.json");
-    out
-}
-
 fn assert_same(a: &Path, b: &Path) {
-    let (fa, fb) = (files(a), files(b));
-    assert_eq!(
-        fa.keys().collect::<Vec<_>>(),
-        fb.keys().collect::<Vec<_>>(),
-        "{} and {} hold different files",
-        a.display(),
-        b.display()
-    );
-    for (name, bytes) in &fa {
-        assert!(
-            bytes == &fb[name],
-            "{name} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
+    common::assert_same_files(a, b, |name| name == "shards.json");
 }
 
 #[test]
@@ -83,12 +52,12 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     let spec = small_spec(tmp.path(), 10);
     let single = tmp.path().join("single");
     let o = render(&spec, &single, &[]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
 
     // Four processes at once, each told its index the way the schedulers tell it.
     let children: Vec<_> = (0..4)
         .map(|k| {
-            let mut cmd = synthvis();
+            let mut cmd = common::synthvis_command();
             cmd.arg("render")
                 .arg(&spec)
                 .arg("--out")
@@ -110,7 +79,7 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
         .collect();
     for child in children {
         let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(o.status.success(), "{}", common::stderr(&o));
     }
     let shard = |k: usize| tmp.path().join(format!("shard{k}"));
     for k in 0..4 {
@@ -119,11 +88,15 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
                 .unwrap();
         assert_eq!(m["shard"]["index"], k);
         assert_eq!(m["shard"]["of"], serde_json::json!([0, 10]));
-        let v = synthvis().arg("verify").arg(shard(k)).output().unwrap();
+        let v = common::synthvis_command()
+            .arg("verify")
+            .arg(shard(k))
+            .output()
+            .unwrap();
         assert!(
             v.status.success(),
             "a shard is a valid dataset: {}",
-            stderr(&v)
+            common::stderr(&v)
         );
     }
     let m0: Value =
@@ -135,13 +108,13 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     );
 
     let merged = tmp.path().join("merged");
-    let o = synthvis()
+    let o = common::synthvis_command()
         .arg("merge")
         .arg(&merged)
         .args([shard(2), shard(0), shard(3), shard(1)])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     assert_same(&single, &merged);
     let provenance: Value =
         serde_json::from_slice(&std::fs::read(merged.join("shards.json")).unwrap()).unwrap();
@@ -150,14 +123,13 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     // Shards that do not fit together are refused, naming why.
     let refused = |dirs: &[PathBuf], needle: &str| {
         let out = tmp.path().join(format!("refused-{}", needle.len()));
-        let o = synthvis()
+        let o = common::synthvis_command()
             .arg("merge")
             .arg(&out)
             .args(dirs)
             .output()
             .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-        assert!(stderr(&o).contains(needle), "{needle}: {}", stderr(&o));
+        common::assert_fails_with(&o, 2, needle);
     };
     refused(&[shard(0), shard(1), shard(3)], "frames 5..7 are missing");
     refused(&[shard(0), shard(1), shard(2)], "a shard is missing");
@@ -167,7 +139,7 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     );
     let other = tmp.path().join("other-seed");
     let o = render(&spec, &other, &["--shard", "3/4", "--seed", "99"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     refused(&[shard(0), shard(1), shard(2), other], "another seed");
 }
 
@@ -185,12 +157,12 @@ fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
     let reference = tmp.path().join("reference");
     let started = Instant::now();
     let o = render(&spec, &reference, &[]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     let span = started.elapsed();
     let mut interrupted = 0;
     for (i, at) in moments(span, 5).into_iter().enumerate() {
         let out = tmp.path().join(format!("killed{i}"));
-        let mut child = synthvis()
+        let mut child = common::synthvis_command()
             .arg("render")
             .arg(&spec)
             .arg("--out")
@@ -212,7 +184,7 @@ fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
         assert!(
             o.status.success(),
             "resume after a kill at {at:?}: {}",
-            stderr(&o)
+            common::stderr(&o)
         );
         assert_same(&reference, &out);
     }
@@ -234,18 +206,17 @@ fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
     std::fs::write(&labels, &bytes[..10]).unwrap();
     std::fs::write(damaged.join("rgb/.000009.png.tmp"), b"half").unwrap();
     let o = render(&spec, &damaged, &["--resume"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(
-        stderr(&o).contains("58 frames were finished already"),
+        common::stderr(&o).contains("58 frames were finished already"),
         "{}",
-        stderr(&o)
+        common::stderr(&o)
     );
     assert_same(&reference, &damaged);
 
     // --resume on a folder of another run is refused.
     let o = render(&spec, &damaged, &["--resume", "--seed", "5"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("another seed"), "{}", stderr(&o));
+    common::assert_fails_with(&o, 2, "another seed");
 }
 
 #[test]
@@ -253,7 +224,7 @@ fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
     let tmp = tempfile::tempdir().unwrap();
     let spec = small_spec(tmp.path(), 400);
     let out = tmp.path().join("ds");
-    let child = synthvis()
+    let child = common::synthvis_command()
         .arg("render")
         .arg(&spec)
         .arg("--out")
@@ -272,7 +243,7 @@ fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
     // SAFETY: kill only sends a signal to the child we started.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let o = child.wait_with_output().unwrap();
-    let err = stderr(&o);
+    let err = common::stderr(&o);
     assert_eq!(o.status.code(), Some(143), "{err}");
     assert!(err.contains("SIGTERM") && err.contains("--resume"), "{err}");
     let m: Value =
@@ -282,9 +253,9 @@ fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
     assert!(done < 400, "stopped early ({done} frames)");
 
     let o = render(&spec, &out, &["--resume", "--durable"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     let reference = tmp.path().join("reference");
     let o = render(&spec, &reference, &[]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::stderr(&o));
     assert_same(&reference, &out);
 }
