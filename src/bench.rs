@@ -29,6 +29,8 @@ pub struct BenchOptions {
     pub objects: Option<u32>,
     /// How draws are issued; the adapter's faster mode when none.
     pub draw_mode: Option<DrawMode>,
+    /// Render workers; the adapter's default when none.
+    pub workers: Option<usize>,
 }
 
 impl BenchOptions {
@@ -75,6 +77,8 @@ pub struct BenchReport {
     pub adapter: AdapterSummary,
     /// How draws were issued.
     pub draw_mode: DrawMode,
+    /// Render workers.
+    pub workers: usize,
     /// Per-stage times of the measured frames.
     pub stages: Vec<StageStats>,
     /// Process CPU time / (wall time × cores) over the measured frames.
@@ -180,6 +184,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         frames: Some(0..total),
         backend: opts.backend,
         draw_mode: opts.draw_mode,
+        workers: opts.workers,
         ..RenderOptions::new(&ds)
     };
     let mut c = Collector {
@@ -232,6 +237,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         objects: spec.spec.objects.iter().map(|o| o.count.max()).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
         draw_mode: summary.draw_mode,
+        workers: summary.workers,
         stages,
         cpu_busy: (c1 - c0) / (wall * cores as f64),
         cores,
@@ -246,13 +252,14 @@ impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "bench: {} frames (+{} warm-up) at {}x{} on {}, {} draws",
+            "bench: {} frames (+{} warm-up) at {}x{} on {}, {} draws, {} render workers",
             self.frames,
             self.warmup,
             self.resolution[0],
             self.resolution[1],
             self.adapter,
-            self.draw_mode
+            self.draw_mode,
+            self.workers
         )?;
         writeln!(f, "{:<20} {:>9} {:>9}", "stage", "mean_ms", "p95_ms")?;
         for s in &self.stages {

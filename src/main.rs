@@ -53,6 +53,10 @@ enum Command {
         /// the same for any number.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
         threads: Option<u32>,
+        /// Render workers, each with its own device and queue (default: one on a GPU, one
+        /// per two cores on a CPU rasterizer). The files are the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        workers: Option<u32>,
         /// Render only shard K of N (K/N, contiguous blocks of frames), or `auto`: K (and
         /// N) from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm job array
         /// (SLURM_ARRAY_TASK_ID).
@@ -83,6 +87,10 @@ enum Command {
         /// The sweep folder.
         #[arg(long)]
         out: PathBuf,
+        /// Render workers, each with its own device and queue (default: one on a GPU, one
+        /// per two cores on a CPU rasterizer). The files are the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        workers: Option<u32>,
         /// Render only shard K of N of the sweep's (point, frame) pairs, or `auto` (as
         /// for render).
         #[arg(long)]
@@ -143,6 +151,10 @@ enum Command {
         /// default is the adapter's faster mode: per-object on CPU rasterizers).
         #[arg(long)]
         draw_mode: Option<DrawMode>,
+        /// Render workers, each with its own device and queue (default: one on a GPU, one
+        /// per two cores on a CPU rasterizer). The files are the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        workers: Option<u32>,
     },
     /// Check a dataset against its manifest: complete, every file present and matching
     /// its checksum. Exit code 0 when intact, 3 when incomplete or corrupt.
@@ -385,6 +397,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             overwrite,
             threads,
+            workers,
             shard,
             shards,
             resume,
@@ -399,6 +412,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 overwrite,
                 backend: cli.backend,
                 threads: threads.map(|n| n as usize),
+                workers: workers.map(|n| n as usize),
                 shard,
                 resume,
                 durable,
@@ -427,6 +441,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep {
             sweep,
             out,
+            workers,
             shard,
             shards,
             resume,
@@ -448,6 +463,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 durable,
                 backend: cli.backend,
                 threads: threads.map(|n| n as usize),
+                workers: workers.map(|n| n as usize),
             };
             let cancel = Cancel::new();
             stop_on_signals(&cancel);
@@ -513,6 +529,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             resolution,
             objects,
             draw_mode,
+            workers,
         } => {
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
             let opts = synthvis::bench::BenchOptions {
@@ -522,6 +539,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 resolution,
                 objects,
                 draw_mode,
+                workers: workers.map(|n| n as usize),
             };
             let report = synthvis::bench::run(&loaded, &opts)
                 .with_context(|| format!("benchmarking {}", spec.display()))?;

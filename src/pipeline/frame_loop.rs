@@ -1,9 +1,15 @@
-//! The frame loop: sample → render → read back on this thread, label → encode → write on
-//! a writer thread (encoding fans out on rayon), so the GPU renders frame i+1 while frame
-//! i is encoded. Frames are written in the order given; the files do not depend on the
+//! The frame loop: render workers (each with its own device and queue) sample, render and
+//! read back frames; this thread labels, encodes (fanning out on rayon) and writes them,
+//! in frame order.
+//!
+//! Worker `w` of `N` renders the frames at positions `w, w + N, w + 2N, ...` of the list,
+//! keeping one frame in flight on its GPU (frame i+1 is submitted before frame i is read
+//! back), and hands them over through its own channel of two; the writer takes them
+//! from the workers in turn, so frames arrive in order with no reordering buffer and
+//! memory stays bounded. The files do not depend on the number of workers or the
 //! overlap.
 
-use std::sync::mpsc;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::time::Instant;
 
 use super::sink::FrameSink;
@@ -22,11 +28,91 @@ struct RenderedFrame {
 /// What the loop needs.
 pub(super) struct FrameLoop<'a> {
     pub sampler: FrameSampler<'a>,
-    pub renderer: &'a mut Renderer,
+    /// One renderer per worker, each on its own device.
+    pub renderers: &'a mut [Renderer],
     pub sink: FrameSink<'a>,
     pub seed: u64,
     /// The pool encoding runs on; rayon's global one when none.
     pub pool: Option<&'a rayon::ThreadPool>,
+}
+
+/// One worker: renders its frames in order and sends them (or the first error) on.
+fn render_worker(
+    renderer: &mut Renderer,
+    sampler: FrameSampler<'_>,
+    seed: u64,
+    frames: impl Iterator<Item = u64>,
+    out: &SyncSender<Result<RenderedFrame, Error>>,
+    free: &Receiver<FrameBuffers>,
+    cancel: &Cancel,
+) {
+    let mut pending = None;
+    let mut frames = frames.peekable();
+    loop {
+        if cancel.requested().is_some() {
+            return; // The writer reports the interruption.
+        }
+        let submitted = match frames.next() {
+            Some(i) => {
+                let t0 = Instant::now();
+                let sampled = sampler.sample(seed, i).map_err(Error::from);
+                let randomize = t0.elapsed().as_secs_f64();
+                match sampled.and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize))) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        // Frames before this one are still owed to the writer first.
+                        if let Some((p, scene, randomize)) = pending.take() {
+                            let _ = finish(renderer, p, scene, randomize, out, free);
+                        }
+                        let _ = out.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            None => None,
+        };
+        if let Some((p, scene, randomize)) = pending.take()
+            && !finish(renderer, p, scene, randomize, out, free)
+        {
+            return;
+        }
+        match submitted {
+            Some(p) => pending = Some(p),
+            None => return,
+        }
+    }
+}
+
+/// Reads a submitted frame back and sends it on; false when the loop should stop.
+fn finish(
+    renderer: &mut Renderer,
+    pending: crate::gpu::PendingFrame,
+    scene: FrameScene,
+    randomize: f64,
+    out: &SyncSender<Result<RenderedFrame, Error>>,
+    free: &Receiver<FrameBuffers>,
+) -> bool {
+    let mut buffers = free.try_recv().unwrap_or_default();
+    match renderer.finish_into(pending, &mut buffers) {
+        Ok(r) => {
+            let timings = FrameTimings {
+                randomize,
+                record_submit: r.record_submit,
+                wait_readback: r.wait_readback,
+                ..FrameTimings::default()
+            };
+            out.send(Ok(RenderedFrame {
+                buffers,
+                scene,
+                timings,
+            }))
+            .is_ok()
+        }
+        Err(e) => {
+            let _ = out.send(Err(e.into()));
+            false
+        }
+    }
 }
 
 impl FrameLoop<'_> {
@@ -40,103 +126,50 @@ impl FrameLoop<'_> {
     ) -> Result<Vec<(u64, String)>, Error> {
         let FrameLoop {
             sampler,
-            renderer,
+            renderers,
             sink,
             seed,
             pool,
         } = self;
-        std::thread::scope(|scope| -> Result<Vec<(u64, String)>, Error> {
-            let (tx, rx) = mpsc::sync_channel::<RenderedFrame>(2);
-            let (done_tx, done_rx) = mpsc::channel::<FrameTimings>();
-            // Written frames' buffers come back here to be filled again: no per-frame
-            // allocation.
-            let (free_tx, free_rx) = mpsc::channel::<FrameBuffers>();
-            let writer = scope.spawn(move || -> Result<Vec<(u64, String)>, Error> {
-                let mut written = Vec::new();
-                for frame in rx {
-                    let mut timings = frame.timings;
-                    let mut write = || sink.write(&frame.scene, &frame.buffers, &mut timings);
-                    let labels_sha = match pool {
-                        Some(pool) => pool.install(write)?,
-                        None => write()?,
-                    };
-                    written.push((frame.scene.frame_index, labels_sha));
-                    let _ = done_tx.send(timings);
-                    let _ = free_tx.send(frame.buffers);
-                }
-                Ok(written)
-            });
-            let mut done = 0;
-            let mut render_result = Ok(());
-            // One frame stays in flight: frame i+1 is submitted before frame i is read
-            // back, so the GPU renders while the CPU copies and hands frames on.
-            let mut pending = None;
-            let mut next = frames.iter().copied();
-            loop {
-                if let Some(signal) = cancel.requested() {
-                    render_result = Err(Error::Interrupted { signal });
-                    break;
-                }
-                let submitted = match next.next() {
-                    Some(i) => {
-                        let t0 = Instant::now();
-                        let sampled = sampler.sample(seed, i).map_err(Error::from);
-                        let randomize = t0.elapsed().as_secs_f64();
-                        match sampled
-                            .and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize)))
-                        {
-                            Ok(p) => Some(p),
-                            Err(e) => {
-                                render_result = Err(e);
-                                break;
-                            }
-                        }
+        let workers = renderers.len().max(1);
+        std::thread::scope(|scope| {
+            let mut inbox = Vec::with_capacity(workers);
+            let mut recycle = Vec::with_capacity(workers);
+            for (w, renderer) in renderers.iter_mut().enumerate() {
+                let (tx, rx) = sync_channel(2);
+                // Written frames' buffers go back to their worker: nothing is allocated
+                // per frame.
+                let (free_tx, free_rx) = channel::<FrameBuffers>();
+                inbox.push(rx);
+                recycle.push(free_tx);
+                let mine = frames.iter().copied().skip(w).step_by(workers);
+                scope.spawn(move || {
+                    render_worker(renderer, sampler, seed, mine, &tx, &free_rx, cancel)
+                });
+            }
+            let mut written = Vec::with_capacity(frames.len());
+            for (k, _) in frames.iter().enumerate() {
+                let w = k % workers;
+                let frame = match inbox[w].recv() {
+                    Ok(Ok(frame)) => frame,
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => {
+                        // A worker stops early only when asked to.
+                        let signal = cancel.requested().unwrap_or(15);
+                        return Err(Error::Interrupted { signal });
                     }
-                    None => None,
                 };
-                if let Some((p, scene, randomize)) = pending.take() {
-                    let mut buffers = free_rx.try_recv().unwrap_or_default();
-                    let r = match renderer.finish_into(p, &mut buffers) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            render_result = Err(e.into());
-                            break;
-                        }
-                    };
-                    let timings = FrameTimings {
-                        randomize,
-                        record_submit: r.record_submit,
-                        wait_readback: r.wait_readback,
-                        ..FrameTimings::default()
-                    };
-                    if tx
-                        .send(RenderedFrame {
-                            buffers,
-                            scene,
-                            timings,
-                        })
-                        .is_err()
-                    {
-                        break; // The writer failed; its error is reported below.
-                    }
-                }
-                while let Ok(t) = done_rx.try_recv() {
-                    done += 1;
-                    progress.frame_done(done, &t);
-                }
-                match submitted {
-                    Some(p) => pending = Some(p),
-                    None => break,
-                }
+                let mut timings = frame.timings;
+                let mut write = || sink.write(&frame.scene, &frame.buffers, &mut timings);
+                let labels_sha = match pool {
+                    Some(pool) => pool.install(write)?,
+                    None => write()?,
+                };
+                written.push((frame.scene.frame_index, labels_sha));
+                progress.frame_done(written.len() as u64, &timings);
+                let _ = recycle[w].send(frame.buffers);
             }
-            drop(tx);
-            let written = writer.join().unwrap_or(Err(Error::WriterPanicked));
-            while let Ok(t) = done_rx.try_recv() {
-                done += 1;
-                progress.frame_done(done, &t);
-            }
-            render_result?;
-            written
+            Ok(written)
         })
     }
 }

@@ -44,6 +44,9 @@ pub struct RenderOptions {
     /// Threads that encode and write frames; rayon's global pool (one per core) when
     /// none. The files do not depend on it.
     pub threads: Option<usize>,
+    /// Render workers, each with its own device and queue; [`default_workers`] when
+    /// none. The files do not depend on it.
+    pub workers: Option<usize>,
     /// Render only this shard's block of the frames.
     pub shard: Option<Shard>,
     /// When set, `frames` is already this shard's part, as the caller chose it (a sweep
@@ -72,6 +75,7 @@ impl RenderOptions {
             backend: BackendChoice::Auto,
             draw_mode: None,
             threads: None,
+            workers: None,
             shard: None,
             shard_of: None,
             resume: false,
@@ -132,6 +136,8 @@ pub struct RenderSummary {
     pub adapter: AdapterSummary,
     /// How draws were issued.
     pub draw_mode: DrawMode,
+    /// Render workers.
+    pub workers: usize,
 }
 
 /// Seconds each stage of one frame took.
@@ -196,12 +202,26 @@ pub fn render_dataset(
     }
     let bounds = library.bounds();
     let sampler = FrameSampler::new(&spec.resolved, &bounds)?;
-    let ctx = GpuContext::new(opts.backend)?;
-    let adapter = ctx.summary.clone();
-    let mut renderer = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
-    if let Some(mode) = opts.draw_mode {
-        renderer.set_draw_mode(mode);
+    let first = GpuContext::new(opts.backend)?;
+    let adapter = first.summary.clone();
+    let workers = opts
+        .workers
+        .unwrap_or_else(|| default_workers(&first))
+        .max(1);
+    let mut contexts = vec![first];
+    for _ in 1..workers {
+        contexts.push(GpuContext::new(opts.backend)?);
     }
+    let mut renderers = contexts
+        .into_iter()
+        .map(|ctx| {
+            let mut r = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
+            if let Some(mode) = opts.draw_mode {
+                r.set_draw_mode(mode);
+            }
+            Ok(r)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let pool = match opts.threads {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -229,9 +249,10 @@ pub fn render_dataset(
         outputs: &s.outputs,
         durability,
     };
+    let draw_mode = renderers[0].draw_mode();
     let written = frame_loop::FrameLoop {
         sampler,
-        renderer: &mut renderer,
+        renderers: &mut renderers,
         sink,
         seed,
         pool: pool.as_ref(),
@@ -273,6 +294,19 @@ pub fn render_dataset(
         frames,
         seconds: start.elapsed().as_secs_f64(),
         adapter,
-        draw_mode: renderer.draw_mode(),
+        draw_mode,
+        workers,
     })
+}
+
+/// Render workers by default: one on a GPU (it renders frames in parallel by itself);
+/// on a CPU rasterizer, whose vertex stage is single-threaded and whose submissions
+/// serialize, one per two cores (measured in the README, "Performance").
+pub fn default_workers(ctx: &GpuContext) -> usize {
+    if ctx.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / 2).max(1)
+    } else {
+        1
+    }
 }

@@ -32,6 +32,8 @@ pub struct SweepOptions {
     pub backend: BackendChoice,
     /// Encoder threads.
     pub threads: Option<usize>,
+    /// Render workers.
+    pub workers: Option<usize>,
 }
 
 /// The part of one point a run renders.
@@ -220,6 +222,7 @@ pub fn run(
             durable: opts.durable,
             backend: opts.backend,
             threads: opts.threads,
+            workers: opts.workers,
             ..RenderOptions::new(dir.join(&point.id))
         };
         render_dataset(&spec, &render, progress, cancel)?;

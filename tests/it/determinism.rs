@@ -39,6 +39,34 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[test]
+fn the_number_of_render_workers_changes_no_byte() {
+    let spec = quickstart();
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = [1usize, 2, 3]
+        .iter()
+        .map(|&w| {
+            let out = tmp.path().join(format!("w{w}"));
+            let opts = RenderOptions {
+                frames: Some(0..10),
+                workers: Some(w),
+                ..RenderOptions::new(&out)
+            };
+            let summary = render_dataset(&spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
+            assert_eq!(summary.workers, w);
+            out
+        })
+        .collect();
+    let one = files(&dirs[0]);
+    for other in &dirs[1..] {
+        assert!(
+            one == files(other),
+            "{} differs from one worker",
+            other.display()
+        );
+    }
+}
+
+#[test]
 fn same_spec_twice_gives_identical_bytes() {
     let spec = quickstart();
     let tmp = tempfile::tempdir().unwrap();

@@ -252,7 +252,7 @@ fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
     let done = std::fs::read_dir(&labels).unwrap().count();
     assert!(done < 400, "stopped early ({done} frames)");
 
-    let o = render(&spec, &out, &["--resume", "--durable"]);
+    let o = render(&spec, &out, &["--resume", "--durable", "--workers", "2"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let reference = tmp.path().join("reference");
     let o = render(&spec, &reference, &[]);
