@@ -7,6 +7,7 @@ mod common;
 
 mod bad_inputs;
 mod cli;
+mod cluster;
 mod determinism;
 mod distributions;
 mod geometry;
