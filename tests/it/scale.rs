@@ -1,6 +1,6 @@
 //! Scale-out as users run it, through the binary: shards rendered by separate processes
 //! (`--shard auto` from a Kubernetes or Slurm environment) merge into exactly the bytes of
-//! one run; `--resume` after `kill -9` at random moments, or after SIGTERM, yields exactly
+//! one run; `--resume` after `kill -9` at moments spread over a run, or after SIGTERM, yields exactly
 //! the bytes of an uninterrupted run; damaged frames are found and redone; shards that do
 //! not fit together and folders of another run are refused.
 
@@ -12,12 +12,11 @@ use serde_json::Value;
 
 use crate::common;
 
-/// The quickstart scene at 160x120 with `frames` frames, written into `dir`.
-fn small_spec(dir: &Path, frames: u64) -> PathBuf {
+/// The quickstart scene with its assets found from anywhere, changed by `edit`, written
+/// into `dir/name`.
+pub(crate) fn quickstart_spec(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json");
     let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    v["resolution"] = serde_json::json!({ "width": 160, "height": 120 });
-    v["frames"] = serde_json::json!(frames);
     for a in v["assets"].as_array_mut().unwrap() {
         let name = Path::new(a["path"].as_str().unwrap())
             .file_name()
@@ -25,21 +24,35 @@ fn small_spec(dir: &Path, frames: u64) -> PathBuf {
             .to_owned();
         a["path"] = serde_json::json!(common::assets_dir().join(name));
     }
-    let file = dir.join("small.json");
+    edit(&mut v);
+    let file = dir.join(name);
     std::fs::write(&file, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
     file
 }
 
-fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
-    common::synthvis_command()
-        .arg("render")
+/// The quickstart scene at 160x120 with `frames` frames, written into `dir`.
+pub(crate) fn small_spec(dir: &Path, frames: u64) -> PathBuf {
+    quickstart_spec(dir, "small.json", |v| {
+        v["resolution"] = serde_json::json!({ "width": 160, "height": 120 });
+        v["frames"] = serde_json::json!(frames);
+    })
+}
+
+/// `synthvis render SPEC --out OUT -q EXTRA`.
+fn render_command(spec: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = common::synthvis_command();
+    cmd.arg("render")
         .arg(spec)
         .arg("--out")
         .arg(out)
         .arg("-q")
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    cmd
+}
+
+/// Runs `synthvis render SPEC --out OUT -q EXTRA` to its end.
+pub(crate) fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
+    render_command(spec, out, extra).output().unwrap()
 }
 
 fn assert_same(a: &Path, b: &Path) {
@@ -143,11 +156,40 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     refused(&[shard(0), shard(1), shard(2), other], "another seed");
 }
 
-/// Deterministic moments to kill at, spread over a run that takes about `span`.
-fn moments(span: Duration, n: u32) -> Vec<Duration> {
-    (1..=n)
-        .map(|i| span.mul_f64(f64::from(i * 37 % 97) / 97.0))
-        .collect()
+/// Starts `render SPEC --out OUT -q EXTRA`, kills it with SIGKILL as soon as `when`
+/// holds for OUT (polled every 2 ms), and says whether the kill caught the run unfinished
+/// (its manifest not complete).
+pub(crate) fn render_killed_when(
+    spec: &Path,
+    out: &Path,
+    extra: &[&str],
+    when: impl Fn(&Path) -> bool,
+) -> bool {
+    let mut child = render_command(spec, out, extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !when(out) && Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let complete = std::fs::read(out.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .is_some_and(|m| m["complete"] == true);
+    !complete
+}
+
+/// The finished files in `dir` (temporary `.NAME.tmp` files left out).
+pub(crate) fn finished_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
 }
 
 #[test]
@@ -155,41 +197,27 @@ fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
     let spec = small_spec(tmp.path(), 60);
     let reference = tmp.path().join("reference");
-    let started = Instant::now();
     let o = render(&spec, &reference, &[]);
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let span = started.elapsed();
+    // Killed while starting (no frame yet), after the first frame, and at a quarter, half
+    // and most of the way.
     let mut interrupted = 0;
-    for (i, at) in moments(span, 5).into_iter().enumerate() {
+    for (i, finished) in [0, 1, 15, 30, 50].into_iter().enumerate() {
         let out = tmp.path().join(format!("killed{i}"));
-        let mut child = common::synthvis_command()
-            .arg("render")
-            .arg(&spec)
-            .arg("--out")
-            .arg(&out)
-            .arg("-q")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(at);
-        child.kill().unwrap(); // SIGKILL
-        let _ = child.wait();
-        let complete = std::fs::read(out.join("manifest.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .is_some_and(|m| m["complete"] == true);
-        interrupted += u32::from(!complete);
+        let labels = out.join("labels");
+        interrupted += u32::from(render_killed_when(&spec, &out, &[], |_| {
+            finished_files(&labels) >= finished
+        }));
         let o = render(&spec, &out, &["--resume"]);
         assert!(
             o.status.success(),
-            "resume after a kill at {at:?}: {}",
+            "resume after a kill at {finished} frames: {}",
             common::stderr(&o)
         );
         assert_same(&reference, &out);
     }
     assert!(
-        interrupted >= 3,
+        interrupted >= 4,
         "only {interrupted} of 5 kills caught the run unfinished"
     );
 
@@ -258,4 +286,95 @@ fn sigterm_stops_cleanly_with_143_and_resume_finishes_the_job() {
     let o = render(&spec, &reference, &[]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert_same(&reference, &out);
+}
+
+/// A process's memory, KiB: the most anonymous memory (heap, stacks) seen while
+/// polling `/proc/PID/status` every millisecond, and the kernel's peak resident set,
+/// which also counts the binary's pages mapped from the page cache.
+struct PeakMemory {
+    anon_kib: u64,
+    rss_kib: u64,
+}
+
+/// Runs `cmd` to its end; returns whether it succeeded and its memory.
+fn run_measuring_memory(cmd: &mut std::process::Command) -> (bool, PeakMemory) {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let field = |status: &str, name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mut peak = PeakMemory {
+        anon_kib: 0,
+        rss_kib: 0,
+    };
+    let status = loop {
+        // Read before the exit check: a process that ended has no memory to read.
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            peak.anon_kib = peak.anon_kib.max(field(&text, "RssAnon:").unwrap_or(0));
+            peak.rss_kib = peak.rss_kib.max(field(&text, "VmHWM:").unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    (status.success(), peak)
+}
+
+#[test]
+fn merging_many_frames_keeps_memory_flat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = quickstart_spec(tmp.path(), "tiny.json", |v| {
+        v["resolution"] = serde_json::json!({ "width": 64, "height": 48 });
+    });
+    let mut peaks = Vec::new();
+    for frames in [100u64, 3000] {
+        let shards: Vec<PathBuf> = (0..3)
+            .map(|k| {
+                let out = tmp.path().join(format!("f{frames}-{k}"));
+                let range = format!("0..{frames}");
+                let o = render(
+                    &spec,
+                    &out,
+                    &["--frames", &range, "--shard", &format!("{k}/3")],
+                );
+                assert!(o.status.success(), "{}", common::stderr(&o));
+                out
+            })
+            .collect();
+        let (ok, peak) = run_measuring_memory(
+            common::synthvis_command()
+                .arg("merge")
+                .arg(tmp.path().join(format!("merged{frames}")))
+                .args(&shards),
+        );
+        assert!(ok, "merge of {frames} frames failed");
+        eprintln!(
+            "merge of {frames} frames: {} KiB anonymous, peak RSS {} KiB",
+            peak.anon_kib, peak.rss_kib
+        );
+        peaks.push(peak.anon_kib);
+    }
+    let bytes: usize = common::files_under(&tmp.path().join("merged3000"))
+        .values()
+        .map(Vec::len)
+        .sum();
+    // 30 times the frames, nearly the same memory: nothing grows with the frame count
+    // but the list of shards; holding the frames' files, or even their labels, would add
+    // megabytes. Anonymous memory, not the peak RSS: that also counts the binary's pages
+    // mapped from the page cache, and wait4's ru_maxrss even the test process's own RSS
+    // when it spawned the child (Linux keeps the larger of the two across exec).
+    let grown = peaks[1].saturating_sub(peaks[0]);
+    assert!(
+        grown < 2048,
+        "{} KiB anonymous for 100 frames, {} KiB for 3000 (the merged dataset is {} KiB)",
+        peaks[0],
+        peaks[1],
+        bytes / 1024
+    );
 }
