@@ -213,7 +213,11 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
     let scene = renderer.sample(spec.spec.seed, 0)?;
     let buffers = renderer.render(&scene)?;
     let floor_dir = tmp.path().join("floor");
-    crate::output::create_layout(&floor_dir, &spec.spec.outputs)?;
+    crate::output::create_layout(
+        &floor_dir,
+        &spec.spec.outputs,
+        crate::output::Format::Folders,
+    )?;
     let floor_start = Instant::now();
     let sink = FrameSink {
         dir: &floor_dir,

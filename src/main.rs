@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use synthvis::golden::{CompareOptions, Comparison, Profile};
 use synthvis::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuError, list_adapters};
+use synthvis::output::Format;
 use synthvis::pipeline::{Cancel, FrameTimings, Progress};
 use synthvis::shard::Shard;
 use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
@@ -29,6 +30,13 @@ struct Cli {
     backend: BackendChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StorageFormat {
+    Folders,
+    Webdataset,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +82,14 @@ enum Command {
         /// so a power loss cannot leave a complete-looking dataset with empty files.
         #[arg(long)]
         durable: bool,
+        /// How frames are stored: `folders` (a file per frame and modality) or
+        /// `webdataset` (tars of --frames-per-tar frames, members NNNNNN.<folder>.<ext>,
+        /// for datasets of millions of frames).
+        #[arg(long, value_enum, default_value = "folders")]
+        format: StorageFormat,
+        /// Frames per tar with --format webdataset (default 1000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        frames_per_tar: Option<u64>,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -402,10 +418,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             shards,
             resume,
             durable,
+            format,
+            frames_per_tar,
             quiet,
         } => {
             let shard = shard_option(shard.as_deref(), shards)?;
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
+            let format = match (format, frames_per_tar) {
+                (StorageFormat::Folders, Some(_)) => <Cli as clap::CommandFactory>::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--frames-per-tar applies to --format webdataset only",
+                    )
+                    .exit(),
+                (StorageFormat::Folders, None) => Format::Folders,
+                (StorageFormat::Webdataset, n) => Format::Webdataset {
+                    frames_per_tar: n.unwrap_or(1000),
+                },
+            };
             let opts = RenderOptions {
                 frames,
                 seed,
@@ -416,6 +446,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 shard,
                 resume,
                 durable,
+                format,
                 ..RenderOptions::new(out)
             };
             let cancel = Cancel::new();

@@ -46,6 +46,18 @@ impl Shard {
         at(self.index)..at(self.index + 1)
     }
 
+    /// This shard's block of `frames` when frames are stored in blocks of `block_len` by
+    /// their number (webdataset tars): shards take whole blocks, so no tar is split
+    /// between two of them.
+    pub fn frames_by_block(&self, frames: &Range<u64>, block_len: u64) -> Range<u64> {
+        let block_len = block_len.max(1);
+        let first = frames.start / block_len;
+        let last = frames.end.div_ceil(block_len);
+        let blocks = self.frames(&(first..last));
+        let clamp = |f: u64| f.clamp(frames.start, frames.end);
+        clamp(blocks.start * block_len)..clamp(blocks.end * block_len)
+    }
+
     /// Parses `K/N`.
     pub fn parse(s: &str) -> Result<Self, ShardError> {
         let (k, n) = s
@@ -162,6 +174,28 @@ mod tests {
         // More shards than frames: some are empty, none overlap.
         assert_eq!(Shard::new(0, 4).unwrap().frames(&(0..2)), 0..0);
         assert_eq!(Shard::new(3, 4).unwrap().frames(&(0..2)), 1..2);
+    }
+
+    #[test]
+    fn block_shards_take_whole_blocks() {
+        let range = 5..47;
+        let mut next = range.start;
+        for k in 0..3 {
+            let b = Shard::new(k, 3).unwrap().frames_by_block(&range, 10);
+            assert_eq!(b.start, next);
+            assert!(
+                b.start == range.start || b.start.is_multiple_of(10),
+                "{b:?}"
+            );
+            next = b.end;
+        }
+        assert_eq!(next, range.end);
+        // Five blocks (the first and last partial) over three shards: 1, 2 and 2 blocks.
+        assert_eq!(Shard::new(0, 3).unwrap().frames_by_block(&range, 10), 5..10);
+        assert_eq!(
+            Shard::new(2, 3).unwrap().frames_by_block(&range, 10),
+            30..47
+        );
     }
 
     #[test]

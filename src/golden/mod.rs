@@ -95,7 +95,9 @@ pub enum GoldenError {
     #[error("--tolerance {0}")]
     BadTolerance(String),
     /// A dataset compared by `diff` has no frames.
-    #[error("{dir}: holds no frames (no labels/NNNNNN.json): not a synthvis dataset")]
+    #[error(
+        "{dir}: holds no frames in the folder layout (no labels/NNNNNN.json): not a synthvis dataset, or one rendered with --format webdataset, which diff does not read"
+    )]
     NoDataset {
         /// The folder.
         dir: PathBuf,
@@ -155,7 +157,7 @@ fn render_frames(
     with_all.outputs = all_outputs(&spec.spec.outputs);
     let spec = spec.with_spec(with_all)?;
     let mut renderer = FrameRenderer::new(&spec, backend)?;
-    output::create_layout(dir, &spec.spec.outputs)?;
+    output::create_layout(dir, &spec.spec.outputs, output::Format::Folders)?;
     let sink = FrameSink {
         dir,
         outputs: &spec.spec.outputs,
@@ -272,7 +274,11 @@ pub fn bless(
     let fresh =
         tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary folder: {e}")))?;
     let adapter = render_frames(&spec, &frames, fresh.path(), backend)?;
-    output::create_layout(dir, &all_outputs(&spec.spec.outputs))?;
+    output::create_layout(
+        dir,
+        &all_outputs(&spec.spec.outputs),
+        output::Format::Folders,
+    )?;
     let mut report = BlessReport::default();
     for &frame in &frames {
         let mut touched = false;

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::OutputError;
 use super::atomic::{AtomicFile, Durability};
-use super::layout::{COCO_FILE, Modality};
+use super::layout::{COCO_FILE, Format, Modality};
+use super::reader::DatasetReader;
 use crate::labels::RleJson;
 use crate::spec::CategorySpec;
 
@@ -58,18 +59,8 @@ struct CocoAnnotation<'a> {
     instance_id: u16,
 }
 
-fn read_labels(path: &Path) -> Result<LabelsIn, OutputError> {
-    let bytes = std::fs::read(path).map_err(|e| OutputError::Labels {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| OutputError::Labels {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-/// Writes `dir/annotations.json` from `dir/labels/` for frames `frames`.
+/// Writes `dir/annotations.json` from the labels of frames `frames` of the dataset in
+/// `dir` (stored in `format`), streaming them.
 pub fn write_coco(
     dir: &Path,
     frames: std::ops::Range<u64>,
@@ -77,6 +68,7 @@ pub fn write_coco(
     categories: &[CategorySpec],
     tool_version: &str,
     durability: Durability,
+    format: Format,
 ) -> Result<(), OutputError> {
     let mut file = AtomicFile::create(&dir.join(COCO_FILE), durability)?;
     let jerr = |e: serde_json::Error, f: &AtomicFile| f.write_error(e.into());
@@ -113,9 +105,16 @@ pub fn write_coco(
     }
     file.write_all(b"\n],\n\"annotations\": [")?;
     let mut next_id: u64 = 1;
+    let mut reader = DatasetReader::new(dir, format);
     for f in frames {
         let labels_path = dir.join(Modality::Labels.path(f));
-        let labels = read_labels(&labels_path)?;
+        let labels: LabelsIn = reader
+            .labels(f)
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+            .map_err(|message| OutputError::Labels {
+                path: labels_path,
+                message,
+            })?;
         for inst in &labels.instances {
             let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
                 continue;

@@ -16,7 +16,31 @@
 //!
 //! Frame numbers are zero-padded to 6 digits and grow past 999999.
 
+use serde::{Deserialize, Serialize};
+
 use crate::spec::OutputsSpec;
+
+/// How a dataset stores its frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Format {
+    /// A folder per modality and a file per frame, as laid out above.
+    #[default]
+    Folders,
+    /// Tar files of blocks of frames, for datasets of millions of frames
+    /// ([`super::webdataset`]).
+    Webdataset {
+        /// Frames per tar.
+        frames_per_tar: u64,
+    },
+}
+
+impl Format {
+    /// Whether this is the folder layout (the manifest leaves the format out then).
+    pub fn is_folders(&self) -> bool {
+        *self == Format::Folders
+    }
+}
 
 /// One kind of per-frame file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,8 +159,12 @@ pub fn frame_stem(i: u64) -> String {
     format!("{i:06}")
 }
 
-/// The folders a run with these outputs needs, each once, in [`LAYOUT`] order.
-pub fn folders(outputs: &OutputsSpec) -> Vec<&'static str> {
+/// The folders a run with these outputs needs in this format: for folders each
+/// modality's once, in [`LAYOUT`] order; for webdataset the tars' folder.
+pub fn folders_in(outputs: &OutputsSpec, format: Format) -> Vec<&'static str> {
+    if format != Format::Folders {
+        return vec![super::webdataset::FOLDER];
+    }
     let mut out: Vec<&'static str> = Vec::new();
     for kind in LAYOUT.iter().filter(|k| k.modality.enabled(outputs)) {
         if !out.contains(&kind.folder) {
@@ -154,7 +182,12 @@ pub fn dataset_entries() -> Vec<&'static str> {
             out.push(kind.folder);
         }
     }
-    out.extend([COCO_FILE, MANIFEST_FILE, SHARDS_FILE]);
+    out.extend([
+        super::webdataset::FOLDER,
+        COCO_FILE,
+        MANIFEST_FILE,
+        SHARDS_FILE,
+    ]);
     out
 }
 
@@ -179,7 +212,7 @@ mod tests {
             ..OutputsSpec::default()
         };
         assert_eq!(
-            folders(&all),
+            folders_in(&all, Format::Folders),
             ["rgb", "depth", "instance", "class", "labels"]
         );
         let labels_only = OutputsSpec {
@@ -190,7 +223,9 @@ mod tests {
             class: false,
             ..OutputsSpec::default()
         };
-        assert_eq!(folders(&labels_only), ["labels"]);
+        assert_eq!(folders_in(&labels_only, Format::Folders), ["labels"]);
+        let tars = Format::Webdataset { frames_per_tar: 9 };
+        assert_eq!(folders_in(&all, tars), ["webdataset"]);
         assert_eq!(
             dataset_entries(),
             [
@@ -199,6 +234,7 @@ mod tests {
                 "instance",
                 "class",
                 "labels",
+                "webdataset",
                 "annotations.json",
                 "manifest.json",
                 "shards.json"

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::OutputError;
 use super::atomic::{Durability, write_atomic_with};
 use super::images::DEPTH_PNG_METRES_PER_UNIT;
-use super::layout::MANIFEST_FILE;
+use super::layout::{Format, MANIFEST_FILE};
 use crate::assets::AssetLibrary;
 use crate::gpu::AdapterSummary;
 use crate::hash::sha256_hex;
@@ -61,6 +61,9 @@ pub struct Manifest {
     pub seed: u64,
     /// Frames rendered: `[start, end)`.
     pub frames: [u64; 2],
+    /// How the frames are stored (left out for the folder layout).
+    #[serde(default, skip_serializing_if = "Format::is_folders")]
+    pub format: Format,
     /// The shard this dataset is, when it is one (`merge` joins shards into a dataset
     /// without this field, as a single run writes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +101,7 @@ impl Manifest {
             assets: asset_files(spec, library),
             seed,
             frames: [frames.start, frames.end],
+            format: Format::Folders,
             shard: None,
             resolution: [resolution.width, resolution.height],
             adapter: adapter.clone(),

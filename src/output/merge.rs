@@ -3,15 +3,19 @@
 //! against their checksums, `annotations.json` assembled again (annotation ids 1..N in
 //! frame and instance order, as a single run numbers them), the manifest a single run
 //! would write. Where each frame came from goes to `shards.json`. It streams: memory does
-//! not grow with the number of frames.
+//! not grow with the number of frames. Webdataset shards are checked frame by frame and
+//! their tars copied whole.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::atomic::AtomicFile;
 use super::digest::FramesDigest;
+use super::layout::Format;
 use super::manifest::{Manifest, ShardInfo};
-use super::verify::check_frame;
+use super::reader::DatasetReader;
+use super::webdataset::{blocks, tar_path};
 use super::{Durability, OutputError, coco, create_layout, prepare_dir, sync_layout, write_files};
 use crate::spec::{CategorySpec, OutputsSpec};
 
@@ -108,6 +112,21 @@ pub fn merge(
     }
     let start = first.frames[0];
     let end = parts.last().map_or(start, |(_, m)| m.frames[1]);
+    let format = run.format;
+    if let Format::Webdataset { frames_per_tar } = format {
+        for (dir, m) in &parts {
+            for edge in m.frames {
+                if edge != start && edge != end && !edge.is_multiple_of(frames_per_tar.max(1)) {
+                    return Err(refuse(format!(
+                        "{}: its frames {}..{} split a tar of {frames_per_tar} frames with another shard; render webdataset shards with --shard, which gives each whole tars",
+                        dir.display(),
+                        m.frames[0],
+                        m.frames[1]
+                    )));
+                }
+            }
+        }
+    }
     if let Some([a, b]) = of
         && (a, b) != (start, end)
     {
@@ -125,7 +144,7 @@ pub fn merge(
             .map_err(|e| refuse(format!("{}: spec outputs: {e}", first_dir.display())))?;
 
     prepare_dir(out, false)?;
-    create_layout(out, &outputs)?;
+    create_layout(out, &outputs, format)?;
     let mut manifest = run.clone();
     manifest.frames = [start, end];
     manifest.complete = false;
@@ -136,21 +155,32 @@ pub fn merge(
     let mut files = 0u64;
     let mut entries = Vec::new();
     for (dir, m) in &parts {
-        for f in m.frames[0]..m.frames[1] {
-            let check = check_frame(dir, f);
-            match (&check.labels_sha256, check.intact()) {
-                (Some(sha), true) => {
-                    write_files(out, &check.files, durability)?;
-                    files += check.files.len() as u64;
-                    digest.add(f, sha);
-                }
-                _ => {
+        let unit = match format {
+            Format::Folders => 1,
+            Format::Webdataset { frames_per_tar } => frames_per_tar,
+        };
+        let mut reader = DatasetReader::new(dir, format);
+        for (block, frames) in blocks(&(m.frames[0]..m.frames[1]), unit) {
+            for f in frames {
+                let check = reader.check(f);
+                let (Some(sha), true) = (&check.labels_sha256, check.intact()) else {
                     return Err(refuse(format!(
                         "{}: frame {f} is damaged: {}",
                         dir.display(),
                         check.problems.join("; ")
                     )));
-                }
+                };
+                write_files(out, &check.files, durability)?;
+                files += check.files.len() as u64;
+                digest.add(f, sha);
+            }
+            if format != Format::Folders {
+                copy_file(
+                    &dir.join(tar_path(block)),
+                    &out.join(tar_path(block)),
+                    durability,
+                )?;
+                files += 1;
             }
         }
         entries.push(ShardEntry {
@@ -167,6 +197,7 @@ pub fn merge(
         &categories,
         &run.version,
         durability,
+        format,
     )?;
     let mut provenance =
         serde_json::to_vec_pretty(&ShardsFile { shards: entries }).map_err(|e| {
@@ -182,7 +213,7 @@ pub fn merge(
         durability,
     )?;
     if durability == Durability::Synced {
-        sync_layout(out, &outputs)?;
+        sync_layout(out, &outputs, format)?;
     } else {
         super::sync_file_system(out)?;
     }
@@ -195,4 +226,13 @@ pub fn merge(
         shards: parts.len(),
         files,
     })
+}
+
+/// Copies `from` to `to` whole (a temporary file renamed into place).
+fn copy_file(from: &Path, to: &Path, durability: Durability) -> Result<(), OutputError> {
+    let mut source =
+        std::fs::File::open(from).map_err(super::atomic::io_error(from, "cannot open"))?;
+    let mut target = AtomicFile::create(to, durability)?;
+    std::io::copy(&mut source, &mut target).map_err(|e| target.write_error(e))?;
+    target.commit()
 }

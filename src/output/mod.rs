@@ -10,13 +10,16 @@ pub mod images;
 pub mod layout;
 pub mod manifest;
 pub mod merge;
+pub mod reader;
+pub mod store;
 pub mod verify;
+pub mod webdataset;
 
 use std::path::{Path, PathBuf};
 
 pub use atomic::{AtomicFile, Durability, sync_file_system, write_atomic, write_atomic_with};
 pub use digest::FramesDigest;
-pub use layout::{Modality, frame_stem};
+pub use layout::{Format, Modality, frame_stem};
 
 use atomic::io_error as io;
 
@@ -124,9 +127,13 @@ pub fn prepare_dir(dir: &Path, overwrite: bool) -> Result<(), OutputError> {
     remove_temporary_files(dir)
 }
 
-/// Creates the per-frame folders the outputs need.
-pub fn create_layout(dir: &Path, outputs: &crate::spec::OutputsSpec) -> Result<(), OutputError> {
-    for folder in layout::folders(outputs) {
+/// Creates the folders the outputs need in this format.
+pub fn create_layout(
+    dir: &Path,
+    outputs: &crate::spec::OutputsSpec,
+    format: Format,
+) -> Result<(), OutputError> {
+    for folder in layout::folders_in(outputs, format) {
         let path = dir.join(folder);
         std::fs::create_dir_all(&path).map_err(io(&path, "cannot create directory"))?;
     }
@@ -167,8 +174,12 @@ pub fn remove_temporary_files(dir: &Path) -> Result<(), OutputError> {
 
 /// Flushes the dataset's folders and the dataset folder itself to the disk (after files
 /// written with [`Durability::Synced`]).
-pub fn sync_layout(dir: &Path, outputs: &crate::spec::OutputsSpec) -> Result<(), OutputError> {
-    for folder in layout::folders(outputs) {
+pub fn sync_layout(
+    dir: &Path,
+    outputs: &crate::spec::OutputsSpec,
+    format: Format,
+) -> Result<(), OutputError> {
+    for folder in layout::folders_in(outputs, format) {
         atomic::sync_dir(&dir.join(folder))?;
     }
     atomic::sync_dir(dir)

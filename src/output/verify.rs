@@ -3,12 +3,10 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::digest::FramesDigest;
-use super::layout::{COCO_FILE, MANIFEST_FILE, Modality};
+use super::layout::{COCO_FILE, MANIFEST_FILE};
 use super::manifest::{Manifest, TOOL};
-use crate::hash::sha256_hex;
+use super::reader::DatasetReader;
 
 /// What `verify` found wrong; empty means the dataset is complete and intact.
 #[derive(Debug, Default)]
@@ -38,78 +36,6 @@ impl VerifyReport {
             })
         }
     }
-}
-
-#[derive(Deserialize)]
-struct LabelsFiles {
-    files: std::collections::BTreeMap<String, String>,
-}
-
-/// What [`check_frame`] found for one frame.
-#[derive(Debug, Default)]
-pub struct FrameCheck {
-    /// SHA-256 of the labels file, when it could be read.
-    pub labels_sha256: Option<String>,
-    /// Images whose checksum matched.
-    pub images_ok: u64,
-    /// Every file of the frame with its bytes, images first and the labels file last
-    /// (relative paths), when all of them are intact.
-    pub files: Vec<(String, Vec<u8>)>,
-    /// One line per problem, naming the file.
-    pub problems: Vec<String>,
-}
-
-impl FrameCheck {
-    /// Whether the labels file and every image it lists are present and match.
-    pub fn intact(&self) -> bool {
-        self.labels_sha256.is_some() && self.problems.is_empty()
-    }
-}
-
-/// Reads frame `frame` of the dataset in `dir` and checks every image its labels file
-/// lists against the checksum recorded there.
-pub fn check_frame(dir: &Path, frame: u64) -> FrameCheck {
-    let mut c = FrameCheck::default();
-    let labels_rel = Modality::Labels.path(frame);
-    let labels_path = dir.join(&labels_rel);
-    let bytes = match std::fs::read(&labels_path) {
-        Ok(b) => b,
-        Err(e) => {
-            c.problems.push(format!("{}: {e}", labels_path.display()));
-            return c;
-        }
-    };
-    c.labels_sha256 = Some(sha256_hex(&bytes));
-    let labels: LabelsFiles = match serde_json::from_slice(&bytes) {
-        Ok(l) => l,
-        Err(e) => {
-            c.problems.push(format!(
-                "{}: corrupt labels file: {e}",
-                labels_path.display()
-            ));
-            return c;
-        }
-    };
-    for (rel, expected) in labels.files {
-        let path = dir.join(&rel);
-        match std::fs::read(&path) {
-            Ok(b) if sha256_hex(&b) == expected => {
-                c.images_ok += 1;
-                c.files.push((rel, b));
-            }
-            Ok(_) => c.problems.push(format!(
-                "{}: checksum mismatch (corrupt or modified)",
-                path.display()
-            )),
-            Err(e) => c.problems.push(format!("{}: {e}", path.display())),
-        }
-    }
-    if c.problems.is_empty() {
-        c.files.push((labels_rel, bytes));
-    } else {
-        c.files.clear();
-    }
-    c
 }
 
 /// Verifies the dataset in `dir`.
@@ -148,9 +74,10 @@ pub fn verify(dir: &Path) -> VerifyReport {
             .push(format!("{}: missing", dir.join(COCO_FILE).display()));
     }
     let mut digest = FramesDigest::new();
+    let mut reader = DatasetReader::new(dir, manifest.format);
     for f in manifest.frames[0]..manifest.frames[1] {
         r.frames_checked += 1;
-        let check = check_frame(dir, f);
+        let check = reader.check(f);
         if let Some(sha) = &check.labels_sha256 {
             digest.add(f, sha);
         }

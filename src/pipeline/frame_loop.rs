@@ -16,6 +16,7 @@ use super::sink::FrameSink;
 use super::{Cancel, FrameTimings, Progress};
 use crate::Error;
 use crate::gpu::{FrameBuffers, Renderer};
+use crate::output::store::FrameStore;
 use crate::randomize::FrameSampler;
 use crate::scene::FrameScene;
 
@@ -31,6 +32,8 @@ pub(super) struct FrameLoop<'a> {
     /// One renderer per worker, each on its own device.
     pub renderers: &'a mut [Renderer],
     pub sink: FrameSink<'a>,
+    /// Where the encoded frames go.
+    pub store: FrameStore<'a>,
     pub seed: u64,
     /// The pool encoding runs on; rayon's global one when none.
     pub pool: Option<&'a rayon::ThreadPool>,
@@ -128,6 +131,7 @@ impl FrameLoop<'_> {
             sampler,
             renderers,
             sink,
+            mut store,
             seed,
             pool,
         } = self;
@@ -160,15 +164,20 @@ impl FrameLoop<'_> {
                     }
                 };
                 let mut timings = frame.timings;
-                let mut write = || sink.write(&frame.scene, &frame.buffers, &mut timings);
-                let labels_sha = match pool {
-                    Some(pool) => pool.install(write)?,
-                    None => write()?,
+                let mut encode = || sink.encode(&frame.scene, &frame.buffers, &mut timings);
+                let encoded = match pool {
+                    Some(pool) => pool.install(encode)?,
+                    None => encode()?,
                 };
+                let t = Instant::now();
+                store.put(frame.scene.frame_index, &encoded.files)?;
+                timings.write = t.elapsed().as_secs_f64();
+                let labels_sha = encoded.labels_sha256;
                 written.push((frame.scene.frame_index, labels_sha));
                 progress.frame_done(written.len() as u64, &timings);
                 let _ = recycle[w].send(frame.buffers);
             }
+            store.finish()?;
             Ok(written)
         })
     }

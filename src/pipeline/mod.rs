@@ -21,7 +21,10 @@ use crate::Error;
 use crate::assets::AssetLibrary;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuContext, Renderer};
 use crate::output::manifest::{Manifest, ShardInfo};
-use crate::output::{Durability, FramesDigest, coco, create_layout, sync_file_system, sync_layout};
+use crate::output::store::FrameStore;
+use crate::output::{
+    Durability, Format, FramesDigest, coco, create_layout, sync_file_system, sync_layout,
+};
 use crate::randomize::FrameSampler;
 use crate::shard::Shard;
 use crate::spec::LoadedSpec;
@@ -61,6 +64,8 @@ pub struct RenderOptions {
     /// once (`syncfs`) before the manifest says complete: a power loss can cost frames,
     /// never leave a complete-looking dataset with empty files.
     pub durable: bool,
+    /// How frames are stored: a file per frame (the default) or webdataset tars.
+    pub format: Format,
 }
 
 impl RenderOptions {
@@ -80,6 +85,7 @@ impl RenderOptions {
             shard_of: None,
             resume: false,
             durable: false,
+            format: Format::Folders,
         }
     }
 }
@@ -185,7 +191,12 @@ pub fn render_dataset(
     let s = &spec.spec;
     let all = opts.frames.clone().unwrap_or(0..s.frames);
     let (frames, of) = match (opts.shard, &opts.shard_of) {
-        (Some(shard), None) => (shard.frames(&all), all.clone()),
+        (Some(shard), None) => match opts.format {
+            Format::Folders => (shard.frames(&all), all.clone()),
+            Format::Webdataset { frames_per_tar } => {
+                (shard.frames_by_block(&all, frames_per_tar), all.clone())
+            }
+        },
         (_, Some(of)) => (all.clone(), of.clone()),
         (None, None) => (all.clone(), all.clone()),
     };
@@ -234,6 +245,7 @@ pub fn render_dataset(
     };
 
     let mut manifest = Manifest::for_run(spec, &library, seed, &frames, &adapter);
+    manifest.format = opts.format;
     manifest.shard = opts.shard.map(|shard| ShardInfo {
         index: shard.index,
         count: shard.count,
@@ -241,7 +253,7 @@ pub fn render_dataset(
     });
     let plan = plan::prepare(&opts.out, &manifest, opts.overwrite, opts.resume)?;
     manifest.write(&opts.out, Durability::Renamed)?;
-    create_layout(&opts.out, &s.outputs)?;
+    create_layout(&opts.out, &s.outputs, opts.format)?;
     progress.started(&adapter, plan.todo.len() as u64, plan.kept.len() as u64);
 
     let sink = FrameSink {
@@ -249,11 +261,13 @@ pub fn render_dataset(
         outputs: &s.outputs,
         durability,
     };
+    let store = FrameStore::new(&opts.out, opts.format, durability)?;
     let draw_mode = renderers[0].draw_mode();
     let written = frame_loop::FrameLoop {
         sampler,
         renderers: &mut renderers,
         sink,
+        store,
         seed,
         pool: pool.as_ref(),
     }
@@ -275,12 +289,13 @@ pub fn render_dataset(
         &s.categories,
         crate::VERSION,
         durability,
+        opts.format,
     )?;
     // Nothing counts as complete before it is on the disk: with --durable every file was
     // synced as it was written and only the folders remain; otherwise one syncfs flushes
     // the whole run. Then the manifest says complete, synced too.
     if opts.durable {
-        sync_layout(&opts.out, &s.outputs)?;
+        sync_layout(&opts.out, &s.outputs, opts.format)?;
     } else {
         sync_file_system(&opts.out)?;
     }

@@ -4,15 +4,18 @@
 //! A frame is finished when its labels file and every image it lists are present and
 //! match the checksums the labels file records: files are renamed into place whole and
 //! the labels file last, so a run killed at any moment (even `kill -9`) leaves finished
-//! frames, temporary files, and nothing in between.
+//! frames, temporary files, and nothing in between. In webdataset the unit is a tar,
+//! renamed into place when its block is whole.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
 use crate::Error;
+use crate::output::Format;
 use crate::output::manifest::{Manifest, is_synthvis_manifest};
-use crate::output::verify::check_frame;
+use crate::output::reader::DatasetReader;
+use crate::output::webdataset::blocks;
 use crate::output::{OutputError, layout, prepare_dir, remove_temporary_files};
 
 /// The work of a run.
@@ -67,14 +70,30 @@ pub fn prepare(
         .into());
     }
     remove_temporary_files(dir)?;
+    // Frames are kept by the unit they are stored in: a frame in the folder layout, a
+    // whole tar in webdataset (a block with any frame missing or damaged is rendered
+    // again, and its tar replaced).
+    let unit = match manifest.format {
+        Format::Folders => 1,
+        Format::Webdataset { frames_per_tar } => frames_per_tar,
+    };
+    let mut reader = DatasetReader::new(dir, manifest.format);
     let mut plan = Plan::default();
-    for f in frames {
-        let check = check_frame(dir, f);
-        match check.labels_sha256 {
-            Some(sha) if check.problems.is_empty() => {
-                plan.kept.insert(f, sha);
-            }
-            _ => plan.todo.push(f),
+    for (_, block) in blocks(&frames, unit) {
+        let finished: Option<Vec<(u64, String)>> = block
+            .clone()
+            .map(|f| {
+                let check = reader.check(f);
+                check
+                    .intact()
+                    .then_some(check.labels_sha256)
+                    .flatten()
+                    .map(|sha| (f, sha))
+            })
+            .collect();
+        match finished {
+            Some(kept) => plan.kept.extend(kept),
+            None => plan.todo.extend(block),
         }
     }
     Ok(plan)

@@ -1,4 +1,5 @@
-//! Where a rendered frame goes: labelled, encoded and written into a dataset folder.
+//! What becomes of a rendered frame: labelled, encoded and (outside a run's frame loop,
+//! which stores frames by format) written into a dataset folder.
 
 use std::path::Path;
 use std::time::Instant;
@@ -7,7 +8,7 @@ use super::FrameTimings;
 use crate::Error;
 use crate::gpu::FrameBuffers;
 use crate::labels::label_frame;
-use crate::output::frame::encode_frame;
+use crate::output::frame::{EncodedFrame, encode_frame};
 use crate::output::{Durability, write_files};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -24,23 +25,34 @@ pub struct FrameSink<'a> {
 }
 
 impl FrameSink<'_> {
-    /// Labels, encodes and writes one rendered frame; returns the SHA-256 of its labels
-    /// file and records the stage times in `timings`.
+    /// Labels and encodes one rendered frame, recording the stage times in `timings`.
+    pub fn encode(
+        &self,
+        scene: &FrameScene,
+        buffers: &FrameBuffers,
+        timings: &mut FrameTimings,
+    ) -> Result<EncodedFrame, Error> {
+        let t0 = Instant::now();
+        let labels = label_frame(scene, buffers);
+        let t1 = Instant::now();
+        let encoded = encode_frame(scene, buffers, &labels, self.outputs)?;
+        timings.labels = (t1 - t0).as_secs_f64();
+        timings.encode = t1.elapsed().as_secs_f64();
+        Ok(encoded)
+    }
+
+    /// Labels, encodes and writes one rendered frame into the folder layout; returns the
+    /// SHA-256 of its labels file and records the stage times in `timings`.
     pub fn write(
         &self,
         scene: &FrameScene,
         buffers: &FrameBuffers,
         timings: &mut FrameTimings,
     ) -> Result<String, Error> {
-        let t0 = Instant::now();
-        let labels = label_frame(scene, buffers);
-        let t1 = Instant::now();
-        let encoded = encode_frame(scene, buffers, &labels, self.outputs)?;
-        let t2 = Instant::now();
+        let encoded = self.encode(scene, buffers, timings)?;
+        let t = Instant::now();
         write_files(self.dir, &encoded.files, self.durability)?;
-        timings.labels = (t1 - t0).as_secs_f64();
-        timings.encode = (t2 - t1).as_secs_f64();
-        timings.write = t2.elapsed().as_secs_f64();
+        timings.write = t.elapsed().as_secs_f64();
         Ok(encoded.labels_sha256)
     }
 }

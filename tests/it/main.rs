@@ -23,3 +23,4 @@ mod scale;
 mod scenes;
 mod schema;
 mod sweep;
+mod webdataset;
