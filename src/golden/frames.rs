@@ -1,15 +1,15 @@
-//! One frame's files read back from a directory in the dataset layout (a dataset, or a
-//! golden set, which uses the same layout): colour, depth, instance and class images and
-//! the labels.
+//! One frame's files read back from a dataset (in either format) or a golden set (the
+//! folder layout): colour, depth, instance and class images and the labels.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::RgbImage;
 use serde::Deserialize;
 
 use crate::geometry::Pose;
 use crate::output::Modality;
+use crate::output::reader::DatasetFiles;
 
 /// A labeled instance as `labels/NNNNNN.json` records it (the fields compared).
 #[derive(Debug, Clone, Deserialize)]
@@ -52,94 +52,115 @@ pub struct FrameData {
 /// Why a frame's files could not be read: the file and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameFileError {
-    /// The file.
-    pub file: PathBuf,
+    /// The file (for a webdataset dataset, its tar and member).
+    pub file: String,
     /// What is wrong with it.
     pub message: String,
 }
 
 impl std::fmt::Display for FrameFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
+        write!(f, "{}: {}", self.file, self.message)
     }
 }
 
-fn read_image(path: &Path) -> Result<image::DynamicImage, FrameFileError> {
-    let err = |message: String| FrameFileError {
-        file: path.to_owned(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    image::load_from_memory(&bytes).map_err(|e| err(format!("does not decode: {e}")))
+/// Reads one file of a frame, and what the reading functions need to name it.
+struct FrameFile<'a> {
+    files: &'a mut DatasetFiles,
+    rel: String,
 }
 
-fn read_gray16(path: &Path, (w, h): (u32, u32)) -> Result<Vec<u16>, FrameFileError> {
-    let img = read_image(path)?.into_luma16();
-    if img.dimensions() != (w, h) {
-        return Err(FrameFileError {
-            file: path.to_owned(),
-            message: format!(
+impl<'a> FrameFile<'a> {
+    /// Frame `frame`'s file of modality `m`.
+    fn of(files: &'a mut DatasetFiles, m: Modality, frame: u64) -> Self {
+        Self {
+            files,
+            rel: m.path(frame),
+        }
+    }
+
+    /// The file, when the dataset has it.
+    fn present(files: &'a mut DatasetFiles, m: Modality, frame: u64) -> Option<Self> {
+        let file = Self::of(files, m, frame);
+        file.files.exists(&file.rel).then_some(file)
+    }
+
+    fn error(&self, message: String) -> FrameFileError {
+        FrameFileError {
+            file: self.files.name(&self.rel),
+            message,
+        }
+    }
+
+    fn bytes(&mut self) -> Result<Vec<u8>, FrameFileError> {
+        self.files.read(&self.rel).map_err(|e| self.error(e))
+    }
+
+    fn image(&mut self) -> Result<image::DynamicImage, FrameFileError> {
+        let bytes = self.bytes()?;
+        image::load_from_memory(&bytes).map_err(|e| self.error(format!("does not decode: {e}")))
+    }
+
+    fn gray16(&mut self, (w, h): (u32, u32)) -> Result<Vec<u16>, FrameFileError> {
+        let img = self.image()?.into_luma16();
+        if img.dimensions() != (w, h) {
+            let (iw, ih) = img.dimensions();
+            return Err(self.error(format!("is {iw}x{ih}, the colour image {w}x{h}")));
+        }
+        Ok(img.into_raw())
+    }
+
+    fn exr_depth(&mut self, (w, h): (u32, u32)) -> Result<Vec<f32>, FrameFileError> {
+        use exr::prelude::{FlatSamples, ReadChannels, ReadLayers, read};
+        let bytes = self.bytes()?;
+        let image = read()
+            .no_deep_data()
+            .largest_resolution_level()
+            .all_channels()
+            .first_valid_layer()
+            .all_attributes()
+            .from_buffered(std::io::Cursor::new(bytes))
+            .map_err(|e| self.error(e.to_string()))?;
+        let layer = &image.layer_data;
+        if (layer.size.0, layer.size.1) != (w as usize, h as usize) {
+            return Err(self.error(format!(
                 "is {}x{}, the colour image {w}x{h}",
-                img.width(),
-                img.height()
-            ),
-        });
-    }
-    Ok(img.into_raw())
-}
-
-fn read_exr_depth(path: &Path, (w, h): (u32, u32)) -> Result<Vec<f32>, FrameFileError> {
-    use exr::prelude::{FlatSamples, read_first_flat_layer_from_file};
-    let err = |message: String| FrameFileError {
-        file: path.to_owned(),
-        message,
-    };
-    let image = read_first_flat_layer_from_file(path).map_err(|e| err(e.to_string()))?;
-    let layer = &image.layer_data;
-    if (layer.size.0, layer.size.1) != (w as usize, h as usize) {
-        return Err(err(format!(
-            "is {}x{}, the colour image {w}x{h}",
-            layer.size.0, layer.size.1
-        )));
-    }
-    match layer.channel_data.list.first().map(|c| &c.sample_data) {
-        Some(FlatSamples::F32(z)) => Ok(z.clone()),
-        _ => Err(err("holds no float32 channel".into())),
+                layer.size.0, layer.size.1
+            )));
+        }
+        match layer.channel_data.list.first().map(|c| &c.sample_data) {
+            Some(FlatSamples::F32(z)) => Ok(z.clone()),
+            _ => Err(self.error("holds no float32 channel".into())),
+        }
     }
 }
 
-/// Reads frame `frame` from `dir`. The colour image and the labels must exist; depth,
-/// instance and class images are read where the directory has them.
-pub fn read_frame(dir: &Path, frame: u64) -> Result<FrameData, FrameFileError> {
-    let rgb_path = dir.join(Modality::Rgb.path(frame));
-    let rgb = read_image(&rgb_path)?.into_rgb8();
+/// Reads frame `frame` of a dataset (or golden set). The colour image and the labels
+/// must exist; depth, instance and class images are read where the dataset has them.
+pub fn read_frame(files: &mut DatasetFiles, frame: u64) -> Result<FrameData, FrameFileError> {
+    let rgb = FrameFile::of(files, Modality::Rgb, frame)
+        .image()?
+        .into_rgb8();
     let size = rgb.dimensions();
-    let exr = dir.join(Modality::DepthExr.path(frame));
-    let png = dir.join(Modality::Depth.path(frame));
-    let depth = if exr.is_file() {
-        Some(read_exr_depth(&exr, size)?)
-    } else if png.is_file() {
-        let mm = read_gray16(&png, size)?;
+    let depth = if let Some(mut exr) = FrameFile::present(files, Modality::DepthExr, frame) {
+        Some(exr.exr_depth(size)?)
+    } else if let Some(mut png) = FrameFile::present(files, Modality::Depth, frame) {
+        let mm = png.gray16(size)?;
         let scale = crate::output::images::DEPTH_PNG_METRES_PER_UNIT;
         Some(mm.iter().map(|&v| (f64::from(v) * scale) as f32).collect())
     } else {
         None
     };
-    let optional = |m: Modality| {
-        let path = dir.join(m.path(frame));
-        path.is_file().then(|| read_gray16(&path, size)).transpose()
-    };
-    let instance = optional(Modality::Instance)?;
-    let class = optional(Modality::Class)?;
-    let labels_path = dir.join(Modality::Labels.path(frame));
-    let bytes = std::fs::read(&labels_path).map_err(|e| FrameFileError {
-        file: labels_path.clone(),
-        message: e.to_string(),
-    })?;
-    let doc: LabelsDoc = serde_json::from_slice(&bytes).map_err(|e| FrameFileError {
-        file: labels_path.clone(),
-        message: format!("is not a synthvis labels file: {e}"),
-    })?;
+    let instance = FrameFile::present(files, Modality::Instance, frame)
+        .map(|mut f| f.gray16(size))
+        .transpose()?;
+    let class = FrameFile::present(files, Modality::Class, frame)
+        .map(|mut f| f.gray16(size))
+        .transpose()?;
+    let mut labels = FrameFile::of(files, Modality::Labels, frame);
+    let bytes = labels.bytes()?;
+    let doc: LabelsDoc = serde_json::from_slice(&bytes)
+        .map_err(|e| labels.error(format!("is not a synthvis labels file: {e}")))?;
     Ok(FrameData {
         rgb,
         depth,
@@ -153,19 +174,7 @@ pub fn read_frame(dir: &Path, frame: u64) -> Result<FrameData, FrameFileError> {
     })
 }
 
-/// The frames a directory holds: every `labels/NNNNNN.json`, in order.
+/// The frames a dataset (or golden set) holds: those with a labels file, in order.
 pub fn frames_in(dir: &Path) -> Vec<u64> {
-    let labels = dir.join(Modality::Labels.kind().folder);
-    let mut frames: Vec<u64> = std::fs::read_dir(labels)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
-            let name = name.to_str()?;
-            name.strip_suffix(".json")?.parse().ok()
-        })
-        .collect();
-    frames.sort_unstable();
-    frames
+    DatasetFiles::open(dir).frames()
 }

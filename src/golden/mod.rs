@@ -27,6 +27,7 @@ pub use tolerance::{Bound, Profile, Tolerances};
 
 use crate::gpu::{AdapterSummary, BackendChoice};
 use crate::hash::sha256_hex;
+use crate::output::reader::DatasetFiles;
 use crate::output::{self, Modality, layout};
 use crate::pipeline::{FrameRenderer, FrameSink, FrameTimings};
 use crate::spec::{LoadedSpec, OutputsSpec};
@@ -96,7 +97,7 @@ pub enum GoldenError {
     BadTolerance(String),
     /// A dataset compared by `diff` has no frames.
     #[error(
-        "{dir}: holds no frames in the folder layout (no labels/NNNNNN.json): not a synthvis dataset, or one rendered with --format webdataset, which diff does not read"
+        "{dir}: holds no frames (no labels/NNNNNN.json, in folders or tars): not a synthvis dataset"
     )]
     NoDataset {
         /// The folder.
@@ -355,13 +356,18 @@ fn compare_frames(
     frames: &[u64],
     tol: &Tolerances,
 ) -> Vec<FrameComparison> {
+    let mut reference = DatasetFiles::open(reference);
+    let mut actual = DatasetFiles::open(actual);
     frames
         .iter()
         .map(|&frame| {
-            let read = |dir: &Path, side: &str| {
-                frames::read_frame(dir, frame).map_err(|e| format!("{side}: {e}"))
+            let read = |files: &mut DatasetFiles, side: &str| {
+                frames::read_frame(files, frame).map_err(|e| format!("{side}: {e}"))
             };
-            match (read(reference, "reference"), read(actual, "actual")) {
+            match (
+                read(&mut reference, "reference"),
+                read(&mut actual, "actual"),
+            ) {
                 (Ok(r), Ok(a)) => metrics::compare(frame, &r, &a, tol),
                 (Err(e), _) | (_, Err(e)) => FrameComparison::failed(frame, e),
             }
@@ -436,7 +442,10 @@ pub fn diff(a: &Path, b: &Path, options: &CompareOptions) -> Result<Comparison, 
         for f in only.iter().filter(|f| !common.contains(f)) {
             frames.push(FrameComparison::failed(
                 *f,
-                format!("{}: missing", dir.join(Modality::Labels.path(*f)).display()),
+                format!(
+                    "{}: missing",
+                    DatasetFiles::open(dir).name(&Modality::Labels.path(*f))
+                ),
             ));
         }
     }

@@ -12,6 +12,7 @@ use image::RgbImage;
 use super::metrics::FrameComparison;
 use super::tolerance::Tolerances;
 use crate::Error;
+use crate::output::reader::DatasetFiles;
 use crate::output::{Modality, write_atomic};
 
 /// A whole comparison: which two sides, under which limits, frame by frame.
@@ -109,6 +110,8 @@ impl Comparison {
                 source,
             })
         })?;
+        let mut reference_files = DatasetFiles::open(reference_dir);
+        let mut actual_files = DatasetFiles::open(actual_dir);
         let mut html = String::new();
         html.push_str(HTML_HEAD);
         let verdict = if self.pass() {
@@ -154,10 +157,10 @@ impl Comparison {
             }
             html.push_str("<div class=images>");
             let rgb = Modality::Rgb.path(f.frame);
-            if let Ok(bytes) = std::fs::read(reference_dir.join(&rgb)) {
+            if let Ok(bytes) = reference_files.read(&rgb) {
                 figure(&mut html, "reference", &bytes);
             }
-            if let Ok(bytes) = std::fs::read(actual_dir.join(&rgb)) {
+            if let Ok(bytes) = actual_files.read(&rgb) {
                 write_atomic(&dir.join(format!("{stem}.actual.png")), &bytes)?;
                 figure(&mut html, "actual", &bytes);
             }

@@ -1,14 +1,17 @@
-//! A dataset's frames read back in order, whatever its format: each frame checked
-//! against the checksums its labels file records (for `verify`, `--resume` and `merge`),
-//! and its labels file (for assembling `annotations.json`).
+//! A dataset read back, whatever its format: its frames in order, each checked against
+//! the checksums its labels file records (for `verify`, `--resume` and `merge`), and its
+//! labels file (for assembling `annotations.json`); or single files by their
+//! folder-layout path ([`DatasetFiles`], for `diff` and its reports).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::layout::MANIFEST_FILE;
 use super::layout::{Format, Modality};
-use super::webdataset::{TarFrame, read_tar, tar_path};
+use super::manifest::Manifest;
+use super::webdataset::{self, TarFrame, TarIndex, index_tar, read_tar, tar_path};
 use crate::hash::sha256_hex;
 
 /// What a check found for one frame.
@@ -186,5 +189,123 @@ impl DatasetReader {
         }
         let check = self.check(frame);
         check.labels.ok_or_else(|| check.problems.join("; "))
+    }
+}
+
+/// A dataset's files by their folder-layout path (`rgb/000012.png`), read from the folder
+/// or from the frame's tar.
+pub struct DatasetFiles {
+    dir: PathBuf,
+    format: Format,
+    /// The index of the tar read last.
+    tar: Option<(u64, Result<TarIndex, String>)>,
+}
+
+impl DatasetFiles {
+    /// The files of the dataset in `dir`, in the format its manifest records (the folder
+    /// layout when it has none, as a golden set).
+    pub fn open(dir: &Path) -> Self {
+        let format = if dir.join(MANIFEST_FILE).is_file() {
+            Manifest::read(dir).map_or(Format::Folders, |m| m.format)
+        } else {
+            Format::Folders
+        };
+        Self {
+            dir: dir.to_owned(),
+            format,
+            tar: None,
+        }
+    }
+
+    /// Where `rel` is, for messages: its path, or its tar and member.
+    pub fn name(&self, rel: &str) -> String {
+        match self.block_of(rel) {
+            Some(block) => format!("{}: {rel}", self.dir.join(tar_path(block)).display()),
+            None => self.dir.join(rel).display().to_string(),
+        }
+    }
+
+    /// The tar block of `rel` in webdataset (none in the folder layout).
+    fn block_of(&self, rel: &str) -> Option<u64> {
+        let Format::Webdataset { frames_per_tar } = self.format else {
+            return None;
+        };
+        let stem = rel.rsplit('/').next()?.split('.').next()?;
+        Some(stem.parse::<u64>().ok()? / frames_per_tar.max(1))
+    }
+
+    fn index(&mut self, block: u64) -> Result<&TarIndex, String> {
+        if self.tar.as_ref().is_none_or(|(b, _)| *b != block) {
+            let index = index_tar(&self.dir.join(tar_path(block)));
+            self.tar = Some((block, index));
+        }
+        match &self.tar {
+            Some((_, Ok(index))) => Ok(index),
+            Some((_, Err(e))) => Err(e.clone()),
+            None => Err(format!("tar {block} not read")),
+        }
+    }
+
+    /// Whether the dataset has `rel`.
+    pub fn exists(&mut self, rel: &str) -> bool {
+        match self.block_of(rel) {
+            None => self.dir.join(rel).is_file(),
+            Some(block) => self.index(block).is_ok_and(|i| i.contains_key(rel)),
+        }
+    }
+
+    /// The bytes of `rel`; the error says what is wrong (the caller names the file).
+    pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, String> {
+        let Some(block) = self.block_of(rel) else {
+            return std::fs::read(self.dir.join(rel)).map_err(|e| e.to_string());
+        };
+        let (at, len) = *self
+            .index(block)?
+            .get(rel)
+            .ok_or("not in the tar (missing)")?;
+        let tar = self.dir.join(tar_path(block));
+        let read = || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = std::fs::File::open(&tar)?;
+            file.seek(SeekFrom::Start(at))?;
+            let mut bytes = vec![0; usize::try_from(len).unwrap_or(usize::MAX)];
+            file.read_exact(&mut bytes)?;
+            Ok(bytes)
+        };
+        read().map_err(|e| e.to_string())
+    }
+
+    /// The frames the dataset holds (those with a labels file), in order.
+    pub fn frames(&mut self) -> Vec<u64> {
+        let labels = Modality::Labels.kind().folder;
+        let frame_of = |rel: &str| -> Option<u64> {
+            let rest = rel.strip_prefix(labels)?.strip_prefix('/')?;
+            rest.strip_suffix(".json")?.parse().ok()
+        };
+        let mut frames: Vec<u64> = match self.format {
+            Format::Folders => std::fs::read_dir(self.dir.join(labels))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| frame_of(&format!("{labels}/{}", e.file_name().to_str()?)))
+                .collect(),
+            Format::Webdataset { .. } => {
+                let tars = std::fs::read_dir(self.dir.join(webdataset::FOLDER))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".tar")?.parse().ok())
+                    .collect::<Vec<u64>>();
+                let mut frames = Vec::new();
+                for block in tars {
+                    if let Ok(index) = self.index(block) {
+                        frames.extend(index.keys().filter_map(|rel| frame_of(rel)));
+                    }
+                }
+                frames
+            }
+        };
+        frames.sort_unstable();
+        frames
     }
 }

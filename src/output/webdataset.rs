@@ -192,6 +192,29 @@ pub fn read_tar(path: &Path) -> Result<Vec<TarFrame>, String> {
     Ok(frames)
 }
 
+/// Where each member's bytes lie in a tar: folder-layout path → (offset, length).
+pub type TarIndex = std::collections::BTreeMap<String, (u64, u64)>;
+
+/// Indexes a tar's members without reading their bytes (for reading single files back).
+pub fn index_tar(path: &Path) -> Result<TarIndex, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut archive = tar::Archive::new(file);
+    let damaged = |e: std::io::Error| format!("{}: damaged tar: {e}", path.display());
+    let mut index = TarIndex::new();
+    for entry in archive.entries_with_seek().map_err(damaged)? {
+        let entry = entry.map_err(damaged)?;
+        let name = entry
+            .path()
+            .map_err(damaged)?
+            .to_string_lossy()
+            .into_owned();
+        if let Some((_, rel)) = folder_path(&name) {
+            index.insert(rel, (entry.raw_file_position(), entry.size()));
+        }
+    }
+    Ok(index)
+}
+
 /// The member name of frame `frame`'s labels file.
 pub fn labels_member(frame: u64) -> String {
     member_name(&Modality::Labels.path(frame))
@@ -249,5 +272,11 @@ mod tests {
         assert_eq!(frames[1].members[0], ("rgb/000001.png".into(), sha));
         assert_eq!(frames[1].labels.as_deref(), Some(&b"{}"[..]));
         assert_eq!(read_tar(&a.join(tar_path(1))).unwrap()[0].frame, 2);
+        let tar = a.join(tar_path(0));
+        let index = index_tar(&tar).unwrap();
+        let (at, len) = index["rgb/000001.png"];
+        let bytes = std::fs::read(&tar).unwrap();
+        assert_eq!(&bytes[at as usize..(at + len) as usize], &[1u8; 5]);
+        assert_eq!(index.len(), 4);
     }
 }

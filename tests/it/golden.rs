@@ -354,41 +354,66 @@ fn the_report_embeds_every_picture_and_junit_names_the_failures() {
 }
 
 #[test]
-fn diff_compares_two_datasets_frame_by_frame() {
+fn diff_compares_two_datasets_frame_by_frame_in_either_format() {
     let tmp = tempfile::tempdir().unwrap();
     let base = scene();
     let mut brighter = base.clone();
     brighter["lights"][0]["intensity"] = json!(3.3);
-    let render = |name: &str, spec: &Value, frames: &str| {
+    let render = |name: &str, spec: &Value, frames: &str, extra: &[&str]| {
         let file = write(tmp.path(), &format!("{name}.json"), spec);
         let out = tmp.path().join(name);
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        let o = common::synthvis_command()
             .args(["render"])
             .arg(&file)
             .arg("--out")
             .arg(&out)
             .args(["--frames", frames, "-q"])
+            .args(extra)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         out
     };
+    // One frame a tar: the comparison reads across tars.
+    let tars = ["--format", "webdataset", "--frames-per-tar", "1"];
     let (a, same, b, short) = (
-        render("a", &base, "0..2"),
-        render("same", &base, "0..2"),
-        render("b", &brighter, "0..2"),
-        render("short", &base, "0..1"),
+        render("a", &base, "0..2", &[]),
+        render("same", &base, "0..2", &[]),
+        render("b", &brighter, "0..2", &[]),
+        render("short", &base, "0..1", &[]),
+    );
+    let (a_tars, b_tars) = (
+        render("a-tars", &base, "0..2", &tars),
+        render("b-tars", &brighter, "0..2", &tars),
     );
     let options = CompareOptions::default();
-    assert!(golden::diff(&a, &same, &options).unwrap().pass());
-    let c = golden::diff(&a, &b, &options).unwrap();
-    assert_eq!(c.failed_frames(), [0, 1]);
-    caught_by(
-        &c,
-        "rgb.mean_abs",
-        &["depth", "instance", "class", "labels"],
-    );
-    let c = golden::diff(&a, &short, &options).unwrap();
-    assert_eq!(c.failed_frames(), [1]);
-    assert!(c.table().contains("missing"), "{}", c.table());
+    for (x, y) in [(&a, &same), (&a, &a_tars), (&a_tars, &a)] {
+        let c = golden::diff(x, y, &options).unwrap();
+        assert!(c.pass() && c.frames.len() == 2, "{}", c.table());
+    }
+    for (x, y) in [(&a, &b), (&a_tars, &b_tars), (&a, &b_tars)] {
+        let c = golden::diff(x, y, &options).unwrap();
+        assert_eq!(c.failed_frames(), [0, 1]);
+        caught_by(
+            &c,
+            "rgb.mean_abs",
+            &["depth", "instance", "class", "labels"],
+        );
+    }
+    for (x, y) in [(&a, &short), (&a_tars, &short)] {
+        let c = golden::diff(x, y, &options).unwrap();
+        assert_eq!(c.failed_frames(), [1]);
+        assert!(c.table().contains("missing"), "{}", c.table());
+    }
+    // The report of two webdataset datasets shows their frames as a folder one's does.
+    let report = tmp.path().join("report");
+    let with_report = CompareOptions {
+        report: Some(report.clone()),
+        ..CompareOptions::default()
+    };
+    golden::diff(&a_tars, &b_tars, &with_report).unwrap();
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    // Per frame: reference, actual, colour diff, FLIP, instance diff.
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), 10);
+    assert!(report.join("000001.actual.png").is_file());
 }
