@@ -156,14 +156,15 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     refused(&[shard(0), shard(1), shard(2), other], "another seed");
 }
 
-/// Starts `render SPEC --out OUT -q EXTRA`, kills it with SIGKILL as soon as `when`
-/// holds for OUT (polled every 2 ms), and says whether the kill caught the run unfinished
-/// (its manifest not complete).
+/// Starts `render SPEC --out OUT -q EXTRA`, kills it with SIGKILL `then` after `when`
+/// first holds for OUT (polled every 2 ms), and says whether the kill caught the run
+/// unfinished (its manifest not complete).
 pub(crate) fn render_killed_when(
     spec: &Path,
     out: &Path,
     extra: &[&str],
     when: impl Fn(&Path) -> bool,
+    then: Duration,
 ) -> bool {
     let mut child = render_command(spec, out, extra)
         .stdout(Stdio::null())
@@ -174,6 +175,7 @@ pub(crate) fn render_killed_when(
     while !when(out) && Instant::now() < deadline && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(2));
     }
+    std::thread::sleep(then);
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
     let complete = std::fs::read(out.join("manifest.json"))
@@ -200,14 +202,20 @@ fn resume_after_kill_9_at_any_moment_gives_the_bytes_of_an_uninterrupted_run() {
     let o = render(&spec, &reference, &[]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     // Killed while starting (no frame yet), after the first frame, and at a quarter, half
-    // and most of the way.
+    // and most of the way, each a few milliseconds later so that the kills land at
+    // different points of a frame (rendering, encoding, between its files).
     let mut interrupted = 0;
     for (i, finished) in [0, 1, 15, 30, 50].into_iter().enumerate() {
         let out = tmp.path().join(format!("killed{i}"));
         let labels = out.join("labels");
-        interrupted += u32::from(render_killed_when(&spec, &out, &[], |_| {
-            finished_files(&labels) >= finished
-        }));
+        let then = Duration::from_millis(3 * i as u64);
+        interrupted += u32::from(render_killed_when(
+            &spec,
+            &out,
+            &[],
+            |_| finished_files(&labels) >= finished,
+            then,
+        ));
         let o = render(&spec, &out, &["--resume"]);
         assert!(
             o.status.success(),

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -210,9 +211,14 @@ fn a_killed_run_resumes_into_the_bytes_of_an_uninterrupted_one() {
         let out = tmp.path().join(format!("killed{i}"));
         let tars = out.join("webdataset");
         let args = ["--format", "webdataset", "--frames-per-tar", "6"];
-        interrupted += u32::from(render_killed_when(&spec, &out, &args, |_| {
-            finished_files(&tars) >= finished
-        }));
+        let then = Duration::from_millis(5 * i as u64);
+        interrupted += u32::from(render_killed_when(
+            &spec,
+            &out,
+            &args,
+            |_| finished_files(&tars) >= finished,
+            then,
+        ));
         render_tars(&spec, &out, 6, &["--resume"]);
         common::assert_same_files(&reference, &out, |_| false);
     }
