@@ -48,7 +48,7 @@ impl Shard {
 
     /// This shard's block of `frames` when frames are stored in blocks of `block_len` by
     /// their number (webdataset tars): shards take whole blocks, so no tar is split
-    /// between two of them.
+    /// between two of them. With `block_len` 1 it is [`Shard::frames`].
     pub fn frames_by_block(&self, frames: &Range<u64>, block_len: u64) -> Range<u64> {
         let block_len = block_len.max(1);
         let first = frames.start / block_len;

@@ -40,6 +40,15 @@ impl Format {
     pub fn is_folders(&self) -> bool {
         *self == Format::Folders
     }
+
+    /// The frames stored as one unit, written whole or not at all: one in the folder
+    /// layout (a frame's labels file is renamed into place last), a tar's in webdataset.
+    pub fn frames_per_unit(&self) -> u64 {
+        match self {
+            Format::Folders => 1,
+            Format::Webdataset { frames_per_tar } => (*frames_per_tar).max(1),
+        }
+    }
 }
 
 /// One kind of per-frame file.

@@ -155,12 +155,8 @@ pub fn merge(
     let mut files = 0u64;
     let mut entries = Vec::new();
     for (dir, m) in &parts {
-        let unit = match format {
-            Format::Folders => 1,
-            Format::Webdataset { frames_per_tar } => frames_per_tar,
-        };
         let mut reader = DatasetReader::new(dir, format);
-        for (block, frames) in blocks(&(m.frames[0]..m.frames[1]), unit) {
+        for (block, frames) in blocks(&(m.frames[0]..m.frames[1]), format.frames_per_unit()) {
             for f in frames {
                 let check = reader.check(f);
                 let (Some(sha), true) = (&check.labels_sha256, check.intact()) else {

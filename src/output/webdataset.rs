@@ -139,7 +139,8 @@ fn io(path: &Path, source: std::io::Error) -> OutputError {
 }
 
 /// A frame read back from a tar: each member's checksum, and the labels file's bytes.
-/// Streaming the members keeps memory to one frame's labels, however large the tar.
+/// Images are hashed as they stream past and not kept: reading a tar holds its labels
+/// files (tens of KiB a frame), not its images.
 pub struct TarFrame {
     /// The frame.
     pub frame: u64,

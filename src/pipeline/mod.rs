@@ -191,12 +191,11 @@ pub fn render_dataset(
     let s = &spec.spec;
     let all = opts.frames.clone().unwrap_or(0..s.frames);
     let (frames, of) = match (opts.shard, &opts.shard_of) {
-        (Some(shard), None) => match opts.format {
-            Format::Folders => (shard.frames(&all), all.clone()),
-            Format::Webdataset { frames_per_tar } => {
-                (shard.frames_by_block(&all, frames_per_tar), all.clone())
-            }
-        },
+        // Whole storage units: frames in the folder layout, tars in webdataset.
+        (Some(shard), None) => (
+            shard.frames_by_block(&all, opts.format.frames_per_unit()),
+            all.clone(),
+        ),
         (_, Some(of)) => (all.clone(), of.clone()),
         (None, None) => (all.clone(), all.clone()),
     };

@@ -12,7 +12,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::Error;
-use crate::output::Format;
 use crate::output::manifest::{Manifest, is_synthvis_manifest};
 use crate::output::reader::DatasetReader;
 use crate::output::webdataset::blocks;
@@ -73,13 +72,9 @@ pub fn prepare(
     // Frames are kept by the unit they are stored in: a frame in the folder layout, a
     // whole tar in webdataset (a block with any frame missing or damaged is rendered
     // again, and its tar replaced).
-    let unit = match manifest.format {
-        Format::Folders => 1,
-        Format::Webdataset { frames_per_tar } => frames_per_tar,
-    };
     let mut reader = DatasetReader::new(dir, manifest.format);
     let mut plan = Plan::default();
-    for (_, block) in blocks(&frames, unit) {
+    for (_, block) in blocks(&frames, manifest.format.frames_per_unit()) {
         let finished: Option<Vec<(u64, String)>> = block
             .clone()
             .map(|f| {
