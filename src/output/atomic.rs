@@ -25,6 +25,17 @@ pub enum Durability {
     Synced,
 }
 
+impl Durability {
+    /// [`Durability::Synced`] when `durable` (`--durable`), else [`Durability::Renamed`].
+    pub fn synced_if(durable: bool) -> Self {
+        if durable {
+            Durability::Synced
+        } else {
+            Durability::Renamed
+        }
+    }
+}
+
 /// The temporary name `path` is written under before it is renamed into place.
 pub fn temp_path(path: &Path) -> PathBuf {
     let name = path

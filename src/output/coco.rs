@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::OutputError;
 use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Format, Modality};
-use super::reader::DatasetReader;
+use super::reader::DatasetFiles;
 use crate::labels::RleJson;
 use crate::spec::CategorySpec;
 
@@ -105,14 +105,15 @@ pub fn write_coco(
     }
     file.write_all(b"\n],\n\"annotations\": [")?;
     let mut next_id: u64 = 1;
-    let mut reader = DatasetReader::new(dir, format);
+    // Only the labels are read: from a tar, by the member's offset, not hashing the images.
+    let mut files = DatasetFiles::new(dir, format);
     for f in frames {
-        let labels_path = dir.join(Modality::Labels.path(f));
-        let labels: LabelsIn = reader
-            .labels(f)
+        let labels_rel = Modality::Labels.path(f);
+        let labels: LabelsIn = files
+            .read(&labels_rel)
             .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
             .map_err(|message| OutputError::Labels {
-                path: labels_path,
+                path: files.name(&labels_rel).into(),
                 message,
             })?;
         for inst in &labels.instances {

@@ -16,7 +16,7 @@ use super::layout::Format;
 use super::manifest::{Manifest, ShardInfo};
 use super::reader::DatasetReader;
 use super::webdataset::{blocks, tar_path};
-use super::{Durability, OutputError, coco, create_layout, prepare_dir, sync_layout, write_files};
+use super::{Durability, OutputError, coco, create_layout, prepare_dir, write_files};
 use crate::spec::{CategorySpec, OutputsSpec};
 
 /// Provenance of a merged dataset: `shards.json`.
@@ -208,15 +208,12 @@ pub fn merge(
         &provenance,
         durability,
     )?;
-    if durability == Durability::Synced {
-        sync_layout(out, &outputs, format)?;
-    } else {
-        super::sync_file_system(out)?;
-    }
-    manifest
-        .completed(digest.finish())
-        .write(out, Durability::Synced)?;
-    super::atomic::sync_dir(out)?;
+    super::mark_complete(
+        out,
+        manifest.completed(digest.finish()),
+        &outputs,
+        durability,
+    )?;
     Ok(MergeSummary {
         frames: start..end,
         shards: parts.len(),

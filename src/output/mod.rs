@@ -172,6 +172,24 @@ pub fn remove_temporary_files(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Writes `manifest` (complete) once everything before it is on the disk, so nothing
+/// counts as complete before it is: after files written with [`Durability::Synced`] only
+/// the folders remain to flush; otherwise one `syncfs` flushes the whole run. The
+/// manifest is synced too, and the folder that holds it.
+pub fn mark_complete(
+    dir: &Path,
+    manifest: manifest::Manifest,
+    outputs: &crate::spec::OutputsSpec,
+    durability: Durability,
+) -> Result<(), OutputError> {
+    match durability {
+        Durability::Synced => sync_layout(dir, outputs, manifest.format)?,
+        Durability::Renamed => sync_file_system(dir)?,
+    }
+    manifest.write(dir, Durability::Synced)?;
+    atomic::sync_dir(dir)
+}
+
 /// Flushes the dataset's folders and the dataset folder itself to the disk (after files
 /// written with [`Durability::Synced`]).
 pub fn sync_layout(

@@ -1,7 +1,7 @@
 //! A dataset read back, whatever its format: its frames in order, each checked against
-//! the checksums its labels file records (for `verify`, `--resume` and `merge`), and its
-//! labels file (for assembling `annotations.json`); or single files by their
-//! folder-layout path ([`DatasetFiles`], for `diff` and its reports).
+//! the checksums its labels file records (for `verify`, `--resume` and `merge`); or
+//! single files by their folder-layout path ([`DatasetFiles`]: labels for assembling
+//! `annotations.json`, every image for `diff` and its reports).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ fn check_labels(
 
 /// Reads frame `frame` of a folder-layout dataset in `dir` and checks every image its
 /// labels file lists against the checksum recorded there.
-pub fn check_frame(dir: &Path, frame: u64) -> FrameCheck {
+fn check_frame(dir: &Path, frame: u64) -> FrameCheck {
     let labels_rel = Modality::Labels.path(frame);
     let labels_path = dir.join(&labels_rel);
     let labels = match std::fs::read(&labels_path) {
@@ -180,16 +180,6 @@ impl DatasetReader {
             |rel| format!("{tar_name}: {rel}"),
         )
     }
-
-    /// The labels file of frame `frame` (frames in increasing order).
-    pub fn labels(&mut self, frame: u64) -> Result<Vec<u8>, String> {
-        if self.format == Format::Folders {
-            let path = self.dir.join(Modality::Labels.path(frame));
-            return std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
-        }
-        let check = self.check(frame);
-        check.labels.ok_or_else(|| check.problems.join("; "))
-    }
 }
 
 /// A dataset's files by their folder-layout path (`rgb/000012.png`), read from the folder
@@ -202,6 +192,15 @@ pub struct DatasetFiles {
 }
 
 impl DatasetFiles {
+    /// The files of the dataset in `dir`, stored in `format`.
+    pub fn new(dir: &Path, format: Format) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            format,
+            tar: None,
+        }
+    }
+
     /// The files of the dataset in `dir`, in the format its manifest records (the folder
     /// layout when it has none, as a golden set).
     pub fn open(dir: &Path) -> Self {
@@ -210,11 +209,7 @@ impl DatasetFiles {
         } else {
             Format::Folders
         };
-        Self {
-            dir: dir.to_owned(),
-            format,
-            tar: None,
-        }
+        Self::new(dir, format)
     }
 
     /// Where `rel` is, for messages: its path, or its tar and member.

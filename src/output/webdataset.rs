@@ -216,11 +216,6 @@ pub fn index_tar(path: &Path) -> Result<TarIndex, String> {
     Ok(index)
 }
 
-/// The member name of frame `frame`'s labels file.
-pub fn labels_member(frame: u64) -> String {
-    member_name(&Modality::Labels.path(frame))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +230,6 @@ mod tests {
             Some((12, "rgb/000012.png".into()))
         );
         assert_eq!(folder_path("junk"), None);
-        assert_eq!(labels_member(3), "000003.labels.json");
     }
 
     #[test]

@@ -22,9 +22,7 @@ use crate::assets::AssetLibrary;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuContext, Renderer};
 use crate::output::manifest::{Manifest, ShardInfo};
 use crate::output::store::FrameStore;
-use crate::output::{
-    Durability, Format, FramesDigest, coco, create_layout, sync_file_system, sync_layout,
-};
+use crate::output::{Durability, Format, FramesDigest, coco, create_layout, mark_complete};
 use crate::randomize::FrameSampler;
 use crate::shard::Shard;
 use crate::spec::LoadedSpec;
@@ -200,11 +198,7 @@ pub fn render_dataset(
         (None, None) => (all.clone(), all.clone()),
     };
     let seed = opts.seed.unwrap_or(s.seed);
-    let durability = if opts.durable {
-        Durability::Synced
-    } else {
-        Durability::Renamed
-    };
+    let durability = Durability::synced_if(opts.durable);
 
     let library = AssetLibrary::load(spec)?;
     for warning in library.warnings() {
@@ -290,18 +284,12 @@ pub fn render_dataset(
         durability,
         opts.format,
     )?;
-    // Nothing counts as complete before it is on the disk: with --durable every file was
-    // synced as it was written and only the folders remain; otherwise one syncfs flushes
-    // the whole run. Then the manifest says complete, synced too.
-    if opts.durable {
-        sync_layout(&opts.out, &s.outputs, opts.format)?;
-    } else {
-        sync_file_system(&opts.out)?;
-    }
-    manifest
-        .completed(digest.finish())
-        .write(&opts.out, Durability::Synced)?;
-    crate::output::atomic::sync_dir(&opts.out)?;
+    mark_complete(
+        &opts.out,
+        manifest.completed(digest.finish()),
+        &s.outputs,
+        durability,
+    )?;
     Ok(RenderSummary {
         out: opts.out.clone(),
         rendered: plan.todo.len() as u64,

@@ -200,11 +200,7 @@ pub fn run(
     std::fs::create_dir_all(dir).map_err(|e| folder(format!("cannot create: {e}")))?;
     write_atomic(&dir.join(INDEX_FILE), &index)?;
     write_atomic(&dir.join(INDEX_CSV), &csv)?;
-    let durability = if opts.durable {
-        Durability::Synced
-    } else {
-        Durability::Renamed
-    };
+    let durability = Durability::synced_if(opts.durable);
     let blocks = blocks(sweep, opts.shard);
     for b in &blocks {
         let point = &sweep.points[b.point];

@@ -1,0 +1,361 @@
+//! The command line's arguments (clap): commands, their options, and the parsers of
+//! frame ranges, frame lists and resolutions.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use synthvis::Error;
+use synthvis::golden::{CompareOptions, Profile};
+use synthvis::gpu::{BackendChoice, DrawMode};
+use synthvis::output::Format;
+use synthvis::shard::Shard;
+
+/// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
+/// JSON scene spec, headless, on any GPU or Mesa's CPU drivers.
+#[derive(Parser)]
+#[command(name = "synthvis", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Graphics API: auto, vulkan, gl, metal or dx12 (auto honours WGPU_BACKEND).
+    #[arg(long, global = true, default_value = "auto")]
+    pub backend: BackendChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StorageFormat {
+    Folders,
+    Webdataset,
+}
+
+/// How `render` stores frames.
+#[derive(clap::Args)]
+pub(crate) struct StorageArgs {
+    /// How frames are stored: `folders` (a file per frame and modality) or
+    /// `webdataset` (tars of --frames-per-tar frames, members NNNNNN.<folder>.<ext>,
+    /// for datasets of millions of frames).
+    #[arg(long, value_enum, default_value = "folders")]
+    format: StorageFormat,
+    /// Frames per tar with --format webdataset (default 1000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    frames_per_tar: Option<u64>,
+}
+
+impl StorageArgs {
+    /// The format asked for; `--frames-per-tar` without webdataset is a usage error
+    /// (exit 2, as clap's own).
+    pub fn format(&self) -> Format {
+        match (self.format, self.frames_per_tar) {
+            (StorageFormat::Folders, Some(_)) => <Cli as clap::CommandFactory>::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--frames-per-tar applies to --format webdataset only",
+                )
+                .exit(),
+            (StorageFormat::Folders, None) => Format::Folders,
+            (StorageFormat::Webdataset, n) => Format::Webdataset {
+                frames_per_tar: n.unwrap_or(1000),
+            },
+        }
+    }
+}
+
+/// What `render` and `sweep` share: how the run is spread, stopped and resumed.
+#[derive(clap::Args)]
+pub(crate) struct RunArgs {
+    /// Threads that encode and write frames (default: one per core). The files are
+    /// the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Render workers, each with its own device and queue (default: one on a GPU, one
+    /// per two cores on a CPU rasterizer). The files are the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    workers: Option<u32>,
+    /// Render only shard K of N (K/N: contiguous blocks of the frames, or of a sweep's
+    /// (point, frame) pairs), or `auto`: K (and N) from a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX) or a Slurm job array (SLURM_ARRAY_TASK_ID).
+    #[arg(long)]
+    shard: Option<String>,
+    /// The number of shards for `--shard auto` where the scheduler does not say it
+    /// (Kubernetes); SYNTHVIS_SHARDS works too.
+    #[arg(long)]
+    shards: Option<u64>,
+    /// Continue the job in --out: keep what it finished, render the rest (a new or
+    /// empty --out starts from scratch).
+    #[arg(long)]
+    pub resume: bool,
+    /// Flush every file and folder to the disk before the dataset counts as complete,
+    /// so a power loss cannot leave a complete-looking dataset with empty files.
+    #[arg(long)]
+    pub durable: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// `--shard K/N` or `--shard auto` (with `--shards N`).
+    pub fn shard(&self) -> Result<Option<Shard>, Error> {
+        Ok(match self.shard.as_deref() {
+            None => None,
+            Some("auto") => Some(Shard::from_env(|k| std::env::var_os(k), self.shards)?),
+            Some(k_of_n) => Some(Shard::parse(k_of_n)?),
+        })
+    }
+
+    /// `--threads`.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.map(|n| n as usize)
+    }
+
+    /// `--workers`.
+    pub fn workers(&self) -> Option<usize> {
+        self.workers.map(|n| n as usize)
+    }
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Render a dataset from a scene spec.
+    Render {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Output directory (must be new or empty unless --overwrite).
+        #[arg(long)]
+        out: PathBuf,
+        /// Frames to render: N (frames 0..N) or A..B (half-open); overrides the spec.
+        #[arg(long, value_parser = parse_frames)]
+        frames: Option<Range<u64>>,
+        /// Run seed; overrides the spec.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replace the synthvis dataset in --out (only its files are removed).
+        #[arg(long, conflicts_with = "resume")]
+        overwrite: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Render a sweep: datasets at every point of a grid, zip or random sample of spec
+    /// parameters (JSON pointers), each into DIR/<point>/, with DIR/index.json and
+    /// DIR/index.csv listing the points.
+    Sweep {
+        /// The sweep file (JSON: base spec, parameters, combine).
+        sweep: PathBuf,
+        /// The sweep folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print the points, their values and frames (and this shard's part); render
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Join shard datasets into one, byte for byte what a single run of all their frames
+    /// writes (provenance in shards.json); shards of a sweep into one sweep folder.
+    Merge {
+        /// The merged dataset's folder (new or empty).
+        out: PathBuf,
+        /// The shard datasets, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Flush every file to the disk before the merged dataset counts as complete.
+        #[arg(long)]
+        durable: bool,
+    },
+    /// Measure the pipeline on a spec: per-stage times, frames/s, CPU use, memory and the
+    /// encode-and-write floor. Renders into a temporary directory.
+    Bench {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frames measured.
+        #[arg(long, default_value_t = 200)]
+        frames: u64,
+        /// Frames rendered before measuring.
+        #[arg(long, default_value_t = 10)]
+        warmup: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Override the resolution, WxH (scaling studies).
+        #[arg(long, value_parser = parse_resolution)]
+        resolution: Option<(u32, u32)>,
+        /// Override the object instances per frame; the spec's groups share them in turn.
+        #[arg(long)]
+        objects: Option<u32>,
+        /// How draws are issued: instanced or per-object (the images are the same; the
+        /// default is the adapter's faster mode: per-object on CPU rasterizers).
+        #[arg(long)]
+        draw_mode: Option<DrawMode>,
+        /// Render workers, each with its own device and queue (default: one on a GPU, one
+        /// per two cores on a CPU rasterizer). The files are the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        workers: Option<u32>,
+    },
+    /// Check a dataset against its manifest: complete, every file present and matching
+    /// its checksum. Exit code 0 when intact, 3 when incomplete or corrupt.
+    Verify {
+        /// The dataset directory.
+        dir: PathBuf,
+    },
+    /// Check a spec and load its assets without rendering.
+    Validate {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+    },
+    /// Print the JSON Schema of the scene spec (point an editor at it to complete and
+    /// check specs).
+    Schema,
+    /// Print the scene sampled for one frame (camera, lights, objects) as JSON without
+    /// rendering: the record `labels/NNNNNN.json` carries under `scene`.
+    Explain {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frame index.
+        #[arg(long, default_value_t = 0)]
+        frame: u64,
+        /// Run seed; overrides the spec.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// List graphics adapters and say which one a render would use.
+    Info,
+    /// Golden-image regression tests: record reference frames of a spec, check that the
+    /// spec still renders them within tolerances, bless changes on purpose.
+    Golden {
+        #[command(subcommand)]
+        action: GoldenAction,
+    },
+    /// Compare two rendered datasets frame by frame (colour, depth, instance and class
+    /// images, labels), with the same metrics and report as `golden check`. Exit code 4
+    /// when a frame differs beyond its tolerances.
+    Diff {
+        /// The reference dataset.
+        a: PathBuf,
+        /// The dataset compared with it.
+        b: PathBuf,
+        #[command(flatten)]
+        compare: CompareArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum GoldenAction {
+    /// Render chosen frames of a spec into a new golden set.
+    Record {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// Frames to keep: a list of frame numbers and half-open ranges, e.g. 0,5,10..12.
+        #[arg(long, value_parser = parse_frame_list)]
+        frames: FrameList,
+        /// The golden folder (new or empty).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The limits stored with the goldens: default (measured between Mesa's Vulkan and
+        /// GL drivers) or gpu (room for real GPUs).
+        #[arg(long, default_value = "default")]
+        tolerances: Profile,
+    },
+    /// Render the golden frames again and compare them with the references; never writes
+    /// a reference. Exit code 4 when a frame differs beyond its tolerances.
+    Check {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// The golden folder.
+        #[arg(long)]
+        dir: PathBuf,
+        #[command(flatten)]
+        compare: CompareArgs,
+    },
+    /// Re-render golden frames and write over the references that changed (all frames,
+    /// or those named); says which files changed.
+    Bless {
+        /// The scene spec (JSON).
+        spec: PathBuf,
+        /// The golden folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Frames to bless (default: every frame of the set), e.g. 0,5,10..12.
+        #[arg(long, value_parser = parse_frame_list)]
+        frames: Option<FrameList>,
+    },
+}
+
+/// How `golden check` and `diff` compare and report.
+#[derive(clap::Args)]
+pub(crate) struct CompareArgs {
+    /// Write actual, diff and FLIP heat-map PNGs and report.html (self-contained) here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Write JUnit XML (one test case per frame) here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Use a named tolerance profile (default or gpu) instead of the stored limits.
+    #[arg(long)]
+    tolerances: Option<Profile>,
+    /// Override one limit, METRIC=VALUE (e.g. rgb.flip_mean=0.01); repeatable.
+    #[arg(long = "tolerance", value_name = "METRIC=VALUE")]
+    overrides: Vec<String>,
+}
+
+impl CompareArgs {
+    /// The comparison options asked for.
+    pub fn options(self) -> CompareOptions {
+        CompareOptions {
+            profile: self.tolerances,
+            overrides: self.overrides,
+            report: self.report,
+            junit: self.junit,
+        }
+    }
+}
+
+/// Frame numbers from a list such as `0,5,10..12`.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameList(pub Vec<u64>);
+
+fn parse_frame_list(s: &str) -> Result<FrameList, String> {
+    let mut frames = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.contains("..") {
+            frames.extend(parse_frames(part)?);
+        } else {
+            frames.push(
+                part.parse::<u64>()
+                    .map_err(|_| format!("`{part}` is not a frame number or A..B"))?,
+            );
+        }
+    }
+    if frames.is_empty() {
+        return Err(format!("`{s}` names no frame"));
+    }
+    Ok(FrameList(frames))
+}
+
+fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{s}` is not WxH"))?;
+    let num = |t: &str| t.parse::<u32>().map_err(|_| format!("`{s}` is not WxH"));
+    Ok((num(w)?, num(h)?))
+}
+
+fn parse_frames(s: &str) -> Result<Range<u64>, String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{t}` is not a frame number"))
+    };
+    let range = match s.split_once("..") {
+        Some((a, b)) => num(a)?..num(b)?,
+        None => 0..num(s)?,
+    };
+    if range.start >= range.end {
+        return Err(format!("frame range `{s}` is empty"));
+    }
+    Ok(range)
+}

@@ -1,0 +1,4 @@
+//! The command line's parts: its arguments ([`args`]) and its console ([`console`]).
+
+pub(crate) mod args;
+pub(crate) mod console;
