@@ -223,6 +223,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         dir: &floor_dir,
         outputs: &spec.spec.outputs,
         durability: crate::output::Durability::Renamed,
+        bounds: renderer.bounds(),
     };
     (0..opts.frames.max(1)).into_par_iter().try_for_each(|i| {
         let mut s = scene.clone();

@@ -59,12 +59,22 @@ pub fn linear_to_srgb(l: f64) -> f64 {
     }
 }
 
+/// A quaternion as `[x, y, z, w]` with `w >= 0` (`q` and `-q` are the same rotation; the
+/// labels always give the one with a non-negative scalar part).
+pub fn canonical_xyzw(q: DQuat) -> [f64; 4] {
+    if q.w < 0.0 {
+        (-q).to_array()
+    } else {
+        q.to_array()
+    }
+}
+
 /// A rigid pose plus uniform scale, in the forms labels carry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Pose {
     /// Translation, metres.
     pub translation: [f64; 3],
-    /// Rotation quaternion `[x, y, z, w]`.
+    /// Rotation quaternion `[x, y, z, w]`, with `w >= 0`.
     pub rotation_xyzw: [f64; 4],
     /// Rotation as a 3×3 matrix, row-major.
     pub rotation_matrix: [[f64; 3]; 3],
@@ -80,7 +90,7 @@ impl Pose {
         let m = DMat4::from_scale_rotation_translation(DVec3::splat(scale), rotation, translation);
         Self {
             translation: translation.to_array(),
-            rotation_xyzw: rotation.to_array(),
+            rotation_xyzw: canonical_xyzw(rotation),
             rotation_matrix: mat3_rows(DMat3::from_quat(rotation)),
             scale,
             matrix: mat4_rows(m),
@@ -97,6 +107,21 @@ impl Pose {
             frame_rotation * t + frame_translation,
         )
     }
+}
+
+/// The 8 corners of the axis-aligned box `(lo, hi)` in a fixed order: corner `i` takes
+/// `hi.x` when bit 0 of `i` is set (else `lo.x`), `hi.y` for bit 1 and `hi.z` for bit 2.
+/// So 0 = (lo.x, lo.y, lo.z), 1 = (hi.x, lo.y, lo.z), 2 = (lo.x, hi.y, lo.z), …,
+/// 7 = (hi.x, hi.y, hi.z).
+pub fn box_corners((lo, hi): (DVec3, DVec3)) -> [DVec3; 8] {
+    std::array::from_fn(|i| {
+        let pick = |bit: usize, l: f64, h: f64| if i & (1 << bit) == 0 { l } else { h };
+        DVec3::new(
+            pick(0, lo.x, hi.x),
+            pick(1, lo.y, hi.y),
+            pick(2, lo.z, hi.z),
+        )
+    })
 }
 
 /// An oriented box: `center`, unit `axes` (columns of a rotation) and `half` extents

@@ -10,7 +10,9 @@ use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample};
 use crate::spec::LightSpec;
-use crate::spec::resolve::{AssetPick, Lens, ObjectGroup, Placement, ResolvedSpec, Viewpoint};
+use crate::spec::resolve::{
+    AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
+};
 
 /// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
 pub type Bounds = (DVec3, DVec3);
@@ -252,17 +254,25 @@ fn sample_camera(
         .as_ref()
         .map_or(default_target, |l| DVec3::from_array(l.sample(r)));
     let (w, h) = (spec.resolution.width, spec.resolution.height);
+    // K in OpenCV's convention (pixel centres at integers). Subtracting 0.5 from a pixel
+    // coordinate is exact, so a version-1 spec's raster intrinsics are its own values.
     let intrinsics = match &cam.lens {
-        Lens::Intrinsics(k) => (
-            k.fx.sample(r),
-            k.fy.sample(r),
-            k.cx.sample(r),
-            k.cy.sample(r),
-        ),
+        Lens::Intrinsics(k, origin) => {
+            let shift = match origin {
+                PixelOrigin::PixelCentre => 0.0,
+                PixelOrigin::ImageCorner => 0.5,
+            };
+            (
+                k.fx.sample(r),
+                k.fy.sample(r),
+                k.cx.sample(r) - shift,
+                k.cy.sample(r) - shift,
+            )
+        }
         Lens::FovY(fov) => {
             let fov = fov.sample(r).to_radians();
             let f = f64::from(h) * 0.5 / libm::tan(fov * 0.5);
-            (f, f, f64::from(w) * 0.5, f64::from(h) * 0.5)
+            (f, f, f64::from(w) * 0.5 - 0.5, f64::from(h) * 0.5 - 0.5)
         }
     };
     let roll = cam.roll_deg.sample(r).to_radians();
@@ -351,7 +361,8 @@ fn draw_pose(
         } => {
             let rotation = group.rotation.sample(r);
             let scale = group.scale.sample(r);
-            let (fx, fy, cx, cy) = camera.intrinsics();
+            // Pixel coordinates over [0, W] × [0, H], as the image spans them.
+            let (fx, fy, cx, cy) = camera.raster_intrinsics();
             let (w, h) = (f64::from(camera.width), f64::from(camera.height));
             let u = r.uniform(*margin_px, w - margin_px);
             let v = r.uniform(*margin_px, h - margin_px);
@@ -377,7 +388,7 @@ fn draw_pose(
 /// `margin` pixels inside the image.
 fn inside_image(obb: &Obb, camera: &CameraSample, margin: f64) -> bool {
     let world_to_camera = camera.world_to_camera();
-    let (fx, fy, cx, cy) = camera.intrinsics();
+    let (fx, fy, cx, cy) = camera.raster_intrinsics();
     let (w, h) = (f64::from(camera.width), f64::from(camera.height));
     obb.corners().iter().all(|&c| {
         let p = world_to_camera.transform_point3(c);

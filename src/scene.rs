@@ -6,7 +6,7 @@
 use glam::{DMat4, DQuat, DVec3};
 use serde::Serialize;
 
-use crate::geometry::{Pose, mat4_rows};
+use crate::geometry::{Pose, canonical_xyzw, mat4_rows};
 
 /// Most lights a frame scene can hold (the renderer's fixed light array).
 pub const MAX_LIGHTS: usize = 8;
@@ -42,7 +42,8 @@ pub struct CameraSample {
     pub width: u32,
     /// Image height, pixels.
     pub height: u32,
-    /// Intrinsic matrix K in pixels, row-major (pixel centres at half-integers).
+    /// Intrinsic matrix K in pixels, row-major, in OpenCV's convention: the centre of pixel
+    /// (u, v) has coordinates (u, v).
     #[serde(rename = "K")]
     pub k: [[f64; 3]; 3],
     /// Near clipping plane, metres.
@@ -55,7 +56,7 @@ pub struct CameraSample {
     pub look_at: [f64; 3],
     /// World→camera transform (OpenCV camera frame), row-major 4×4.
     pub world_to_camera: [[f64; 4]; 4],
-    /// Rotation part of `world_to_camera` as a quaternion `[x, y, z, w]`.
+    /// Rotation part of `world_to_camera` as a quaternion `[x, y, z, w]`, `w >= 0`.
     pub world_to_camera_rotation_xyzw: [f64; 4],
     /// Camera→world transform, row-major 4×4.
     pub camera_to_world: [[f64; 4]; 4],
@@ -71,7 +72,8 @@ impl FrameScene {
 }
 
 impl CameraSample {
-    /// Builds the sample from intrinsics and a world→camera transform.
+    /// Builds the sample from intrinsics in OpenCV's convention (`cx`, `cy` measured from
+    /// the centre of the top-left pixel) and a world→camera transform.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         width: u32,
@@ -93,7 +95,7 @@ impl CameraSample {
             position: position.to_array(),
             look_at: look_at.to_array(),
             world_to_camera: mat4_rows(world_to_camera),
-            world_to_camera_rotation_xyzw: rotation.normalize().to_array(),
+            world_to_camera_rotation_xyzw: canonical_xyzw(rotation.normalize()),
             camera_to_world: mat4_rows(world_to_camera.inverse()),
         }
     }
@@ -103,9 +105,25 @@ impl CameraSample {
         DMat4::from_cols_array_2d(&self.world_to_camera).transpose()
     }
 
-    /// Focal lengths and principal point `(fx, fy, cx, cy)`.
+    /// Focal lengths and principal point `(fx, fy, cx, cy)` as in `K` (OpenCV's
+    /// convention).
     pub fn intrinsics(&self) -> (f64, f64, f64, f64) {
         (self.k[0][0], self.k[1][1], self.k[0][2], self.k[1][2])
+    }
+
+    /// The intrinsics with the principal point measured from the image's top-left corner
+    /// (`cx + 0.5`, `cy + 0.5`): the convention of the rasterizer's viewport, where the
+    /// image spans `[0, W] × [0, H]`.
+    pub fn raster_intrinsics(&self) -> (f64, f64, f64, f64) {
+        let (fx, fy, cx, cy) = self.intrinsics();
+        (fx, fy, cx + 0.5, cy + 0.5)
+    }
+
+    /// Where the camera-frame point `p` projects with `K`, OpenCV's pixel coordinates
+    /// (meaningless for points with `z <= 0`).
+    pub fn project(&self, p: DVec3) -> [f64; 2] {
+        let (fx, fy, cx, cy) = self.intrinsics();
+        [fx * p.x / p.z + cx, fy * p.y / p.z + cy]
     }
 }
 

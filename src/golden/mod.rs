@@ -159,10 +159,12 @@ fn render_frames(
     let spec = spec.with_spec(with_all)?;
     let mut renderer = FrameRenderer::new(&spec, backend)?;
     output::create_layout(dir, &spec.spec.outputs, output::Format::Folders)?;
+    let bounds = renderer.bounds().to_vec();
     let sink = FrameSink {
         dir,
         outputs: &spec.spec.outputs,
         durability: output::Durability::Renamed,
+        bounds: &bounds,
     };
     for &frame in frames {
         let scene = renderer.sample(spec.spec.seed, frame)?;

@@ -163,7 +163,13 @@ impl Renderer {
         let started = std::time::Instant::now();
         let cam = &scene.camera;
         let view = cam.world_to_camera();
-        let proj = projection(cam.intrinsics(), self.width, self.height, cam.near, cam.far);
+        let proj = projection(
+            cam.raster_intrinsics(),
+            self.width,
+            self.height,
+            cam.near,
+            cam.far,
+        );
         let uniform = FrameUniform::new(scene, view, proj, self.width, self.height);
         self.ctx
             .queue

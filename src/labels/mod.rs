@@ -1,6 +1,6 @@
-//! The label stage: one function, [`label_frame`], turns a frame's scene and its read-back
-//! buffers into the per-instance records (masks as COCO RLE, boxes, areas, poses) and the
-//! instance → category map the class image is drawn from. `output/` only encodes and
+//! The label stage: one function, [`label_frame`], turns a frame's scene, its read-back
+//! buffers and the assets' boxes into the per-instance records (masks as COCO RLE, boxes,
+//! areas, poses, cuboids) and the instance → category map the class image is drawn from. `output/` only encodes and
 //! writes what this stage returns.
 
 pub mod masks;
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 pub use masks::{InstanceMask, class_image, instance_masks};
 pub use rle::{Rle, RleBuilder};
 
-use crate::geometry::Pose;
+use crate::geometry::{Pose, box_corners};
 use crate::gpu::FrameBuffers;
+use crate::randomize::Bounds;
 use crate::scene::FrameScene;
 
 /// COCO-style RLE as stored in labels and `annotations.json`.
@@ -39,6 +40,12 @@ pub struct InstanceLabel {
     pub pose_world: Pose,
     /// Pose in the camera frame (OpenCV: x right, y down, z forward).
     pub pose_camera: Pose,
+    /// The corners of the asset's bounding box (asset space, the box its `bounds` span)
+    /// in the camera frame, metres, in [`box_corners`]' order.
+    pub cuboid_camera: [[f64; 3]; 8],
+    /// `cuboid_camera` projected with `K` (OpenCV's pixel convention); meaningless for a
+    /// corner with z <= 0.
+    pub cuboid_pixels: [[f64; 2]; 8],
     /// Visible pixel count.
     pub area: u64,
     /// Tight box of the visible pixels `[x, y, w, h]`; null when not visible.
@@ -64,8 +71,8 @@ impl FrameLabels {
 }
 
 /// Labels one frame: masks, boxes and areas from the instance buffer, poses from the
-/// scene.
-pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers) -> FrameLabels {
+/// scene, cuboids from the assets' `bounds` (in asset order).
+pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers, bounds: &[Bounds]) -> FrameLabels {
     let max_id = scene
         .objects
         .iter()
@@ -84,6 +91,9 @@ pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers) -> FrameLabels {
         .filter(|o| o.instance_id > 0)
         .map(|o| {
             let mask = masks.get(usize::from(o.instance_id) - 1);
+            let object_to_camera = world_to_camera * o.world_matrix();
+            let corners =
+                box_corners(bounds[o.asset_index]).map(|c| object_to_camera.transform_point3(c));
             InstanceLabel {
                 instance_id: o.instance_id,
                 asset: o.asset.clone(),
@@ -91,6 +101,8 @@ pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers) -> FrameLabels {
                 category_id: o.category_id,
                 pose_world: o.pose_world.clone(),
                 pose_camera: o.pose_camera(world_to_camera),
+                cuboid_camera: corners.map(|c| c.to_array()),
+                cuboid_pixels: corners.map(|c| scene.camera.project(c)),
                 area: mask.map_or(0, |m| m.area),
                 bbox: mask.and_then(|m| m.bbox),
                 segmentation: mask.and_then(|m| m.rle.as_ref()).map(|r| RleJson {

@@ -5,6 +5,7 @@
 //! order, assigned here; category ids 1.. in spec order. Instances with no visible pixel
 //! get no annotation.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -13,13 +14,28 @@ use super::OutputError;
 use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Format, Modality};
 use super::reader::DatasetFiles;
+use crate::geometry::Pose;
 use crate::labels::RleJson;
 use crate::spec::CategorySpec;
 
 #[derive(Deserialize)]
 struct LabelsIn {
     frame_index: u64,
+    scene: SceneIn,
     instances: Vec<InstanceIn>,
+    files: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct SceneIn {
+    camera: CameraIn,
+}
+
+#[derive(Deserialize, Serialize)]
+struct CameraIn {
+    #[serde(rename = "K")]
+    k: [[f64; 3]; 3],
+    world_to_camera: [[f64; 4]; 4],
 }
 
 #[derive(Deserialize)]
@@ -29,6 +45,9 @@ struct InstanceIn {
     area: u64,
     bbox: Option<[u32; 4]>,
     segmentation: Option<RleJson>,
+    pose_camera: Pose,
+    cuboid_camera: [[f64; 3]; 8],
+    cuboid_pixels: [[f64; 2]; 8],
 }
 
 #[derive(Serialize)]
@@ -38,6 +57,15 @@ struct CocoImage<'a> {
     width: u32,
     height: u32,
     frame_index: u64,
+    #[serde(flatten)]
+    camera: &'a CameraIn,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depth_file_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance_file_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class_file_name: Option<String>,
+    labels_file_name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -57,6 +85,21 @@ struct CocoAnnotation<'a> {
     bbox: [u32; 4],
     iscrowd: u8,
     instance_id: u16,
+    pose_camera: &'a Pose,
+    cuboid_camera: &'a [[f64; 3]; 8],
+    cuboid_pixels: &'a [[f64; 2]; 8],
+}
+
+/// Reads frame `frame`'s labels file.
+fn read_labels(files: &mut DatasetFiles, frame: u64) -> Result<LabelsIn, OutputError> {
+    let labels_rel = Modality::Labels.path(frame);
+    files
+        .read(&labels_rel)
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        .map_err(|message| OutputError::Labels {
+            path: files.name(&labels_rel).into(),
+            message,
+        })
 }
 
 /// Writes `dir/annotations.json` from the labels of frames `frames` of the dataset in
@@ -91,31 +134,37 @@ pub fn write_coco(
         serde_json::to_writer(file.writer(), &cat).map_err(|e| jerr(e, &file))?;
     }
     file.write_all(b"\n],\n\"images\": [")?;
+    // Only the labels are read: from a tar, by the member's offset, not hashing the images.
+    // Two passes over them (images, then annotations) keep memory flat in the frames.
+    let mut files = DatasetFiles::new(dir, format);
     for (n, f) in frames.clone().enumerate() {
+        let labels = read_labels(&mut files, f)?;
         let file_name = Modality::Rgb.path(f);
+        let present = |modalities: &[Modality]| {
+            modalities
+                .iter()
+                .map(|m| m.path(f))
+                .find(|p| labels.files.contains_key(p))
+        };
         let image = CocoImage {
             id: f + 1,
             file_name: &file_name,
             width,
             height,
             frame_index: f,
+            camera: &labels.scene.camera,
+            depth_file_name: present(&[Modality::Depth, Modality::DepthExr]),
+            instance_file_name: present(&[Modality::Instance]),
+            class_file_name: present(&[Modality::Class]),
+            labels_file_name: &Modality::Labels.path(f),
         };
         file.write_all(if n == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(file.writer(), &image).map_err(|e| jerr(e, &file))?;
     }
     file.write_all(b"\n],\n\"annotations\": [")?;
     let mut next_id: u64 = 1;
-    // Only the labels are read: from a tar, by the member's offset, not hashing the images.
-    let mut files = DatasetFiles::new(dir, format);
     for f in frames {
-        let labels_rel = Modality::Labels.path(f);
-        let labels: LabelsIn = files
-            .read(&labels_rel)
-            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
-            .map_err(|message| OutputError::Labels {
-                path: files.name(&labels_rel).into(),
-                message,
-            })?;
+        let labels = read_labels(&mut files, f)?;
         for inst in &labels.instances {
             let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
                 continue;
@@ -132,6 +181,9 @@ pub fn write_coco(
                 bbox,
                 iscrowd: 0,
                 instance_id: inst.instance_id,
+                pose_camera: &inst.pose_camera,
+                cuboid_camera: &inst.cuboid_camera,
+                cuboid_pixels: &inst.cuboid_pixels,
             };
             file.write_all(if next_id == 1 { b"\n" } else { b",\n" })?;
             serde_json::to_writer(file.writer(), &ann).map_err(|e| jerr(e, &file))?;

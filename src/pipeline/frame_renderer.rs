@@ -38,6 +38,11 @@ impl FrameRenderer {
         Ok(FrameSampler::new(&self.spec, &self.bounds)?.sample(seed, frame)?)
     }
 
+    /// The loaded assets' boxes, in asset order.
+    pub fn bounds(&self) -> &[Bounds] {
+        &self.bounds
+    }
+
     /// The GPU context (device, queue, adapter facts).
     pub fn context(&self) -> &GpuContext {
         self.renderer.context()

@@ -253,6 +253,7 @@ pub fn render_dataset(
         dir: &opts.out,
         outputs: &s.outputs,
         durability,
+        bounds: &bounds,
     };
     let store = FrameStore::new(&opts.out, opts.format, durability)?;
     let draw_mode = renderers[0].draw_mode();

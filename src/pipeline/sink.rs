@@ -10,6 +10,7 @@ use crate::gpu::FrameBuffers;
 use crate::labels::label_frame;
 use crate::output::frame::{EncodedFrame, encode_frame};
 use crate::output::{Durability, write_files};
+use crate::randomize::Bounds;
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
 
@@ -22,6 +23,8 @@ pub struct FrameSink<'a> {
     pub outputs: &'a OutputsSpec,
     /// How far each write goes before it counts as done.
     pub durability: Durability,
+    /// The assets' boxes, in asset order (the labels' cuboids).
+    pub bounds: &'a [Bounds],
 }
 
 impl FrameSink<'_> {
@@ -33,7 +36,7 @@ impl FrameSink<'_> {
         timings: &mut FrameTimings,
     ) -> Result<EncodedFrame, Error> {
         let t0 = Instant::now();
-        let labels = label_frame(scene, buffers);
+        let labels = label_frame(scene, buffers, self.bounds);
         let t1 = Instant::now();
         let encoded = encode_frame(scene, buffers, &labels, self.outputs)?;
         timings.labels = (t1 - t0).as_secs_f64();

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Scalar, Vec3Dist, full_turn, zero};
 
-/// Pinhole intrinsics in pixels; pixel centres lie at half-integer coordinates, so
-/// the image centre of a W×H image is (W/2, H/2).
+/// Pinhole intrinsics in pixels. From spec version 2 in OpenCV's convention: the centre of
+/// pixel (u, v) has coordinates (u, v), so a centred principal point of a W×H image is
+/// ((W-1)/2, (H-1)/2). Versions 0 and 1 put integer coordinates on pixel corners (a
+/// centred principal point is (W/2, H/2)); their specs render as they always did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntrinsicsSpec {

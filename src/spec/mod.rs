@@ -35,8 +35,10 @@ pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpe
 pub use resolve::{ResolvedSpec, resolve};
 pub use validate::validate;
 
-/// The spec format version this build writes and reads.
-pub const SPEC_VERSION: u32 = 1;
+/// The spec format version this build writes and reads. Version 2 puts
+/// `camera.intrinsics` in OpenCV's pixel convention (pixel centres at integers); versions
+/// 0 and 1 keep theirs (pixel corners at integers), so old specs render the same pixels.
+pub const SPEC_VERSION: u32 = 2;
 /// The oldest spec version this build reads: version 1 only added forms, so a version 0
 /// spec means the same under version 1.
 pub const OLDEST_SPEC_VERSION: u32 = 0;

@@ -45,8 +45,28 @@ pub struct ResolvedAsset {
 pub enum Lens {
     /// A vertical field of view in degrees, principal point at the image centre.
     FovY(Scalar),
-    /// Focal lengths and principal point in pixels.
-    Intrinsics(IntrinsicsSpec),
+    /// Focal lengths and principal point in pixels, in the convention `origin` names.
+    Intrinsics(IntrinsicsSpec, PixelOrigin),
+}
+
+/// Where a spec's pixel coordinates put the point (0, 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelOrigin {
+    /// At the centre of the top-left pixel (OpenCV, BOP): spec version 2 and later.
+    PixelCentre,
+    /// At the top-left corner of the image: spec versions 0 and 1.
+    ImageCorner,
+}
+
+impl PixelOrigin {
+    /// The convention of a spec of `version`.
+    pub fn of_spec_version(version: u32) -> Self {
+        if version >= 2 {
+            PixelOrigin::PixelCentre
+        } else {
+            PixelOrigin::ImageCorner
+        }
+    }
 }
 
 /// Where the camera is.
@@ -197,7 +217,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
 fn resolve_camera(spec: &Spec, issue: &mut impl FnMut(String, &str)) -> Option<ResolvedCamera> {
     let cam = &spec.camera;
     let lens = match (&cam.fov_y_deg, &cam.intrinsics) {
-        (_, Some(k)) => Lens::Intrinsics(k.clone()),
+        (_, Some(k)) => Lens::Intrinsics(k.clone(), PixelOrigin::of_spec_version(spec.version)),
         (Some(fov), None) => Lens::FovY(fov.clone()),
         (None, None) => {
             issue("camera".into(), "give `fov_y_deg` or `intrinsics`");

@@ -1,7 +1,9 @@
 //! A unit cube at a known pose seen by a known camera, checked against analytic ray
 //! casting: depth at the centre pixel within 1 mm, instance pixels equal to the analytic
 //! projection outside a 1-px silhouette band, COCO bbox equal to the projected box within
-//! 1 px. Real renders through the whole pipeline.
+//! 1 px, the labels' cuboid equal to the analytic corners. And the pixel convention of `K`
+//! (OpenCV's from spec version 2, the old one before): a square centred on a pixel centre
+//! covers that pixel symmetrically. Real renders through the whole pipeline.
 
 use crate::common;
 
@@ -44,6 +46,14 @@ fn spec() -> serde_json::Value {
 fn cube_rotation() -> DQuat {
     let [x, y, z] = CUBE_ROT_DEG.map(f64::to_radians);
     DQuat::from_rotation_z(z) * DQuat::from_rotation_y(y) * DQuat::from_rotation_x(x)
+}
+
+/// Corner `c` of the cube in the camera frame (bit 0 of `c`: +x half, bit 1: +y, bit 2: +z).
+fn cube_corner_in_camera(c: usize) -> DVec3 {
+    let half = |bit: usize| if c & (1 << bit) == 0 { -0.5 } else { 0.5 };
+    let w = cube_rotation() * DVec3::new(half(0), half(1), half(2)) + DVec3::from_array(CUBE_POS);
+    // Camera at +3 Z looking at the origin with +Y up.
+    DVec3::new(w.x, -w.y, CAMERA[2] - w.z)
 }
 
 /// Camera-frame depth where the ray through pixel centre (u, v) first hits the cube.
@@ -140,16 +150,9 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     assert!(worst < 1e-3, "worst depth error on the cube {worst} m");
 
     // COCO bbox vs the projected box of the 8 corners.
-    let q = cube_rotation();
     let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
     for c in 0..8 {
-        let corner = DVec3::new(
-            if c & 1 == 0 { -0.5 } else { 0.5 },
-            if c & 2 == 0 { -0.5 } else { 0.5 },
-            if c & 4 == 0 { -0.5 } else { 0.5 },
-        );
-        let w = q * corner + DVec3::from_array(CUBE_POS);
-        let p = DVec3::new(w.x, -w.y, CAMERA[2] - w.z);
+        let p = cube_corner_in_camera(c);
         let (u, v) = (FX * p.x / p.z + CX, FY * p.y / p.z + CY);
         lo = (lo.0.min(u), lo.1.min(v));
         hi = (hi.0.max(u), hi.1.max(v));
@@ -180,4 +183,134 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
         anns[0]["area"].as_u64().unwrap() as usize,
         buffers.instance.iter().filter(|&&v| v == 1).count()
     );
+
+    // The labels' geometry: K in OpenCV's convention (this version-0 spec gave the old
+    // one), the cuboid in the documented corner order, its pixels at the silhouette's
+    // extremes.
+    let image = &coco["images"][0];
+    assert_eq!(
+        image["K"],
+        json!([[FX, 0.0, CX - 0.5], [0.0, FY, CY - 0.5], [0.0, 0.0, 1.0]])
+    );
+    assert_eq!(image["depth_file_name"], "depth/000000.png");
+    assert_eq!(image["instance_file_name"], "instance/000000.png");
+    assert_eq!(image["class_file_name"], "class/000000.png");
+    assert_eq!(image["labels_file_name"], "labels/000000.json");
+    let w2c = image["world_to_camera"].as_array().unwrap();
+    assert_eq!(w2c[1], json!([0.0, -1.0, 0.0, 0.0]), "camera y is world -y");
+    let cuboid = anns[0]["cuboid_camera"].as_array().unwrap();
+    let pixels = anns[0]["cuboid_pixels"].as_array().unwrap();
+    assert_eq!((cuboid.len(), pixels.len()), (8, 8));
+    let num = |v: &serde_json::Value, i: usize| v[i].as_f64().unwrap();
+    for c in 0..8 {
+        let want = cube_corner_in_camera(c);
+        let got = DVec3::new(num(&cuboid[c], 0), num(&cuboid[c], 1), num(&cuboid[c], 2));
+        assert!(
+            (got - want).length() < 1e-9,
+            "corner {c}: {got} vs analytic {want}"
+        );
+        let (u, v) = (num(&pixels[c], 0), num(&pixels[c], 1));
+        let (eu, ev) = (
+            FX * want.x / want.z + CX - 0.5,
+            FY * want.y / want.z + CY - 0.5,
+        );
+        assert!(
+            (u - eu).abs() < 1e-9 && (v - ev).abs() < 1e-9,
+            "corner {c} pixels"
+        );
+    }
+    // The mask's outer pixel edges (OpenCV coordinates: pixel j spans [j - 0.5, j + 0.5])
+    // vs the extreme projected corners. (Pixel centres can miss a sharp corner's wedge by
+    // more than a pixel; the edges of the covering pixels cannot.)
+    let extreme = |axis: usize, max: bool| {
+        let it = pixels.iter().map(|p| num(p, axis));
+        if max {
+            it.fold(f64::MIN, f64::max)
+        } else {
+            it.fold(f64::MAX, f64::min)
+        }
+    };
+    for (got, want, what) in [
+        (b[0] - 0.5, extreme(0, false), "left"),
+        (b[1] - 0.5, extreme(1, false), "top"),
+        (b[0] + b[2] - 0.5, extreme(0, true), "right"),
+        (b[1] + b[3] - 0.5, extreme(1, true), "bottom"),
+    ] {
+        assert!(
+            (got - want).abs() <= 1.0,
+            "{what} edge of the mask {got} vs cuboid corner {want}"
+        );
+    }
+    let quat = anns[0]["pose_camera"]["rotation_xyzw"].as_array().unwrap();
+    assert!(
+        quat[3].as_f64().unwrap() >= 0.0,
+        "quaternion w >= 0: {quat:?}"
+    );
+}
+
+/// A fronto-parallel square of half-side 2.3 px centred on pixel (17, 29), seen through
+/// intrinsics given as a spec of `version` writes them.
+fn square_on_a_pixel(version: u32, cx: f64, cy: f64) -> (serde_json::Value, Vec<u8>) {
+    const F: f64 = 50.0;
+    const Z: f64 = 2.0;
+    // Where the square's centre projects in OpenCV's convention, for either version.
+    let shift = if version >= 2 { 0.0 } else { 0.5 };
+    let (u0, v0) = (17.0, 29.0);
+    let x = (u0 - (cx - shift)) / F * Z;
+    let y = (v0 - (cy - shift)) / F * Z;
+    let spec = json!({
+        "version": version,
+        "frames": 1,
+        "resolution": { "width": 64, "height": 48 },
+        "camera": {
+            "intrinsics": { "fx": F, "fy": F, "cx": cx, "cy": cy },
+            "near": 0.1, "far": 10.0,
+            "position": [0, 0, 0], "look_at": [0, 0, -1]
+        },
+        "categories": [{ "name": "square" }],
+        "assets": [{ "name": "square", "primitive": "plane", "category": "square" }],
+        // Camera x is world x, camera y is world -y; the plane turned to face +Z.
+        "objects": [{ "asset": "square", "position": [x, -y, -Z],
+                      "rotation_deg": [90, 0, 0], "scale": 2.0 * 2.3 * Z / F }],
+        "lights": [{ "type": "directional", "direction": [0, 0, -1] }]
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let loaded = common::write_spec(tmp.path(), &spec);
+    let out = tmp.path().join("out");
+    render_dataset(
+        &loaded,
+        &RenderOptions::new(&out),
+        &mut NoProgress,
+        &Cancel::new(),
+    )
+    .unwrap();
+    let coco: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("annotations.json")).unwrap()).unwrap();
+    (
+        coco,
+        std::fs::read(out.join("instance/000000.png")).unwrap(),
+    )
+}
+
+#[test]
+fn version_2_intrinsics_put_pixel_centres_at_integers() {
+    let (coco, instance) = square_on_a_pixel(2, 30.3, 20.7);
+    let ann = &coco["annotations"][0];
+    // Pixels 15..=19 and 27..=31: symmetric about (17, 29). With pixel corners at
+    // integers the square would sit half a pixel up and left, 4 pixels across.
+    assert_eq!(ann["bbox"], json!([15, 27, 5, 5]), "{ann}");
+    assert_eq!(ann["area"], 25);
+    assert_eq!(
+        coco["images"][0]["K"],
+        json!([[50.0, 0.0, 30.3], [0.0, 50.0, 20.7], [0.0, 0.0, 1.0]])
+    );
+    // The same camera written as a version-1 spec writes it (pixel corners at integers):
+    // the same pixels and the same K in the labels.
+    let (coco_v1, instance_v1) = square_on_a_pixel(1, 30.8, 21.2);
+    assert_eq!(
+        instance, instance_v1,
+        "version 1 and 2 cameras render alike"
+    );
+    assert_eq!(coco_v1["images"][0]["K"], coco["images"][0]["K"]);
+    assert_eq!(coco_v1["annotations"][0]["bbox"], ann["bbox"]);
 }

@@ -340,16 +340,16 @@ fn in_frustum_placement_keeps_every_box_inside_the_image() {
             .sample(0, i)
             .unwrap();
         let cam = &scene.camera;
-        let (fx, fy, cx, cy) = cam.intrinsics();
         let bs = boxes(&scene, &bounds);
         for b in &bs {
             for c in b.corners() {
                 let p = cam.world_to_camera().transform_point3(c);
-                let (u, v) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
+                // K's pixel coordinates: the image spans [-0.5, W - 0.5] × [-0.5, H - 0.5].
+                let [u, v] = cam.project(p);
                 assert!(p.z > cam.near, "frame {i}: a corner behind the near plane");
                 assert!(
-                    (4.0 - 1e-9..=316.0 + 1e-9).contains(&u)
-                        && (4.0 - 1e-9..=236.0 + 1e-9).contains(&v),
+                    (3.5 - 1e-9..=315.5 + 1e-9).contains(&u)
+                        && (3.5 - 1e-9..=235.5 + 1e-9).contains(&v),
                     "frame {i}: corner projects to ({u}, {v})"
                 );
             }
