@@ -145,8 +145,7 @@ fn vs_instanced(v: VertexIn, instance: InstanceIn) -> VertexOut {
 }
 
 // One draw per instance: its data is the uniform at the draw's dynamic offset.
-@vertex
-fn vs_per_object(v: VertexIn) -> VertexOut {
+fn object_words() -> InstanceIn {
     var w: InstanceIn;
     w.w0 = object.words[0];
     w.w1 = object.words[1];
@@ -158,7 +157,12 @@ fn vs_per_object(v: VertexIn) -> VertexOut {
     w.w7 = object.words[7];
     w.w8 = object.words[8];
     w.w9 = object.words[9];
-    return vertex(v, w);
+    return w;
+}
+
+@vertex
+fn vs_per_object(v: VertexIn) -> VertexOut {
+    return vertex(v, object_words());
 }
 
 fn rotate(p: vec2<f32>, angle: f32) -> vec2<f32> {
@@ -283,10 +287,11 @@ struct Surface {
     linear_depth: f32,
 };
 
-fn shade(in: VertexOut, front_facing: bool) -> Surface {
+// The base colour (linear RGB, alpha): material factor × vertex colour × texture or
+// pattern, HSV-shifted. Its alpha alone decides which fragments own the label targets,
+// in the scene pass and the amodal pass alike.
+fn base_color(in: VertexOut) -> vec4<f32> {
     let base_uv = pick_uv(material.tex_coords.x, in.uv0, in.uv1);
-    let mr_uv = pick_uv(material.tex_coords.y, in.uv0, in.uv1);
-    let emissive_uv = pick_uv(material.tex_coords.z, in.uv0, in.uv1);
     var base_texel = textureSample(base_color_texture, base_color_sampler, base_uv);
     let pooled = pool_image(in.uv0, in.pattern_a, in.pattern_b);
     if in.ids.y == 5u {
@@ -302,6 +307,13 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     if any(in.mat_hsv.xyz != vec3<f32>(0.0, 1.0, 1.0)) {
         base = vec4<f32>(hsv_shift(base.rgb, in.mat_hsv.xyz), base.a);
     }
+    return base;
+}
+
+fn shade(in: VertexOut, front_facing: bool) -> Surface {
+    let mr_uv = pick_uv(material.tex_coords.y, in.uv0, in.uv1);
+    let emissive_uv = pick_uv(material.tex_coords.z, in.uv0, in.uv1);
+    let base = base_color(in);
     let mr = textureSample(metallic_roughness_texture, metallic_roughness_sampler, mr_uv);
     let emissive = material.emissive.rgb * textureSample(emissive_texture, emissive_sampler, emissive_uv).rgb;
     let metallic_factor = select(material.params.x, in.mat_hsv.w, in.mat_hsv.w >= 0.0);
@@ -404,4 +416,72 @@ fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
     out.depth_bits = vec4<u32>(0u);
     out.instance_id = vec4<u32>(0u);
     return out;
+}
+
+// The amodal passes: labeled objects drawn again, each fragment setting the object's bit
+// in a per-pixel bitmask (bit (id - 1) % 32 of word (id - 1) / 32; word planes of
+// width × height u32s), with the scene pass's vertex transform, culling and alpha rules.
+// The exact pass draws the image as the scene pass does (scale 1), tested against the
+// scene's depth so only hidden fragments run (the early test is forced: a fragment
+// failing it must not mark); the visible pixels come from the instance image. The wide
+// pass draws a field `1 / scale` times wider and taller at the same resolution with no
+// depth test, for truncation.
+struct Amodal {
+    // x: clip-space scale (1: the image; 1/k: k times the field of view).
+    scale: vec4<f32>,
+    // x: image width, y: image height.
+    size: vec4<u32>,
+};
+
+@group(3) @binding(0) var<uniform> amodal: Amodal;
+@group(3) @binding(1) var<storage, read_write> amodal_bits: array<atomic<u32>>;
+
+fn amodal_vertex(out_in: VertexOut) -> VertexOut {
+    var out = out_in;
+    if amodal.scale.x != 1.0 {
+        out.clip = vec4<f32>(out.clip.xy * amodal.scale.x, out.clip.zw);
+    }
+    return out;
+}
+
+@vertex
+fn vs_amodal_instanced(v: VertexIn, instance: InstanceIn) -> VertexOut {
+    return amodal_vertex(vertex(v, instance));
+}
+
+@vertex
+fn vs_amodal_per_object(v: VertexIn) -> VertexOut {
+    return amodal_vertex(vertex(v, object_words()));
+}
+
+fn amodal_mark(in: VertexOut) {
+    let id = in.ids.x;
+    if id == 0u {
+        return;
+    }
+    let p = vec2<u32>(in.clip.xy);
+    let plane = (id - 1u) / 32u;
+    let index = (plane * amodal.size.y + p.y) * amodal.size.x + p.x;
+    atomicOr(&amodal_bits[index], 1u << ((id - 1u) % 32u));
+}
+
+// OPAQUE and MASK materials: the scene pass's cutoff (OPAQUE's is 0: nothing to sample;
+// the condition is uniform, so sampling under it keeps its derivatives).
+@fragment @early_depth_test(force)
+fn fs_amodal_opaque(in: VertexOut) {
+    if material.params.z > 0.0 {
+        if base_color(in).a < material.params.z {
+            discard;
+        }
+    }
+    amodal_mark(in);
+}
+
+// BLEND materials: only fragments with alpha >= 0.5 own labels.
+@fragment @early_depth_test(force)
+fn fs_amodal_blend(in: VertexOut) {
+    if base_color(in).a < 0.5 {
+        discard;
+    }
+    amodal_mark(in);
 }

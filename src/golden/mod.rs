@@ -165,6 +165,7 @@ fn render_frames(
         outputs: &spec.spec.outputs,
         durability: output::Durability::Renamed,
         bounds: &bounds,
+        annotations: spec.resolved.annotations,
     };
     for &frame in frames {
         let scene = renderer.sample(spec.spec.seed, frame)?;

@@ -246,7 +246,8 @@ impl GpuContext {
         let summary = AdapterSummary::from(&adapter.get_info());
         let desc = wgpu::DeviceDescriptor {
             label: Some("synthvis"),
-            required_features: wgpu::Features::empty(),
+            // Used where present: forced early depth tests (the amodal pass).
+            required_features: adapter.features() & wgpu::Features::SHADER_EARLY_DEPTH_TEST,
             required_limits: adapter.limits(),
             ..Default::default()
         };

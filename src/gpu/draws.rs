@@ -9,6 +9,7 @@ use super::pipelines::{DrawMode, PassKind, PipelineKey};
 use super::uniforms::InstanceData;
 use super::upload::GpuAsset;
 use crate::assets::AlphaMode;
+use crate::geometry::box_corners;
 use crate::scene::FrameScene;
 
 /// Bytes between consecutive [`InstanceData`] in the instance buffer: a multiple of every
@@ -31,6 +32,9 @@ pub(super) struct DrawItem {
 
 /// One (object, mesh node) pair of a frame, before batching.
 struct MeshInstance {
+    /// Whether the amodal passes draw it: exact (labeled), wide (labeled, and its box
+    /// may reach outside the image).
+    amodal: [bool; 2],
     asset: usize,
     /// Index into the asset's node draws.
     node: usize,
@@ -53,6 +57,8 @@ pub(super) struct DrawList {
     pub(super) bind_group: wgpu::BindGroup,
     /// How many [`InstanceData`]s `buffer` holds.
     capacity: usize,
+    /// Per instance slot: whether the exact and the wide amodal pass draw it.
+    pub(super) amodal: [Vec<bool>; 2],
 }
 
 impl DrawList {
@@ -66,6 +72,7 @@ impl DrawList {
             buffer,
             bind_group,
             capacity,
+            amodal: [Vec::new(), Vec::new()],
         }
     }
 
@@ -97,13 +104,24 @@ impl DrawList {
     /// they keep placement order).
     fn collect_instances(&mut self, scene: &FrameScene, view: DMat4, assets: &[GpuAsset]) {
         self.instances.clear();
-        for obj in &scene.objects {
+        let extents: Vec<ScreenExtent> = scene
+            .objects
+            .iter()
+            .map(|o| ScreenExtent::of(assets[o.asset_index].bounds, view * o.world_matrix(), scene))
+            .collect();
+        for (k, obj) in scene.objects.iter().enumerate() {
             let world = obj.world_matrix();
+            let labeled = obj.instance_id > 0;
+            let amodal = [
+                labeled && may_be_hidden(k, &extents),
+                labeled && !extents[k].inside_image,
+            ];
             for (node, &(_, transform)) in assets[obj.asset_index].draws.iter().enumerate() {
                 let model = world * transform;
                 let model_view = view * model;
                 let m3 = DMat3::from_mat4(model);
                 self.instances.push(MeshInstance {
+                    amodal,
                     asset: obj.asset_index,
                     node,
                     mirrored: m3.determinant() < 0.0,
@@ -119,6 +137,10 @@ impl DrawList {
         }
         self.instances
             .sort_by_key(|i| (i.asset, i.node, i.mirrored));
+        for (pass, flags) in self.amodal.iter_mut().enumerate() {
+            flags.clear();
+            flags.extend(self.instances.iter().map(|i| i.amodal[pass]));
+        }
     }
 
     /// The frame's draw calls from [`DrawList::collect_instances`]: each opaque or masked
@@ -198,6 +220,77 @@ impl DrawList {
             ctx.queue.write_buffer(&self.buffer, 0, &self.draw_data);
         }
     }
+}
+
+/// Where an object's box can appear: a conservative screen rectangle and depth range,
+/// so the amodal passes can leave out objects with nothing to measure.
+struct ScreenExtent {
+    /// `[u0, v0, u1, v1]` in pixel-corner coordinates (unbounded when a corner is at or
+    /// behind the near plane).
+    rect: [f64; 4],
+    /// Nearest and farthest camera z of the box.
+    depth: (f64, f64),
+    /// Whether the whole box projects inside the image (then so does its silhouette).
+    inside_image: bool,
+}
+
+impl ScreenExtent {
+    fn of(bounds: (DVec3, DVec3), model_view: DMat4, scene: &FrameScene) -> Self {
+        let cam = &scene.camera;
+        let (fx, fy, cx, cy) = cam.raster_intrinsics();
+        let mut rect = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut depth = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut behind = false;
+        for c in box_corners(bounds) {
+            let p = model_view.transform_point3(c);
+            depth = (depth.0.min(p.z), depth.1.max(p.z));
+            behind |= p.z <= cam.near;
+            let (u, v) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
+            rect = [
+                rect[0].min(u),
+                rect[1].min(v),
+                rect[2].max(u),
+                rect[3].max(v),
+            ];
+        }
+        if behind {
+            rect = [
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::INFINITY,
+            ];
+        }
+        let (w, h) = (f64::from(cam.width), f64::from(cam.height));
+        Self {
+            rect,
+            depth,
+            inside_image: rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= w && rect[3] <= h,
+        }
+    }
+}
+
+/// Whether object `k` may be hidden in part by another object: one whose rectangle
+/// overlaps its own and whose nearest point is nearer than its farthest. (Past 1024
+/// objects every one is assumed to be, sparing the quadratic test.)
+fn may_be_hidden(k: usize, extents: &[ScreenExtent]) -> bool {
+    if extents.len() > 1024 {
+        return true;
+    }
+    let me = &extents[k];
+    extents.iter().enumerate().any(|(j, other)| {
+        j != k
+            && other.depth.0 < me.depth.1
+            && other.rect[0] <= me.rect[2]
+            && me.rect[0] <= other.rect[2]
+            && other.rect[1] <= me.rect[3]
+            && me.rect[1] <= other.rect[3]
+    })
 }
 
 fn instance_resources(

@@ -2,11 +2,13 @@
 //! ([`crate::scene`]) and the asset library; it knows nothing of the spec.
 //!
 //! - [`context`]: adapter and device; [`driver_env`]: quiet driver defaults;
+//! - [`amodal`]: the labeled objects' unoccluded masks (bitmasks and their readback);
 //! - [`renderer`]: the orchestrator, [`passes`] one file per render pass;
 //! - `pipelines` (layouts, pipelines, draw modes), `uniforms` (what shaders read),
 //!   `draws` (the frame's draw list), `upload` (assets to the GPU), `targets` (render
 //!   targets and readback), [`mipmaps`].
 
+pub mod amodal;
 pub mod context;
 mod draws;
 pub mod driver_env;

@@ -9,6 +9,8 @@ use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT}
 use crate::assets::Vertex;
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
+/// The attribute the amodal fragment entry points carry (left out where unsupported).
+const EARLY_DEPTH_TEST: &str = "@early_depth_test(force)";
 
 /// Which fragment program and target writes a draw uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +97,10 @@ pub(super) struct Layouts {
     pub(super) material: wgpu::BindGroupLayout,
     /// The three together.
     pub(super) pipeline: wgpu::PipelineLayout,
+    /// Group 3 of the amodal passes: their uniform and the per-pixel bitmask.
+    pub(super) amodal: wgpu::BindGroupLayout,
+    /// Groups 0-3 of the amodal passes.
+    pub(super) amodal_pipeline: wgpu::PipelineLayout,
 }
 
 impl Layouts {
@@ -163,11 +169,39 @@ impl Layouts {
             bind_group_layouts: &[Some(&frame), Some(&instance), Some(&material)],
             immediate_size: 0,
         });
+        let amodal = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("amodal"),
+            entries: &[
+                uniform_entry(0, false),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Storage { read_only: false },
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let amodal_pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("amodal"),
+            bind_group_layouts: &[
+                Some(&frame),
+                Some(&instance),
+                Some(&material),
+                Some(&amodal),
+            ],
+            immediate_size: 0,
+        });
         Self {
             frame,
             instance,
             material,
             pipeline,
+            amodal,
+            amodal_pipeline,
         }
     }
 }
@@ -178,19 +212,41 @@ pub(super) struct Pipelines {
     /// Draws a procedural background over the whole image, colour target only.
     pub(super) background: wgpu::RenderPipeline,
     made: HashMap<PipelineKey, wgpu::RenderPipeline>,
+    amodal: HashMap<(PipelineKey, AmodalView), wgpu::RenderPipeline>,
+}
+
+/// Which amodal pass a pipeline serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum AmodalView {
+    /// The image's own view, drawn behind the scene's depth (hidden fragments only).
+    Exact,
+    /// The wider field, no depth test.
+    Wide,
 }
 
 impl Pipelines {
     pub(super) fn new(device: &wgpu::Device, layouts: &Layouts) -> Self {
+        // The amodal fragments force the early depth test where the device can (Vulkan,
+        // GL 4.2, GLES 3.1): then only hidden fragments run. Elsewhere every fragment runs
+        // and marks its pixel, which gives the same masks.
+        let source = if device
+            .features()
+            .contains(wgpu::Features::SHADER_EARLY_DEPTH_TEST)
+        {
+            SHADER.into()
+        } else {
+            SHADER.replace(EARLY_DEPTH_TEST, "").into()
+        };
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("scene.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+            source: wgpu::ShaderSource::Wgsl(source),
         });
         let background = make_background_pipeline(device, &layouts.frame, &shader);
         Self {
             shader,
             background,
             made: HashMap::new(),
+            amodal: HashMap::new(),
         }
     }
 
@@ -205,6 +261,34 @@ impl Pipelines {
     /// The pipeline of `key`, once prepared.
     pub(super) fn get(&self, key: &PipelineKey) -> Option<&wgpu::RenderPipeline> {
         self.made.get(key)
+    }
+
+    /// Makes the amodal pipeline of a draw of `key` if this is its first use (draws that
+    /// own no labels have none).
+    pub(super) fn prepare_amodal(
+        &mut self,
+        device: &wgpu::Device,
+        layouts: &Layouts,
+        key: PipelineKey,
+    ) {
+        if key.pass == PassKind::BlendUnlabeled {
+            return;
+        }
+        let shader = &self.shader;
+        for view in [AmodalView::Exact, AmodalView::Wide] {
+            self.amodal.entry((key, view)).or_insert_with(|| {
+                make_amodal_pipeline(device, &layouts.amodal_pipeline, shader, key, view)
+            });
+        }
+    }
+
+    /// The amodal pipeline of a draw of `key` in pass `view`, once prepared.
+    pub(super) fn get_amodal(
+        &self,
+        key: &PipelineKey,
+        view: AmodalView,
+    ) -> Option<&wgpu::RenderPipeline> {
+        self.amodal.get(&(*key, view))
     }
 }
 
@@ -237,13 +321,7 @@ pub(super) fn make_background_pipeline(
             buffers: &[],
         },
         primitive: wgpu::PrimitiveState::default(),
-        depth_stencil: Some(wgpu::DepthStencilState {
-            format: DEPTH_FORMAT,
-            depth_write_enabled: Some(false),
-            depth_compare: Some(wgpu::CompareFunction::Always),
-            stencil: wgpu::StencilState::default(),
-            bias: wgpu::DepthBiasState::default(),
-        }),
+        depth_stencil: depth_state(false, wgpu::CompareFunction::Always),
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: shader,
@@ -266,14 +344,6 @@ fn make_pipeline(
     shader: &wgpu::ShaderModule,
     key: PipelineKey,
 ) -> wgpu::RenderPipeline {
-    let attributes = wgpu::vertex_attr_array![
-        0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
-    ];
-    // InstanceData's ten words, as raw bits.
-    let instance_attributes = wgpu::vertex_attr_array![
-        5 => Uint32x4, 6 => Uint32x4, 7 => Uint32x4, 8 => Uint32x4, 9 => Uint32x4,
-        10 => Uint32x4, 11 => Uint32x4, 12 => Uint32x4, 13 => Uint32x4, 14 => Uint32x4
-    ];
     let (entry, blend, label_writes, depth_write) = match key.pass {
         PassKind::Opaque => ("fs_opaque", None, wgpu::ColorWrites::ALL, true),
         PassKind::BlendLabeled => (
@@ -288,22 +358,6 @@ fn make_pipeline(
             wgpu::ColorWrites::empty(),
             false,
         ),
-    };
-    let buffers = [
-        Some(wgpu::VertexBufferLayout {
-            array_stride: std::mem::size_of::<Vertex>() as u64,
-            step_mode: wgpu::VertexStepMode::Vertex,
-            attributes: &attributes,
-        }),
-        Some(wgpu::VertexBufferLayout {
-            array_stride: INSTANCE_STRIDE,
-            step_mode: wgpu::VertexStepMode::Instance,
-            attributes: &instance_attributes,
-        }),
-    ];
-    let (vertex_entry, buffer_count) = match key.mode {
-        DrawMode::Instanced => ("vs_instanced", 2),
-        DrawMode::PerObject => ("vs_per_object", 1),
     };
     let targets = [
         Some(wgpu::ColorTargetState {
@@ -322,44 +376,135 @@ fn make_pipeline(
             write_mask: label_writes,
         }),
     ];
+    let stages = MeshStages {
+        vertex: ["vs_instanced", "vs_per_object"],
+        fragment: entry,
+        depth: depth_state(depth_write, wgpu::CompareFunction::Greater),
+        targets: &targets,
+    };
+    make_mesh_pipeline(device, layout, shader, key, stages)
+}
+
+/// The entry points, depth use and colour targets of a pipeline drawing meshes.
+struct MeshStages<'a> {
+    /// Vertex entry point for instanced and for per-object draws.
+    vertex: [&'a str; 2],
+    fragment: &'a str,
+    depth: Option<wgpu::DepthStencilState>,
+    targets: &'a [Option<wgpu::ColorTargetState>],
+}
+
+/// A pipeline drawing a draw list's meshes: the vertex layout of `key`'s draw mode, its
+/// culling and winding, and `stages`.
+fn make_mesh_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    shader: &wgpu::ShaderModule,
+    key: PipelineKey,
+    stages: MeshStages<'_>,
+) -> wgpu::RenderPipeline {
+    let (vertex_entry, buffer_count) = match key.mode {
+        DrawMode::Instanced => (stages.vertex[0], 2),
+        DrawMode::PerObject => (stages.vertex[1], 1),
+    };
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(entry),
+        label: Some(stages.fragment),
         layout: Some(layout),
         vertex: wgpu::VertexState {
             module: shader,
             entry_point: Some(vertex_entry),
             compilation_options: Default::default(),
-            buffers: &buffers[..buffer_count],
+            buffers: &VERTEX_BUFFERS[..buffer_count],
         },
-        primitive: wgpu::PrimitiveState {
-            topology: wgpu::PrimitiveTopology::TriangleList,
-            front_face: if key.mirrored {
-                wgpu::FrontFace::Cw
-            } else {
-                wgpu::FrontFace::Ccw
-            },
-            cull_mode: if key.double_sided {
-                None
-            } else {
-                Some(wgpu::Face::Back)
-            },
-            ..Default::default()
-        },
-        depth_stencil: Some(wgpu::DepthStencilState {
-            format: DEPTH_FORMAT,
-            depth_write_enabled: Some(depth_write),
-            depth_compare: Some(wgpu::CompareFunction::Greater),
-            stencil: wgpu::StencilState::default(),
-            bias: wgpu::DepthBiasState::default(),
-        }),
+        primitive: primitive_state(key),
+        depth_stencil: stages.depth,
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: shader,
-            entry_point: Some(entry),
+            entry_point: Some(stages.fragment),
             compilation_options: Default::default(),
-            targets: &targets,
+            targets: stages.targets,
         }),
         multiview_mask: None,
         cache: None,
     })
+}
+
+const VERTEX_ATTRIBUTES: [wgpu::VertexAttribute; 5] = wgpu::vertex_attr_array![
+    0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
+];
+/// InstanceData's ten words, as raw bits.
+const INSTANCE_ATTRIBUTES: [wgpu::VertexAttribute; 10] = wgpu::vertex_attr_array![
+    5 => Uint32x4, 6 => Uint32x4, 7 => Uint32x4, 8 => Uint32x4, 9 => Uint32x4,
+    10 => Uint32x4, 11 => Uint32x4, 12 => Uint32x4, 13 => Uint32x4, 14 => Uint32x4
+];
+/// Slot 0: the mesh's vertices; slot 1 (instanced draws only): the per-instance data.
+const VERTEX_BUFFERS: [Option<wgpu::VertexBufferLayout<'static>>; 2] = [
+    Some(wgpu::VertexBufferLayout {
+        array_stride: std::mem::size_of::<Vertex>() as u64,
+        step_mode: wgpu::VertexStepMode::Vertex,
+        attributes: &VERTEX_ATTRIBUTES,
+    }),
+    Some(wgpu::VertexBufferLayout {
+        array_stride: INSTANCE_STRIDE,
+        step_mode: wgpu::VertexStepMode::Instance,
+        attributes: &INSTANCE_ATTRIBUTES,
+    }),
+];
+
+/// The depth buffer's use: written or not, tested with `compare`.
+fn depth_state(write: bool, compare: wgpu::CompareFunction) -> Option<wgpu::DepthStencilState> {
+    Some(wgpu::DepthStencilState {
+        format: DEPTH_FORMAT,
+        depth_write_enabled: Some(write),
+        depth_compare: Some(compare),
+        stencil: wgpu::StencilState::default(),
+        bias: wgpu::DepthBiasState::default(),
+    })
+}
+
+/// Triangles, culled and wound as the draw's material and transform say.
+fn primitive_state(key: PipelineKey) -> wgpu::PrimitiveState {
+    wgpu::PrimitiveState {
+        topology: wgpu::PrimitiveTopology::TriangleList,
+        front_face: if key.mirrored {
+            wgpu::FrontFace::Cw
+        } else {
+            wgpu::FrontFace::Ccw
+        },
+        cull_mode: if key.double_sided {
+            None
+        } else {
+            Some(wgpu::Face::Back)
+        },
+        ..Default::default()
+    }
+}
+
+/// A draw's amodal pipeline: the scene pipeline's vertex stage and rasterization, no
+/// colour target; the fragment marks the object's bit (`fs_amodal_*` in scene.wgsl).
+/// The exact view passes only fragments behind the scene's depth (reversed Z: smaller);
+/// the wide view tests nothing.
+fn make_amodal_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    shader: &wgpu::ShaderModule,
+    key: PipelineKey,
+    view: AmodalView,
+) -> wgpu::RenderPipeline {
+    let fragment = match key.pass {
+        PassKind::Opaque => "fs_amodal_opaque",
+        PassKind::BlendLabeled | PassKind::BlendUnlabeled => "fs_amodal_blend",
+    };
+    let compare = match view {
+        AmodalView::Exact => wgpu::CompareFunction::Less,
+        AmodalView::Wide => wgpu::CompareFunction::Always,
+    };
+    let stages = MeshStages {
+        vertex: ["vs_amodal_instanced", "vs_amodal_per_object"],
+        fragment,
+        depth: depth_state(false, compare),
+        targets: &[],
+    };
+    make_mesh_pipeline(device, layout, shader, key, stages)
 }

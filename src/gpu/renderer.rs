@@ -2,11 +2,13 @@
 //! built, the passes recorded ([`super::passes`]) and the targets read back into
 //! [`FrameBuffers`]. This file orchestrates; each concern lives in its own module.
 
+use super::amodal::AmodalTargets;
 use super::context::{GpuContext, GpuError};
 use super::draws::DrawList;
+use super::passes::amodal::AmodalPass;
 use super::passes::scene::ScenePass;
 use super::pipelines::{DrawMode, Layouts, Pipelines};
-use super::targets::{FrameBuffers, Readback, Slot, Targets};
+use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
 use super::uniforms::{FrameUniform, projection};
 use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
@@ -15,6 +17,8 @@ use crate::scene::FrameScene;
 /// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
 pub struct PendingFrame {
     slot: Slot,
+    /// Word planes of the frame's amodal masks (0: no labeled object).
+    amodal_words: u32,
     submission: wgpu::SubmissionIndex,
     record_submit: f64,
 }
@@ -37,6 +41,7 @@ pub struct Renderer {
     pipelines: Pipelines,
     targets: Targets,
     readback: Readback,
+    amodal: AmodalTargets,
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
     draw_mode: DrawMode,
@@ -102,6 +107,7 @@ impl Renderer {
         let draw_mode = DrawMode::for_adapter(&ctx.adapter.get_info());
         let targets = Targets::new(device, width, height);
         let readback = Readback::new(device, width, height);
+        let amodal = AmodalTargets::new(&ctx, width, height, READBACK_RING);
         let mut uploader = Uploader::new(&ctx, &layouts.material);
         let assets = library.assets.iter().map(|a| uploader.asset(a)).collect();
         ctx.check_errors()?;
@@ -112,6 +118,7 @@ impl Renderer {
             pipelines,
             targets,
             readback,
+            amodal,
             frame_buffer,
             frame_bind_group,
             draw_mode,
@@ -185,7 +192,11 @@ impl Renderer {
         for item in &self.draws.items {
             self.pipelines
                 .prepare(&self.ctx.device, &self.layouts, item.key);
+            self.pipelines
+                .prepare_amodal(&self.ctx.device, &self.layouts, item.key);
         }
+        let largest_id = scene.objects.iter().map(|o| o.instance_id).max();
+        let amodal_words = u32::from(largest_id.unwrap_or(0)).div_ceil(32);
 
         let mut encoder = self
             .ctx
@@ -202,12 +213,33 @@ impl Renderer {
             mode: self.draw_mode,
         }
         .record(&mut encoder, scene);
+        if amodal_words > 0 {
+            let mask_bind_groups =
+                self.amodal
+                    .begin_frame(&self.ctx, &self.layouts, &mut encoder, amodal_words)?;
+            AmodalPass {
+                targets: &self.targets,
+                frame_bind_group: &self.frame_bind_group,
+                mask_bind_groups,
+                pipelines: &self.pipelines,
+                draws: &self.draws,
+                assets: &self.assets,
+                mode: self.draw_mode,
+            }
+            .record(&mut encoder);
+            self.amodal
+                .record_copies(&self.ctx, &mut encoder, slot, amodal_words);
+        }
         self.readback
             .record_copies(&mut encoder, &self.targets, slot);
         let submission = self.ctx.queue.submit([encoder.finish()]);
         self.ctx.check_errors()?;
+        if amodal_words > 0 {
+            self.amodal.map(slot, amodal_words);
+        }
         let slot = self.readback.map(slot);
         Ok(PendingFrame {
+            amodal_words,
             slot,
             submission,
             record_submit: started.elapsed().as_secs_f64(),
@@ -232,8 +264,11 @@ impl Renderer {
         out: &mut FrameBuffers,
     ) -> Result<RenderTimings, GpuError> {
         let started = std::time::Instant::now();
+        let slot = pending.slot.index;
         self.readback
             .read(&self.ctx, &pending.submission, pending.slot, out)?;
+        self.amodal
+            .read(slot, pending.amodal_words, &mut out.amodal)?;
         self.ctx.check_errors()?;
         Ok(RenderTimings {
             record_submit: pending.record_submit,

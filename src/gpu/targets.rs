@@ -31,6 +31,8 @@ pub struct FrameBuffers {
     pub depth: Vec<f32>,
     /// Instance id per pixel, 0 for background and unlabeled objects.
     pub instance: Vec<u32>,
+    /// Each labeled object's unoccluded silhouette, in the image and in a wider field.
+    pub amodal: super::amodal::AmodalMasks,
 }
 
 /// The targets of one frame.
@@ -95,7 +97,8 @@ pub(super) struct Readback {
 /// A frame's place in the readback ring, from [`Readback::record_copies`] until
 /// [`Readback::read`].
 pub(super) struct Slot {
-    index: usize,
+    /// Its index in the ring.
+    pub(super) index: usize,
     mapped: std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
 }
 

@@ -32,6 +32,8 @@ pub(super) struct GpuAsset {
     pub(super) materials: Vec<GpuMaterial>,
     /// (mesh index, node→asset transform) pairs to draw.
     pub(super) draws: Vec<(usize, DMat4)>,
+    /// Axis-aligned box of everything it draws, asset space.
+    pub(super) bounds: (glam::DVec3, glam::DVec3),
 }
 
 /// Uploads assets: each image once, each sampler once, one bind group per material.
@@ -234,6 +236,7 @@ impl<'a> Uploader<'a> {
             meshes,
             materials,
             draws,
+            bounds: asset.bounds,
         }
     }
 }

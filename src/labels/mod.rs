@@ -5,11 +5,13 @@
 
 pub mod masks;
 pub mod rle;
+pub mod visibility;
 
 use serde::{Deserialize, Serialize};
 
 pub use masks::{InstanceMask, class_image, instance_masks};
 pub use rle::{Rle, RleBuilder};
+pub use visibility::{AnnotationPolicy, BelowThreshold, CocoStatus, Silhouette, silhouettes};
 
 use crate::geometry::{Pose, box_corners};
 use crate::gpu::FrameBuffers;
@@ -46,8 +48,22 @@ pub struct InstanceLabel {
     /// `cuboid_camera` projected with `K` (OpenCV's pixel convention); meaningless for a
     /// corner with z <= 0.
     pub cuboid_pixels: [[f64; 2]; 8],
-    /// Visible pixel count.
+    /// Visible pixel count (COCO's `area`).
     pub area: u64,
+    /// The same count under the name the visibility keys use.
+    pub visible_pixels: u64,
+    /// Pixels of the image the object covers with nothing in front of it.
+    pub unoccluded_pixels: u64,
+    /// `visible_pixels / unoccluded_pixels` (occlusion only); null when the object
+    /// covers no pixel of the image.
+    pub visibility: Option<f64>,
+    /// Share of the object's unclipped silhouette outside the image (measured in a field
+    /// three times wider and taller); null when it covers no pixel of that field.
+    pub truncation: Option<f64>,
+    /// Tight box `[x, y, w, h]` of the unoccluded pixels; null when there are none.
+    pub amodal_bbox: Option<[u32; 4]>,
+    /// How `annotations.json` holds it.
+    pub coco: CocoStatus,
     /// Tight box of the visible pixels `[x, y, w, h]`; null when not visible.
     pub bbox: Option<[u32; 4]>,
     /// Visible mask; null when not visible.
@@ -70,9 +86,15 @@ impl FrameLabels {
     }
 }
 
-/// Labels one frame: masks, boxes and areas from the instance buffer, poses from the
-/// scene, cuboids from the assets' `bounds` (in asset order).
-pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers, bounds: &[Bounds]) -> FrameLabels {
+/// Labels one frame: masks, boxes and areas from the instance buffer, visibility from the
+/// amodal masks, poses from the scene, cuboids from the assets' `bounds` (in asset
+/// order); `policy` decides which instances become COCO annotations.
+pub fn label_frame(
+    scene: &FrameScene,
+    buffers: &FrameBuffers,
+    bounds: &[Bounds],
+    policy: &AnnotationPolicy,
+) -> FrameLabels {
     let max_id = scene
         .objects
         .iter()
@@ -80,6 +102,7 @@ pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers, bounds: &[Bounds]
         .max()
         .unwrap_or(0);
     let masks = instance_masks(&buffers.instance, buffers.width, buffers.height, max_id);
+    let silhouettes = silhouettes(buffers, &masks, max_id);
     let mut category_of = vec![0u16; usize::from(max_id) + 1];
     for o in scene.objects.iter().filter(|o| o.instance_id > 0) {
         category_of[usize::from(o.instance_id)] = o.category_id;
@@ -91,6 +114,12 @@ pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers, bounds: &[Bounds]
         .filter(|o| o.instance_id > 0)
         .map(|o| {
             let mask = masks.get(usize::from(o.instance_id) - 1);
+            let silhouette = silhouettes
+                .get(usize::from(o.instance_id) - 1)
+                .copied()
+                .unwrap_or_default();
+            let area = mask.map_or(0, |m| m.area);
+            let visibility = silhouette.visibility(area);
             let object_to_camera = world_to_camera * o.world_matrix();
             let corners =
                 box_corners(bounds[o.asset_index]).map(|c| object_to_camera.transform_point3(c));
@@ -103,7 +132,13 @@ pub fn label_frame(scene: &FrameScene, buffers: &FrameBuffers, bounds: &[Bounds]
                 pose_camera: o.pose_camera(world_to_camera),
                 cuboid_camera: corners.map(|c| c.to_array()),
                 cuboid_pixels: corners.map(|c| scene.camera.project(c)),
-                area: mask.map_or(0, |m| m.area),
+                area,
+                visible_pixels: area,
+                unoccluded_pixels: silhouette.unoccluded_pixels,
+                visibility,
+                truncation: silhouette.truncation(),
+                amodal_bbox: silhouette.amodal_bbox,
+                coco: policy.status(area, visibility),
                 bbox: mask.and_then(|m| m.bbox),
                 segmentation: mask.and_then(|m| m.rle.as_ref()).map(|r| RleJson {
                     size: [r.height, r.width],

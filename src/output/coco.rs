@@ -2,8 +2,9 @@
 //! files, so memory does not grow with the number of frames.
 //!
 //! Ids: image id = frame index + 1; annotation ids 1..N in frame order then instance
-//! order, assigned here; category ids 1.. in spec order. Instances with no visible pixel
-//! get no annotation.
+//! order, assigned here; category ids 1.. in spec order. Each instance's `coco` status in
+//! its labels file (set by the spec's thresholds) says whether it is annotated, and as a
+//! crowd or not; instances with no visible pixel never are.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +16,7 @@ use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Format, Modality};
 use super::reader::DatasetFiles;
 use crate::geometry::Pose;
-use crate::labels::RleJson;
+use crate::labels::{CocoStatus, RleJson};
 use crate::spec::CategorySpec;
 
 #[derive(Deserialize)]
@@ -45,6 +46,11 @@ struct InstanceIn {
     area: u64,
     bbox: Option<[u32; 4]>,
     segmentation: Option<RleJson>,
+    unoccluded_pixels: u64,
+    visibility: Option<f64>,
+    truncation: Option<f64>,
+    amodal_bbox: Option<[u32; 4]>,
+    coco: CocoStatus,
     pose_camera: Pose,
     cuboid_camera: [[f64; 3]; 8],
     cuboid_pixels: [[f64; 2]; 8],
@@ -85,6 +91,11 @@ struct CocoAnnotation<'a> {
     bbox: [u32; 4],
     iscrowd: u8,
     instance_id: u16,
+    visible_pixels: u64,
+    unoccluded_pixels: u64,
+    visibility: Option<f64>,
+    truncation: Option<f64>,
+    amodal_bbox: Option<[u32; 4]>,
     pose_camera: &'a Pose,
     cuboid_camera: &'a [[f64; 3]; 8],
     cuboid_pixels: &'a [[f64; 2]; 8],
@@ -166,12 +177,14 @@ pub fn write_coco(
     for f in frames {
         let labels = read_labels(&mut files, f)?;
         for inst in &labels.instances {
+            let iscrowd = match inst.coco {
+                CocoStatus::Annotated => 0,
+                CocoStatus::Crowd => 1,
+                CocoStatus::BelowThreshold | CocoStatus::NotVisible => continue,
+            };
             let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
                 continue;
             };
-            if inst.area == 0 {
-                continue;
-            }
             let ann = CocoAnnotation {
                 id: next_id,
                 image_id: labels.frame_index + 1,
@@ -179,8 +192,13 @@ pub fn write_coco(
                 segmentation,
                 area: inst.area,
                 bbox,
-                iscrowd: 0,
+                iscrowd,
                 instance_id: inst.instance_id,
+                visible_pixels: inst.area,
+                unoccluded_pixels: inst.unoccluded_pixels,
+                visibility: inst.visibility,
+                truncation: inst.truncation,
+                amodal_bbox: inst.amodal_bbox,
                 pose_camera: &inst.pose_camera,
                 cuboid_camera: &inst.cuboid_camera,
                 cuboid_pixels: &inst.cuboid_pixels,

@@ -254,6 +254,7 @@ pub fn render_dataset(
         outputs: &s.outputs,
         durability,
         bounds: &bounds,
+        annotations: spec.resolved.annotations,
     };
     let store = FrameStore::new(&opts.out, opts.format, durability)?;
     let draw_mode = renderers[0].draw_mode();

@@ -27,6 +27,8 @@ pub struct ResolvedSpec {
     pub ambient: AmbientSpec,
     /// Background.
     pub background: BackgroundSpec,
+    /// Which instances become COCO annotations.
+    pub annotations: crate::labels::AnnotationPolicy,
 }
 
 /// An asset with its category resolved.
@@ -209,6 +211,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
             lights: spec.lights.clone(),
             ambient: spec.ambient.clone(),
             background: spec.background.clone(),
+            annotations: spec.labels.policy(spec.version),
         }),
         _ => Err(issues),
     }

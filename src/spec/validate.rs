@@ -22,6 +22,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_objects(spec, &mut sink);
     check_lights(&spec.lights, &mut sink);
     check_environment(spec, &mut sink);
+    check_labels(spec, &mut sink);
     issues
 }
 
@@ -435,4 +436,16 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
+}
+
+/// `labels`: a visibility threshold is a fraction.
+fn check_labels(spec: &Spec, sink: &mut dyn IssueSink) {
+    if let Some(v) = spec.labels.min_visibility
+        && !(0.0..=1.0).contains(&v)
+    {
+        sink.issue(
+            "labels.min_visibility",
+            format!("must lie in [0, 1] (visible / unoccluded pixels), found {v}"),
+        );
+    }
 }

@@ -222,6 +222,19 @@ fn instanced_and_per_object_draws_give_identical_images() {
             instanced.instance.iter().any(|&id| id != 0),
             "frame {i}: nothing drawn"
         );
+        // The amodal passes draw whole instanced batches where per-object draws leave
+        // out objects with nothing to measure: the measures must not notice.
+        let measure = |b: &synthvis::gpu::FrameBuffers| {
+            let max_id = b.instance.iter().copied().max().unwrap_or(0) as u16 + 8;
+            let masks = synthvis::labels::instance_masks(&b.instance, b.width, b.height, max_id);
+            synthvis::labels::silhouettes(b, &masks, max_id)
+        };
+        let (a, b) = (measure(&instanced), measure(&per_object));
+        assert!(a == b, "frame {i}: silhouettes differ: {a:?} vs {b:?}");
+        assert!(
+            a.iter().any(|s| s.amodal_bbox.is_some()),
+            "frame {i}: no silhouette measured"
+        );
     }
 }
 

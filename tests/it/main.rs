@@ -23,4 +23,5 @@ mod scale;
 mod scenes;
 mod schema;
 mod sweep;
+mod visibility;
 mod webdataset;

@@ -1,8 +1,9 @@
 //! The scene pass: clears the targets, draws the procedural background (colour only) and
 //! every draw of the frame's [`DrawList`] into colour, linear depth and instance ids.
 
+use super::issue_draws;
 use crate::geometry::srgb_to_linear;
-use crate::gpu::draws::{DrawList, INSTANCE_STRIDE};
+use crate::gpu::draws::DrawList;
 use crate::gpu::pipelines::{DrawMode, Pipelines};
 use crate::gpu::targets::Targets;
 use crate::gpu::upload::GpuAsset;
@@ -57,9 +58,10 @@ impl ScenePass<'_> {
             ],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                 view: &self.targets.depth,
+                // Kept for the amodal pass, which tests against it.
                 depth_ops: Some(wgpu::Operations {
                     load: wgpu::LoadOp::Clear(0.0),
-                    store: wgpu::StoreOp::Discard,
+                    store: wgpu::StoreOp::Store,
                 }),
                 stencil_ops: None,
             }),
@@ -72,34 +74,8 @@ impl ScenePass<'_> {
             pass.set_pipeline(&self.pipelines.background);
             pass.draw(0..3, 0..1);
         }
-        pass.set_bind_group(1, &self.draws.bind_group, &[0]);
-        if self.mode == DrawMode::Instanced {
-            pass.set_vertex_buffer(1, self.draws.buffer.slice(..));
-        }
-        for item in &self.draws.items {
-            let Some(pipeline) = self.pipelines.get(&item.key) else {
-                continue;
-            };
-            let asset = &self.assets[item.asset];
-            let prim = &asset.meshes[item.mesh][item.prim];
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(2, &asset.materials[prim.material].bind_group, &[]);
-            pass.set_vertex_buffer(0, prim.vertices.slice(..));
-            pass.set_index_buffer(prim.indices.slice(..), wgpu::IndexFormat::Uint32);
-            let first = item.first_instance;
-            match self.mode {
-                DrawMode::Instanced => {
-                    pass.draw_indexed(0..prim.index_count, 0, first..first + item.instance_count)
-                }
-                DrawMode::PerObject => {
-                    for instance in first..first + item.instance_count {
-                        let offset = u64::from(instance) * INSTANCE_STRIDE;
-                        // Offsets stay below the buffer size, far below u32::MAX.
-                        pass.set_bind_group(1, &self.draws.bind_group, &[offset as u32]);
-                        pass.draw_indexed(0..prim.index_count, 0, 0..1);
-                    }
-                }
-            }
-        }
+        issue_draws(&mut pass, self.draws, self.assets, self.mode, None, |key| {
+            self.pipelines.get(key)
+        });
     }
 }

@@ -1,0 +1,188 @@
+//! Visibility from the amodal masks ([`crate::gpu::amodal`]): how much of each labeled
+//! object the image would show with nothing in front of it, where that silhouette lies,
+//! and how much of it falls outside the image.
+
+use serde::{Deserialize, Serialize};
+
+use super::masks::InstanceMask;
+use crate::gpu::FrameBuffers;
+use crate::gpu::amodal::WIDE_FACTOR;
+
+/// One instance's unoccluded silhouette, measured on the amodal masks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Silhouette {
+    /// Pixels of the image the object covers with nothing in front of it: its visible
+    /// pixels and its hidden ones.
+    pub unoccluded_pixels: u64,
+    /// Tight box `[x, y, w, h]` of those pixels; none when there are none.
+    pub amodal_bbox: Option<[u32; 4]>,
+    /// Pixels of the wide mask outside the image (each stands for `WIDE_FACTOR`² image
+    /// pixels).
+    pub wide_pixels_outside: u64,
+}
+
+impl Silhouette {
+    /// Visible / unoccluded pixels (occlusion only); none when the object covers no
+    /// pixel of the image.
+    pub fn visibility(&self, visible_pixels: u64) -> Option<f64> {
+        (self.unoccluded_pixels > 0).then(|| visible_pixels as f64 / self.unoccluded_pixels as f64)
+    }
+
+    /// The share of the unclipped silhouette outside the image, measured in a field
+    /// `WIDE_FACTOR` times wider and taller than the image (silhouette beyond it is not
+    /// counted); none when the object covers no pixel of either.
+    pub fn truncation(&self) -> Option<f64> {
+        let k2 = u64::from(WIDE_FACTOR * WIDE_FACTOR);
+        let outside = self.wide_pixels_outside * k2;
+        let total = self.unoccluded_pixels + outside;
+        (total > 0).then(|| outside as f64 / total as f64)
+    }
+}
+
+/// How an instance appears in `annotations.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CocoStatus {
+    /// An annotation with `iscrowd: 0`.
+    Annotated,
+    /// An annotation with `iscrowd: 1` (below the spec's thresholds, policy `crowd`).
+    Crowd,
+    /// No annotation: below the spec's thresholds (policy `drop`).
+    BelowThreshold,
+    /// No annotation: no visible pixel.
+    NotVisible,
+}
+
+/// What becomes of instances below the thresholds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BelowThreshold {
+    /// No annotation (the instance stays in `labels/*.json`).
+    #[default]
+    Drop,
+    /// An annotation with `iscrowd: 1`, which COCOeval ignores and YOLO export skips.
+    Crowd,
+}
+
+/// Which instances become COCO annotations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnnotationPolicy {
+    /// Fewest visible pixels an annotation needs.
+    pub min_visible_pixels: u64,
+    /// Least visibility (visible / unoccluded) an annotation needs.
+    pub min_visibility: f64,
+    /// What becomes of the others.
+    pub below: BelowThreshold,
+}
+
+impl AnnotationPolicy {
+    /// Annotate every instance with a visible pixel (spec versions 0 and 1).
+    pub const EVERY_VISIBLE: Self = Self {
+        min_visible_pixels: 1,
+        min_visibility: 0.0,
+        below: BelowThreshold::Drop,
+    };
+
+    /// The defaults from spec version 2: at least 16 visible pixels (a 4×4 patch) and a
+    /// tenth of the unoccluded silhouette, so slivers make no annotation.
+    pub const SPARE_SLIVERS: Self = Self {
+        min_visible_pixels: 16,
+        min_visibility: 0.1,
+        below: BelowThreshold::Drop,
+    };
+
+    /// The status of an instance with `visible_pixels` and `visibility`.
+    pub fn status(&self, visible_pixels: u64, visibility: Option<f64>) -> CocoStatus {
+        if visible_pixels == 0 {
+            CocoStatus::NotVisible
+        } else if visible_pixels < self.min_visible_pixels
+            || visibility.unwrap_or(0.0) < self.min_visibility
+        {
+            match self.below {
+                BelowThreshold::Drop => CocoStatus::BelowThreshold,
+                BelowThreshold::Crowd => CocoStatus::Crowd,
+            }
+        } else {
+            CocoStatus::Annotated
+        }
+    }
+}
+
+/// Measures the silhouettes of instance ids `1..=max_id` (index `id - 1`) from their
+/// visible masks (`visible`, in id order) and the frame's amodal masks, whose exact mask
+/// holds the hidden fragments (a pixel whose visible id is the object's own counts once).
+pub fn silhouettes(
+    buffers: &FrameBuffers,
+    visible: &[InstanceMask],
+    max_id: u16,
+) -> Vec<Silhouette> {
+    let (w, h) = (buffers.width as usize, buffers.height as usize);
+    let plane = w * h;
+    let masks = &buffers.amodal;
+    let words = (masks.words as usize).min(masks.exact.len() / plane.max(1));
+    let n = usize::from(max_id);
+    let mut out = vec![Silhouette::default(); n];
+    // Boxes as [x0, y0, x1, y1], seeded with the visible boxes.
+    let mut boxes = vec![[u32::MAX, u32::MAX, 0u32, 0u32]; n];
+    for m in visible {
+        let i = usize::from(m.instance_id).wrapping_sub(1);
+        if let (Some(s), Some(b), Some([x, y, bw, bh])) = (out.get_mut(i), boxes.get_mut(i), m.bbox)
+        {
+            s.unoccluded_pixels = m.area;
+            *b = [x, y, x + bw - 1, y + bh - 1];
+        }
+    }
+    for p in 0..words {
+        let exact = &masks.exact[p * plane..(p + 1) * plane];
+        for (i, (&word, &shown)) in exact.iter().zip(&buffers.instance).enumerate() {
+            if word == 0 {
+                continue;
+            }
+            let mut bits = word;
+            // The pixel's visible object is counted already.
+            let own = shown.wrapping_sub(1);
+            if shown > 0 && (own / 32) as usize == p {
+                bits &= !(1 << (own % 32));
+            }
+            let (x, y) = ((i % w) as u32, (i / w) as u32);
+            while bits != 0 {
+                let id = p * 32 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let (Some(s), Some(b)) = (out.get_mut(id), boxes.get_mut(id)) else {
+                    continue;
+                };
+                s.unoccluded_pixels += 1;
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            }
+        }
+    }
+    for (s, b) in out.iter_mut().zip(&boxes) {
+        if s.unoccluded_pixels > 0 {
+            s.amodal_bbox = Some([b[0], b[1], b[2] - b[0] + 1, b[3] - b[1] + 1]);
+        }
+    }
+    // The wide mask: count each object's pixels whose centre maps outside the image.
+    let k = f64::from(WIDE_FACTOR);
+    let outside = |c: usize, size: usize| {
+        let half = size as f64 * 0.5;
+        ((c as f64 + 0.5 - half) * k).abs() > half
+    };
+    for p in 0..words {
+        for (i, &word) in masks.wide[p * plane..(p + 1) * plane].iter().enumerate() {
+            if word == 0 || !(outside(i % w, w) || outside(i / w, h)) {
+                continue;
+            }
+            let mut bits = word;
+            while bits != 0 {
+                let id = p * 32 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(s) = out.get_mut(id) {
+                    s.wide_pixels_outside += 1;
+                }
+            }
+        }
+    }
+    out
+}

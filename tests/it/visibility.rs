@@ -1,0 +1,173 @@
+//! Visibility labels against analytic values: fronto-parallel squares at known depths,
+//! one half hidden behind another, one alone, one half outside the image, one hidden
+//! entirely; and the annotation thresholds and their `drop` / `crowd` policy.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use synthvis::pipeline::{Cancel, NoProgress};
+use synthvis::{RenderOptions, render_dataset};
+
+use crate::common;
+
+const F: f64 = 200.0;
+const SIZE: u32 = 200;
+
+/// A square of `half_px` pixels half-side whose centre projects `(du, dv)` pixels from
+/// the principal point at depth `depth` (camera at the origin looking down -Z).
+fn square(name: &str, du: f64, dv: f64, depth: f64, half_px: f64) -> Value {
+    json!({
+        "asset": name,
+        "position": [du / F * depth, -dv / F * depth, -depth],
+        "rotation_deg": [90, 0, 0],
+        "scale": 2.0 * half_px * depth / F
+    })
+}
+
+/// Renders the five squares with `labels` as the spec's `labels` section; returns the
+/// frame's labels and the COCO file.
+fn render(dir: &Path, labels: Value) -> (Value, Value) {
+    let names = ["back", "front", "alone", "edge", "hidden"];
+    let c = f64::from(SIZE - 1) / 2.0;
+    let spec = json!({
+        "version": 2,
+        "frames": 1,
+        "resolution": { "width": SIZE, "height": SIZE },
+        "camera": {
+            "intrinsics": { "fx": F, "fy": F, "cx": c, "cy": c },
+            "near": 0.1, "far": 20.0,
+            "position": [0, 0, 0], "look_at": [0, 0, -1]
+        },
+        "categories": [{ "name": "square" }],
+        "assets": names.iter().map(|n| json!({ "name": n, "primitive": "plane", "category": "square" })).collect::<Vec<_>>(),
+        "objects": [
+            // 80×80 px at depth 4; its left half lies behind "front".
+            square("back", 0.0, 0.0, 4.0, 40.0),
+            // 100×100 px at depth 2, right edge on the principal point's column.
+            square("front", -50.0, 0.0, 2.0, 50.0),
+            square("alone", 70.0, -70.0, 3.0, 10.0),
+            // Centred on the image's right edge: half of it outside.
+            square("edge", c + 0.5, 60.0, 3.0, 20.0),
+            // Wholly behind "front".
+            square("hidden", -60.0, 0.0, 3.0, 10.0)
+        ],
+        "lights": [{ "type": "directional", "direction": [0, 0, -1] }],
+        "labels": labels
+    });
+    std::fs::create_dir_all(dir).unwrap();
+    let loaded = common::write_spec(dir, &spec);
+    let out = dir.join("out");
+    render_dataset(
+        &loaded,
+        &RenderOptions::new(&out),
+        &mut NoProgress,
+        &Cancel::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let read = |p: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(out.join(p)).unwrap()).unwrap()
+    };
+    (read("labels/000000.json"), read("annotations.json"))
+}
+
+fn instance<'a>(labels: &'a Value, asset: &str) -> &'a Value {
+    labels["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["asset"] == asset)
+        .unwrap_or_else(|| panic!("no instance of {asset}"))
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn visibility_truncation_and_amodal_boxes_match_the_analytic_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (labels, coco) = render(tmp.path(), json!({}));
+
+    // Half hidden: visibility 1/2; the amodal box is the whole 80×80 square.
+    let back = instance(&labels, "back");
+    assert!((num(&back["visibility"]) - 0.5).abs() <= 0.02, "{back}");
+    assert_eq!(back["amodal_bbox"], json!([60, 60, 80, 80]), "{back}");
+    assert_eq!(back["bbox"], json!([100, 60, 40, 80]), "{back}");
+    assert_eq!(back["unoccluded_pixels"], 6400);
+    assert_eq!(back["visible_pixels"], back["area"]);
+    assert_eq!(back["truncation"], 0.0);
+
+    // In front, or alone: visibility 1, amodal box = box.
+    for name in ["front", "alone"] {
+        let i = instance(&labels, name);
+        assert_eq!(i["visibility"], 1.0, "{i}");
+        assert_eq!(i["amodal_bbox"], i["bbox"], "{i}");
+        assert_eq!(i["unoccluded_pixels"], i["area"], "{i}");
+    }
+
+    // Half outside the image: truncation 1/2 (measured at a third of the resolution
+    // beyond the image), nothing hiding it.
+    let edge = instance(&labels, "edge");
+    assert!((num(&edge["truncation"]) - 0.5).abs() <= 0.03, "{edge}");
+    assert_eq!(edge["visibility"], 1.0, "{edge}");
+    assert_eq!(edge["bbox"], json!([180, 140, 20, 40]), "{edge}");
+
+    // Wholly hidden: listed with its silhouette, not annotated.
+    let hidden = instance(&labels, "hidden");
+    assert_eq!(hidden["area"], 0);
+    assert_eq!(hidden["visibility"], 0.0);
+    assert_eq!(hidden["unoccluded_pixels"], 400, "{hidden}");
+    assert_eq!(hidden["coco"], "not_visible");
+
+    // COCO: four annotations carrying the same keys, none for the hidden square.
+    let anns = coco["annotations"].as_array().unwrap();
+    assert_eq!(anns.len(), 4);
+    for a in anns {
+        let id = a["instance_id"].as_u64().unwrap();
+        let i = labels["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["instance_id"].as_u64() == Some(id))
+            .unwrap();
+        for key in [
+            "visibility",
+            "truncation",
+            "amodal_bbox",
+            "unoccluded_pixels",
+        ] {
+            assert_eq!(a[key], i[key], "{key} of instance {id}");
+        }
+        assert_eq!(a["visible_pixels"], a["area"]);
+        assert_eq!(a["iscrowd"], 0);
+    }
+}
+
+#[test]
+fn instances_below_the_thresholds_are_dropped_or_made_crowds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ids = |coco: &Value, crowd: u64| -> Vec<u64> {
+        coco["annotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["iscrowd"] == crowd)
+            .map(|a| a["instance_id"].as_u64().unwrap())
+            .collect()
+    };
+    // Instance ids follow placement: back 1, front 2, alone 3, edge 4, hidden 5.
+    let (labels, coco) = render(&tmp.path().join("a"), json!({ "min_visibility": 0.6 }));
+    assert_eq!(ids(&coco, 0), [2, 3, 4]);
+    assert!(ids(&coco, 1).is_empty());
+    assert_eq!(instance(&labels, "back")["coco"], "below_threshold");
+
+    let (labels, coco) = render(
+        &tmp.path().join("b"),
+        json!({ "min_visibility": 0.6, "min_visible_pixels": 500, "below_threshold": "crowd" }),
+    );
+    // alone (400 px) and back (visibility 0.5) become crowds; hidden stays out.
+    assert_eq!(ids(&coco, 0), [2, 4]);
+    assert_eq!(ids(&coco, 1), [1, 3]);
+    assert_eq!(instance(&labels, "alone")["coco"], "crowd");
+    assert_eq!(instance(&labels, "hidden")["coco"], "not_visible");
+}
