@@ -107,8 +107,8 @@ struct VertexOut {
 
 // Both vertex entry points compute the same values with the same operations, so the two
 // draw modes give identical images.
-fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
-    var out: VertexOut;
+// The camera-frame position of a vertex (model-view from the instance's first words).
+fn view_position(position: vec3<f32>, w: InstanceIn) -> vec4<f32> {
     let r0 = bitcast<vec4<f32>>(w.w0);
     let r1 = bitcast<vec4<f32>>(w.w1);
     let r2 = bitcast<vec4<f32>>(w.w2);
@@ -118,10 +118,15 @@ fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
         vec4<f32>(r0.z, r1.z, r2.z, 0.0),
         vec4<f32>(r0.w, r1.w, r2.w, 1.0),
     );
+    return model_view * vec4<f32>(position, 1.0);
+}
+
+fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
+    var out: VertexOut;
     let n0 = bitcast<vec4<f32>>(w.w3);
     let n1 = bitcast<vec4<f32>>(w.w4);
     let n2 = bitcast<vec4<f32>>(w.w5);
-    let view = model_view * vec4<f32>(v.position, 1.0);
+    let view = view_position(v.position, w);
     out.clip = frame.projection * view;
     out.world_position = (frame.view_to_world * view).xyz;
     let normal_matrix = mat3x3<f32>(n0.xyz, vec3<f32>(n0.w, n1.xy), vec3<f32>(n1.zw, n2.x));
@@ -454,12 +459,11 @@ fn vs_amodal_per_object(v: VertexIn) -> VertexOut {
     return amodal_vertex(vertex(v, object_words()));
 }
 
-fn amodal_mark(in: VertexOut) {
-    let id = in.ids.x;
+fn amodal_mark(position: vec4<f32>, id: u32) {
     if id == 0u {
         return;
     }
-    let p = vec2<u32>(in.clip.xy);
+    let p = vec2<u32>(position.xy);
     let plane = (id - 1u) / 32u;
     let index = (plane * amodal.size.y + p.y) * amodal.size.x + p.x;
     atomicOr(&amodal_bits[index], 1u << ((id - 1u) % 32u));
@@ -474,7 +478,7 @@ fn fs_amodal_opaque(in: VertexOut) {
             discard;
         }
     }
-    amodal_mark(in);
+    amodal_mark(in.clip, in.ids.x);
 }
 
 // BLEND materials: only fragments with alpha >= 0.5 own labels.
@@ -483,5 +487,36 @@ fn fs_amodal_blend(in: VertexOut) {
     if base_color(in).a < 0.5 {
         discard;
     }
-    amodal_mark(in);
+    amodal_mark(in.clip, in.ids.x);
+}
+
+// OPAQUE materials (no cutoff): only the position and the id travel to the fragment.
+struct LeanOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) @interpolate(flat) id: u32,
+};
+
+fn lean_vertex(v: VertexIn, w: InstanceIn) -> LeanOut {
+    var out: LeanOut;
+    out.clip = frame.projection * view_position(v.position, w);
+    if amodal.scale.x != 1.0 {
+        out.clip = vec4<f32>(out.clip.xy * amodal.scale.x, out.clip.zw);
+    }
+    out.id = w.w5.y;
+    return out;
+}
+
+@vertex
+fn vs_amodal_lean_instanced(v: VertexIn, instance: InstanceIn) -> LeanOut {
+    return lean_vertex(v, instance);
+}
+
+@vertex
+fn vs_amodal_lean_per_object(v: VertexIn) -> LeanOut {
+    return lean_vertex(v, object_words());
+}
+
+@fragment @early_depth_test(force)
+fn fs_amodal_lean(in: LeanOut) {
+    amodal_mark(in.clip, in.id);
 }

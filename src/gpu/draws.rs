@@ -173,6 +173,7 @@ impl DrawList {
                         pass,
                         double_sided: material.double_sided,
                         mirrored: first.mirrored,
+                        masked: matches!(material.alpha_mode, AlphaMode::Mask(_)),
                     },
                     depth,
                 };

@@ -83,6 +83,8 @@ pub(super) struct PipelineKey {
     pub(super) double_sided: bool,
     /// The model transform mirrors (negative determinant), so front faces wind clockwise.
     pub(super) mirrored: bool,
+    /// A MASK material: fragments under its alpha cutoff are discarded.
+    pub(super) masked: bool,
 }
 
 /// The bind group layouts: 0 the frame (uniform, image pool, its sampler), 1 the instance
@@ -492,16 +494,26 @@ fn make_amodal_pipeline(
     key: PipelineKey,
     view: AmodalView,
 ) -> wgpu::RenderPipeline {
-    let fragment = match key.pass {
-        PassKind::Opaque => "fs_amodal_opaque",
-        PassKind::BlendLabeled | PassKind::BlendUnlabeled => "fs_amodal_blend",
+    let (vertex, fragment) = match key.pass {
+        PassKind::Opaque if !key.masked => (
+            ["vs_amodal_lean_instanced", "vs_amodal_lean_per_object"],
+            "fs_amodal_lean",
+        ),
+        PassKind::Opaque => (
+            ["vs_amodal_instanced", "vs_amodal_per_object"],
+            "fs_amodal_opaque",
+        ),
+        PassKind::BlendLabeled | PassKind::BlendUnlabeled => (
+            ["vs_amodal_instanced", "vs_amodal_per_object"],
+            "fs_amodal_blend",
+        ),
     };
     let compare = match view {
         AmodalView::Exact => wgpu::CompareFunction::Less,
         AmodalView::Wide => wgpu::CompareFunction::Always,
     };
     let stages = MeshStages {
-        vertex: ["vs_amodal_instanced", "vs_amodal_per_object"],
+        vertex,
         fragment,
         depth: depth_state(false, compare),
         targets: &[],
