@@ -13,6 +13,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod export;
 pub mod geometry;
 pub mod golden;
 pub mod gpu;
@@ -76,6 +77,9 @@ pub enum Error {
     /// A golden set is missing or unreadable, or a golden operation was asked wrongly.
     #[error(transparent)]
     Golden(#[from] golden::GoldenError),
+    /// Exporting a dataset failed.
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
     /// `golden check` or `diff` found frames past their tolerances (each is in the
     /// comparison's table).
     #[error("{what}: {failed} of {total} frames differ beyond their tolerances")]
@@ -125,6 +129,11 @@ impl Error {
                 output::OutputError::Merge(_) | output::OutputError::ResumeMismatch { .. },
             ) => 2,
             Error::DatasetInvalid { .. } => 3,
+            Error::Export(e) => match e {
+                export::ExportError::Dataset { .. } | export::ExportError::NotEmpty { .. } => 2,
+                export::ExportError::Read { .. } => 3,
+                export::ExportError::Io { .. } => 1,
+            },
             Error::GoldenMismatch { .. } => 4,
             // The shell's convention: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
             Error::Interrupted { signal } => u8::try_from(128 + signal).unwrap_or(130),

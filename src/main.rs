@@ -15,7 +15,7 @@ use synthvis::gpu::{GpuError, list_adapters};
 use synthvis::pipeline::Cancel;
 use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
 
-use cli::args::{Cli, Command, GoldenAction};
+use cli::args::{Cli, Command, ExportFormat, GoldenAction};
 use cli::console::{Bar, error_chain, install_panic_report, note, say, stop_on_signals};
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -207,6 +207,48 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 text.push_str(&format!("\n  {adapter}{mark}"));
             }
             say(text);
+        }
+        Command::Export {
+            format:
+                ExportFormat::Yolo {
+                    dataset,
+                    out,
+                    task,
+                    val_fraction,
+                    seed,
+                    images,
+                    overwrite,
+                },
+        } => {
+            let opts = synthvis::export::yolo::YoloOptions {
+                task: task.into(),
+                val_fraction,
+                seed,
+                images: images.into(),
+                overwrite,
+            };
+            let summary = synthvis::export::yolo::export_yolo(&dataset, &out, &opts)
+                .map_err(Error::from)
+                .with_context(|| {
+                    format!(
+                        "exporting {} as YOLO to {}",
+                        dataset.display(),
+                        out.display()
+                    )
+                })?;
+            say(format_args!(
+                "exported {} images (train {}, val {}), {} objects{} to {}",
+                summary.images[0] + summary.images[1],
+                summary.images[0],
+                summary.images[1],
+                summary.objects,
+                if summary.crowds_skipped > 0 {
+                    format!(" ({} crowd annotations left out)", summary.crowds_skipped)
+                } else {
+                    String::new()
+                },
+                out.display()
+            ));
         }
         Command::Golden { action } => match action {
             GoldenAction::Record {

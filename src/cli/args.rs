@@ -230,6 +230,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: GoldenAction,
     },
+    /// Rewrite a finished dataset in a layout training code reads.
+    Export {
+        #[command(subcommand)]
+        format: ExportFormat,
+    },
     /// Compare two rendered datasets frame by frame (colour, depth, instance and class
     /// images, labels), with the same metrics and report as `golden check`. Exit code 4
     /// when a frame differs beyond its tolerances.
@@ -241,6 +246,67 @@ pub(crate) enum Command {
         #[command(flatten)]
         compare: CompareArgs,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ExportFormat {
+    /// Ultralytics YOLO: images/{train,val}, labels/{train,val} (one line an object, crowds
+    /// left out), data.yaml.
+    Yolo {
+        /// The dataset (folder layout or webdataset).
+        dataset: PathBuf,
+        /// Output folder (new or empty, or an earlier export with --overwrite).
+        #[arg(long)]
+        out: PathBuf,
+        /// detect: boxes; segment: one polygon an object (parts joined).
+        #[arg(long, value_enum, default_value = "detect")]
+        task: YoloTaskArg,
+        /// Share of frames in val, in [0, 1]; each frame's side depends only on the seed and
+        /// its index.
+        #[arg(long, default_value_t = 0.1)]
+        val_fraction: f64,
+        /// Seed of the train/val split.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// copy the images, or symlink them (folder layout only).
+        #[arg(long, value_enum, default_value = "copy")]
+        images: ImageModeArg,
+        /// Replace an earlier synthvis export in --out.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
+/// `--task`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum YoloTaskArg {
+    Detect,
+    Segment,
+}
+
+/// `--images`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ImageModeArg {
+    Copy,
+    Symlink,
+}
+
+impl From<YoloTaskArg> for synthvis::export::yolo::YoloTask {
+    fn from(t: YoloTaskArg) -> Self {
+        match t {
+            YoloTaskArg::Detect => Self::Detect,
+            YoloTaskArg::Segment => Self::Segment,
+        }
+    }
+}
+
+impl From<ImageModeArg> for synthvis::export::yolo::ImageMode {
+    fn from(m: ImageModeArg) -> Self {
+        match m {
+            ImageModeArg::Copy => Self::Copy,
+            ImageModeArg::Symlink => Self::Symlink,
+        }
+    }
 }
 
 #[derive(Subcommand)]

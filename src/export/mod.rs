@@ -1,0 +1,204 @@
+//! Exporters: a finished dataset rewritten in the layouts training code reads, one frame
+//! at a time (memory flat in the number of frames), deterministically, into a staging
+//! folder renamed into place only when complete.
+//!
+//! - [`yolo`]: Ultralytics' layout (`images/`, `labels/`, `data.yaml`);
+//! - [`polygon`]: masks to one polygon an object.
+
+pub mod polygon;
+pub mod yolo;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::labels::{CocoStatus, RleJson};
+use crate::output::manifest::Manifest;
+use crate::output::reader::DatasetFiles;
+use crate::output::{Format, Modality};
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The dataset cannot be exported as it is.
+    #[error("{dir}: {message}")]
+    Dataset {
+        /// The dataset folder.
+        dir: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file of the dataset could not be read.
+    #[error("{file}: {message}")]
+    Read {
+        /// The file (or tar and member).
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The output folder exists and is not an earlier export.
+    #[error(
+        "{dir}: output folder is not empty; choose a new one, or pass --overwrite to replace an earlier synthvis export in it"
+    )]
+    NotEmpty {
+        /// The output folder.
+        dir: PathBuf,
+    },
+    /// A file system operation failed.
+    #[error("{path}: {action}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// An I/O error's mapper naming `path` and what was being done.
+pub(crate) fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> ExportError {
+    let path = path.to_owned();
+    move |source| ExportError::Io {
+        path,
+        action,
+        source,
+    }
+}
+
+/// The file an export leaves in its output folder, saying what made it (and marking the
+/// folder as one `--overwrite` may replace).
+pub const EXPORT_MARKER: &str = "synthvis-export.json";
+
+/// A labeled instance as an exporter reads it from `labels/*.json`.
+#[derive(Debug, Deserialize)]
+pub struct LabeledInstance {
+    /// Category id (1-based, spec order).
+    pub category_id: u16,
+    /// How the COCO file holds it.
+    pub coco: CocoStatus,
+    /// Tight box of the visible pixels `[x, y, w, h]`.
+    pub bbox: Option<[u32; 4]>,
+    /// The visible mask.
+    pub segmentation: Option<RleJson>,
+}
+
+#[derive(Deserialize)]
+struct FrameLabels {
+    instances: Vec<LabeledInstance>,
+}
+
+/// A complete dataset opened for export.
+pub struct SourceDataset {
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Category names in id order (id 1 first).
+    pub categories: Vec<String>,
+    files: DatasetFiles,
+}
+
+impl SourceDataset {
+    /// Opens `dir`: a complete synthvis dataset, in either storage format.
+    pub fn open(dir: &Path) -> Result<Self, ExportError> {
+        let refuse = |message: String| ExportError::Dataset {
+            dir: dir.to_owned(),
+            message,
+        };
+        let manifest = Manifest::read(dir).map_err(refuse)?;
+        if !manifest.complete {
+            return Err(refuse(
+                "the dataset is not complete (its manifest says so): finish it with `synthvis render --resume` first".into(),
+            ));
+        }
+        let categories = manifest.spec["categories"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            dir: dir.to_owned(),
+            files: DatasetFiles::new(dir, manifest.format),
+            categories,
+            manifest,
+        })
+    }
+
+    /// The dataset's frames, in order.
+    pub fn frames(&self) -> std::ops::Range<u64> {
+        self.manifest.frames[0]..self.manifest.frames[1]
+    }
+
+    /// Image `[width, height]`.
+    pub fn resolution(&self) -> [u32; 2] {
+        self.manifest.resolution
+    }
+
+    /// Whether frames lie in files of their own (folder layout) rather than in tars.
+    pub fn is_folders(&self) -> bool {
+        self.manifest.format == Format::Folders
+    }
+
+    /// Frame `frame`'s labeled instances.
+    pub fn instances(&mut self, frame: u64) -> Result<Vec<LabeledInstance>, ExportError> {
+        let rel = Modality::Labels.path(frame);
+        let bytes = self.read(&rel)?;
+        serde_json::from_slice::<FrameLabels>(&bytes)
+            .map(|l| l.instances)
+            .map_err(|e| ExportError::Read {
+                file: self.files.name(&rel),
+                message: format!("not a synthvis labels file: {e}"),
+            })
+    }
+
+    /// The bytes of the file at folder-layout path `rel`.
+    pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, ExportError> {
+        self.files.read(rel).map_err(|message| ExportError::Read {
+            file: self.files.name(rel),
+            message,
+        })
+    }
+}
+
+/// Where an export is written until it is complete: a hidden sibling of `out`.
+pub(crate) fn staging_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.partial"))
+}
+
+/// Checks that `out` may receive an export (missing, empty, or an earlier export with
+/// `overwrite`) and returns a fresh staging folder beside it.
+pub(crate) fn begin(out: &Path, overwrite: bool) -> Result<PathBuf, ExportError> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out)
+            .map_err(io(out, "cannot list output folder"))?
+            .next()
+            .is_none();
+        let earlier_export = overwrite && out.join(EXPORT_MARKER).is_file();
+        if !(empty || earlier_export) {
+            return Err(ExportError::NotEmpty {
+                dir: out.to_owned(),
+            });
+        }
+    }
+    let staging = staging_dir(out);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging, "cannot remove"))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(io(&staging, "cannot create"))?;
+    Ok(staging)
+}
+
+/// Moves a finished staging folder to `out`, replacing what `begin` allowed to replace.
+pub(crate) fn finish(staging: &Path, out: &Path) -> Result<(), ExportError> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(io(out, "cannot replace"))?;
+    }
+    std::fs::rename(staging, out).map_err(io(out, "cannot move the finished export into place"))
+}

@@ -1,0 +1,344 @@
+//! `synthvis export yolo`, through the binary: what is read back from the export equals
+//! the COCO labels (boxes within the printed rounding, polygons within a pixel of the
+//! masks), crowds are left out, the split is the seed's, exports are byte-identical
+//! whether the dataset is folders or tars, and bad requests are refused before anything
+//! is written.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::common;
+use crate::scale::{quickstart_spec, render};
+
+/// The quickstart at 320×240, 12 frames, thin annotations made crowds.
+fn dataset(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
+    let spec = quickstart_spec(dir, "spec.json", |v| {
+        v["resolution"] = json!({ "width": 320, "height": 240 });
+        v["frames"] = json!(12);
+        v["labels"] = json!({ "min_visibility": 0.6, "below_threshold": "crowd" });
+    });
+    let out = dir.join(if extra.is_empty() { "folders" } else { "tars" });
+    let o = render(&spec, &out, extra);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    out
+}
+
+fn export(dataset: &Path, out: &Path, args: &[&str]) -> std::process::Output {
+    common::synthvis_command()
+        .args(["export", "yolo"])
+        .arg(dataset)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// Every label file of an export: "split/NNNNNN" → its lines as numbers.
+fn label_files(dir: &Path) -> BTreeMap<String, Vec<Vec<f64>>> {
+    let mut out = BTreeMap::new();
+    for split in ["train", "val"] {
+        for e in std::fs::read_dir(dir.join("labels").join(split)).unwrap() {
+            let path = e.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let lines = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
+                .collect();
+            out.insert(format!("{split}/{stem}"), lines);
+        }
+    }
+    out
+}
+
+/// The COCO annotations of frame `frame`, crowds and not.
+fn annotations(coco: &Value, frame: u64) -> Vec<&Value> {
+    coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["image_id"].as_u64() == Some(frame + 1))
+        .collect()
+}
+
+/// The frame of an export's label file `split/NNNNNN` and its COCO annotations that are
+/// no crowds, in order.
+fn non_crowd<'a>(coco: &'a Value, key: &str) -> (u64, Vec<&'a Value>) {
+    let frame: u64 = key.split('/').nth(1).unwrap().parse().unwrap();
+    let anns = annotations(coco, frame)
+        .into_iter()
+        .filter(|a| a["iscrowd"] == 0)
+        .collect();
+    (frame, anns)
+}
+
+/// Pixels whose centre lies inside the polygon (even-odd), row-major.
+fn fill(polygon: &[[f64; 2]], w: usize, h: usize) -> Vec<bool> {
+    let mut m = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
+            let mut inside = false;
+            for i in 0..polygon.len() {
+                let [ax, ay] = polygon[i];
+                let [bx, by] = polygon[(i + 1) % polygon.len()];
+                if (ay > py) != (by > py) && px < ax + (py - ay) / (by - ay) * (bx - ax) {
+                    inside = !inside;
+                }
+            }
+            m[y * w + x] = inside;
+        }
+    }
+    m
+}
+
+/// `mask` grown by one pixel (8-neighbourhood).
+fn grow(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
+    let mut out = mask.to_vec();
+    for y in 0..h {
+        for x in 0..w {
+            if mask[y * w + x] {
+                for (dx, dy) in (-1i64..=1).flat_map(|dx| (-1i64..=1).map(move |dy| (dx, dy))) {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if (0..w as i64).contains(&nx) && (0..h as i64).contains(&ny) {
+                        out[ny as usize * w + nx as usize] = true;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `mask` with its holes filled: background the image border cannot reach (4-connected).
+fn fill_holes(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
+    let mut outside = vec![false; w * h];
+    let mut stack: Vec<usize> = (0..w * h)
+        .filter(|&i| !mask[i] && (i % w == 0 || i % w == w - 1 || i / w == 0 || i / w == h - 1))
+        .collect();
+    while let Some(i) = stack.pop() {
+        if outside[i] || mask[i] {
+            continue;
+        }
+        outside[i] = true;
+        let (x, y) = (i % w, i / w);
+        if x > 0 {
+            stack.push(i - 1);
+        }
+        if x + 1 < w {
+            stack.push(i + 1);
+        }
+        if y > 0 {
+            stack.push(i - w);
+        }
+        if y + 1 < h {
+            stack.push(i + w);
+        }
+    }
+    outside.iter().map(|o| !o).collect()
+}
+
+fn decode(seg: &Value) -> Vec<bool> {
+    let (h, w) = (
+        seg["size"][0].as_u64().unwrap(),
+        seg["size"][1].as_u64().unwrap(),
+    );
+    synthvis::labels::Rle::from_compressed(seg["counts"].as_str().unwrap(), w as u32, h as u32)
+        .unwrap()
+        .to_mask()
+}
+
+#[test]
+fn yolo_exports_read_back_as_the_coco_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[]);
+    let coco = read_json(&ds.join("annotations.json"));
+    let (w, h) = (320usize, 240usize);
+    let crowds = coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["iscrowd"] == 1)
+        .count();
+    assert!(crowds > 0, "the spec should make some crowds");
+
+    // Boxes: one line an annotation that is no crowd, in order, to the printed precision.
+    let detect = tmp.path().join("detect");
+    let o = export(&ds, &detect, &["--val-fraction", "0.5", "--seed", "7"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let files = label_files(&detect);
+    assert_eq!(files.len(), 12);
+    let vals = files.keys().filter(|k| k.starts_with("val/")).count();
+    assert!(
+        (2..=10).contains(&vals),
+        "{vals} of 12 frames in val at 0.5"
+    );
+    let mut lines = 0;
+    for (key, rows) in &files {
+        let (frame, anns) = non_crowd(&coco, key);
+        assert_eq!(rows.len(), anns.len(), "{key}");
+        for (row, a) in rows.iter().zip(&anns) {
+            let b: Vec<f64> = a["bbox"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_eq!(row[0], a["category_id"].as_f64().unwrap() - 1.0);
+            let want = [
+                (b[0] + b[2] / 2.0) / w as f64,
+                (b[1] + b[3] / 2.0) / h as f64,
+                b[2] / w as f64,
+                b[3] / h as f64,
+            ];
+            for k in 0..4 {
+                assert!(
+                    (row[k + 1] - want[k]).abs() <= 5e-7 + 1e-12,
+                    "{key}: {row:?} vs {want:?}"
+                );
+            }
+        }
+        lines += rows.len();
+        let image = detect.join("images").join(format!("{key}.png"));
+        assert_eq!(
+            std::fs::read(&image).unwrap(),
+            std::fs::read(ds.join(format!("rgb/{frame:06}.png"))).unwrap()
+        );
+    }
+    assert_eq!(
+        lines + crowds,
+        coco["annotations"].as_array().unwrap().len()
+    );
+    let yaml = std::fs::read_to_string(detect.join("data.yaml")).unwrap();
+    assert!(
+        yaml.contains("train: images/train") && yaml.contains("  2: \"can\""),
+        "{yaml}"
+    );
+
+    // Polygons: each fills its mask to within a pixel.
+    let segment = tmp.path().join("segment");
+    let o = export(
+        &ds,
+        &segment,
+        &["--task", "segment", "--val-fraction", "0.5", "--seed", "7"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let polys = label_files(&segment);
+    assert_eq!(
+        polys.keys().collect::<Vec<_>>(),
+        files.keys().collect::<Vec<_>>(),
+        "same split"
+    );
+    for (key, rows) in &polys {
+        let (_, anns) = non_crowd(&coco, key);
+        assert_eq!(rows.len(), anns.len(), "{key}");
+        for (row, a) in rows.iter().zip(&anns) {
+            let polygon: Vec<[f64; 2]> = row[1..]
+                .chunks(2)
+                .map(|p| [p[0] * w as f64, p[1] * h as f64])
+                .collect();
+            let filled = fill(&polygon, w, h);
+            let mask = decode(&a["segmentation"]);
+            let count = |m: &[bool]| m.iter().filter(|&&v| v).count() as f64;
+            // A polygon cannot hold holes: "inside" is measured against the filled mask.
+            let (gm, gf) = (grow(&fill_holes(&mask, w, h), w, h), grow(&filled, w, h));
+            let inside = count(
+                &filled
+                    .iter()
+                    .zip(&gm)
+                    .map(|(a, b)| *a && *b)
+                    .collect::<Vec<_>>(),
+            );
+            let covered = count(
+                &mask
+                    .iter()
+                    .zip(&gf)
+                    .map(|(a, b)| *a && *b)
+                    .collect::<Vec<_>>(),
+            );
+            assert!(
+                inside >= 0.97 * count(&filled) && covered >= 0.97 * count(&mask),
+                "{key}: polygon of {} px, mask of {} px: {inside} inside, {covered} covered",
+                count(&filled),
+                count(&mask)
+            );
+        }
+    }
+
+    // The same export again, and from the same dataset in tars: the same bytes.
+    let again = tmp.path().join("again");
+    let tars = dataset(
+        tmp.path(),
+        &["--format", "webdataset", "--frames-per-tar", "5"],
+    );
+    let o = export(
+        &tars,
+        &again,
+        &["--task", "segment", "--val-fraction", "0.5", "--seed", "7"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    common::assert_same_files(&segment, &again, |f| {
+        f == "data.yaml" || f == "synthvis-export.json"
+    });
+}
+
+#[test]
+fn yolo_export_refusals_name_the_problem_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[]);
+    let out = tmp.path().join("out");
+
+    let o = export(&ds, &out, &["--val-fraction", "1.5"]);
+    common::assert_fails_with(&o, 2, "--val-fraction must lie in [0, 1]");
+    assert!(!out.exists());
+
+    // A folder that is not an earlier export is never replaced.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("mine.txt"), "keep").unwrap();
+    let o = export(&ds, &out, &["--overwrite"]);
+    common::assert_fails_with(&o, 2, "output folder is not empty");
+    assert_eq!(
+        std::fs::read_to_string(out.join("mine.txt")).unwrap(),
+        "keep"
+    );
+
+    // An unfinished dataset is refused.
+    let manifest = ds.join("manifest.json");
+    let mut m = read_json(&manifest);
+    m["complete"] = json!(false);
+    std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    let fresh = tmp.path().join("fresh");
+    let o = export(&ds, &fresh, &[]);
+    common::assert_fails_with(&o, 2, "not complete");
+    assert!(!fresh.exists());
+
+    // --overwrite replaces an earlier export; symlinks point at the dataset's images.
+    m["complete"] = json!(true);
+    std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    let o = export(&ds, &fresh, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let o = export(
+        &ds,
+        &fresh,
+        &["--overwrite", "--images", "symlink", "--val-fraction", "0"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let link = fresh.join("images/train/000003.png");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(&link).unwrap(),
+        std::fs::read(ds.join("rgb/000003.png")).unwrap()
+    );
+}
