@@ -224,7 +224,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         outputs: &spec.spec.outputs,
         durability: crate::output::Durability::Renamed,
         bounds: renderer.bounds(),
-        annotations: spec.resolved.annotations,
+        labels: spec.resolved.labels,
     };
     (0..opts.frames.max(1)).into_par_iter().try_for_each(|i| {
         let mut s = scene.clone();

@@ -143,6 +143,7 @@ fn all_outputs(spec: &OutputsSpec) -> OutputsSpec {
         depth_exr: true,
         instance: true,
         class: true,
+        amodal_masks: spec.amodal_masks,
         png_compression: spec.png_compression,
     }
 }
@@ -165,7 +166,7 @@ fn render_frames(
         outputs: &spec.spec.outputs,
         durability: output::Durability::Renamed,
         bounds: &bounds,
-        annotations: spec.resolved.annotations,
+        labels: spec.resolved.labels,
     };
     for &frame in frames {
         let scene = renderer.sample(spec.spec.seed, frame)?;

@@ -3,6 +3,7 @@
 //! areas, poses, cuboids) and the instance → category map the class image is drawn from. `output/` only encodes and
 //! writes what this stage returns.
 
+pub mod keypoints;
 pub mod masks;
 pub mod rle;
 pub mod visibility;
@@ -11,12 +12,16 @@ use serde::{Deserialize, Serialize};
 
 pub use masks::{InstanceMask, class_image, instance_masks};
 pub use rle::{Rle, RleBuilder};
-pub use visibility::{AnnotationPolicy, BelowThreshold, CocoStatus, Silhouette, silhouettes};
+pub use visibility::{
+    AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions, Silhouette, amodal_mask,
+    silhouettes,
+};
 
 use crate::geometry::{Pose, box_corners};
 use crate::gpu::FrameBuffers;
 use crate::randomize::Bounds;
 use crate::scene::FrameScene;
+use keypoints::cuboid_keypoints;
 
 /// COCO-style RLE as stored in labels and `annotations.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -68,6 +73,14 @@ pub struct InstanceLabel {
     pub bbox: Option<[u32; 4]>,
     /// Visible mask; null when not visible.
     pub segmentation: Option<RleJson>,
+    /// The unoccluded mask (`outputs.amodal_masks`); null when the object covers no
+    /// pixel of the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amodal_segmentation: Option<RleJson>,
+    /// The cuboid's corners and centre as COCO keypoints `[x, y, v] × 9`
+    /// (`labels.keypoints`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints: Option<Vec<f64>>,
 }
 
 /// What the label stage derives from one rendered frame.
@@ -88,12 +101,13 @@ impl FrameLabels {
 
 /// Labels one frame: masks, boxes and areas from the instance buffer, visibility from the
 /// amodal masks, poses from the scene, cuboids from the assets' `bounds` (in asset
-/// order); `policy` decides which instances become COCO annotations.
+/// order); `options` decide which instances become COCO annotations and what else is
+/// computed.
 pub fn label_frame(
     scene: &FrameScene,
     buffers: &FrameBuffers,
     bounds: &[Bounds],
-    policy: &AnnotationPolicy,
+    options: &LabelOptions,
 ) -> FrameLabels {
     let max_id = scene
         .objects
@@ -138,17 +152,31 @@ pub fn label_frame(
                 visibility,
                 truncation: silhouette.truncation(),
                 amodal_bbox: silhouette.amodal_bbox,
-                coco: policy.status(area, visibility),
+                coco: options.policy.status(area, visibility),
+                amodal_segmentation: silhouette.amodal_bbox.filter(|_| options.amodal_masks).map(
+                    |b| {
+                        let m = amodal_mask(buffers, o.instance_id, b);
+                        rle_json(&Rle::from_mask(&m, buffers.width, buffers.height))
+                    },
+                ),
+                keypoints: options
+                    .keypoints
+                    .then(|| cuboid_keypoints(&corners, &scene.camera, &buffers.depth)),
                 bbox: mask.and_then(|m| m.bbox),
-                segmentation: mask.and_then(|m| m.rle.as_ref()).map(|r| RleJson {
-                    size: [r.height, r.width],
-                    counts: r.to_compressed(),
-                }),
+                segmentation: mask.and_then(|m| m.rle.as_ref()).map(rle_json),
             }
         })
         .collect();
     FrameLabels {
         instances,
         category_of,
+    }
+}
+
+/// An RLE as the JSON files hold it.
+fn rle_json(r: &Rle) -> RleJson {
+    RleJson {
+        size: [r.height, r.width],
+        counts: r.to_compressed(),
     }
 }

@@ -66,6 +66,17 @@ pub enum BelowThreshold {
     Crowd,
 }
 
+/// What the label stage computes beyond the always-present labels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LabelOptions {
+    /// Which instances become COCO annotations.
+    pub policy: AnnotationPolicy,
+    /// The cuboid's corners and centre as COCO keypoints.
+    pub keypoints: bool,
+    /// Each instance's unoccluded mask as RLE (`amodal_segmentation`).
+    pub amodal_masks: bool,
+}
+
 /// Which instances become COCO annotations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnnotationPolicy {
@@ -108,6 +119,28 @@ impl AnnotationPolicy {
             CocoStatus::Annotated
         }
     }
+}
+
+/// The unoccluded mask of instance `id` (its visible pixels and the exact amodal mask's
+/// hidden ones), row-major over the whole image.
+pub fn amodal_mask(buffers: &FrameBuffers, id: u16, amodal_bbox: [u32; 4]) -> Vec<bool> {
+    let (w, h) = (buffers.width as usize, buffers.height as usize);
+    let plane = w * h;
+    let own = u32::from(id).wrapping_sub(1);
+    let bits = buffers
+        .amodal
+        .exact
+        .get((own / 32) as usize * plane..((own / 32) as usize + 1) * plane);
+    let bit = 1u32 << (own % 32);
+    let mut mask = vec![false; plane];
+    let [x0, y0, bw, bh] = amodal_bbox.map(|v| v as usize);
+    for y in y0..(y0 + bh).min(h) {
+        for x in x0..(x0 + bw).min(w) {
+            let i = y * w + x;
+            mask[i] = buffers.instance[i] == u32::from(id) || bits.is_some_and(|b| b[i] & bit != 0);
+        }
+    }
+    mask
 }
 
 /// Measures the silhouettes of instance ids `1..=max_id` (index `id - 1`) from their

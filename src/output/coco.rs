@@ -16,6 +16,7 @@ use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Format, Modality};
 use super::reader::DatasetFiles;
 use crate::geometry::Pose;
+use crate::labels::keypoints::{KEYPOINT_NAMES, skeleton};
 use crate::labels::{CocoStatus, RleJson};
 use crate::spec::CategorySpec;
 
@@ -46,6 +47,10 @@ struct InstanceIn {
     area: u64,
     bbox: Option<[u32; 4]>,
     segmentation: Option<RleJson>,
+    #[serde(default)]
+    amodal_segmentation: Option<RleJson>,
+    #[serde(default)]
+    keypoints: Option<Vec<f64>>,
     unoccluded_pixels: u64,
     visibility: Option<f64>,
     truncation: Option<f64>,
@@ -79,6 +84,23 @@ struct CocoCategory<'a> {
     id: usize,
     name: &'a str,
     supercategory: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keypoints: Option<[&'static str; 9]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skeleton: Option<Vec<[u8; 2]>>,
+}
+
+/// What `annotations.json` says of the whole dataset.
+#[derive(Debug, Clone, Copy)]
+pub struct CocoHeader<'a> {
+    /// Image `(width, height)`.
+    pub resolution: (u32, u32),
+    /// The categories in id order.
+    pub categories: &'a [CategorySpec],
+    /// Whether annotations carry the cuboid keypoints (and categories their names).
+    pub keypoints: bool,
+    /// The synthvis version that made the dataset.
+    pub tool_version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -96,6 +118,12 @@ struct CocoAnnotation<'a> {
     visibility: Option<f64>,
     truncation: Option<f64>,
     amodal_bbox: Option<[u32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amodal_segmentation: Option<&'a RleJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keypoints: Option<&'a [f64]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    num_keypoints: Option<usize>,
     pose_camera: &'a Pose,
     cuboid_camera: &'a [[f64; 3]; 8],
     cuboid_pixels: &'a [[f64; 2]; 8],
@@ -118,27 +146,28 @@ fn read_labels(files: &mut DatasetFiles, frame: u64) -> Result<LabelsIn, OutputE
 pub fn write_coco(
     dir: &Path,
     frames: std::ops::Range<u64>,
-    (width, height): (u32, u32),
-    categories: &[CategorySpec],
-    tool_version: &str,
+    header: &CocoHeader<'_>,
     durability: Durability,
     format: Format,
 ) -> Result<(), OutputError> {
+    let (width, height) = header.resolution;
     let mut file = AtomicFile::create(&dir.join(COCO_FILE), durability)?;
     let jerr = |e: serde_json::Error, f: &AtomicFile| f.write_error(e.into());
 
     let info = serde_json::json!({
         "description": "synthvis synthetic dataset",
-        "version": tool_version,
+        "version": header.tool_version,
         "contributor": "synthvis",
     });
-    let header = format!("{{\n\"info\": {info},\n\"licenses\": [],\n\"categories\": [");
-    file.write_all(header.as_bytes())?;
-    for (i, c) in categories.iter().enumerate() {
+    let opening = format!("{{\n\"info\": {info},\n\"licenses\": [],\n\"categories\": [");
+    file.write_all(opening.as_bytes())?;
+    for (i, c) in header.categories.iter().enumerate() {
         let cat = CocoCategory {
             id: i + 1,
             name: &c.name,
             supercategory: &c.supercategory,
+            keypoints: header.keypoints.then_some(KEYPOINT_NAMES),
+            skeleton: header.keypoints.then(skeleton),
         };
         let sep = if i == 0 { "\n" } else { ",\n" };
         file.write_all(sep.as_bytes())?;
@@ -199,6 +228,12 @@ pub fn write_coco(
                 visibility: inst.visibility,
                 truncation: inst.truncation,
                 amodal_bbox: inst.amodal_bbox,
+                amodal_segmentation: inst.amodal_segmentation.as_ref(),
+                keypoints: inst.keypoints.as_deref(),
+                num_keypoints: inst
+                    .keypoints
+                    .as_ref()
+                    .map(|k| k.chunks(3).filter(|p| p[2] > 0.0).count()),
                 pose_camera: &inst.pose_camera,
                 cuboid_camera: &inst.cuboid_camera,
                 cuboid_pixels: &inst.cuboid_pixels,

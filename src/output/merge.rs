@@ -186,15 +186,13 @@ pub fn merge(
             frames_digest: m.frames_digest.clone(),
         });
     }
-    coco::write_coco(
-        out,
-        start..end,
-        (run.resolution[0], run.resolution[1]),
-        &categories,
-        &run.version,
-        durability,
-        format,
-    )?;
+    let header = coco::CocoHeader {
+        resolution: (run.resolution[0], run.resolution[1]),
+        categories: &categories,
+        keypoints: spec["labels"]["keypoints"].as_bool().unwrap_or(false),
+        tool_version: &run.version,
+    };
+    coco::write_coco(out, start..end, &header, durability, format)?;
     let mut provenance =
         serde_json::to_vec_pretty(&ShardsFile { shards: entries }).map_err(|e| {
             OutputError::Encode {

@@ -254,7 +254,7 @@ pub fn render_dataset(
         outputs: &s.outputs,
         durability,
         bounds: &bounds,
-        annotations: spec.resolved.annotations,
+        labels: spec.resolved.labels,
     };
     let store = FrameStore::new(&opts.out, opts.format, durability)?;
     let draw_mode = renderers[0].draw_mode();
@@ -277,15 +277,13 @@ pub fn render_dataset(
     for (frame, sha) in &checksums {
         digest.add(*frame, sha);
     }
-    coco::write_coco(
-        &opts.out,
-        frames.clone(),
-        (s.resolution.width, s.resolution.height),
-        &s.categories,
-        crate::VERSION,
-        durability,
-        opts.format,
-    )?;
+    let header = coco::CocoHeader {
+        resolution: (s.resolution.width, s.resolution.height),
+        categories: &s.categories,
+        keypoints: s.labels.keypoints,
+        tool_version: crate::VERSION,
+    };
+    coco::write_coco(&opts.out, frames.clone(), &header, durability, opts.format)?;
     mark_complete(
         &opts.out,
         manifest.completed(digest.finish()),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::FrameTimings;
 use crate::Error;
 use crate::gpu::FrameBuffers;
-use crate::labels::{AnnotationPolicy, label_frame};
+use crate::labels::{LabelOptions, label_frame};
 use crate::output::frame::{EncodedFrame, encode_frame};
 use crate::output::{Durability, write_files};
 use crate::randomize::Bounds;
@@ -25,8 +25,8 @@ pub struct FrameSink<'a> {
     pub durability: Durability,
     /// The assets' boxes, in asset order (the labels' cuboids).
     pub bounds: &'a [Bounds],
-    /// Which instances become COCO annotations.
-    pub annotations: AnnotationPolicy,
+    /// Which instances become COCO annotations, and what else is labeled.
+    pub labels: LabelOptions,
 }
 
 impl FrameSink<'_> {
@@ -38,7 +38,7 @@ impl FrameSink<'_> {
         timings: &mut FrameTimings,
     ) -> Result<EncodedFrame, Error> {
         let t0 = Instant::now();
-        let labels = label_frame(scene, buffers, self.bounds, &self.annotations);
+        let labels = label_frame(scene, buffers, self.bounds, &self.labels);
         let t1 = Instant::now();
         let encoded = encode_frame(scene, buffers, &labels, self.outputs)?;
         timings.labels = (t1 - t0).as_secs_f64();

@@ -165,6 +165,9 @@ pub struct LabelsSpec {
     /// default) or `crowd` (an annotation with `iscrowd: 1`).
     #[serde(default)]
     pub below_threshold: crate::labels::BelowThreshold,
+    /// Give each annotation its cuboid's 8 corners and centre as COCO `keypoints`.
+    #[serde(default)]
+    pub keypoints: bool,
 }
 
 impl LabelsSpec {
@@ -199,6 +202,9 @@ pub struct OutputsSpec {
     pub instance: bool,
     /// `class/NNNNNN.png`.
     pub class: bool,
+    /// Each instance's unoccluded mask as RLE (`amodal_segmentation` in the labels and
+    /// COCO annotations).
+    pub amodal_masks: bool,
     /// PNG compression effort.
     pub png_compression: PngCompression,
 }
@@ -211,6 +217,7 @@ impl Default for OutputsSpec {
             depth_exr: false,
             instance: true,
             class: true,
+            amodal_masks: false,
             png_compression: PngCompression::Fast,
         }
     }

@@ -27,8 +27,8 @@ pub struct ResolvedSpec {
     pub ambient: AmbientSpec,
     /// Background.
     pub background: BackgroundSpec,
-    /// Which instances become COCO annotations.
-    pub annotations: crate::labels::AnnotationPolicy,
+    /// Which instances become COCO annotations, and what else is labeled.
+    pub labels: crate::labels::LabelOptions,
 }
 
 /// An asset with its category resolved.
@@ -211,7 +211,11 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
             lights: spec.lights.clone(),
             ambient: spec.ambient.clone(),
             background: spec.background.clone(),
-            annotations: spec.labels.policy(spec.version),
+            labels: crate::labels::LabelOptions {
+                policy: spec.labels.policy(spec.version),
+                keypoints: spec.labels.keypoints,
+                amodal_masks: spec.outputs.amodal_masks,
+            },
         }),
         _ => Err(issues),
     }

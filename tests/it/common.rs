@@ -165,3 +165,15 @@ pub fn assert_fails_with(o: &std::process::Output, code: i32, needle: &str) {
     assert_eq!(o.status.code(), Some(code), "{err}");
     assert!(err.contains(needle), "expected `{needle}` in: {err}");
 }
+
+/// Decodes a COCO RLE (`{size: [h, w], counts}`) from a labels or COCO file into a
+/// row-major mask.
+pub fn decode_rle(seg: &Value) -> Vec<bool> {
+    let (h, w) = (
+        seg["size"][0].as_u64().unwrap(),
+        seg["size"][1].as_u64().unwrap(),
+    );
+    synthvis::labels::Rle::from_compressed(seg["counts"].as_str().unwrap(), w as u32, h as u32)
+        .unwrap()
+        .to_mask()
+}

@@ -145,16 +145,6 @@ fn fill_holes(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
     outside.iter().map(|o| !o).collect()
 }
 
-fn decode(seg: &Value) -> Vec<bool> {
-    let (h, w) = (
-        seg["size"][0].as_u64().unwrap(),
-        seg["size"][1].as_u64().unwrap(),
-    );
-    synthvis::labels::Rle::from_compressed(seg["counts"].as_str().unwrap(), w as u32, h as u32)
-        .unwrap()
-        .to_mask()
-}
-
 #[test]
 fn yolo_exports_read_back_as_the_coco_labels() {
     let tmp = tempfile::tempdir().unwrap();
@@ -245,7 +235,7 @@ fn yolo_exports_read_back_as_the_coco_labels() {
                 .map(|p| [p[0] * w as f64, p[1] * h as f64])
                 .collect();
             let filled = fill(&polygon, w, h);
-            let mask = decode(&a["segmentation"]);
+            let mask = common::decode_rle(&a["segmentation"]);
             let count = |m: &[bool]| m.iter().filter(|&&v| v).count() as f64;
             // A polygon cannot hold holes: "inside" is measured against the filled mask.
             let (gm, gf) = (grow(&fill_holes(&mask, w, h), w, h), grow(&filled, w, h));

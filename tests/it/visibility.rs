@@ -24,8 +24,8 @@ fn square(name: &str, du: f64, dv: f64, depth: f64, half_px: f64) -> Value {
     })
 }
 
-/// Renders the five squares with `labels` as the spec's `labels` section; returns the
-/// frame's labels and the COCO file.
+/// Renders the five squares with `labels` as the spec's `labels` section (and amodal
+/// masks written); returns the frame's labels and the COCO file.
 fn render(dir: &Path, labels: Value) -> (Value, Value) {
     let names = ["back", "front", "alone", "edge", "hidden"];
     let c = f64::from(SIZE - 1) / 2.0;
@@ -52,6 +52,7 @@ fn render(dir: &Path, labels: Value) -> (Value, Value) {
             square("hidden", -60.0, 0.0, 3.0, 10.0)
         ],
         "lights": [{ "type": "directional", "direction": [0, 0, -1] }],
+        "outputs": { "amodal_masks": true },
         "labels": labels
     });
     std::fs::create_dir_all(dir).unwrap();
@@ -170,4 +171,67 @@ fn instances_below_the_thresholds_are_dropped_or_made_crowds() {
     assert_eq!(ids(&coco, 1), [1, 3]);
     assert_eq!(instance(&labels, "alone")["coco"], "crowd");
     assert_eq!(instance(&labels, "hidden")["coco"], "not_visible");
+}
+
+#[test]
+fn amodal_masks_and_cuboid_keypoints_match_the_squares() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (labels, coco) = render(tmp.path(), json!({ "keypoints": true }));
+    // The half-hidden square's amodal mask is its whole 80×80 square; the hidden one's
+    // its 20×20 square behind "front".
+    for (name, [x0, y0, side]) in [("back", [60, 60, 80]), ("hidden", [30, 90, 20])] {
+        let mask = common::decode_rle(&instance(&labels, name)["amodal_segmentation"]);
+        let want: Vec<bool> = (0..SIZE * SIZE)
+            .map(|i| {
+                let (x, y) = (i % SIZE, i / SIZE);
+                (x0..x0 + side).contains(&x) && (y0..y0 + side).contains(&y)
+            })
+            .collect();
+        assert!(mask == want, "{name}: amodal mask is not the square");
+    }
+
+    // Keypoints: COCO's continuous coordinates (pixel u spans [u, u + 1]).
+    let kp = |name: &str| -> Vec<f64> {
+        instance(&labels, name)["keypoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(num)
+            .collect()
+    };
+    let flags = |k: &[f64]| k.chunks(3).map(|p| p[2] as u8).collect::<Vec<_>>();
+    // "front": nothing nearer; it spans x 0..100 and y 50..150 (pixel edges), its
+    // centre at (50, 100).
+    let front = kp("front");
+    assert_eq!(flags(&front), [2; 9]);
+    for (i, p) in front.chunks(3).take(8).enumerate() {
+        let near = |v: f64, a: f64, b: f64| (v - a).abs() < 1e-6 || (v - b).abs() < 1e-6;
+        assert!(
+            near(p[0], 0.0, 100.0) && near(p[1], 50.0, 150.0),
+            "corner {i}: {p:?}"
+        );
+    }
+    assert!(
+        (front[24] - 50.0).abs() < 1e-6 && (front[25] - 100.0).abs() < 1e-6,
+        "{front:?}"
+    );
+    // "hidden": behind "front" throughout.
+    assert_eq!(flags(&kp("hidden")), [1; 9]);
+    // "edge": its right corners lie outside the image (0, 0, 0), and so does its centre,
+    // on the image's right edge (x = 200: the image spans [0, 200)); the rest inside.
+    let edge = kp("edge");
+    let outside: Vec<&[f64]> = edge.chunks(3).filter(|p| p[2] == 0.0).collect();
+    assert_eq!(outside.len(), 5, "{edge:?}");
+    assert!(outside.iter().all(|p| p[0] == 0.0 && p[1] == 0.0));
+
+    // COCO: the categories name the keypoints and the skeleton; annotations count theirs.
+    let cat = &coco["categories"][0];
+    assert_eq!(cat["keypoints"].as_array().unwrap().len(), 9);
+    assert_eq!(cat["skeleton"].as_array().unwrap().len(), 12);
+    for a in coco["annotations"].as_array().unwrap() {
+        let k: Vec<f64> = a["keypoints"].as_array().unwrap().iter().map(num).collect();
+        let visible = k.chunks(3).filter(|p| p[2] > 0.0).count();
+        assert_eq!(a["num_keypoints"].as_u64(), Some(visible as u64));
+        assert!(a["amodal_segmentation"].is_object());
+    }
 }
