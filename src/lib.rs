@@ -29,6 +29,7 @@ pub mod rng;
 pub mod scene;
 pub mod shard;
 pub mod spec;
+pub mod stats;
 pub mod sweep;
 
 pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};

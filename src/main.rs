@@ -208,6 +208,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             say(text);
         }
+        Command::Stats {
+            dataset,
+            json,
+            chart,
+        } => {
+            let stats = synthvis::stats::dataset_stats(&dataset)
+                .map_err(Error::from)
+                .with_context(|| format!("reading {}", dataset.display()))?;
+            if json {
+                let text = serde_json::to_string_pretty(&stats)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                say(text);
+            } else {
+                say(stats.table().trim_end());
+            }
+            if let Some(path) = chart {
+                synthvis::stats::chart::write_chart(&stats, &path).map_err(Error::Internal)?;
+                note(format_args!("chart: {}", path.display()));
+            }
+        }
         Command::Export {
             format:
                 ExportFormat::Yolo {

@@ -230,6 +230,18 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: GoldenAction,
     },
+    /// What a dataset holds: instances and annotations per category and per image,
+    /// visibility, truncation, box sizes and aspects, pixel coverage.
+    Stats {
+        /// The dataset (folder layout or webdataset).
+        dataset: PathBuf,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also draw the figures as bar charts into this SVG file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+    },
     /// Rewrite a finished dataset in a layout training code reads.
     Export {
         #[command(subcommand)]

@@ -9,8 +9,9 @@ Checks, for every sample the library yields from DATASET_DIR/webdataset/*.tar in
 - each sample has the files the labels file lists (rgb.png, depth.png or depth.exr,
   instance.png, class.png as the spec asks), decoded by the library's own decoders;
 - rgb decodes to the manifest's resolution, and instance to the same size;
-- the labels decode as JSON with the sample's frame index, and its labelled instances
-  are the COCO file's annotations of that image (same count, boxes and categories).
+- the labels decode as JSON with the sample's frame index, and its instances that the
+  COCO file annotates (their `coco` status `annotated` or `crowd`) are that image's
+  annotations (same count, boxes, categories and crowd flags).
 Exit status 0 when all hold, 1 otherwise (the first failure is printed).
 """
 
@@ -49,7 +50,7 @@ def main(root):
         assert rgb.size == (width, height), f"{key}: rgb is {rgb.size}"
         if "instance.png" in sample:
             assert sample["instance.png"].size == (width, height), f"{key}: instance size"
-        labelled = [i for i in labels["instances"] if i.get("bbox") is not None]
+        labelled = [i for i in labels["instances"] if i["coco"] in ("annotated", "crowd")]
         anns = by_image.get(image_ids[expected], [])
         assert len(labelled) == len(anns), (
             f"{key}: {len(labelled)} labelled instances, {len(anns)} COCO annotations"
@@ -57,6 +58,7 @@ def main(root):
         for inst, ann in zip(labelled, anns):
             assert inst["category_id"] == ann["category_id"], f"{key}: category differs"
             assert inst["bbox"] == ann["bbox"], f"{key}: bbox differs"
+            assert (inst["coco"] == "crowd") == (ann["iscrowd"] == 1), f"{key}: crowd flag differs"
         expected += 1
     assert expected == end, f"the tars hold frames {first}..{expected}, the manifest {first}..{end}"
     print(

@@ -332,3 +332,76 @@ fn yolo_export_refusals_name_the_problem_and_write_nothing() {
         std::fs::read(ds.join("rgb/000003.png")).unwrap()
     );
 }
+
+#[test]
+fn stats_count_what_the_coco_file_and_labels_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[]);
+    let coco = read_json(&ds.join("annotations.json"));
+    let chart = tmp.path().join("stats.svg");
+    let o = common::synthvis_command()
+        .arg("stats")
+        .arg(&ds)
+        .args(["--json", "--chart"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let stats: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(stats["frames"], 12);
+    let anns = coco["annotations"].as_array().unwrap();
+    let mut listed = 0;
+    for f in 0..12 {
+        listed += read_json(&ds.join(format!("labels/{f:06}.json")))["instances"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    let cats = stats["categories"].as_array().unwrap();
+    let sum = |key: &str| cats.iter().map(|c| c[key].as_u64().unwrap()).sum::<u64>();
+    let instances = sum("instances") as usize;
+    assert_eq!(instances, listed);
+    for (i, c) in cats.iter().enumerate() {
+        let of = |crowd: u64| {
+            anns.iter()
+                .filter(|a| a["category_id"] == i as u64 + 1 && a["iscrowd"] == crowd)
+                .count() as u64
+        };
+        assert_eq!(c["annotations"].as_u64(), Some(of(0)), "{c}");
+        assert_eq!(c["crowds"].as_u64(), Some(of(1)), "{c}");
+        assert_eq!(c["name"], coco["categories"][i]["name"]);
+    }
+    let non_crowd = anns.iter().filter(|a| a["iscrowd"] == 0).count() as u64;
+    let total = |key: &str| {
+        stats[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(total("box_sizes"), non_crowd);
+    assert_eq!(total("box_aspects"), non_crowd);
+    let frames_binned: u64 = stats["annotations_per_image"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["frames"].as_u64().unwrap())
+        .sum();
+    assert_eq!(frames_binned, 12);
+    let visible = sum("instances") - sum("not_visible");
+    assert_eq!(total("visibility"), visible);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("annotations per category"));
+
+    // The table names every category.
+    let o = common::synthvis_command()
+        .arg("stats")
+        .arg(&ds)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&o.stdout);
+    for c in cats {
+        assert!(table.contains(c["name"].as_str().unwrap()), "{table}");
+    }
+}
