@@ -208,6 +208,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             say(text);
         }
+        Command::Preview {
+            dataset,
+            out,
+            frames,
+            contact_sheet,
+        } => {
+            let frames = frames.map(|f| f.0);
+            let summary =
+                synthvis::preview::preview(&dataset, &out, frames.as_deref(), contact_sheet)
+                    .map_err(Error::from)
+                    .with_context(|| format!("previewing {}", dataset.display()))?;
+            say(format_args!(
+                "previewed {} frames ({} boxes, {} crowd boxes) into {}",
+                summary.frames,
+                summary.boxes,
+                summary.crowd_boxes,
+                out.display()
+            ));
+        }
         Command::Stats {
             dataset,
             json,

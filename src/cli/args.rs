@@ -230,6 +230,23 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: GoldenAction,
     },
+    /// Pictures of a dataset: each frame's RGB with mask outlines, boxes, amodal boxes
+    /// (dashed), cuboids and category names, beside its depth and instance ids; and a
+    /// contact sheet.
+    Preview {
+        /// The dataset (folder layout or webdataset).
+        dataset: PathBuf,
+        /// Folder for the pictures (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Frames to show: a list of frame numbers and half-open ranges, e.g. 0,5,10..12
+        /// (default: the first 16).
+        #[arg(long, value_parser = parse_frame_list)]
+        frames: Option<FrameList>,
+        /// Also put the frames on one sheet (contact-sheet.png).
+        #[arg(long)]
+        contact_sheet: bool,
+    },
     /// What a dataset holds: instances and annotations per category and per image,
     /// visibility, truncation, box sizes and aspects, pixel coverage.
     Stats {

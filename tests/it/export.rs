@@ -405,3 +405,56 @@ fn stats_count_what_the_coco_file_and_labels_hold() {
         assert!(table.contains(c["name"].as_str().unwrap()), "{table}");
     }
 }
+
+#[test]
+fn preview_draws_every_annotation_of_the_frames_it_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[]);
+    let coco = read_json(&ds.join("annotations.json"));
+    let out = tmp.path().join("preview");
+    let o = common::synthvis_command()
+        .arg("preview")
+        .arg(&ds)
+        .arg("--out")
+        .arg(&out)
+        .args(["--frames", "0,3..6", "--contact-sheet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let frames = [0u64, 3, 4, 5];
+    let count = |crowd: u64| {
+        frames
+            .iter()
+            .map(|&f| {
+                annotations(&coco, f)
+                    .iter()
+                    .filter(|a| a["iscrowd"] == crowd)
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    let expected = format!(
+        "previewed 4 frames ({} boxes, {} crowd boxes)",
+        count(0),
+        count(1)
+    );
+    assert!(said.contains(&expected), "{said} (expected {expected})");
+    for f in frames {
+        let img = image::open(out.join(format!("{f:06}.png"))).unwrap();
+        // RGB with overlays, depth, instance ids: three 320×240 panels.
+        assert_eq!((img.width(), img.height()), (960, 240));
+    }
+    let sheet = image::open(out.join("contact-sheet.png")).unwrap();
+    assert_eq!((sheet.width(), sheet.height()), (4 * 320, 240));
+
+    let o = common::synthvis_command()
+        .arg("preview")
+        .arg(&ds)
+        .arg("--out")
+        .arg(&out)
+        .args(["--frames", "40"])
+        .output()
+        .unwrap();
+    common::assert_fails_with(&o, 2, "frame 40 is not in the dataset");
+}
