@@ -67,6 +67,13 @@ pub struct InstanceLabel {
     pub truncation: Option<f64>,
     /// Tight box `[x, y, w, h]` of the unoccluded pixels; null when there are none.
     pub amodal_bbox: Option<[u32; 4]>,
+    /// Pixels of the silhouette unclipped by the image (BOP's `px_count_all`): the
+    /// unoccluded pixels plus those beyond the image, measured in the wide field.
+    pub unclipped_pixels: u64,
+    /// Box `[x, y, w, h]` of the silhouette unclipped by the image (BOP's `bbox_obj`;
+    /// `x`, `y` may be negative, edges beyond the image known to 3 px); null when the
+    /// object covers no pixel of the wide field.
+    pub unclipped_bbox: Option<[i64; 4]>,
     /// How `annotations.json` holds it.
     pub coco: CocoStatus,
     /// Tight box of the visible pixels `[x, y, w, h]`; null when not visible.
@@ -152,6 +159,8 @@ pub fn label_frame(
                 visibility,
                 truncation: silhouette.truncation(),
                 amodal_bbox: silhouette.amodal_bbox,
+                unclipped_pixels: silhouette.unclipped_pixels(),
+                unclipped_bbox: silhouette.unclipped_bbox(),
                 coco: options.policy.status(area, visibility),
                 amodal_segmentation: silhouette.amodal_bbox.filter(|_| options.amodal_masks).map(
                     |b| {

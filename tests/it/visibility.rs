@@ -112,6 +112,28 @@ fn visibility_truncation_and_amodal_boxes_match_the_analytic_values() {
     assert!((num(&edge["truncation"]) - 0.5).abs() <= 0.03, "{edge}");
     assert_eq!(edge["visibility"], 1.0, "{edge}");
     assert_eq!(edge["bbox"], json!([180, 140, 20, 40]), "{edge}");
+    // Unclipped by the image (BOP's bbox_obj, px_count_all): 40×40 from x = 180, its
+    // right edge known to the wide field's 3 px.
+    let ub: Vec<i64> = edge["unclipped_bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let want = [180, 140, 40, 40];
+    assert!(
+        ub.iter().zip(want).all(|(g, w)| (g - w).abs() <= 3),
+        "{ub:?} vs {want:?}"
+    );
+    assert!(
+        (num(&edge["unclipped_pixels"]) - 1600.0).abs() <= 0.05 * 1600.0,
+        "{edge}"
+    );
+    assert_eq!(back["unclipped_pixels"], 6400);
+    assert_eq!(
+        back["unclipped_bbox"], back["amodal_bbox"],
+        "inside the image, unclipped is the amodal box"
+    );
 
     // Wholly hidden: listed with its silhouette, not annotated.
     let hidden = instance(&labels, "hidden");
