@@ -249,6 +249,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export {
             format:
+                ExportFormat::Bop {
+                    dataset,
+                    out,
+                    spec,
+                    split,
+                    frames_per_scene,
+                    overwrite,
+                },
+        } => {
+            let opts = synthvis::export::bop::BopOptions {
+                spec,
+                split,
+                frames_per_scene,
+                overwrite,
+            };
+            let summary =
+                synthvis::export::bop::export_bop(&dataset, &out, &opts).with_context(|| {
+                    format!(
+                        "exporting {} as BOP to {}",
+                        dataset.display(),
+                        out.display()
+                    )
+                })?;
+            say(format_args!(
+                "exported {} images in {} scenes, {} objects, {} models to {}",
+                summary.images,
+                summary.scenes,
+                summary.objects,
+                summary.models,
+                out.display()
+            ));
+        }
+        Command::Export {
+            format:
                 ExportFormat::Yolo {
                     dataset,
                     out,

@@ -304,6 +304,27 @@ pub(crate) enum ExportFormat {
         #[arg(long)]
         overwrite: bool,
     },
+    /// The BOP benchmark's layout: scenes with rgb, depth, mask, mask_visib and
+    /// scene_camera/scene_gt/scene_gt_info JSON, models/ (PLY, mm) and camera.json.
+    Bop {
+        /// The dataset (rendered with outputs.amodal_masks and depth on).
+        dataset: PathBuf,
+        /// Output folder (new or empty, or an earlier export with --overwrite).
+        #[arg(long)]
+        out: PathBuf,
+        /// The spec that rendered the dataset: its assets become the models.
+        #[arg(long)]
+        spec: PathBuf,
+        /// Split folder name.
+        #[arg(long, default_value = "train_pbr")]
+        split: String,
+        /// Frames per scene folder.
+        #[arg(long, default_value_t = 1000)]
+        frames_per_scene: u64,
+        /// Replace an earlier synthvis export in --out.
+        #[arg(long)]
+        overwrite: bool,
+    },
 }
 
 /// `--task`.

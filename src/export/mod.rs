@@ -3,8 +3,10 @@
 //! folder renamed into place only when complete.
 //!
 //! - [`yolo`]: Ultralytics' layout (`images/`, `labels/`, `data.yaml`);
+//! - [`bop`]: the BOP benchmark's layout (scenes, masks, models);
 //! - [`polygon`]: masks to one polygon an object.
 
+pub mod bop;
 pub mod polygon;
 pub mod yolo;
 
@@ -172,9 +174,45 @@ pub(crate) fn staging_dir(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.partial"))
 }
 
+/// An export's staging folder: removed again unless [`Staging::finish`] moves it into
+/// place, so a failed export leaves nothing behind.
+pub(crate) struct Staging {
+    dir: PathBuf,
+    finished: bool,
+}
+
+impl std::ops::Deref for Staging {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Staging {
+    /// Moves the finished export to `out`, replacing what [`begin`] allowed to replace.
+    pub(crate) fn finish(mut self, out: &Path) -> Result<(), ExportError> {
+        if out.exists() {
+            std::fs::remove_dir_all(out).map_err(io(out, "cannot replace"))?;
+        }
+        std::fs::rename(&self.dir, out)
+            .map_err(io(out, "cannot move the finished export into place"))?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
 /// Checks that `out` may receive an export (missing, empty, or an earlier export with
 /// `overwrite`) and returns a fresh staging folder beside it.
-pub(crate) fn begin(out: &Path, overwrite: bool) -> Result<PathBuf, ExportError> {
+pub(crate) fn begin(out: &Path, overwrite: bool) -> Result<Staging, ExportError> {
     if out.exists() {
         let empty = std::fs::read_dir(out)
             .map_err(io(out, "cannot list output folder"))?
@@ -192,13 +230,8 @@ pub(crate) fn begin(out: &Path, overwrite: bool) -> Result<PathBuf, ExportError>
         std::fs::remove_dir_all(&staging).map_err(io(&staging, "cannot remove"))?;
     }
     std::fs::create_dir_all(&staging).map_err(io(&staging, "cannot create"))?;
-    Ok(staging)
-}
-
-/// Moves a finished staging folder to `out`, replacing what `begin` allowed to replace.
-pub(crate) fn finish(staging: &Path, out: &Path) -> Result<(), ExportError> {
-    if out.exists() {
-        std::fs::remove_dir_all(out).map_err(io(out, "cannot replace"))?;
-    }
-    std::fs::rename(staging, out).map_err(io(out, "cannot move the finished export into place"))
+    Ok(Staging {
+        dir: staging,
+        finished: false,
+    })
 }

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::polygon::mask_polygon;
-use super::{EXPORT_MARKER, ExportError, LabeledInstance, SourceDataset, begin, finish, io};
+use super::{EXPORT_MARKER, ExportError, LabeledInstance, SourceDataset, begin, io};
 use crate::labels::{CocoStatus, Rle};
 use crate::output::{Modality, frame_stem};
 use crate::rng::FrameRng;
@@ -157,7 +157,7 @@ pub fn export_yolo(
     let marker_path = staging.join(EXPORT_MARKER);
     std::fs::write(&marker_path, format!("{marker:#}\n"))
         .map_err(io(&marker_path, "cannot write"))?;
-    finish(&staging, out)?;
+    staging.finish(out)?;
     Ok(summary)
 }
 

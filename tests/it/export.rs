@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use glam::DVec3;
 use serde_json::{Value, json};
 
 use crate::common;
@@ -457,4 +458,131 @@ fn preview_draws_every_annotation_of_the_frames_it_shows() {
         .output()
         .unwrap();
     common::assert_fails_with(&o, 2, "frame 40 is not in the dataset");
+}
+
+#[test]
+fn bop_export_reads_back_as_the_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One scale an asset (BOP's models are rigid), amodal masks on.
+    let spec = quickstart_spec(tmp.path(), "bop.json", |v| {
+        v["resolution"] = json!({ "width": 320, "height": 240 });
+        v["frames"] = json!(5);
+        v["outputs"] = json!({ "amodal_masks": true });
+        for (i, g) in v["objects"].as_array_mut().unwrap().iter_mut().enumerate() {
+            g["scale"] = json!(0.5 + 0.1 * i as f64);
+        }
+    });
+    let ds = tmp.path().join("ds");
+    let o = render(&spec, &ds, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let out = tmp.path().join("bop");
+    let bop = |dataset: &Path, spec: &Path, out: &Path| {
+        common::synthvis_command()
+            .args(["export", "bop"])
+            .arg(dataset)
+            .arg("--out")
+            .arg(out)
+            .arg("--spec")
+            .arg(spec)
+            .args(["--frames-per-scene", "3"])
+            .output()
+            .unwrap()
+    };
+    let o = bop(&ds, &spec, &out);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let manifest = read_json(&ds.join("manifest.json"));
+    let assets: Vec<String> = manifest["spec"]["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect();
+    let info = read_json(&out.join("models/models_info.json"));
+    let count = |p: &Path| {
+        image::open(p)
+            .unwrap()
+            .to_luma8()
+            .pixels()
+            .filter(|px| px[0] == 255)
+            .count() as u64
+    };
+    for frame in 0..5u64 {
+        let scene = out.join(format!("train_pbr/{:06}", frame / 3));
+        let labels = read_json(&ds.join(format!("labels/{frame:06}.json")));
+        let gt = &read_json(&scene.join("scene_gt.json"))[frame.to_string()];
+        let gi = &read_json(&scene.join("scene_gt_info.json"))[frame.to_string()];
+        let cam = &read_json(&scene.join("scene_camera.json"))[frame.to_string()];
+        let k: Vec<f64> = labels["scene"]["camera"]["K"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+            .collect();
+        assert_eq!(cam["cam_K"], json!(k));
+        let instances = labels["instances"].as_array().unwrap();
+        assert_eq!(gt.as_array().unwrap().len(), instances.len());
+        for (g, inst) in instances.iter().enumerate() {
+            let obj = assets
+                .iter()
+                .position(|a| inst["asset"] == a.as_str())
+                .unwrap()
+                + 1;
+            assert_eq!(gt[g]["obj_id"], obj);
+            for a in 0..3 {
+                let want = inst["pose_camera"]["translation"][a].as_f64().unwrap() * 1000.0;
+                assert!((gt[g]["cam_t_m2c"][a].as_f64().unwrap() - want).abs() < 1e-6);
+            }
+            assert_eq!(gi[g]["px_count_visib"], inst["area"]);
+            assert_eq!(gi[g]["px_count_valid"], inst["unoccluded_pixels"]);
+            assert_eq!(gi[g]["px_count_all"], inst["unclipped_pixels"]);
+            if inst["bbox"].is_array() {
+                assert_eq!(gi[g]["bbox_visib"], inst["bbox"]);
+            }
+            let stem = format!("{frame:06}_{g:06}.png");
+            assert_eq!(
+                count(&scene.join("mask_visib").join(&stem)),
+                inst["area"].as_u64().unwrap()
+            );
+            assert_eq!(
+                count(&scene.join("mask").join(&stem)),
+                inst["unoccluded_pixels"].as_u64().unwrap()
+            );
+            // The model's size: the cuboid's edges, in millimetres.
+            let c = |i: usize| -> DVec3 {
+                let p = &inst["cuboid_camera"][i];
+                DVec3::new(
+                    p[0].as_f64().unwrap(),
+                    p[1].as_f64().unwrap(),
+                    p[2].as_f64().unwrap(),
+                )
+            };
+            let m = &info[obj.to_string()];
+            for (axis, corner) in [("size_x", 1), ("size_y", 2), ("size_z", 4)] {
+                let edge = (c(corner) - c(0)).length() * 1000.0;
+                assert!(
+                    (m[axis].as_f64().unwrap() - edge).abs() < 1e-3,
+                    "{axis}: {m} vs {edge}"
+                );
+            }
+        }
+    }
+    let ply = std::fs::read_to_string(out.join("models/obj_000001.ply")).unwrap();
+    assert!(ply.starts_with("ply\nformat ascii 1.0\n"));
+
+    // The quickstart's random scales, or no amodal masks: refused, nothing written.
+    let scaled = quickstart_spec(tmp.path(), "scaled.json", |v| {
+        v["frames"] = json!(3);
+        v["outputs"] = json!({ "amodal_masks": true });
+    });
+    let ds2 = tmp.path().join("scaled");
+    assert!(render(&scaled, &ds2, &[]).status.success());
+    let o = bop(&ds2, &scaled, &tmp.path().join("no"));
+    common::assert_fails_with(&o, 2, "must share one scale");
+    let o = bop(&ds, &scaled, &tmp.path().join("no"));
+    common::assert_fails_with(&o, 2, "is not the spec that rendered it");
+    assert!(!tmp.path().join("no").exists());
+    assert!(
+        !tmp.path().join(".no.partial").exists(),
+        "a failed export leaves no staging folder"
+    );
 }
