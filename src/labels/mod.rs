@@ -142,8 +142,9 @@ pub fn label_frame(
             let area = mask.map_or(0, |m| m.area);
             let visibility = silhouette.visibility(area);
             let object_to_camera = world_to_camera * o.world_matrix();
-            let corners =
-                box_corners(bounds[o.asset_index]).map(|c| object_to_camera.transform_point3(c));
+            // A caller without the assets' boxes gets a degenerate cuboid, not a panic.
+            let bounds = bounds.get(o.asset_index).copied().unwrap_or_default();
+            let corners = box_corners(bounds).map(|c| object_to_camera.transform_point3(c));
             InstanceLabel {
                 instance_id: o.instance_id,
                 asset: o.asset.clone(),
