@@ -257,7 +257,22 @@ struct FragmentOut {
     @location(0) color: vec4<f32>,
     @location(1) depth_bits: vec4<u32>,
     @location(2) instance_id: vec4<u32>,
+    @location(3) normal_bits: vec4<u32>,
 };
+
+// A unit world normal in the camera frame (OpenCV axes), octahedrally encoded as two
+// 16-bit codes in 1..65535 (0 is left for "no surface"), x in the high half.
+fn encode_normal(world: vec3<f32>) -> u32 {
+    let to_world = mat3x3<f32>(frame.view_to_world[0].xyz, frame.view_to_world[1].xyz, frame.view_to_world[2].xyz);
+    let n = normalize(transpose(to_world) * world);
+    var p = n.xy / (abs(n.x) + abs(n.y) + abs(n.z));
+    if n.z < 0.0 {
+        let s = select(vec2<f32>(-1.0), vec2<f32>(1.0), p >= vec2<f32>(0.0));
+        p = (vec2<f32>(1.0) - abs(p.yx)) * s;
+    }
+    let q = vec2<u32>(round((clamp(p, vec2<f32>(-1.0), vec2<f32>(1.0)) * 0.5 + 0.5) * 65534.0)) + 1u;
+    return (q.x << 16u) | q.y;
+}
 
 fn pick_uv(tex_coord: u32, uv0: vec2<f32>, uv1: vec2<f32>) -> vec2<f32> {
     return select(uv0, uv1, tex_coord == 1u);
@@ -290,6 +305,8 @@ fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32
 struct Surface {
     color: vec4<f32>,
     linear_depth: f32,
+    // Unit world-space normal, turned towards the viewer on back faces.
+    normal: vec3<f32>,
 };
 
 // The base colour (linear RGB, alpha): material factor × vertex colour × texture or
@@ -355,6 +372,7 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     var out: Surface;
     out.color = vec4<f32>(color, base.a);
     out.linear_depth = in.view_depth;
+    out.normal = n;
     return out;
 }
 
@@ -363,6 +381,7 @@ fn outputs(s: Surface, id: u32, alpha: f32) -> FragmentOut {
     out.color = vec4<f32>(s.color.rgb, alpha);
     out.depth_bits = vec4<u32>(bitcast<u32>(s.linear_depth), 0u, 0u, 0u);
     out.instance_id = vec4<u32>(id, 0u, 0u, 0u);
+    out.normal_bits = vec4<u32>(encode_normal(s.normal), 0u, 0u, 0u);
     return out;
 }
 
@@ -420,6 +439,7 @@ fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
     out.color = vec4<f32>(color, 1.0);
     out.depth_bits = vec4<u32>(0u);
     out.instance_id = vec4<u32>(0u);
+    out.normal_bits = vec4<u32>(0u);
     return out;
 }
 

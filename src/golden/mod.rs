@@ -144,6 +144,7 @@ fn all_outputs(spec: &OutputsSpec) -> OutputsSpec {
         instance: true,
         class: true,
         amodal_masks: spec.amodal_masks,
+        normals: spec.normals,
         png_compression: spec.png_compression,
     }
 }

@@ -84,10 +84,10 @@ impl DrawList {
         scene: &FrameScene,
         view: DMat4,
         assets: &[GpuAsset],
-        mode: DrawMode,
+        (mode, normals): (DrawMode, bool),
     ) {
         self.collect_instances(scene, view, assets);
-        self.batch_draws(assets, mode);
+        self.batch_draws(assets, mode, normals);
         self.upload(ctx, layout);
     }
 
@@ -147,7 +147,7 @@ impl DrawList {
     /// primitive once per group of identical meshes, instanced over the group; blended
     /// primitives one instance at a time, back to front, each drawing its labeled
     /// (alpha >= 0.5) then its unlabeled fragments.
-    fn batch_draws(&mut self, assets: &[GpuAsset], mode: DrawMode) {
+    fn batch_draws(&mut self, assets: &[GpuAsset], mode: DrawMode, normals: bool) {
         self.items.clear();
         let mut blended = Vec::new();
         let mut start = 0;
@@ -174,6 +174,7 @@ impl DrawList {
                         double_sided: material.double_sided,
                         mirrored: first.mirrored,
                         masked: matches!(material.alpha_mode, AlphaMode::Mask(_)),
+                        normals,
                     },
                     depth,
                 };

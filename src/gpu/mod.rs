@@ -23,5 +23,5 @@ mod upload;
 pub use context::{AdapterSummary, BackendChoice, GpuContext, GpuError, list_adapters};
 pub use pipelines::DrawMode;
 pub use renderer::{PendingFrame, RenderTimings, Renderer};
-pub use targets::{FrameBuffers, READBACK_RING};
+pub use targets::{FrameBuffers, READBACK_RING, unpack_normal};
 pub use uniforms::projection;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::draws::INSTANCE_STRIDE;
-use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT};
+use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT, NORMAL_FORMAT};
 use crate::assets::Vertex;
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
@@ -85,6 +85,9 @@ pub(super) struct PipelineKey {
     pub(super) mirrored: bool,
     /// A MASK material: fragments under its alpha cutoff are discarded.
     pub(super) masked: bool,
+    /// The scene pass has the normals target (only when normals are read back: a
+    /// target costs even unwritten).
+    pub(super) normals: bool,
 }
 
 /// The bind group layouts: 0 the frame (uniform, image pool, its sampler), 1 the instance
@@ -211,8 +214,9 @@ impl Layouts {
 /// The scene shader and every pipeline made from it so far.
 pub(super) struct Pipelines {
     shader: wgpu::ShaderModule,
-    /// Draws a procedural background over the whole image, colour target only.
-    pub(super) background: wgpu::RenderPipeline,
+    /// Draws a procedural background over the whole image, colour target only: for a
+    /// scene pass without and with the normals target.
+    pub(super) background: [wgpu::RenderPipeline; 2],
     made: HashMap<PipelineKey, wgpu::RenderPipeline>,
     amodal: HashMap<(PipelineKey, AmodalView), wgpu::RenderPipeline>,
 }
@@ -243,7 +247,8 @@ impl Pipelines {
             label: Some("scene.wgsl"),
             source: wgpu::ShaderSource::Wgsl(source),
         });
-        let background = make_background_pipeline(device, &layouts.frame, &shader);
+        let background = [false, true]
+            .map(|normals| make_background_pipeline(device, &layouts.frame, &shader, normals));
         Self {
             shader,
             background,
@@ -300,6 +305,7 @@ pub(super) fn make_background_pipeline(
     device: &wgpu::Device,
     frame_layout: &wgpu::BindGroupLayout,
     shader: &wgpu::ShaderModule,
+    normals: bool,
 ) -> wgpu::RenderPipeline {
     let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some("background"),
@@ -333,7 +339,8 @@ pub(super) fn make_background_pipeline(
                 target(COLOR_FORMAT, wgpu::ColorWrites::ALL),
                 target(LINEAR_DEPTH_FORMAT, wgpu::ColorWrites::empty()),
                 target(ID_FORMAT, wgpu::ColorWrites::empty()),
-            ],
+                target(NORMAL_FORMAT, wgpu::ColorWrites::empty()),
+            ][..3 + usize::from(normals)],
         }),
         multiview_mask: None,
         cache: None,
@@ -377,12 +384,18 @@ fn make_pipeline(
             blend: None,
             write_mask: label_writes,
         }),
+        Some(wgpu::ColorTargetState {
+            format: NORMAL_FORMAT,
+            blend: None,
+            write_mask: label_writes,
+        }),
     ];
+    let targets = &targets[..3 + usize::from(key.normals)];
     let stages = MeshStages {
         vertex: ["vs_instanced", "vs_per_object"],
         fragment: entry,
         depth: depth_state(depth_write, wgpu::CompareFunction::Greater),
-        targets: &targets,
+        targets,
     };
     make_mesh_pipeline(device, layout, shader, key, stages)
 }

@@ -45,6 +45,7 @@ pub struct Renderer {
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
     draw_mode: DrawMode,
+    normals: bool,
     draws: DrawList,
     assets: Vec<GpuAsset>,
 }
@@ -106,7 +107,7 @@ impl Renderer {
         let draws = DrawList::new(device, &layouts.instance);
         let draw_mode = DrawMode::for_adapter(&ctx.adapter.get_info());
         let targets = Targets::new(device, width, height);
-        let readback = Readback::new(device, width, height);
+        let readback = Readback::new(device, width, height, false);
         let amodal = AmodalTargets::new(&ctx, width, height, READBACK_RING);
         let mut uploader = Uploader::new(&ctx, &layouts.material);
         let assets = library.assets.iter().map(|a| uploader.asset(a)).collect();
@@ -122,6 +123,7 @@ impl Renderer {
             frame_buffer,
             frame_bind_group,
             draw_mode,
+            normals: false,
             draws,
             assets,
             ctx,
@@ -141,6 +143,13 @@ impl Renderer {
     /// How draws are issued: by default [`DrawMode::for_adapter`].
     pub fn draw_mode(&self) -> DrawMode {
         self.draw_mode
+    }
+
+    /// Reads camera-frame normals back with every frame from now on (or stops); frames
+    /// already submitted must be finished first.
+    pub fn set_normals(&mut self, on: bool) {
+        self.readback = Readback::new(&self.ctx.device, self.width, self.height, on);
+        self.normals = on;
     }
 
     /// Issues draws in `mode` from the next frame on (images do not change).
@@ -187,7 +196,7 @@ impl Renderer {
             scene,
             view,
             &self.assets,
-            self.draw_mode,
+            (self.draw_mode, self.normals),
         );
         for item in &self.draws.items {
             self.pipelines
@@ -211,6 +220,7 @@ impl Renderer {
             draws: &self.draws,
             assets: &self.assets,
             mode: self.draw_mode,
+            normals: self.normals,
         }
         .record(&mut encoder, scene);
         if amodal_words > 0 {

@@ -11,6 +11,8 @@ pub(super) const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8U
 pub(super) const LINEAR_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 /// Instance ids, never blended or multisampled.
 pub(super) const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
+/// Camera-frame normals, octahedrally packed into two 16-bit codes (0: no surface).
+pub(super) const NORMAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 /// The depth buffer (reversed Z).
 pub(super) const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 /// Frames that can be in flight at once (see [`super::Renderer::submit`]).
@@ -31,6 +33,9 @@ pub struct FrameBuffers {
     pub depth: Vec<f32>,
     /// Instance id per pixel, 0 for background and unlabeled objects.
     pub instance: Vec<u32>,
+    /// Camera-frame normal per pixel, packed (see [`unpack_normal`]); empty unless the
+    /// renderer reads normals back.
+    pub normals: Vec<u32>,
     /// Each labeled object's unoccluded silhouette, in the image and in a wider field.
     pub amodal: super::amodal::AmodalMasks,
 }
@@ -40,10 +45,11 @@ pub(super) struct Targets {
     color: wgpu::Texture,
     linear_depth: wgpu::Texture,
     ids: wgpu::Texture,
+    normals: wgpu::Texture,
     /// The depth buffer's view (never read back).
     pub(super) depth: wgpu::TextureView,
-    /// Views of colour, linear depth and ids, in attachment order.
-    pub(super) views: [wgpu::TextureView; 3],
+    /// Views of colour, linear depth, ids and normals, in attachment order.
+    pub(super) views: [wgpu::TextureView; 4],
 }
 
 impl Targets {
@@ -72,12 +78,15 @@ impl Targets {
         let color = texture("color", COLOR_FORMAT, true);
         let linear_depth = texture("linear depth", LINEAR_DEPTH_FORMAT, true);
         let ids = texture("instance ids", ID_FORMAT, true);
+        let normals = texture("normals", NORMAL_FORMAT, true);
         let depth = texture("depth buffer", DEPTH_FORMAT, false).create_view(&Default::default());
-        let views = [&color, &linear_depth, &ids].map(|t| t.create_view(&Default::default()));
+        let views =
+            [&color, &linear_depth, &ids, &normals].map(|t| t.create_view(&Default::default()));
         Self {
             color,
             linear_depth,
             ids,
+            normals,
             depth,
             views,
         }
@@ -89,6 +98,8 @@ pub(super) struct Readback {
     width: u32,
     height: u32,
     padded_row: u32,
+    /// Target planes read back: colour, depth, ids, and normals when asked for.
+    planes: u64,
     buffers: Vec<wgpu::Buffer>,
     in_flight: Vec<bool>,
     next: usize,
@@ -103,14 +114,15 @@ pub(super) struct Slot {
 }
 
 impl Readback {
-    pub(super) fn new(device: &wgpu::Device, width: u32, height: u32) -> Self {
+    pub(super) fn new(device: &wgpu::Device, width: u32, height: u32, normals: bool) -> Self {
         let padded_row = (width * BYTES_PER_PIXEL).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
             * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let planes = if normals { 4 } else { 3 };
         let buffers = (0..READBACK_RING)
             .map(|_| {
                 device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("readback"),
-                    size: u64::from(padded_row) * u64::from(height) * 3,
+                    size: u64::from(padded_row) * u64::from(height) * planes,
                     usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
                     mapped_at_creation: false,
                 })
@@ -120,6 +132,7 @@ impl Readback {
             width,
             height,
             padded_row,
+            planes,
             buffers,
             in_flight: vec![false; READBACK_RING],
             next: 0,
@@ -145,10 +158,13 @@ impl Readback {
         index: usize,
     ) {
         let plane = u64::from(self.padded_row) * u64::from(self.height);
-        for (i, texture) in [&targets.color, &targets.linear_depth, &targets.ids]
-            .into_iter()
-            .enumerate()
-        {
+        let textures = [
+            &targets.color,
+            &targets.linear_depth,
+            &targets.ids,
+            &targets.normals,
+        ];
+        for (i, texture) in textures.into_iter().take(self.planes as usize).enumerate() {
             encoder.copy_texture_to_buffer(
                 wgpu::TexelCopyTextureInfo {
                     texture,
@@ -227,6 +243,7 @@ impl Readback {
         out.rgb.clear();
         out.depth.clear();
         out.instance.clear();
+        out.normals.clear();
         out.rgb.reserve(w * h * 3);
         out.depth.reserve(w * h);
         out.instance.reserve(w * h);
@@ -249,9 +266,38 @@ impl Readback {
                     ids.chunks_exact(4)
                         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
                 );
+                if self.planes > 3 {
+                    let normals = &data[3 * plane + y * row..3 * plane + y * row + w * 4];
+                    out.normals.extend(
+                        normals
+                            .chunks_exact(4)
+                            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+                    );
+                }
             }
         }
         buffer.unmap();
         Ok(())
     }
+}
+
+/// A packed normal of [`FrameBuffers::normals`] as a unit vector in the camera frame
+/// (OpenCV axes); none where no surface is.
+pub fn unpack_normal(packed: u32) -> Option<[f32; 3]> {
+    if packed == 0 {
+        return None;
+    }
+    let code = |c: u32| ((c as f32 - 1.0) / 65534.0) * 2.0 - 1.0;
+    let (px, py) = (code(packed >> 16), code(packed & 0xffff));
+    let z = 1.0 - px.abs() - py.abs();
+    let (x, y) = if z < 0.0 {
+        (
+            (1.0 - py.abs()) * if px >= 0.0 { 1.0 } else { -1.0 },
+            (1.0 - px.abs()) * if py >= 0.0 { 1.0 } else { -1.0 },
+        )
+    } else {
+        (px, py)
+    };
+    let len = (x * x + y * y + z * z).sqrt();
+    Some([x / len, y / len, z / len])
 }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::OutputError;
-use super::images::{depth_to_millimetres, exr_depth, png_gray16, png_rgb8};
+use super::images::{
+    depth_to_millimetres, exr_depth, normals_to_rgb16, png_gray16, png_rgb8, png16,
+};
 use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
 use crate::hash::sha256_hex;
@@ -72,6 +74,12 @@ fn encode_image(
             png_gray16(&ids, w, h, c)
         }
         Modality::Class => png_gray16(&labels.class_image(&buffers.instance), w, h, c),
+        Modality::Normals => png16(
+            &normals_to_rgb16(&buffers.normals),
+            (w, h),
+            image::ExtendedColorType::Rgb16,
+            c,
+        ),
         Modality::Labels => return Err("labels are not an image".into()),
     };
     result.map_err(|e| e.to_string())

@@ -39,6 +39,17 @@ pub fn png_rgb8(
     png(rgb, width, height, image::ExtendedColorType::Rgb8, c)
 }
 
+/// Encodes row-major 16-bit samples of `color` (`L16`, `Rgb16`) as PNG.
+pub fn png16(
+    values: &[u16],
+    (width, height): (u32, u32),
+    color: image::ExtendedColorType,
+    c: PngCompression,
+) -> image::ImageResult<Vec<u8>> {
+    // The encoder takes 16-bit samples in native byte order.
+    png(bytemuck::cast_slice(values), width, height, color, c)
+}
+
 /// Encodes row-major 16-bit grey as PNG.
 pub fn png_gray16(
     values: &[u16],
@@ -46,13 +57,19 @@ pub fn png_gray16(
     height: u32,
     c: PngCompression,
 ) -> image::ImageResult<Vec<u8>> {
-    png(
-        bytemuck::cast_slice(values),
-        width,
-        height,
-        image::ExtendedColorType::L16,
-        c,
-    )
+    png16(values, (width, height), image::ExtendedColorType::L16, c)
+}
+
+/// Packed camera-frame normals → 16-bit RGB: each component `n` as `(n + 1) / 2 · 65535`
+/// rounded, `(0, 0, 0)` where no surface is.
+pub fn normals_to_rgb16(packed: &[u32]) -> Vec<u16> {
+    packed
+        .iter()
+        .flat_map(|&p| match crate::gpu::unpack_normal(p) {
+            Some(n) => n.map(|c| ((f64::from(c) + 1.0) * 0.5 * 65535.0).round() as u16),
+            None => [0; 3],
+        })
+        .collect()
 }
 
 /// Metres → 16-bit depth PNG units: millimetres rounded to nearest, 0 = no surface,

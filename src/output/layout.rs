@@ -8,6 +8,7 @@
 //! depth/NNNNNN.exr      32-bit float linear depth, metres
 //! instance/NNNNNN.png   16-bit instance ids (0: background or unlabeled)
 //! class/NNNNNN.png      16-bit category ids (0: background or unlabeled)
+//! normals/NNNNNN.png    16-bit RGB camera-frame normals (outputs.normals)
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
 //! manifest.json         what made the dataset and whether it is complete
@@ -64,6 +65,8 @@ pub enum Modality {
     Instance,
     /// Category-id image.
     Class,
+    /// Camera-frame surface normals.
+    Normals,
     /// The frame's labels file.
     Labels,
 }
@@ -83,7 +86,7 @@ pub struct FileKind {
 
 /// The per-frame files, in the order a frame writes them (labels last: they carry the
 /// others' checksums).
-pub const LAYOUT: [FileKind; 6] = [
+pub const LAYOUT: [FileKind; 7] = [
     FileKind {
         modality: Modality::Rgb,
         folder: "rgb",
@@ -115,6 +118,12 @@ pub const LAYOUT: [FileKind; 6] = [
         encoding: "16-bit grey PNG, category id per pixel (0: background or unlabeled)",
     },
     FileKind {
+        modality: Modality::Normals,
+        folder: "normals",
+        extension: "png",
+        encoding: "16-bit RGB PNG, the unit surface normal in the camera frame (OpenCV axes) as (n + 1) / 2 × 65535, (0, 0, 0) where no surface is",
+    },
+    FileKind {
         modality: Modality::Labels,
         folder: "labels",
         extension: "json",
@@ -138,7 +147,8 @@ impl Modality {
             Modality::DepthExr => 2,
             Modality::Instance => 3,
             Modality::Class => 4,
-            Modality::Labels => 5,
+            Modality::Normals => 5,
+            Modality::Labels => 6,
         };
         &LAYOUT[i]
     }
@@ -158,6 +168,7 @@ impl Modality {
             Modality::DepthExr => outputs.depth_exr,
             Modality::Instance => outputs.instance,
             Modality::Class => outputs.class,
+            Modality::Normals => outputs.normals,
             Modality::Labels => true,
         }
     }
@@ -242,6 +253,7 @@ mod tests {
                 "depth",
                 "instance",
                 "class",
+                "normals",
                 "labels",
                 "webdataset",
                 "annotations.json",

@@ -20,8 +20,10 @@ impl FrameRenderer {
         let library = AssetLibrary::load(spec)?;
         let ctx = GpuContext::new(backend)?;
         let r = &spec.spec.resolution;
+        let mut renderer = Renderer::new(ctx, &library, r.width, r.height)?;
+        renderer.set_normals(spec.spec.outputs.normals);
         Ok(Self {
-            renderer: Renderer::new(ctx, &library, r.width, r.height)?,
+            renderer,
             spec: spec.resolved.clone(),
             bounds: library.bounds(),
         })

@@ -220,6 +220,7 @@ pub fn render_dataset(
         .into_iter()
         .map(|ctx| {
             let mut r = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
+            r.set_normals(s.outputs.normals);
             if let Some(mode) = opts.draw_mode {
                 r.set_draw_mode(mode);
             }

@@ -205,6 +205,8 @@ pub struct OutputsSpec {
     /// Each instance's unoccluded mask as RLE (`amodal_segmentation` in the labels and
     /// COCO annotations).
     pub amodal_masks: bool,
+    /// `normals/NNNNNN.png`: camera-frame surface normals (16-bit RGB).
+    pub normals: bool,
     /// PNG compression effort.
     pub png_compression: PngCompression,
 }
@@ -218,6 +220,7 @@ impl Default for OutputsSpec {
             instance: true,
             class: true,
             amodal_masks: false,
+            normals: false,
             png_compression: PngCompression::Fast,
         }
     }

@@ -38,7 +38,8 @@ fn spec() -> serde_json::Value {
         "categories": [{ "name": "cube" }],
         "assets": [{ "name": "cube", "path": cube, "category": "cube" }],
         "objects": [{ "asset": "cube", "position": CUBE_POS, "rotation_deg": CUBE_ROT_DEG }],
-        "lights": [{ "type": "directional", "direction": [0, -1, -1] }]
+        "lights": [{ "type": "directional", "direction": [0, -1, -1] }],
+        "outputs": { "normals": true }
     })
 }
 
@@ -58,6 +59,12 @@ fn cube_corner_in_camera(c: usize) -> DVec3 {
 
 /// Camera-frame depth where the ray through pixel centre (u, v) first hits the cube.
 fn analytic_depth(u: f64, v: f64) -> Option<f64> {
+    analytic_hit(u, v).map(|(t, _)| t)
+}
+
+/// Depth and camera-frame (OpenCV) unit normal where the ray through pixel centre (u, v)
+/// first hits the cube.
+fn analytic_hit(u: f64, v: f64) -> Option<(f64, DVec3)> {
     // Camera at +3 Z looking at the origin with +Y up: camera x = world x, y = -world y,
     // z = -world z. The ray direction has camera z = 1, so the ray parameter is depth.
     let d_cam = DVec3::new((u - CX) / FX, (v - CY) / FY, 1.0);
@@ -66,12 +73,19 @@ fn analytic_depth(u: f64, v: f64) -> Option<f64> {
     let o = inv * (DVec3::from_array(CAMERA) - DVec3::from_array(CUBE_POS));
     let d = inv * dir;
     let (mut t0, mut t1) = (f64::NEG_INFINITY, f64::INFINITY);
+    let mut face = DVec3::ZERO;
     for k in 0..3 {
         let (a, b) = ((-0.5 - o[k]) / d[k], (0.5 - o[k]) / d[k]);
-        t0 = t0.max(a.min(b));
+        if a.min(b) > t0 {
+            t0 = a.min(b);
+            // The entered face's outward normal points against the ray.
+            face = DVec3::ZERO;
+            face[k] = -d[k].signum();
+        }
         t1 = t1.min(a.max(b));
     }
-    (t0 <= t1 && t0 > 0.0).then_some(t0)
+    let n = cube_rotation() * face;
+    (t0 <= t1 && t0 > 0.0).then_some((t0, DVec3::new(n.x, -n.y, -n.z)))
 }
 
 #[test]
@@ -148,6 +162,41 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
         }
     }
     assert!(worst < 1e-3, "worst depth error on the cube {worst} m");
+
+    // Normals (outputs.normals): the hit face's, in the camera frame, on every cube pixel
+    // away from the silhouette and the cube's edges; none on the background.
+    let normals = image::open(out.join("normals/000000.png"))
+        .unwrap()
+        .into_rgb16();
+    let (mut worst_angle, mut checked) = (0.0f64, 0);
+    for i in 0..(W * H) as usize {
+        let (x, y) = (i as u32 % W, i as u32 / W);
+        let px = normals.get_pixel(x, y).0;
+        if analytic[i] == 0 && !band[i] {
+            assert_eq!(px, [0, 0, 0], "background normal at ({x}, {y})");
+            continue;
+        }
+        if band[i] {
+            continue;
+        }
+        // Pixels next to a cube edge may see the neighbouring face: compare where the
+        // four neighbouring rays hit the same face.
+        let hit = |dx: f64, dy: f64| analytic_hit(f64::from(x) + 0.5 + dx, f64::from(y) + 0.5 + dy);
+        let Some((_, want)) = hit(0.0, 0.0) else {
+            continue;
+        };
+        let same = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)]
+            .iter()
+            .all(|&(dx, dy)| hit(dx, dy).is_some_and(|(_, n)| (n - want).length() < 1e-9));
+        if !same {
+            continue;
+        }
+        let got = DVec3::from_array(px.map(|c| f64::from(c) / 65535.0 * 2.0 - 1.0));
+        worst_angle = worst_angle.max(got.normalize().angle_between(want));
+        checked += 1;
+    }
+    assert!(checked > 5000, "{checked} normal pixels checked");
+    assert!(worst_angle < 1e-3, "worst normal error {worst_angle} rad");
 
     // COCO bbox vs the projected box of the 8 corners.
     let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));

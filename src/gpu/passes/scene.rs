@@ -23,6 +23,8 @@ pub(in crate::gpu) struct ScenePass<'a> {
     pub assets: &'a [GpuAsset],
     /// How draws are issued.
     pub mode: DrawMode,
+    /// Whether the normals target is drawn (and attached).
+    pub normals: bool,
 }
 
 impl ScenePass<'_> {
@@ -40,7 +42,7 @@ impl ScenePass<'_> {
                 },
             })
         };
-        let [color_view, depth_view, id_view] = &self.targets.views;
+        let [color_view, depth_view, id_view, normal_view] = &self.targets.views;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("scene"),
             color_attachments: &[
@@ -55,7 +57,8 @@ impl ScenePass<'_> {
                 ),
                 clear(wgpu::Color::TRANSPARENT, depth_view),
                 clear(wgpu::Color::TRANSPARENT, id_view),
-            ],
+                clear(wgpu::Color::TRANSPARENT, normal_view),
+            ][..3 + usize::from(self.normals)],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                 view: &self.targets.depth,
                 // Kept for the amodal pass, which tests against it.
@@ -71,7 +74,7 @@ impl ScenePass<'_> {
         });
         pass.set_bind_group(0, self.frame_bind_group, &[]);
         if scene.background_texture.is_some() {
-            pass.set_pipeline(&self.pipelines.background);
+            pass.set_pipeline(&self.pipelines.background[usize::from(self.normals)]);
             pass.draw(0..3, 0..1);
         }
         issue_draws(&mut pass, self.draws, self.assets, self.mode, None, |key| {
