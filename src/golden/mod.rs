@@ -145,6 +145,7 @@ fn all_outputs(spec: &OutputsSpec) -> OutputsSpec {
         class: true,
         amodal_masks: spec.amodal_masks,
         normals: spec.normals,
+        nocs: spec.nocs,
         png_compression: spec.png_compression,
     }
 }

@@ -52,9 +52,59 @@ pub struct EncodedFrame {
     pub labels_sha256: String,
 }
 
+/// Each labeled pixel's surface point in its asset's box, as 16-bit RGB `1 + c · 65534`
+/// per axis (`c` in [0, 1]; 0 where no labeled object is): the pixel centre's ray at its
+/// linear depth, expressed along the edges of the instance's cuboid (orthogonal: the pose
+/// is rigid with a uniform scale). An axis along which the box is flat reads 0.5.
+fn object_coordinates(
+    scene: &FrameScene,
+    buffers: &FrameBuffers,
+    labels: &FrameLabels,
+) -> Vec<u16> {
+    use glam::DVec3;
+    let (fx, fy, cx, cy) = scene.camera.intrinsics();
+    let w = buffers.width as usize;
+    // Per instance id: the box's origin corner and its three edges over their squared
+    // lengths.
+    let mut frames: Vec<Option<(DVec3, [DVec3; 3])>> = Vec::new();
+    for inst in &labels.instances {
+        let id = usize::from(inst.instance_id);
+        if frames.len() <= id {
+            frames.resize(id + 1, None);
+        }
+        let c = inst.cuboid_camera.map(DVec3::from_array);
+        let axis = |k: usize| {
+            let e = c[k] - c[0];
+            let l2 = e.length_squared();
+            if l2 > 1e-18 { e / l2 } else { DVec3::ZERO }
+        };
+        frames[id] = Some((c[0], [axis(1), axis(2), axis(4)]));
+    }
+    let mut out = vec![0u16; buffers.instance.len() * 3];
+    for (i, (&id, px)) in buffers
+        .instance
+        .iter()
+        .zip(out.chunks_exact_mut(3))
+        .enumerate()
+    {
+        let Some(Some((origin, axes))) = frames.get(id as usize) else {
+            continue;
+        };
+        let z = f64::from(buffers.depth[i]);
+        let (u, v) = ((i % w) as f64, (i / w) as f64);
+        let p = DVec3::new((u - cx) / fx * z, (v - cy) / fy * z, z) - *origin;
+        for (k, a) in axes.iter().enumerate() {
+            let c = if *a == DVec3::ZERO { 0.5 } else { p.dot(*a) };
+            px[k] = 1 + (c.clamp(0.0, 1.0) * 65534.0).round() as u16;
+        }
+    }
+    out
+}
+
 /// Encodes one image modality of a frame.
 fn encode_image(
     modality: Modality,
+    scene: &FrameScene,
     buffers: &FrameBuffers,
     labels: &FrameLabels,
     outputs: &OutputsSpec,
@@ -74,6 +124,12 @@ fn encode_image(
             png_gray16(&ids, w, h, c)
         }
         Modality::Class => png_gray16(&labels.class_image(&buffers.instance), w, h, c),
+        Modality::Nocs => png16(
+            &object_coordinates(scene, buffers, labels),
+            (w, h),
+            image::ExtendedColorType::Rgb16,
+            c,
+        ),
         Modality::Normals => png16(
             &normals_to_rgb16(&buffers.normals),
             (w, h),
@@ -104,7 +160,7 @@ pub fn encode_frame(
         .par_iter()
         .map(|&m| {
             let path = m.path(frame);
-            match encode_image(m, buffers, labels, outputs) {
+            match encode_image(m, scene, buffers, labels, outputs) {
                 Ok(bytes) => Ok((path, bytes)),
                 Err(message) => Err(OutputError::Encode { path, message }),
             }

@@ -9,6 +9,7 @@
 //! instance/NNNNNN.png   16-bit instance ids (0: background or unlabeled)
 //! class/NNNNNN.png      16-bit category ids (0: background or unlabeled)
 //! normals/NNNNNN.png    16-bit RGB camera-frame normals (outputs.normals)
+//! nocs/NNNNNN.png       16-bit RGB object coordinates in the asset's box (outputs.nocs)
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
 //! manifest.json         what made the dataset and whether it is complete
@@ -67,6 +68,8 @@ pub enum Modality {
     Class,
     /// Camera-frame surface normals.
     Normals,
+    /// Object coordinates normalized to the asset's box.
+    Nocs,
     /// The frame's labels file.
     Labels,
 }
@@ -86,7 +89,7 @@ pub struct FileKind {
 
 /// The per-frame files, in the order a frame writes them (labels last: they carry the
 /// others' checksums).
-pub const LAYOUT: [FileKind; 7] = [
+pub const LAYOUT: [FileKind; 8] = [
     FileKind {
         modality: Modality::Rgb,
         folder: "rgb",
@@ -124,6 +127,12 @@ pub const LAYOUT: [FileKind; 7] = [
         encoding: "16-bit RGB PNG, the unit surface normal in the camera frame (OpenCV axes) as (n + 1) / 2 × 65535, (0, 0, 0) where no surface is",
     },
     FileKind {
+        modality: Modality::Nocs,
+        folder: "nocs",
+        extension: "png",
+        encoding: "16-bit RGB PNG, the surface point in its asset's box as fractions c in [0, 1] per axis, stored as 1 + c × 65534; (0, 0, 0) where no labeled object is",
+    },
+    FileKind {
         modality: Modality::Labels,
         folder: "labels",
         extension: "json",
@@ -148,7 +157,8 @@ impl Modality {
             Modality::Instance => 3,
             Modality::Class => 4,
             Modality::Normals => 5,
-            Modality::Labels => 6,
+            Modality::Nocs => 6,
+            Modality::Labels => 7,
         };
         &LAYOUT[i]
     }
@@ -169,6 +179,7 @@ impl Modality {
             Modality::Instance => outputs.instance,
             Modality::Class => outputs.class,
             Modality::Normals => outputs.normals,
+            Modality::Nocs => outputs.nocs,
             Modality::Labels => true,
         }
     }
@@ -254,6 +265,7 @@ mod tests {
                 "instance",
                 "class",
                 "normals",
+                "nocs",
                 "labels",
                 "webdataset",
                 "annotations.json",

@@ -207,6 +207,8 @@ pub struct OutputsSpec {
     pub amodal_masks: bool,
     /// `normals/NNNNNN.png`: camera-frame surface normals (16-bit RGB).
     pub normals: bool,
+    /// `nocs/NNNNNN.png`: each labeled pixel's point in its asset's box (16-bit RGB).
+    pub nocs: bool,
     /// PNG compression effort.
     pub png_compression: PngCompression,
 }
@@ -221,6 +223,7 @@ impl Default for OutputsSpec {
             class: true,
             amodal_masks: false,
             normals: false,
+            nocs: false,
             png_compression: PngCompression::Fast,
         }
     }

@@ -39,7 +39,7 @@ fn spec() -> serde_json::Value {
         "assets": [{ "name": "cube", "path": cube, "category": "cube" }],
         "objects": [{ "asset": "cube", "position": CUBE_POS, "rotation_deg": CUBE_ROT_DEG }],
         "lights": [{ "type": "directional", "direction": [0, -1, -1] }],
-        "outputs": { "normals": true }
+        "outputs": { "normals": true, "nocs": true }
     })
 }
 
@@ -59,12 +59,12 @@ fn cube_corner_in_camera(c: usize) -> DVec3 {
 
 /// Camera-frame depth where the ray through pixel centre (u, v) first hits the cube.
 fn analytic_depth(u: f64, v: f64) -> Option<f64> {
-    analytic_hit(u, v).map(|(t, _)| t)
+    analytic_hit(u, v).map(|(t, _, _)| t)
 }
 
-/// Depth and camera-frame (OpenCV) unit normal where the ray through pixel centre (u, v)
-/// first hits the cube.
-fn analytic_hit(u: f64, v: f64) -> Option<(f64, DVec3)> {
+/// Depth, camera-frame (OpenCV) unit normal and cube-space point where the ray through
+/// pixel centre (u, v) first hits the cube.
+fn analytic_hit(u: f64, v: f64) -> Option<(f64, DVec3, DVec3)> {
     // Camera at +3 Z looking at the origin with +Y up: camera x = world x, y = -world y,
     // z = -world z. The ray direction has camera z = 1, so the ray parameter is depth.
     let d_cam = DVec3::new((u - CX) / FX, (v - CY) / FY, 1.0);
@@ -85,7 +85,8 @@ fn analytic_hit(u: f64, v: f64) -> Option<(f64, DVec3)> {
         t1 = t1.min(a.max(b));
     }
     let n = cube_rotation() * face;
-    (t0 <= t1 && t0 > 0.0).then_some((t0, DVec3::new(n.x, -n.y, -n.z)))
+    // Depth along the optical axis is the ray parameter (the direction has z = 1).
+    (t0 <= t1 && t0 > 0.0).then_some((t0, DVec3::new(n.x, -n.y, -n.z), o + d * t0))
 }
 
 #[test]
@@ -182,12 +183,12 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
         // Pixels next to a cube edge may see the neighbouring face: compare where the
         // four neighbouring rays hit the same face.
         let hit = |dx: f64, dy: f64| analytic_hit(f64::from(x) + 0.5 + dx, f64::from(y) + 0.5 + dy);
-        let Some((_, want)) = hit(0.0, 0.0) else {
+        let Some((_, want, _)) = hit(0.0, 0.0) else {
             continue;
         };
         let same = [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)]
             .iter()
-            .all(|&(dx, dy)| hit(dx, dy).is_some_and(|(_, n)| (n - want).length() < 1e-9));
+            .all(|&(dx, dy)| hit(dx, dy).is_some_and(|(_, n, _)| (n - want).length() < 1e-9));
         if !same {
             continue;
         }
@@ -197,6 +198,36 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     }
     assert!(checked > 5000, "{checked} normal pixels checked");
     assert!(worst_angle < 1e-3, "worst normal error {worst_angle} rad");
+
+    // Object coordinates (outputs.nocs): the hit point in the unit cube's box, [0, 1]³,
+    // stored as 1 + c · 65534; 0 off the cube.
+    let nocs = image::open(out.join("nocs/000000.png"))
+        .unwrap()
+        .into_rgb16();
+    let mut worst_nocs = 0.0f64;
+    for (i, &near_silhouette) in band.iter().enumerate() {
+        let (x, y) = (i as u32 % W, i as u32 / W);
+        let px = nocs.get_pixel(x, y).0;
+        if near_silhouette {
+            continue;
+        }
+        match analytic_hit(f64::from(x) + 0.5, f64::from(y) + 0.5) {
+            None => assert_eq!(
+                px,
+                [0, 0, 0],
+                "object coordinates off the cube at ({x}, {y})"
+            ),
+            Some((_, _, local)) => {
+                let got = DVec3::from_array(px.map(|c| (f64::from(c) - 1.0) / 65534.0));
+                worst_nocs =
+                    worst_nocs.max((got - (local + DVec3::splat(0.5))).abs().max_element());
+            }
+        }
+    }
+    assert!(
+        worst_nocs < 2e-3,
+        "worst object-coordinate error {worst_nocs}"
+    );
 
     // COCO bbox vs the projected box of the 8 corners.
     let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
