@@ -148,8 +148,10 @@ impl Renderer {
     /// Reads camera-frame normals back with every frame from now on (or stops); frames
     /// already submitted must be finished first.
     pub fn set_normals(&mut self, on: bool) {
-        self.readback = Readback::new(&self.ctx.device, self.width, self.height, on);
-        self.normals = on;
+        if on != self.normals {
+            self.readback = Readback::new(&self.ctx.device, self.width, self.height, on);
+            self.normals = on;
+        }
     }
 
     /// Issues draws in `mode` from the next frame on (images do not change).

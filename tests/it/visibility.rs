@@ -257,3 +257,56 @@ fn amodal_masks_and_cuboid_keypoints_match_the_squares() {
         assert!(a["amodal_segmentation"].is_object());
     }
 }
+
+#[test]
+fn a_cube_half_hidden_behind_another_has_visibility_one_half() {
+    // Camera at the origin looking down -Z. The back cube is centred on the optical axis,
+    // so its silhouette is its front face. The front cube's right face lies in the plane
+    // x = 0, seen edge-on: its silhouette ends exactly on the principal point's column,
+    // and it is tall enough to cover the back cube's whole height.
+    let tmp = tempfile::tempdir().unwrap();
+    let c = f64::from(SIZE - 1) / 2.0;
+    let spec = json!({
+        "version": 2,
+        "frames": 1,
+        "resolution": { "width": SIZE, "height": SIZE },
+        "camera": {
+            "intrinsics": { "fx": F, "fy": F, "cx": c, "cy": c },
+            "near": 0.1, "far": 20.0,
+            "position": [0, 0, 0], "look_at": [0, 0, -1]
+        },
+        "categories": [{ "name": "cube" }],
+        "assets": [{ "name": "cube", "primitive": "cube", "category": "cube" }],
+        "objects": [
+            { "asset": "cube", "position": [0.0, 0.0, -4.5], "scale": 1.0 },
+            { "asset": "cube", "position": [-0.5, 0.0, -2.5], "scale": 1.0 }
+        ],
+        "lights": [{ "type": "directional", "direction": [0, 0, -1] }]
+    });
+    let loaded = common::write_spec(tmp.path(), &spec);
+    let out = tmp.path().join("out");
+    render_dataset(
+        &loaded,
+        &RenderOptions::new(&out),
+        &mut NoProgress,
+        &Cancel::new(),
+    )
+    .unwrap();
+    let labels: Value =
+        serde_json::from_slice(&std::fs::read(out.join("labels/000000.json")).unwrap()).unwrap();
+    let back = &labels["instances"][0];
+    // The back cube's front face: 1 m at 4 m, 50 px wide, centred on the image.
+    let analytic = 0.5;
+    assert!(
+        (num(&back["visibility"]) - analytic).abs() <= 0.02,
+        "{back}"
+    );
+    assert!(
+        (num(&back["unoccluded_pixels"]) - 2500.0).abs() <= 2.0 * 50.0,
+        "{back}"
+    );
+    assert_eq!(back["truncation"], 0.0);
+    let front = &labels["instances"][1];
+    assert_eq!(front["visibility"], 1.0, "{front}");
+    assert_eq!(front["amodal_bbox"], front["bbox"]);
+}
