@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use super::{EXPORT_MARKER, ExportError, SourceDataset, begin, io};
 use crate::assets::AssetLibrary;
-use crate::labels::{Rle, RleJson};
+use crate::labels::{InstanceLabel, Rle, RleJson};
 use crate::output::{Modality, frame_stem};
 use crate::spec::LoadedSpec;
 
@@ -58,7 +58,7 @@ pub struct BopSummary {
 #[derive(Deserialize)]
 struct FrameIn {
     scene: SceneIn,
-    instances: Vec<InstanceIn>,
+    instances: Vec<InstanceLabel>,
 }
 
 #[derive(Deserialize)]
@@ -71,26 +71,6 @@ struct CameraIn {
     #[serde(rename = "K")]
     k: [[f64; 3]; 3],
     world_to_camera: [[f64; 4]; 4],
-}
-
-#[derive(Deserialize)]
-struct PoseIn {
-    translation: [f64; 3],
-    rotation_matrix: [[f64; 3]; 3],
-    scale: f64,
-}
-
-#[derive(Deserialize)]
-struct InstanceIn {
-    asset: String,
-    pose_camera: PoseIn,
-    area: u64,
-    bbox: Option<[u32; 4]>,
-    unoccluded_pixels: u64,
-    unclipped_pixels: u64,
-    unclipped_bbox: Option<[i64; 4]>,
-    segmentation: Option<RleJson>,
-    amodal_segmentation: Option<RleJson>,
 }
 
 /// Exports the dataset in `dataset` to `out` in BOP's layout.
@@ -144,11 +124,7 @@ pub fn export_bop(
             continue;
         };
         let rel = Modality::Labels.path(frame);
-        let labels: FrameIn =
-            serde_json::from_slice(&source.read(&rel)?).map_err(|e| ExportError::Read {
-                file: dataset.join(&rel).display().to_string(),
-                message: format!("not a synthvis labels file: {e}"),
-            })?;
+        let labels: FrameIn = source.labels(frame)?;
         k_first.get_or_insert(labels.scene.camera.k);
         for (sub, m) in [("rgb", Modality::Rgb), ("depth", Modality::Depth)] {
             let path = writer

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::labels::{CocoStatus, RleJson};
+use crate::labels::InstanceLabel;
 use crate::output::manifest::Manifest;
 use crate::output::reader::DatasetFiles;
 use crate::output::{Format, Modality};
@@ -72,22 +72,9 @@ pub(crate) fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Erro
 /// folder as one `--overwrite` may replace).
 pub const EXPORT_MARKER: &str = "synthvis-export.json";
 
-/// A labeled instance as an exporter reads it from `labels/*.json`.
-#[derive(Debug, Deserialize)]
-pub struct LabeledInstance {
-    /// Category id (1-based, spec order).
-    pub category_id: u16,
-    /// How the COCO file holds it.
-    pub coco: CocoStatus,
-    /// Tight box of the visible pixels `[x, y, w, h]`.
-    pub bbox: Option<[u32; 4]>,
-    /// The visible mask.
-    pub segmentation: Option<RleJson>,
-}
-
 #[derive(Deserialize)]
 struct FrameLabels {
-    instances: Vec<LabeledInstance>,
+    instances: Vec<InstanceLabel>,
 }
 
 /// A complete dataset opened for export.
@@ -145,16 +132,19 @@ impl SourceDataset {
         self.manifest.format == Format::Folders
     }
 
-    /// Frame `frame`'s labeled instances.
-    pub fn instances(&mut self, frame: u64) -> Result<Vec<LabeledInstance>, ExportError> {
+    /// Frame `frame`'s labeled instances, as the label stage wrote them.
+    pub fn instances(&mut self, frame: u64) -> Result<Vec<InstanceLabel>, ExportError> {
+        self.labels::<FrameLabels>(frame).map(|l| l.instances)
+    }
+
+    /// Frame `frame`'s labels file read as `T` (any part of the file).
+    pub fn labels<T: serde::de::DeserializeOwned>(&mut self, frame: u64) -> Result<T, ExportError> {
         let rel = Modality::Labels.path(frame);
         let bytes = self.read(&rel)?;
-        serde_json::from_slice::<FrameLabels>(&bytes)
-            .map(|l| l.instances)
-            .map_err(|e| ExportError::Read {
-                file: self.files.name(&rel),
-                message: format!("not a synthvis labels file: {e}"),
-            })
+        serde_json::from_slice(&bytes).map_err(|e| ExportError::Read {
+            file: self.files.name(&rel),
+            message: format!("not a synthvis labels file: {e}"),
+        })
     }
 
     /// The bytes of the file at folder-layout path `rel`.

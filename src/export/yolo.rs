@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::polygon::mask_polygon;
-use super::{EXPORT_MARKER, ExportError, LabeledInstance, SourceDataset, begin, io};
-use crate::labels::{CocoStatus, Rle};
+use super::{EXPORT_MARKER, ExportError, SourceDataset, begin, io};
+use crate::labels::{CocoStatus, InstanceLabel, Rle};
 use crate::output::{Modality, frame_stem};
 use crate::rng::FrameRng;
 
@@ -162,7 +162,7 @@ pub fn export_yolo(
 }
 
 /// One object's label line, none when it has no box (or, for polygons, no mask).
-fn label_line(inst: &LabeledInstance, [w, h]: [u32; 2], task: YoloTask) -> Option<String> {
+fn label_line(inst: &InstanceLabel, [w, h]: [u32; 2], task: YoloTask) -> Option<String> {
     let class = inst.category_id.checked_sub(1)?;
     let (fw, fh) = (f64::from(w), f64::from(h));
     let mut line = format!("{class}");

@@ -10,7 +10,6 @@ pub mod draw;
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, GenericImage, Rgb, RgbImage};
-use serde::Deserialize;
 
 use crate::export::{ExportError, SourceDataset, io};
 use crate::labels::CocoStatus;
@@ -38,22 +37,6 @@ pub struct PreviewSummary {
     pub crowd_boxes: u64,
     /// The files written.
     pub files: Vec<PathBuf>,
-}
-
-#[derive(Deserialize)]
-struct FrameIn {
-    instances: Vec<InstanceIn>,
-}
-
-#[derive(Deserialize)]
-struct InstanceIn {
-    instance_id: u16,
-    category: String,
-    coco: CocoStatus,
-    bbox: Option<[u32; 4]>,
-    amodal_bbox: Option<[u32; 4]>,
-    cuboid_camera: [[f64; 3]; 8],
-    cuboid_pixels: [[f64; 2]; 8],
 }
 
 /// Previews `frames` (default: the first [`DEFAULT_FRAMES`]) of the dataset in
@@ -128,12 +111,7 @@ fn frame_panels(
     frame: u64,
     summary: &mut PreviewSummary,
 ) -> Result<Vec<RgbImage>, ExportError> {
-    let rel = Modality::Labels.path(frame);
-    let labels: FrameIn =
-        serde_json::from_slice(&source.read(&rel)?).map_err(|e| ExportError::Read {
-            file: source.dir.join(&rel).display().to_string(),
-            message: format!("not a synthvis labels file: {e}"),
-        })?;
+    let instances = source.instances(frame)?;
     let [w, h] = source.resolution();
     let mut overlay = read_png(source, &Modality::Rgb.path(frame))?.to_rgb8();
     let ids = match read_png(source, &Modality::Instance.path(frame)) {
@@ -143,7 +121,7 @@ fn frame_panels(
     if let Some(ids) = &ids {
         outline_masks(&mut overlay, ids);
     }
-    for inst in &labels.instances {
+    for inst in &instances {
         let colour = id_colour(u32::from(inst.instance_id));
         let skeleton_ok = inst.cuboid_camera.iter().all(|c| c[2] > 0.0);
         if skeleton_ok && inst.bbox.is_some() {

@@ -7,7 +7,7 @@ pub mod chart;
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::export::{ExportError, SourceDataset};
 use crate::labels::CocoStatus;
@@ -86,21 +86,6 @@ pub struct DatasetStats {
     pub box_aspects: [u64; 6],
 }
 
-#[derive(Deserialize)]
-struct FrameIn {
-    instances: Vec<InstanceIn>,
-}
-
-#[derive(Deserialize)]
-struct InstanceIn {
-    category_id: u16,
-    area: u64,
-    bbox: Option<[u32; 4]>,
-    visibility: Option<f64>,
-    truncation: Option<f64>,
-    coco: CocoStatus,
-}
-
 /// Bin `i` of a fraction histogram as text: `[0.1, 0.2)`, the last `[0.9, 1]`.
 pub fn fraction_label(i: usize) -> String {
     let step = 1.0 / FRACTION_BINS as f64;
@@ -147,15 +132,10 @@ pub fn dataset_stats(dir: &Path) -> Result<DatasetStats, ExportError> {
     };
     let mut per_image: std::collections::BTreeMap<u64, u64> = Default::default();
     for frame in source.frames() {
-        let rel = crate::output::Modality::Labels.path(frame);
-        let bytes = source.read(&rel)?;
-        let labels: FrameIn = serde_json::from_slice(&bytes).map_err(|e| ExportError::Read {
-            file: dir.join(&rel).display().to_string(),
-            message: format!("not a synthvis labels file: {e}"),
-        })?;
+        let instances = source.instances(frame)?;
         stats.frames += 1;
         let mut annotated = 0u64;
-        for inst in &labels.instances {
+        for inst in &instances {
             let Some(cat) = stats
                 .categories
                 .get_mut(usize::from(inst.category_id).wrapping_sub(1))

@@ -177,3 +177,24 @@ pub fn decode_rle(seg: &Value) -> Vec<bool> {
         .unwrap()
         .to_mask()
 }
+
+/// Writes `spec` into `dir` and renders it through the dataset pipeline into `dir/out`;
+/// returns the loaded spec and that folder.
+pub fn render_spec(dir: &Path, spec: &Value) -> (LoadedSpec, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let loaded = write_spec(dir, spec);
+    let out = dir.join("out");
+    synthvis::render_dataset(
+        &loaded,
+        &synthvis::RenderOptions::new(&out),
+        &mut synthvis::pipeline::NoProgress,
+        &synthvis::pipeline::Cancel::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (loaded, out)
+}
+
+/// A JSON file's contents.
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}

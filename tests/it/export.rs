@@ -11,6 +11,7 @@ use glam::DVec3;
 use serde_json::{Value, json};
 
 use crate::common;
+use crate::common::read_json;
 use crate::scale::{quickstart_spec, render};
 
 /// The quickstart at 320×240, 12 frames, thin annotations made crowds.
@@ -35,10 +36,6 @@ fn export(dataset: &Path, out: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 /// Every label file of an export: "split/NNNNNN" → its lines as numbers.

@@ -7,12 +7,8 @@
 
 use crate::common;
 
-use synthvis::pipeline::Cancel;
-
 use glam::{DMat3, DQuat, DVec3};
 use serde_json::json;
-use synthvis::pipeline::NoProgress;
-use synthvis::{RenderOptions, render_dataset};
 
 const W: u32 = 320;
 const H: u32 = 240;
@@ -92,10 +88,7 @@ fn analytic_hit(u: f64, v: f64) -> Option<(f64, DVec3, DVec3)> {
 #[test]
 fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     let tmp = tempfile::tempdir().unwrap();
-    let loaded = common::write_spec(tmp.path(), &spec());
-    let out = tmp.path().join("out");
-    let opts = RenderOptions::new(&out);
-    render_dataset(&loaded, &opts, &mut NoProgress, &Cancel::new()).unwrap();
+    let (loaded, out) = common::render_spec(tmp.path(), &spec());
 
     // Float depth and ids straight from the renderer.
     let mut renderer = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
@@ -355,19 +348,9 @@ fn square_on_a_pixel(version: u32, cx: f64, cy: f64) -> (serde_json::Value, Vec<
         "lights": [{ "type": "directional", "direction": [0, 0, -1] }]
     });
     let tmp = tempfile::tempdir().unwrap();
-    let loaded = common::write_spec(tmp.path(), &spec);
-    let out = tmp.path().join("out");
-    render_dataset(
-        &loaded,
-        &RenderOptions::new(&out),
-        &mut NoProgress,
-        &Cancel::new(),
-    )
-    .unwrap();
-    let coco: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("annotations.json")).unwrap()).unwrap();
+    let (_, out) = common::render_spec(tmp.path(), &spec);
     (
-        coco,
+        common::read_json(&out.join("annotations.json")),
         std::fs::read(out.join("instance/000000.png")).unwrap(),
     )
 }

@@ -5,8 +5,6 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use synthvis::pipeline::{Cancel, NoProgress};
-use synthvis::{RenderOptions, render_dataset};
 
 use crate::common;
 
@@ -24,20 +22,26 @@ fn square(name: &str, du: f64, dv: f64, depth: f64, half_px: f64) -> Value {
     })
 }
 
+/// The pinhole every test here looks through: at the origin, down -Z, principal point
+/// at the image centre (OpenCV's convention, spec version 2).
+fn camera() -> Value {
+    let c = f64::from(SIZE - 1) / 2.0;
+    json!({
+        "intrinsics": { "fx": F, "fy": F, "cx": c, "cy": c },
+        "near": 0.1, "far": 20.0,
+        "position": [0, 0, 0], "look_at": [0, 0, -1]
+    })
+}
+
 /// Renders the five squares with `labels` as the spec's `labels` section (and amodal
 /// masks written); returns the frame's labels and the COCO file.
 fn render(dir: &Path, labels: Value) -> (Value, Value) {
     let names = ["back", "front", "alone", "edge", "hidden"];
-    let c = f64::from(SIZE - 1) / 2.0;
     let spec = json!({
         "version": 2,
         "frames": 1,
         "resolution": { "width": SIZE, "height": SIZE },
-        "camera": {
-            "intrinsics": { "fx": F, "fy": F, "cx": c, "cy": c },
-            "near": 0.1, "far": 20.0,
-            "position": [0, 0, 0], "look_at": [0, 0, -1]
-        },
+        "camera": camera(),
         "categories": [{ "name": "square" }],
         "assets": names.iter().map(|n| json!({ "name": n, "primitive": "plane", "category": "square" })).collect::<Vec<_>>(),
         "objects": [
@@ -47,7 +51,7 @@ fn render(dir: &Path, labels: Value) -> (Value, Value) {
             square("front", -50.0, 0.0, 2.0, 50.0),
             square("alone", 70.0, -70.0, 3.0, 10.0),
             // Centred on the image's right edge: half of it outside.
-            square("edge", c + 0.5, 60.0, 3.0, 20.0),
+            square("edge", f64::from(SIZE) / 2.0, 60.0, 3.0, 20.0),
             // Wholly behind "front".
             square("hidden", -60.0, 0.0, 3.0, 10.0)
         ],
@@ -55,20 +59,11 @@ fn render(dir: &Path, labels: Value) -> (Value, Value) {
         "outputs": { "amodal_masks": true },
         "labels": labels
     });
-    std::fs::create_dir_all(dir).unwrap();
-    let loaded = common::write_spec(dir, &spec);
-    let out = dir.join("out");
-    render_dataset(
-        &loaded,
-        &RenderOptions::new(&out),
-        &mut NoProgress,
-        &Cancel::new(),
+    let (_, out) = common::render_spec(dir, &spec);
+    (
+        common::read_json(&out.join("labels/000000.json")),
+        common::read_json(&out.join("annotations.json")),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let read = |p: &str| -> Value {
-        serde_json::from_slice(&std::fs::read(out.join(p)).unwrap()).unwrap()
-    };
-    (read("labels/000000.json"), read("annotations.json"))
 }
 
 fn instance<'a>(labels: &'a Value, asset: &str) -> &'a Value {
@@ -265,16 +260,11 @@ fn a_cube_half_hidden_behind_another_has_visibility_one_half() {
     // x = 0, seen edge-on: its silhouette ends exactly on the principal point's column,
     // and it is tall enough to cover the back cube's whole height.
     let tmp = tempfile::tempdir().unwrap();
-    let c = f64::from(SIZE - 1) / 2.0;
     let spec = json!({
         "version": 2,
         "frames": 1,
         "resolution": { "width": SIZE, "height": SIZE },
-        "camera": {
-            "intrinsics": { "fx": F, "fy": F, "cx": c, "cy": c },
-            "near": 0.1, "far": 20.0,
-            "position": [0, 0, 0], "look_at": [0, 0, -1]
-        },
+        "camera": camera(),
         "categories": [{ "name": "cube" }],
         "assets": [{ "name": "cube", "primitive": "cube", "category": "cube" }],
         "objects": [
@@ -283,17 +273,8 @@ fn a_cube_half_hidden_behind_another_has_visibility_one_half() {
         ],
         "lights": [{ "type": "directional", "direction": [0, 0, -1] }]
     });
-    let loaded = common::write_spec(tmp.path(), &spec);
-    let out = tmp.path().join("out");
-    render_dataset(
-        &loaded,
-        &RenderOptions::new(&out),
-        &mut NoProgress,
-        &Cancel::new(),
-    )
-    .unwrap();
-    let labels: Value =
-        serde_json::from_slice(&std::fs::read(out.join("labels/000000.json")).unwrap()).unwrap();
+    let (_, out) = common::render_spec(tmp.path(), &spec);
+    let labels = common::read_json(&out.join("labels/000000.json"));
     let back = &labels["instances"][0];
     // The back cube's front face: 1 m at 4 m, 50 px wide, centred on the image.
     let analytic = 0.5;
