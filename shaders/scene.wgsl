@@ -4,6 +4,13 @@
 // blended.
 
 const MAX_LIGHTS: u32 = 8u;
+// Pipeline-overridable: whether lights sample shadow maps, and the tone mapping (0: none,
+// values above 1 clip; 1: Khronos PBR Neutral; 2: ACES fit). Code a frame does not use
+// is compiled out.
+override SHADOWS: bool = false;
+override TONE_MAPPING: u32 = 0u;
+// Six shadow views per light at most (a point light's cube faces).
+const MAX_SHADOW_VIEWS: u32 = 48u;
 const PI: f32 = 3.14159265358979;
 
 struct Light {
@@ -16,6 +23,12 @@ struct Light {
     radiance: vec4<f32>,
     // Spot: unit direction of the cone's axis.
     axis: vec4<f32>,
+    // x: first shadow view (< 0: no shadow); y: filter radius, texels; z: the light's map
+    // side over the array's; w: world size of a texel (directional: metres; spot and
+    // point: per metre of distance).
+    shadow: vec4<f32>,
+    // x: 1 / side of the shadow array's layers.
+    shadow_b: vec4<f32>,
 };
 
 struct Frame {
@@ -33,6 +46,8 @@ struct Frame {
     // x: 1 when some texture this frame samples the image pool.
     flags: vec4<u32>,
     lights: array<Light, MAX_LIGHTS>,
+    // World → clip of each shadow view (depth 0 near, 1 far).
+    shadow_matrices: array<mat4x4<f32>, MAX_SHADOW_VIEWS>,
 };
 
 // One instance's data as ten words of raw bits (InstanceData in renderer.rs says what
@@ -55,6 +70,9 @@ struct Material {
 // Image-texture pool: every image file of the spec's pools, one layer each.
 @group(0) @binding(1) var pool_texture: texture_2d_array<f32>;
 @group(0) @binding(2) var pool_sampler: sampler;
+// Shadow maps, one layer per view, and the comparison sampler that filters them.
+@group(0) @binding(3) var shadow_maps: texture_depth_2d_array;
+@group(0) @binding(4) var shadow_sampler: sampler_comparison;
 @group(1) @binding(0) var<uniform> object: Object;
 @group(2) @binding(0) var<uniform> material: Material;
 @group(2) @binding(1) var base_color_texture: texture_2d<f32>;
@@ -302,6 +320,74 @@ fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32
     return (diffuse + specular) * n_dot_l;
 }
 
+// How much of `light` reaches `p` (1: lit, 0: in shadow), percentage-closer filtered over
+// a grid of bilinear comparisons spanning the light's filter radius. The lookup point
+// moves off the surface along its normal by about a texel (more where the light grazes
+// it and the wider the filter), which keeps lit surfaces free of acne.
+fn shadow_visibility(light: Light, p: vec3<f32>, n: vec3<f32>, l: vec3<f32>) -> f32 {
+    if light.shadow.x < 0.0 {
+        return 1.0;
+    }
+    var layer = u32(light.shadow.x);
+    var texel = light.shadow.w;
+    if light.kind.x > 0.5 {
+        let d = p - light.vector.xyz;
+        var along: f32;
+        if light.kind.x < 1.5 {
+            // Point light: the cube face of the largest axis (+X, -X, +Y, -Y, +Z, -Z).
+            let a = abs(d);
+            if a.x >= a.y && a.x >= a.z {
+                layer = layer + select(1u, 0u, d.x > 0.0);
+                along = a.x;
+            } else if a.y >= a.z {
+                layer = layer + select(3u, 2u, d.y > 0.0);
+                along = a.y;
+            } else {
+                layer = layer + select(5u, 4u, d.z > 0.0);
+                along = a.z;
+            }
+        } else {
+            along = dot(d, light.axis.xyz);
+        }
+        texel = texel * max(along, 0.0);
+    }
+    let cos_l = clamp(dot(n, l), 0.0, 1.0);
+    let sin_l = sqrt(1.0 - cos_l * cos_l);
+    let offset = n * texel * (1.0 + light.shadow.y) * (0.5 + 1.5 * sin_l);
+    let clip = frame.shadow_matrices[min(layer, MAX_SHADOW_VIEWS - 1u)] * vec4<f32>(p + offset, 1.0);
+    if clip.w <= 0.0 {
+        return 1.0;
+    }
+    let ndc = clip.xyz / clip.w;
+    let uv = ndc.xy * vec2<f32>(0.5, -0.5) + vec2<f32>(0.5);
+    if ndc.z > 1.0 || any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) {
+        return 1.0;
+    }
+    let inv = light.shadow_b.x;
+    let scale = light.shadow.z;
+    let lo = vec2<f32>(0.5 * inv);
+    let hi = vec2<f32>(scale - 0.5 * inv);
+    let centre = uv * scale;
+    let depth = max(ndc.z, 0.0);
+    if light.shadow.y <= 0.0 {
+        return textureSampleCompareLevel(shadow_maps, shadow_sampler, clamp(centre, lo, hi), layer, depth);
+    }
+    // An n × n grid of bilinear comparisons spaced `step` texels apart spans the filter's
+    // diameter: n = 2 up to 1.5 texels of radius, 3 up to 3, else 4 (4, 9 or 16 taps).
+    let radius = light.shadow.y;
+    let taps = select(select(4, 3, radius <= 3.0), 2, radius <= 1.5);
+    let step = 2.0 * radius / f32(taps) * inv;
+    let half_span = 0.5 * f32(taps - 1);
+    var lit = 0.0;
+    for (var i = 0; i < taps; i = i + 1) {
+        for (var j = 0; j < taps; j = j + 1) {
+            let o = (vec2<f32>(f32(i), f32(j)) - vec2<f32>(half_span)) * step;
+            lit = lit + textureSampleCompareLevel(shadow_maps, shadow_sampler, clamp(centre + o, lo, hi), layer, depth);
+        }
+    }
+    return lit / f32(taps * taps);
+}
+
 struct Surface {
     color: vec4<f32>,
     linear_depth: f32,
@@ -367,6 +453,13 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
                 radiance = radiance * (t * t);
             }
         }
+        // Nested, not `&&`: a constant condition of its own is what the compiler drops.
+        if SHADOWS {
+            // Surfaces turned from the light get none of it anyway.
+            if light.shadow.x >= 0.0 && dot(n, l) > 0.0 {
+                radiance = radiance * shadow_visibility(light, in.world_position, n, l);
+            }
+        }
         color = color + brdf(n, v, l, base.rgb, metallic, roughness) * radiance;
     }
     var out: Surface;
@@ -376,9 +469,46 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     return out;
 }
 
+// Khronos PBR Neutral (https://github.com/KhronosGroup/ToneMapping, reference GLSL).
+fn pbr_neutral(color_in: vec3<f32>) -> vec3<f32> {
+    let start_compression = 0.8 - 0.04;
+    let desaturation = 0.15;
+    var color = color_in;
+    let x = min(color.r, min(color.g, color.b));
+    let offset = select(0.04, x - 6.25 * x * x, x < 0.08);
+    color = color - offset;
+    let peak = max(color.r, max(color.g, color.b));
+    if peak < start_compression {
+        return color;
+    }
+    let d = 1.0 - start_compression;
+    let new_peak = 1.0 - d * d / (peak + d - start_compression);
+    color = color * (new_peak / peak);
+    let g = 1.0 - 1.0 / (desaturation * (peak - new_peak) + 1.0);
+    return mix(color, vec3<f32>(new_peak), g);
+}
+
+// ACES filmic curve, Narkowicz's fit.
+fn aces(x: vec3<f32>) -> vec3<f32> {
+    return (x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14);
+}
+
+// The frame's tone mapping of linear radiance (after the exposure), per fragment as a
+// forward renderer does: blended materials blend tone-mapped colours. None leaves the
+// colour as it is (the target clips it).
+fn tone_map(c: vec3<f32>) -> vec3<f32> {
+    if TONE_MAPPING == 1u {
+        return pbr_neutral(max(c, vec3<f32>(0.0)));
+    }
+    if TONE_MAPPING == 2u {
+        return aces(max(c, vec3<f32>(0.0)));
+    }
+    return c;
+}
+
 fn outputs(s: Surface, id: u32, alpha: f32) -> FragmentOut {
     var out: FragmentOut;
-    out.color = vec4<f32>(s.color.rgb, alpha);
+    out.color = vec4<f32>(tone_map(s.color.rgb), alpha);
     out.depth_bits = vec4<u32>(bitcast<u32>(s.linear_depth), 0u, 0u, 0u);
     out.instance_id = vec4<u32>(id, 0u, 0u, 0u);
     out.normal_bits = vec4<u32>(encode_normal(s.normal), 0u, 0u, 0u);
@@ -436,6 +566,8 @@ fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
     if frame.counts.y == 5u {
         color = pooled.rgb;
     }
+    // The background is given in display values: it is not tone-mapped (nor is the
+    // background colour the pass clears to).
     out.color = vec4<f32>(color, 1.0);
     out.depth_bits = vec4<u32>(0u);
     out.instance_id = vec4<u32>(0u);
@@ -539,4 +671,57 @@ fn vs_amodal_lean_per_object(v: VertexIn) -> LeanOut {
 @fragment @early_depth_test(force)
 fn fs_amodal_lean(in: LeanOut) {
     amodal_mark(in.clip, in.id);
+}
+
+// The shadow pass: casters drawn into one view's depth map (group 3: that view's
+// world → clip transform at a dynamic offset), with the scene pass's culling and alpha
+// rules; OPAQUE draws run no fragment stage.
+struct ShadowView {
+    world_to_clip: mat4x4<f32>,
+};
+
+@group(3) @binding(2) var<uniform> shadow_view: ShadowView;
+
+fn shadow_clip(view: vec4<f32>) -> vec4<f32> {
+    return shadow_view.world_to_clip * (frame.view_to_world * view);
+}
+
+@vertex
+fn vs_shadow_lean_instanced(v: VertexIn, instance: InstanceIn) -> @builtin(position) vec4<f32> {
+    return shadow_clip(view_position(v.position, instance));
+}
+
+@vertex
+fn vs_shadow_lean_per_object(v: VertexIn) -> @builtin(position) vec4<f32> {
+    return shadow_clip(view_position(v.position, object_words()));
+}
+
+@vertex
+fn vs_shadow_instanced(v: VertexIn, instance: InstanceIn) -> VertexOut {
+    var out = vertex(v, instance);
+    out.clip = shadow_view.world_to_clip * vec4<f32>(out.world_position, 1.0);
+    return out;
+}
+
+@vertex
+fn vs_shadow_per_object(v: VertexIn) -> VertexOut {
+    var out = vertex(v, object_words());
+    out.clip = shadow_view.world_to_clip * vec4<f32>(out.world_position, 1.0);
+    return out;
+}
+
+// MASK materials cast where they are drawn (alpha at or above the cutoff).
+@fragment
+fn fs_shadow_masked(in: VertexOut) {
+    if base_color(in).a < material.params.z {
+        discard;
+    }
+}
+
+// BLEND materials cast where they own labels (alpha at least 0.5).
+@fragment
+fn fs_shadow_blend(in: VertexOut) {
+    if base_color(in).a < 0.5 {
+        discard;
+    }
 }

@@ -23,6 +23,7 @@ pub mod labels;
 pub mod output;
 pub mod panic_guard;
 pub mod pipeline;
+pub mod post;
 pub mod preview;
 pub mod primitives;
 pub mod randomize;

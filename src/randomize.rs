@@ -8,11 +8,11 @@ use glam::{DMat4, DQuat, DVec3};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::rng::{FrameRng, StreamRng};
-use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample};
-use crate::spec::LightSpec;
+use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample, RenderLook, ShadowSample};
 use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
+use crate::spec::{LightSpec, ShadowSpec};
 
 /// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
 pub type Bounds = (DVec3, DVec3);
@@ -90,8 +90,11 @@ impl<'a> FrameSampler<'a> {
         let mut lights = Vec::new();
         for (i, light) in spec.lights.iter().enumerate() {
             let mut r = rng.stream(&format!("lights[{i}]"));
+            // Shadows draw from their own stream: turning them on moves no light.
+            let mut shadow_rng = rng.stream(&format!("lights[{i}].shadow"));
             for _ in 0..light.count().sample(&mut r) {
-                lights.push(sample_light(light, &mut r));
+                let shadow = sample_shadow(light, &spec.light_shadows[i], &mut shadow_rng);
+                lights.push(sample_light(light, shadow, &mut r));
             }
         }
 
@@ -206,6 +209,10 @@ impl<'a> FrameSampler<'a> {
             background_srgb,
             background_texture,
             objects,
+            render: RenderLook {
+                antialiasing: spec.render.antialiasing,
+                tone_mapping: spec.render.tone_mapping,
+            },
         })
     }
 }
@@ -303,7 +310,35 @@ fn sample_camera(
 }
 
 /// One light of `spec`'s kind: colour and intensity, then where it is.
-fn sample_light(light: &LightSpec, r: &mut StreamRng) -> LightSample {
+/// A light's shadow this frame under its resolved settings (every field but `map_size`
+/// set; that one defaults by kind: 1024 texels, 512 for each of a point light's six
+/// faces).
+fn sample_shadow(
+    light: &LightSpec,
+    settings: &ShadowSpec,
+    r: &mut StreamRng,
+) -> Option<ShadowSample> {
+    if settings.enabled != Some(true) {
+        return None;
+    }
+    let probability = settings.probability.unwrap_or(1.0);
+    if probability < 1.0 && r.unit() >= probability {
+        return None;
+    }
+    let map_size = settings.map_size.as_ref().map_or(
+        if matches!(light, LightSpec::Point { .. }) {
+            512
+        } else {
+            1024
+        },
+        // Validated to lie in [16, 8192].
+        |s| libm::round(s.sample(r)) as u32,
+    );
+    let softness = settings.softness.as_ref().map_or(1.5, |s| s.sample(r));
+    Some(ShadowSample { map_size, softness })
+}
+
+fn sample_light(light: &LightSpec, shadow: Option<ShadowSample>, r: &mut StreamRng) -> LightSample {
     let (color, intensity) = light.color_intensity();
     let intensity = intensity.sample(r);
     let radiance_linear = linear(color.sample(r), intensity);
@@ -311,10 +346,12 @@ fn sample_light(light: &LightSpec, r: &mut StreamRng) -> LightSample {
         LightSpec::Directional { direction, .. } => LightSample::Directional {
             direction: direction.sample(r, DVec3::NEG_Y).to_array(),
             radiance_linear,
+            shadow,
         },
         LightSpec::Point { position, .. } => LightSample::Point {
             position: position.sample(r),
             radiance_linear,
+            shadow,
         },
         LightSpec::Spot {
             position,
@@ -328,6 +365,7 @@ fn sample_light(light: &LightSpec, r: &mut StreamRng) -> LightSample {
             inner_cone_deg: inner_cone_deg.sample(r),
             outer_cone_deg: outer_cone_deg.sample(r),
             radiance_linear,
+            shadow,
         },
     }
 }

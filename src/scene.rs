@@ -33,6 +33,46 @@ pub struct FrameScene {
     pub background_texture: Option<TextureSample>,
     /// Object instances in placement order.
     pub objects: Vec<ObjectSample>,
+    /// How the RGB image is finished (absent: the plain look).
+    #[serde(skip_serializing_if = "RenderLook::is_plain")]
+    pub render: RenderLook,
+}
+
+/// How a frame's RGB image is finished after lighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RenderLook {
+    /// Anti-aliasing.
+    pub antialiasing: crate::spec::Antialiasing,
+    /// Tone mapping.
+    pub tone_mapping: crate::spec::ToneMapping,
+}
+
+impl RenderLook {
+    /// No anti-aliasing, no tone mapping: spec version 1's look.
+    pub const PLAIN: Self = Self {
+        antialiasing: crate::spec::Antialiasing::None,
+        tone_mapping: crate::spec::ToneMapping::None,
+    };
+
+    /// Whether this is [`RenderLook::PLAIN`].
+    pub fn is_plain(&self) -> bool {
+        *self == Self::PLAIN
+    }
+}
+
+impl Default for RenderLook {
+    fn default() -> Self {
+        Self::PLAIN
+    }
+}
+
+/// A light's sampled shadow.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ShadowSample {
+    /// Side of its shadow map (of each face, for a point light), texels.
+    pub map_size: u32,
+    /// Radius of the percentage-closer filter, texels.
+    pub softness: f64,
 }
 
 /// The sampled camera: intrinsics in pixels and its pose.
@@ -137,6 +177,9 @@ pub enum LightSample {
         direction: [f64; 3],
         /// Linear RGB colour × intensity.
         radiance_linear: [f64; 3],
+        /// Its shadow, when it casts one this frame.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSample>,
     },
     /// Point light.
     Point {
@@ -144,6 +187,9 @@ pub enum LightSample {
         position: [f64; 3],
         /// Linear RGB colour × intensity.
         radiance_linear: [f64; 3],
+        /// Its shadow, when it casts one this frame.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSample>,
     },
     /// Spot light: a point light limited to a cone.
     Spot {
@@ -157,7 +203,21 @@ pub enum LightSample {
         outer_cone_deg: f64,
         /// Linear RGB colour × intensity.
         radiance_linear: [f64; 3],
+        /// Its shadow, when it casts one this frame.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSample>,
     },
+}
+
+impl LightSample {
+    /// The light's shadow this frame, if it casts one.
+    pub fn shadow(&self) -> Option<&ShadowSample> {
+        match self {
+            LightSample::Directional { shadow, .. }
+            | LightSample::Point { shadow, .. }
+            | LightSample::Spot { shadow, .. } => shadow.as_ref(),
+        }
+    }
 }
 
 /// One placed object instance.

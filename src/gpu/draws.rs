@@ -5,7 +5,7 @@
 use glam::{DMat3, DMat4, DVec3};
 
 use super::context::GpuContext;
-use super::pipelines::{DrawMode, PassKind, PipelineKey};
+use super::pipelines::{DrawMode, Look, PassKind, PipelineKey};
 use super::uniforms::InstanceData;
 use super::upload::GpuAsset;
 use crate::assets::AlphaMode;
@@ -32,6 +32,8 @@ pub(super) struct DrawItem {
 
 /// One (object, mesh node) pair of a frame, before batching.
 struct MeshInstance {
+    /// Index of its object in the frame scene.
+    object: usize,
     /// Whether the amodal passes draw it: exact (labeled), wide (labeled, and its box
     /// may reach outside the image).
     amodal: [bool; 2],
@@ -59,6 +61,8 @@ pub(super) struct DrawList {
     capacity: usize,
     /// Per instance slot: whether the exact and the wide amodal pass draw it.
     pub(super) amodal: [Vec<bool>; 2],
+    /// Per instance slot: the index of its object in the frame scene.
+    pub(super) slot_objects: Vec<usize>,
 }
 
 impl DrawList {
@@ -73,6 +77,7 @@ impl DrawList {
             bind_group,
             capacity,
             amodal: [Vec::new(), Vec::new()],
+            slot_objects: Vec::new(),
         }
     }
 
@@ -84,10 +89,10 @@ impl DrawList {
         scene: &FrameScene,
         view: DMat4,
         assets: &[GpuAsset],
-        (mode, normals): (DrawMode, bool),
+        (mode, normals, look): (DrawMode, bool, Look),
     ) {
         self.collect_instances(scene, view, assets);
-        self.batch_draws(assets, mode, normals);
+        self.batch_draws(assets, mode, (normals, look));
         self.upload(ctx, layout);
     }
 
@@ -121,6 +126,7 @@ impl DrawList {
                 let model_view = view * model;
                 let m3 = DMat3::from_mat4(model);
                 self.instances.push(MeshInstance {
+                    object: k,
                     amodal,
                     asset: obj.asset_index,
                     node,
@@ -137,6 +143,9 @@ impl DrawList {
         }
         self.instances
             .sort_by_key(|i| (i.asset, i.node, i.mirrored));
+        self.slot_objects.clear();
+        self.slot_objects
+            .extend(self.instances.iter().map(|i| i.object));
         for (pass, flags) in self.amodal.iter_mut().enumerate() {
             flags.clear();
             flags.extend(self.instances.iter().map(|i| i.amodal[pass]));
@@ -147,7 +156,7 @@ impl DrawList {
     /// primitive once per group of identical meshes, instanced over the group; blended
     /// primitives one instance at a time, back to front, each drawing its labeled
     /// (alpha >= 0.5) then its unlabeled fragments.
-    fn batch_draws(&mut self, assets: &[GpuAsset], mode: DrawMode, normals: bool) {
+    fn batch_draws(&mut self, assets: &[GpuAsset], mode: DrawMode, (normals, look): (bool, Look)) {
         self.items.clear();
         let mut blended = Vec::new();
         let mut start = 0;
@@ -175,6 +184,7 @@ impl DrawList {
                         mirrored: first.mirrored,
                         masked: matches!(material.alpha_mode, AlphaMode::Mask(_)),
                         normals,
+                        look,
                     },
                     depth,
                 };

@@ -16,6 +16,7 @@ pub mod mipmaps;
 mod passes;
 mod pipelines;
 pub mod renderer;
+mod shadows;
 mod targets;
 mod uniforms;
 mod upload;

@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 
 use super::draws::INSTANCE_STRIDE;
+use super::shadows::SHADOW_FORMAT;
 use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT, NORMAL_FORMAT};
 use crate::assets::Vertex;
+use crate::spec::ToneMapping;
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
 /// The attribute the amodal fragment entry points carry (left out where unsupported).
@@ -72,6 +74,38 @@ impl DrawMode {
     }
 }
 
+/// Which lighting and finishing code a scene pipeline's fragments run: pipeline-
+/// overridable constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`), so the shader
+/// compiler drops what a frame does not use (a CPU rasterizer would run it masked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(super) struct Look {
+    /// Lights sample their shadow maps.
+    pub(super) shadows: bool,
+    /// 0: none; 1: Khronos PBR Neutral; 2: ACES.
+    pub(super) tone_mapping: u8,
+}
+
+impl Look {
+    /// The look of a frame that draws shadow maps when `shadows`.
+    pub(super) fn new(shadows: bool, tone_mapping: ToneMapping) -> Self {
+        Self {
+            shadows,
+            tone_mapping: match tone_mapping {
+                ToneMapping::None => 0,
+                ToneMapping::PbrNeutral => 1,
+                ToneMapping::Aces => 2,
+            },
+        }
+    }
+
+    fn constants(self) -> [(&'static str, f64); 2] {
+        [
+            ("SHADOWS", f64::from(u8::from(self.shadows))),
+            ("TONE_MAPPING", f64::from(self.tone_mapping)),
+        ]
+    }
+}
+
 /// Everything that selects a pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct PipelineKey {
@@ -88,6 +122,20 @@ pub(super) struct PipelineKey {
     /// The scene pass has the normals target (only when normals are read back: a
     /// target costs even unwritten).
     pub(super) normals: bool,
+    /// The shading code compiled in.
+    pub(super) look: Look,
+}
+
+impl PipelineKey {
+    /// The key of a pipeline that draws only geometry (shadow and amodal passes): the
+    /// scene's targets and shading play no part.
+    fn geometry_only(self) -> Self {
+        Self {
+            normals: false,
+            look: Look::default(),
+            ..self
+        }
+    }
 }
 
 /// The bind group layouts: 0 the frame (uniform, image pool, its sampler), 1 the instance
@@ -106,6 +154,10 @@ pub(super) struct Layouts {
     pub(super) amodal: wgpu::BindGroupLayout,
     /// Groups 0-3 of the amodal passes.
     pub(super) amodal_pipeline: wgpu::PipelineLayout,
+    /// Group 3 of the shadow pass: the view's transform at a dynamic offset.
+    pub(super) shadow_view: wgpu::BindGroupLayout,
+    /// Groups 0-3 of the shadow pass.
+    pub(super) shadow_pipeline: wgpu::PipelineLayout,
 }
 
 impl Layouts {
@@ -138,6 +190,22 @@ impl Layouts {
                     binding: 2,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Depth,
+                        view_dimension: wgpu::TextureViewDimension::D2Array,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 4,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
                     count: None,
                 },
             ],
@@ -200,6 +268,29 @@ impl Layouts {
             ],
             immediate_size: 0,
         });
+        let shadow_view = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("shadow view"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 2,
+                visibility: wgpu::ShaderStages::VERTEX,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: None,
+                },
+                count: None,
+            }],
+        });
+        let shadow_pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("shadow"),
+            bind_group_layouts: &[
+                Some(&frame),
+                Some(&instance),
+                Some(&material),
+                Some(&shadow_view),
+            ],
+            immediate_size: 0,
+        });
         Self {
             frame,
             instance,
@@ -207,6 +298,8 @@ impl Layouts {
             pipeline,
             amodal,
             amodal_pipeline,
+            shadow_view,
+            shadow_pipeline,
         }
     }
 }
@@ -219,6 +312,7 @@ pub(super) struct Pipelines {
     pub(super) background: [wgpu::RenderPipeline; 2],
     made: HashMap<PipelineKey, wgpu::RenderPipeline>,
     amodal: HashMap<(PipelineKey, AmodalView), wgpu::RenderPipeline>,
+    shadow: HashMap<PipelineKey, wgpu::RenderPipeline>,
 }
 
 /// Which amodal pass a pipeline serves.
@@ -254,7 +348,35 @@ impl Pipelines {
             background,
             made: HashMap::new(),
             amodal: HashMap::new(),
+            shadow: HashMap::new(),
         }
+    }
+
+    /// Makes the shadow pipeline of a draw of `key` if this is its first use (draws that
+    /// own no labels cast no shadow).
+    pub(super) fn prepare_shadow(
+        &mut self,
+        device: &wgpu::Device,
+        layouts: &Layouts,
+        key: PipelineKey,
+    ) {
+        if key.pass == PassKind::BlendUnlabeled {
+            return;
+        }
+        let shader = &self.shader;
+        self.shadow.entry(key.geometry_only()).or_insert_with(|| {
+            make_shadow_pipeline(
+                device,
+                &layouts.shadow_pipeline,
+                shader,
+                key.geometry_only(),
+            )
+        });
+    }
+
+    /// The shadow pipeline of a draw of `key`, once prepared.
+    pub(super) fn get_shadow(&self, key: &PipelineKey) -> Option<&wgpu::RenderPipeline> {
+        self.shadow.get(&key.geometry_only())
     }
 
     /// Makes the pipeline of `key` if this is its first use.
@@ -282,6 +404,7 @@ impl Pipelines {
             return;
         }
         let shader = &self.shader;
+        let key = key.geometry_only();
         for view in [AmodalView::Exact, AmodalView::Wide] {
             self.amodal.entry((key, view)).or_insert_with(|| {
                 make_amodal_pipeline(device, &layouts.amodal_pipeline, shader, key, view)
@@ -295,7 +418,7 @@ impl Pipelines {
         key: &PipelineKey,
         view: AmodalView,
     ) -> Option<&wgpu::RenderPipeline> {
-        self.amodal.get(&(*key, view))
+        self.amodal.get(&(key.geometry_only(), view))
     }
 }
 
@@ -393,9 +516,53 @@ fn make_pipeline(
     let targets = &targets[..3 + usize::from(key.normals)];
     let stages = MeshStages {
         vertex: ["vs_instanced", "vs_per_object"],
-        fragment: entry,
+        fragment: Some(entry),
+        constants: &key.look.constants(),
         depth: depth_state(depth_write, wgpu::CompareFunction::Greater),
         targets,
+    };
+    make_mesh_pipeline(device, layout, shader, key, stages)
+}
+
+/// A draw's shadow pipeline: depth only, with the scene's culling and alpha rules and a
+/// slope-scaled depth bias; OPAQUE draws run no fragment stage.
+fn make_shadow_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    shader: &wgpu::ShaderModule,
+    key: PipelineKey,
+) -> wgpu::RenderPipeline {
+    let (vertex, fragment) = match key.pass {
+        PassKind::Opaque if !key.masked => (
+            ["vs_shadow_lean_instanced", "vs_shadow_lean_per_object"],
+            None,
+        ),
+        PassKind::Opaque => (
+            ["vs_shadow_instanced", "vs_shadow_per_object"],
+            Some("fs_shadow_masked"),
+        ),
+        PassKind::BlendLabeled | PassKind::BlendUnlabeled => (
+            ["vs_shadow_instanced", "vs_shadow_per_object"],
+            Some("fs_shadow_blend"),
+        ),
+    };
+    let depth = wgpu::DepthStencilState {
+        format: SHADOW_FORMAT,
+        depth_write_enabled: Some(true),
+        depth_compare: Some(wgpu::CompareFunction::Less),
+        stencil: wgpu::StencilState::default(),
+        bias: wgpu::DepthBiasState {
+            constant: 2,
+            slope_scale: 2.0,
+            clamp: 0.0,
+        },
+    };
+    let stages = MeshStages {
+        vertex,
+        fragment,
+        constants: &[],
+        depth: Some(depth),
+        targets: &[],
     };
     make_mesh_pipeline(device, layout, shader, key, stages)
 }
@@ -404,7 +571,10 @@ fn make_pipeline(
 struct MeshStages<'a> {
     /// Vertex entry point for instanced and for per-object draws.
     vertex: [&'a str; 2],
-    fragment: &'a str,
+    /// Fragment entry point (none: depth only).
+    fragment: Option<&'a str>,
+    /// Values of the fragment stage's overridable constants.
+    constants: &'a [(&'a str, f64)],
     depth: Option<wgpu::DepthStencilState>,
     targets: &'a [Option<wgpu::ColorTargetState>],
 }
@@ -423,7 +593,7 @@ fn make_mesh_pipeline(
         DrawMode::PerObject => (stages.vertex[1], 1),
     };
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(stages.fragment),
+        label: Some(stages.fragment.unwrap_or(stages.vertex[0])),
         layout: Some(layout),
         vertex: wgpu::VertexState {
             module: shader,
@@ -434,10 +604,13 @@ fn make_mesh_pipeline(
         primitive: primitive_state(key),
         depth_stencil: stages.depth,
         multisample: wgpu::MultisampleState::default(),
-        fragment: Some(wgpu::FragmentState {
+        fragment: stages.fragment.map(|entry| wgpu::FragmentState {
             module: shader,
-            entry_point: Some(stages.fragment),
-            compilation_options: Default::default(),
+            entry_point: Some(entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: stages.constants,
+                ..Default::default()
+            },
             targets: stages.targets,
         }),
         multiview_mask: None,
@@ -527,7 +700,8 @@ fn make_amodal_pipeline(
     };
     let stages = MeshStages {
         vertex,
-        fragment,
+        fragment: Some(fragment),
+        constants: &[],
         depth: depth_state(false, compare),
         targets: &[],
     };

@@ -7,16 +7,20 @@ use super::context::{GpuContext, GpuError};
 use super::draws::DrawList;
 use super::passes::amodal::AmodalPass;
 use super::passes::scene::ScenePass;
-use super::pipelines::{DrawMode, Layouts, Pipelines};
+use super::passes::shadow::ShadowPass;
+use super::pipelines::{DrawMode, Layouts, Look, Pipelines};
+use super::shadows::{ShadowMaps, ShadowPlan, object_corners};
 use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
 use super::uniforms::{FrameUniform, projection};
 use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
-use crate::scene::FrameScene;
+use crate::scene::{FrameScene, RenderLook};
 
 /// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
 pub struct PendingFrame {
     slot: Slot,
+    /// How the colour image is finished once read back.
+    look: RenderLook,
     /// Word planes of the frame's amodal masks (0: no labeled object).
     amodal_words: u32,
     submission: wgpu::SubmissionIndex,
@@ -32,6 +36,51 @@ pub struct RenderTimings {
     pub wait_readback: f64,
 }
 
+/// What group 0 binds besides the shadow maps, kept to bind them again when the shadow
+/// array grows.
+struct FrameResources {
+    pool_view: wgpu::TextureView,
+    pool_sampler: wgpu::Sampler,
+    shadow_sampler: wgpu::Sampler,
+}
+
+impl FrameResources {
+    fn bind_group(
+        &self,
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        frame_buffer: &wgpu::Buffer,
+        shadow_maps: &wgpu::TextureView,
+    ) -> wgpu::BindGroup {
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("frame"),
+            layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: frame_buffer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&self.pool_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Sampler(&self.pool_sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::TextureView(shadow_maps),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::Sampler(&self.shadow_sampler),
+                },
+            ],
+        })
+    }
+}
+
 /// Renders [`FrameScene`]s of one asset library at one resolution.
 pub struct Renderer {
     ctx: GpuContext,
@@ -44,6 +93,10 @@ pub struct Renderer {
     amodal: AmodalTargets,
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
+    /// Group 0 of the shadow pass: as `frame_bind_group` with a stand-in shadow array.
+    shadow_pass_bind_group: wgpu::BindGroup,
+    frame_resources: FrameResources,
+    shadow_maps: ShadowMaps,
     draw_mode: DrawMode,
     normals: bool,
     draws: DrawList,
@@ -86,24 +139,29 @@ impl Renderer {
             mipmap_filter: wgpu::MipmapFilterMode::Linear,
             ..Default::default()
         });
-        let frame_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("frame"),
-            layout: &layouts.frame,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: frame_buffer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&pool_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::Sampler(&pool_sampler),
-                },
-            ],
+        // Bilinear comparisons: each of the filter's taps is itself smooth.
+        let shadow_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("shadow maps"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            compare: Some(wgpu::CompareFunction::LessEqual),
+            ..Default::default()
         });
+        let frame_resources = FrameResources {
+            pool_view,
+            pool_sampler,
+            shadow_sampler,
+        };
+        let shadow_maps = ShadowMaps::new(device, &layouts.shadow_view);
+        let frame_bind_group = frame_resources.bind_group(
+            device,
+            &layouts.frame,
+            &frame_buffer,
+            &shadow_maps.array_view,
+        );
+        let stand_in = ShadowMaps::new(device, &layouts.shadow_view);
+        let shadow_pass_bind_group =
+            frame_resources.bind_group(device, &layouts.frame, &frame_buffer, &stand_in.array_view);
         let draws = DrawList::new(device, &layouts.instance);
         let draw_mode = DrawMode::for_adapter(&ctx.adapter.get_info());
         let targets = Targets::new(device, width, height);
@@ -122,6 +180,9 @@ impl Renderer {
             amodal,
             frame_buffer,
             frame_bind_group,
+            shadow_pass_bind_group,
+            frame_resources,
+            shadow_maps,
             draw_mode,
             normals: false,
             draws,
@@ -188,23 +249,48 @@ impl Renderer {
             cam.near,
             cam.far,
         );
-        let uniform = FrameUniform::new(scene, view, proj, self.width, self.height);
+        let plan = if scene.lights.iter().any(|l| l.shadow().is_some()) {
+            let assets = &self.assets;
+            ShadowPlan::new(scene, &object_corners(scene, |a| assets[a].bounds))
+        } else {
+            ShadowPlan::default()
+        };
+        if self.shadow_maps.prepare(&self.ctx, &plan) {
+            self.frame_bind_group = self.frame_resources.bind_group(
+                &self.ctx.device,
+                &self.layouts.frame,
+                &self.frame_buffer,
+                &self.shadow_maps.array_view,
+            );
+        }
+        let uniform = FrameUniform::new(
+            scene,
+            (view, proj),
+            (self.width, self.height),
+            &plan,
+            self.shadow_maps.side(),
+        );
         self.ctx
             .queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
+        let look = Look::new(!plan.views.is_empty(), scene.render.tone_mapping);
         self.draws.build(
             &self.ctx,
             &self.layouts.instance,
             scene,
             view,
             &self.assets,
-            (self.draw_mode, self.normals),
+            (self.draw_mode, self.normals, look),
         );
         for item in &self.draws.items {
             self.pipelines
                 .prepare(&self.ctx.device, &self.layouts, item.key);
             self.pipelines
                 .prepare_amodal(&self.ctx.device, &self.layouts, item.key);
+            if !plan.views.is_empty() {
+                self.pipelines
+                    .prepare_shadow(&self.ctx.device, &self.layouts, item.key);
+            }
         }
         let largest_id = scene.objects.iter().map(|o| o.instance_id).max();
         let amodal_words = u32::from(largest_id.unwrap_or(0)).div_ceil(32);
@@ -215,6 +301,18 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("frame"),
             });
+        if !plan.views.is_empty() {
+            ShadowPass {
+                plan: &plan,
+                maps: &self.shadow_maps,
+                frame_bind_group: &self.shadow_pass_bind_group,
+                pipelines: &self.pipelines,
+                draws: &self.draws,
+                assets: &self.assets,
+                mode: self.draw_mode,
+            }
+            .record(&mut encoder);
+        }
         ScenePass {
             targets: &self.targets,
             frame_bind_group: &self.frame_bind_group,
@@ -251,6 +349,7 @@ impl Renderer {
         }
         let slot = self.readback.map(slot);
         Ok(PendingFrame {
+            look: scene.render,
             amodal_words,
             slot,
             submission,
@@ -258,7 +357,8 @@ impl Renderer {
         })
     }
 
-    /// Waits for a submitted frame and reads its buffers back.
+    /// Waits for a submitted frame, reads its buffers back and finishes its colour image
+    /// ([`crate::post`]: anti-aliasing).
     pub fn finish(
         &mut self,
         pending: PendingFrame,
@@ -282,6 +382,7 @@ impl Renderer {
         self.amodal
             .read(slot, pending.amodal_words, &mut out.amodal)?;
         self.ctx.check_errors()?;
+        crate::post::finish_rgb(&mut out.rgb, out.width, out.height, pending.look);
         Ok(RenderTimings {
             record_submit: pending.record_submit,
             wait_readback: started.elapsed().as_secs_f64(),

@@ -5,6 +5,7 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{DMat3, DMat4, DVec3};
 
+use super::shadows::{LightShadow, MAX_SHADOW_VIEWS, ShadowPlan};
 use crate::geometry::srgb_to_linear;
 use crate::scene::{
     FrameScene, LightSample, MAX_LIGHTS, MaterialSample, PatternKind, TextureSample,
@@ -21,6 +22,11 @@ pub(super) struct LightUniform {
     radiance: [f32; 4],
     /// Spot: unit direction of the cone's axis.
     axis: [f32; 4],
+    /// x: first shadow view (< 0: none), y: filter radius (texels), z: the light's map
+    /// side over the array's, w: world size of a texel.
+    shadow: [f32; 4],
+    /// x: 1 / side of the shadow array's layers.
+    shadow_b: [f32; 4],
 }
 
 /// A texture's two vec3 parameters: its colours (linear) for a pattern; for a pool
@@ -39,27 +45,44 @@ fn vec4(v: [f64; 3], w: f32) -> [f32; 4] {
     DVec3::from_array(v).as_vec3().extend(w).to_array()
 }
 
-/// A light's uniform, its radiance scaled by the exposure.
-fn light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
+/// A light's uniform, its radiance scaled by the exposure, its shadow as `shadow` plans
+/// it in an array of `shadow_side`² layers.
+fn light_uniform(
+    light: &LightSample,
+    exposure: f64,
+    shadow: Option<&LightShadow>,
+    shadow_side: u32,
+) -> LightUniform {
+    let mut uniform = unshadowed_light_uniform(light, exposure);
+    uniform.shadow = shadow.map_or([-1.0, 0.0, 0.0, 0.0], |s| {
+        [s.first_layer as f32, s.softness, s.uv_scale, s.texel]
+    });
+    uniform.shadow_b = [1.0 / shadow_side.max(1) as f32, 0.0, 0.0, 0.0];
+    uniform
+}
+
+fn unshadowed_light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
     let radiance = |r: [f64; 3]| vec4(r.map(|c| c * exposure), 0.0);
     match *light {
         LightSample::Directional {
             direction,
             radiance_linear,
+            ..
         } => LightUniform {
             kind: [0.0; 4],
             vector: vec4(direction, 0.0),
             radiance: radiance(radiance_linear),
-            axis: [0.0; 4],
+            ..LightUniform::zeroed()
         },
         LightSample::Point {
             position,
             radiance_linear,
+            ..
         } => LightUniform {
             kind: [1.0, 0.0, 0.0, 0.0],
             vector: vec4(position, 1.0),
             radiance: radiance(radiance_linear),
-            axis: [0.0; 4],
+            ..LightUniform::zeroed()
         },
         LightSample::Spot {
             position,
@@ -67,6 +90,7 @@ fn light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
             inner_cone_deg,
             outer_cone_deg,
             radiance_linear,
+            ..
         } => LightUniform {
             kind: [
                 2.0,
@@ -77,6 +101,7 @@ fn light_uniform(light: &LightSample, exposure: f64) -> LightUniform {
             vector: vec4(position, 1.0),
             radiance: radiance(radiance_linear),
             axis: vec4(direction, 0.0),
+            ..LightUniform::zeroed()
         },
     }
 }
@@ -97,6 +122,8 @@ pub(super) struct FrameUniform {
     /// x: 1 when some texture this frame samples the image pool.
     flags: [u32; 4],
     lights: [LightUniform; MAX_LIGHTS],
+    /// World → clip of each shadow view.
+    shadow_matrices: [[[f32; 4]; 4]; MAX_SHADOW_VIEWS],
 }
 
 /// Per-instance data of one (object, mesh node) pair. The instance buffer holds one per
@@ -177,19 +204,25 @@ pub(super) struct MaterialUniform {
 }
 
 impl FrameUniform {
-    /// The frame's camera, lights, ambient and background for a `width`×`height` image.
+    /// The frame's camera, lights, ambient and background for a `width`×`height` image,
+    /// with the shadow views of `shadows` in an array of `shadow_side`² layers.
     pub(super) fn new(
         scene: &FrameScene,
-        view: DMat4,
-        proj: DMat4,
-        width: u32,
-        height: u32,
+        (view, proj): (DMat4, DMat4),
+        (width, height): (u32, u32),
+        shadows: &ShadowPlan,
+        shadow_side: u32,
     ) -> Self {
         let background = scene.background_texture.as_ref();
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
         let exposure = scene.exposure_scale();
-        for (slot, light) in lights.iter_mut().zip(&scene.lights) {
-            *slot = light_uniform(light, exposure);
+        for (k, (slot, light)) in lights.iter_mut().zip(&scene.lights).enumerate() {
+            let shadow = shadows.lights.get(k).and_then(Option::as_ref);
+            *slot = light_uniform(light, exposure, shadow, shadow_side);
+        }
+        let mut shadow_matrices = [[[0.0; 4]; 4]; MAX_SHADOW_VIEWS];
+        for (slot, v) in shadow_matrices.iter_mut().zip(&shadows.views) {
+            *slot = v.world_to_clip.as_mat4().to_cols_array_2d();
         }
         Self {
             projection: proj.as_mat4().to_cols_array_2d(),
@@ -215,6 +248,7 @@ impl FrameUniform {
             }),
             flags: [u32::from(uses_pool(scene)), 0, 0, 0],
             lights,
+            shadow_matrices,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::render::ShadowSpec;
 use super::{ColorDist, Count, Direction, Scalar, Vec3Dist, unit_scale, zero};
 
 /// A light source. Intensity is linear irradiance (directional) or intensity over
@@ -24,6 +25,9 @@ pub enum LightSpec {
         intensity: Scalar,
         /// Direction the light travels (from the light towards the scene).
         direction: Direction,
+        /// This light's shadow settings, over `render.shadows`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSpec>,
     },
     /// Light radiating from a point.
     Point {
@@ -38,6 +42,9 @@ pub enum LightSpec {
         intensity: Scalar,
         /// World position.
         position: Vec3Dist,
+        /// This light's shadow settings, over `render.shadows`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSpec>,
     },
     /// A point light limited to a cone, with KHR_lights_punctual's smooth falloff
     /// between the inner and outer cone angles.
@@ -61,6 +68,9 @@ pub enum LightSpec {
         /// No light beyond this angle of the axis, degrees (at most 90).
         #[serde(default = "default_outer_cone")]
         outer_cone_deg: Scalar,
+        /// This light's shadow settings, over `render.shadows`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shadow: Option<ShadowSpec>,
     },
 }
 
@@ -71,6 +81,15 @@ impl LightSpec {
             LightSpec::Directional { count, .. }
             | LightSpec::Point { count, .. }
             | LightSpec::Spot { count, .. } => count,
+        }
+    }
+
+    /// The light's own shadow settings.
+    pub fn shadow(&self) -> Option<&ShadowSpec> {
+        match self {
+            LightSpec::Directional { shadow, .. }
+            | LightSpec::Point { shadow, .. }
+            | LightSpec::Spot { shadow, .. } => shadow.as_ref(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! errors also the line and column.
 //!
 //! - the serde types, one module per section: [`camera`], [`objects`], [`lights`],
-//!   [`material`], and here the top level, background and outputs;
+//!   [`material`], [`render`], and here the top level, background and outputs;
 //! - [`dist`]: the distributions any randomizable field takes;
 //! - [`load`]: reading a file into a [`LoadedSpec`];
 //! - [`validate`](mod@validate): semantic checks, one function per section;
@@ -19,6 +19,7 @@ pub mod lights;
 pub mod load;
 pub mod material;
 pub mod objects;
+pub mod render;
 pub mod resolve;
 pub mod validate;
 
@@ -32,6 +33,7 @@ pub use error::{SpecError, SpecIssue};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
+pub use render::{Antialiasing, Preset, RenderSettings, RenderSpec, ShadowSpec, ToneMapping};
 pub use resolve::{ResolvedSpec, resolve};
 pub use validate::validate;
 
@@ -84,6 +86,13 @@ pub struct Spec {
     /// Which instances become COCO annotations.
     #[serde(default)]
     pub labels: LabelsSpec,
+    /// How the picture is made: preset, shadows, anti-aliasing, tone mapping.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub render: RenderSpec,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 fn default_frames() -> u64 {

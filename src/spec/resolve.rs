@@ -23,6 +23,11 @@ pub struct ResolvedSpec {
     pub groups: Vec<ObjectGroup>,
     /// Light entries.
     pub lights: Vec<LightSpec>,
+    /// Each light entry's shadow settings: its own over `render.shadows` over the
+    /// preset's.
+    pub light_shadows: Vec<super::ShadowSpec>,
+    /// The look.
+    pub render: super::RenderSettings,
     /// Ambient light.
     pub ambient: AmbientSpec,
     /// Background.
@@ -196,6 +201,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
         })
         .collect();
     let camera = resolve_camera(spec, &mut issue);
+    let render = spec.render.resolve(spec.version);
     let groups = spec
         .objects
         .iter()
@@ -209,6 +215,15 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
             assets,
             groups,
             lights: spec.lights.clone(),
+            light_shadows: spec
+                .lights
+                .iter()
+                .map(|l| {
+                    l.shadow()
+                        .map_or(render.shadows.clone(), |s| s.over(&render.shadows))
+                })
+                .collect(),
+            render,
             ambient: spec.ambient.clone(),
             background: spec.background.clone(),
             labels: crate::labels::LabelOptions {

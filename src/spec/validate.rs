@@ -23,6 +23,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_lights(&spec.lights, &mut sink);
     check_environment(spec, &mut sink);
     check_labels(spec, &mut sink);
+    spec.render.check(&mut sink);
     issues
 }
 
@@ -341,6 +342,9 @@ fn check_lights(lights: &[LightSpec], sink: &mut dyn IssueSink) {
     for (i, l) in lights.iter().enumerate() {
         let path = |field: &str| format!("lights[{i}].{field}");
         l.count().check(&path("count"), sink);
+        if let Some(shadow) = l.shadow() {
+            shadow.check(&path("shadow"), sink);
+        }
         total += u64::from(l.count().max());
         let (color, intensity) = l.color_intensity();
         color.check(&path("color"), sink);

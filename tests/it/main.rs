@@ -18,6 +18,7 @@ mod gpu;
 mod outputs;
 mod properties;
 mod randomizers;
+mod realism;
 mod rle;
 mod samples;
 mod scale;

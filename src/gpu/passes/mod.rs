@@ -1,10 +1,11 @@
 //! The render passes of a frame, one file each, recorded in order by
-//! [`super::Renderer::submit`]: [`scene`] (colour, depth, instance ids), then [`amodal`]
-//! (the labeled objects' unoccluded masks). Shadow maps, environment prefiltering and
-//! post-processing passes go beside them.
+//! [`super::Renderer::submit`]: [`shadow`] (the shadow maps), [`scene`] (colour, depth,
+//! instance ids, tone-mapped colour), then [`amodal`]
+//! (the labeled objects' unoccluded masks).
 
 pub(super) mod amodal;
 pub(super) mod scene;
+pub(super) mod shadow;
 
 use crate::gpu::draws::{DrawList, INSTANCE_STRIDE};
 use crate::gpu::pipelines::{DrawMode, PipelineKey};

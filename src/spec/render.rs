@@ -1,0 +1,205 @@
+//! `render`: how the picture is made (the look), never what it shows. Labels (instance,
+//! class, depth, normals, masks) do not depend on anything here.
+//!
+//! `preset` sets every feature at once: `fast` is the plain look of spec version 1 (no
+//! shadows, no anti-aliasing, no tone mapping); `realistic` turns on shadows, FXAA and
+//! Khronos PBR Neutral tone mapping. Each feature can be set on its own beside the
+//! preset, and a light's own `shadow` overrides `render.shadows` field by field.
+
+use serde::{Deserialize, Serialize};
+
+use super::{IssueSink, Scalar};
+
+/// The whole look at once.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Direct lighting only, no shadows, no anti-aliasing, colours clamped: spec version
+    /// 1's look, and the fastest.
+    Fast,
+    /// Shadows, FXAA and PBR Neutral tone mapping (the default from spec version 2).
+    Realistic,
+}
+
+impl Preset {
+    /// The preset a spec of `version` gets when it names none.
+    pub fn default_for_version(version: u32) -> Self {
+        if version >= 2 {
+            Self::Realistic
+        } else {
+            Self::Fast
+        }
+    }
+}
+
+/// Anti-aliasing of the RGB image (label images are never anti-aliased).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Antialiasing {
+    /// Stair-stepped edges.
+    None,
+    /// FXAA 3.11-style edge filtering after tone mapping (one post-process pass).
+    Fxaa,
+}
+
+/// The curve from scene radiance to display values, after the exposure.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ToneMapping {
+    /// Values above 1 clip.
+    None,
+    /// Khronos PBR Neutral: base colours kept up to 0.8, highlights rolled off to white.
+    PbrNeutral,
+    /// ACES filmic (Narkowicz's fit): more contrast, desaturated highlights.
+    Aces,
+}
+
+/// Shadow settings, in `render.shadows` (for every light) or a light's `shadow` (for it
+/// alone, overriding the global value of each field it gives).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShadowSpec {
+    /// Whether lights cast shadows (default: on with the realistic preset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Chance, per frame and light, that an enabled light casts a shadow (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Side of the shadow map in texels, 16 to 8192, drawn per frame and light and
+    /// rounded (default 1024; 512 for each of a point light's six faces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_size: Option<Scalar>,
+    /// Radius of the percentage-closer filter in shadow-map texels, 0 (hard) to 16
+    /// (default 1.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub softness: Option<Scalar>,
+}
+
+/// Largest shadow map side accepted.
+pub const MAX_SHADOW_MAP: f64 = 8192.0;
+/// Smallest shadow map side accepted.
+pub const MIN_SHADOW_MAP: f64 = 16.0;
+/// Largest filter radius accepted, texels.
+pub const MAX_SOFTNESS: f64 = 16.0;
+
+impl ShadowSpec {
+    /// This light's settings over the global ones: each field it gives wins.
+    pub fn over(&self, global: &ShadowSpec) -> ShadowSpec {
+        ShadowSpec {
+            enabled: self.enabled.or(global.enabled),
+            probability: self.probability.or(global.probability),
+            map_size: self.map_size.clone().or_else(|| global.map_size.clone()),
+            softness: self.softness.clone().or_else(|| global.softness.clone()),
+        }
+    }
+
+    /// Reports every problem with the settings at `path`.
+    pub fn check(&self, path: &str, sink: &mut dyn IssueSink) {
+        if let Some(p) = self.probability
+            && !(0.0..=1.0).contains(&p)
+        {
+            sink.issue(
+                &format!("{path}.probability"),
+                format!("must lie in [0, 1], found {p}"),
+            );
+        }
+        if let Some(size) = &self.map_size {
+            let field = format!("{path}.map_size");
+            size.check(&field, sink);
+            let (lo, hi) = size.bounds();
+            if lo < MIN_SHADOW_MAP || hi > MAX_SHADOW_MAP {
+                sink.issue(
+                    &field,
+                    format!(
+                        "must lie in [{MIN_SHADOW_MAP}, {MAX_SHADOW_MAP}] texels, this distribution spans [{lo}, {hi}]"
+                    ),
+                );
+            }
+        }
+        if let Some(softness) = &self.softness {
+            let field = format!("{path}.softness");
+            softness.check(&field, sink);
+            let (lo, hi) = softness.bounds();
+            if lo < 0.0 || hi > MAX_SOFTNESS {
+                sink.issue(
+                    &field,
+                    format!(
+                        "must lie in [0, {MAX_SOFTNESS}] texels, this distribution spans [{lo}, {hi}]"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `render` section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenderSpec {
+    /// The look: `fast` or `realistic` (default `realistic` from spec version 2, `fast`
+    /// before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+    /// Shadows of every light (a light's `shadow` overrides them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadows: Option<ShadowSpec>,
+    /// Anti-aliasing of RGB (default: `fxaa` with the realistic preset, else `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub antialiasing: Option<Antialiasing>,
+    /// Tone mapping after the exposure (default: `pbr_neutral` with the realistic
+    /// preset, else `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tone_mapping: Option<ToneMapping>,
+}
+
+impl RenderSpec {
+    /// Reports every problem with the section.
+    pub fn check(&self, sink: &mut dyn IssueSink) {
+        if let Some(shadows) = &self.shadows {
+            shadows.check("render.shadows", sink);
+        }
+    }
+
+    /// The settings a spec of `version` renders with.
+    pub fn resolve(&self, version: u32) -> RenderSettings {
+        let preset = self.preset.unwrap_or(Preset::default_for_version(version));
+        let realistic = preset == Preset::Realistic;
+        let preset_shadows = ShadowSpec {
+            enabled: Some(realistic),
+            probability: Some(1.0),
+            map_size: None,
+            softness: Some(Scalar::Const(1.5)),
+        };
+        RenderSettings {
+            preset,
+            shadows: self
+                .shadows
+                .as_ref()
+                .map_or(preset_shadows.clone(), |s| s.over(&preset_shadows)),
+            antialiasing: self.antialiasing.unwrap_or(if realistic {
+                Antialiasing::Fxaa
+            } else {
+                Antialiasing::None
+            }),
+            tone_mapping: self.tone_mapping.unwrap_or(if realistic {
+                ToneMapping::PbrNeutral
+            } else {
+                ToneMapping::None
+            }),
+        }
+    }
+}
+
+/// The `render` section resolved for one spec version: every field set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderSettings {
+    /// The preset the defaults came from.
+    pub preset: Preset,
+    /// Shadows of every light, before a light's own overrides (all fields but
+    /// `map_size` set; that one defaults per light kind).
+    pub shadows: ShadowSpec,
+    /// Anti-aliasing of RGB.
+    pub antialiasing: Antialiasing,
+    /// Tone mapping.
+    pub tone_mapping: ToneMapping,
+}

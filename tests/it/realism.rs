@@ -1,0 +1,308 @@
+//! The realistic look (`render` in the spec): shadows fall where geometry says, the look
+//! never touches the label images, and version-1 specs keep the plain look.
+
+use std::path::Path;
+
+use glam::{DMat4, DVec2, DVec3};
+use serde_json::{Value, json};
+
+use crate::common;
+use synthvis::FrameRenderer;
+use synthvis::gpu::FrameBuffers;
+
+/// A grey ground, a cube floating above it and a cube resting on it, lit by one sun with
+/// no ambient light: every shadowed ground pixel is black.
+fn shadow_scene(sun: [f64; 3], render: Value) -> Value {
+    json!({
+        "version": 2, "seed": 1, "frames": 1,
+        "resolution": { "width": 320, "height": 240 },
+        "camera": { "fov_y_deg": 45, "position": [0.4, 4.0, 2.6], "look_at": [0.3, 0, 0.1],
+                    "near": 0.5, "far": 20 },
+        "categories": [{ "name": "ground" }, { "name": "cube" }],
+        "assets": [
+            { "name": "ground", "primitive": "plane", "category": "ground" },
+            { "name": "cube", "primitive": "cube", "category": "cube" }
+        ],
+        "objects": [
+            { "asset": "ground", "position": [0, 0, 0], "scale": 6,
+              "material": { "color": [0.6, 0.6, 0.6], "roughness": 1.0, "metallic": 0.0 } },
+            { "asset": "cube", "position": [-0.3, 0.5, -0.2], "scale": 0.4 },
+            { "asset": "cube", "position": [0.7, 0.15, 0.4], "scale": 0.3 }
+        ],
+        "lights": [{ "type": "directional", "direction": sun, "intensity": 3.0 }],
+        "ambient": { "intensity": 0.0 },
+        "background": { "color": [0.1, 0.1, 0.1] },
+        "render": render
+    })
+}
+
+fn renderer(dir: &Path, spec: &Value) -> FrameRenderer {
+    std::fs::create_dir_all(dir).unwrap();
+    let loaded = common::write_spec(dir, spec);
+    FrameRenderer::new(&loaded, common::backend()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The cube centres and half sides of [`shadow_scene`].
+const CUBES: [([f64; 3], f64); 2] = [([-0.3, 0.5, -0.2], 0.2), ([0.7, 0.15, 0.4], 0.15)];
+
+/// The convex hull (counter-clockwise) of points in the plane: Andrew's monotone chain.
+fn hull(mut p: Vec<DVec2>) -> Vec<DVec2> {
+    p.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    let cross = |o: DVec2, a: DVec2, b: DVec2| (a - o).perp_dot(b - o);
+    let mut lower: Vec<DVec2> = Vec::new();
+    for &q in &p {
+        while lower.len() >= 2 && cross(lower[lower.len() - 2], lower[lower.len() - 1], q) <= 0.0 {
+            lower.pop();
+        }
+        lower.push(q);
+    }
+    let mut upper: Vec<DVec2> = Vec::new();
+    for &q in p.iter().rev() {
+        while upper.len() >= 2 && cross(upper[upper.len() - 2], upper[upper.len() - 1], q) <= 0.0 {
+            upper.pop();
+        }
+        upper.push(q);
+    }
+    lower.pop();
+    upper.pop();
+    lower.extend(upper);
+    lower
+}
+
+/// Signed distance from `q` to a counter-clockwise convex polygon (negative inside).
+fn signed_distance(poly: &[DVec2], q: DVec2) -> f64 {
+    let mut inside = true;
+    let mut nearest = f64::INFINITY;
+    for i in 0..poly.len() {
+        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+        let e = b - a;
+        inside &= e.perp_dot(q - a) >= 0.0;
+        let t = ((q - a).dot(e) / e.length_squared()).clamp(0.0, 1.0);
+        nearest = nearest.min((a + e * t).distance(q));
+    }
+    if inside { -nearest } else { nearest }
+}
+
+/// Each cube's shadow on the ground (y = 0) under a sun travelling along `sun`: the hull
+/// of its corners pushed along the light onto the plane, in (x, z).
+fn analytic_shadows(sun: DVec3) -> Vec<Vec<DVec2>> {
+    CUBES
+        .iter()
+        .map(|&(c, h)| {
+            let mut pts = Vec::new();
+            for i in 0..8 {
+                let s = |bit: usize| if i & (1 << bit) == 0 { -h } else { h };
+                let p = DVec3::from_array(c) + DVec3::new(s(0), s(1), s(2));
+                let q = p + sun * (-p.y / sun.y);
+                pts.push(DVec2::new(q.x, q.z));
+            }
+            hull(pts)
+        })
+        .collect()
+}
+
+/// Where the camera ray through the centre of pixel (u, v) meets the ground, in (x, z).
+fn ground_point(k: [[f64; 3]; 3], camera_to_world: DMat4, u: f64, v: f64) -> DVec2 {
+    let ray = DVec3::new((u - k[0][2]) / k[0][0], (v - k[1][2]) / k[1][1], 1.0);
+    let origin = camera_to_world.transform_point3(DVec3::ZERO);
+    let dir = camera_to_world.transform_vector3(ray);
+    let p = origin + dir * (-origin.y / dir.y);
+    DVec2::new(p.x, p.z)
+}
+
+fn luma(rgb: &[u8]) -> f64 {
+    0.299 * f64::from(rgb[0]) + 0.587 * f64::from(rgb[1]) + 0.114 * f64::from(rgb[2])
+}
+
+#[test]
+fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, sun) in [[0.4, -1.0, 0.3], [-0.8, -0.6, 0.2]]
+        .into_iter()
+        .enumerate()
+    {
+        let render = json!({ "preset": "realistic", "antialiasing": "none", "tone_mapping": "none",
+                             "shadows": { "softness": 1.0 } });
+        let spec = shadow_scene(sun, render);
+        let mut r = renderer(&tmp.path().join(i.to_string()), &spec);
+        let scene = r.sample(1, 0).unwrap();
+        let frame = r.render(&scene).unwrap();
+        let shadows = analytic_shadows(DVec3::from_array(sun).normalize());
+        let cam = &scene.camera;
+        let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
+        let ground_id = scene.objects[0].instance_id;
+        // Lit ground is one shade of grey (a flat, rough surface under a sun): the
+        // threshold is half of it.
+        let lit: Vec<f64> = (0..frame.instance.len())
+            .filter(|&p| frame.instance[p] == u32::from(ground_id))
+            .map(|p| luma(&frame.rgb[3 * p..3 * p + 3]))
+            .collect();
+        let mut sorted = lit.clone();
+        sorted.sort_by(f64::total_cmp);
+        let threshold = 0.5 * sorted[sorted.len() * 9 / 10];
+        // Pixels whose ground point lies within this distance of a shadow's edge are the
+        // penumbra (filter radius and a pixel's footprint), left out.
+        let band = 0.04;
+        let (mut both, mut either, mut stray) = (0u32, 0u32, 0u32);
+        // Ground within 2 cm of the resting cube's base, inside its shadow: where
+        // peter-panning would show a lit gap.
+        let (contact_centre, contact_half) = (DVec2::new(CUBES[1].0[0], CUBES[1].0[2]), CUBES[1].1);
+        let (mut contact, mut contact_lit) = (0u32, 0u32);
+        for p in 0..frame.instance.len() {
+            if frame.instance[p] != u32::from(ground_id) {
+                continue;
+            }
+            let (u, v) = ((p % 320) as f64, (p / 320) as f64);
+            let q = ground_point(cam.k, camera_to_world, u, v);
+            let distance = shadows
+                .iter()
+                .map(|s| signed_distance(s, q))
+                .fold(f64::INFINITY, f64::min);
+            let off_base = (q - contact_centre).abs() - DVec2::splat(contact_half);
+            let from_base = off_base.max(DVec2::ZERO).length();
+            if from_base > 0.0 && from_base < 0.02 && signed_distance(&shadows[1], q) < -0.01 {
+                contact += 1;
+                contact_lit += u32::from(luma(&frame.rgb[3 * p..3 * p + 3]) >= threshold);
+            }
+            if distance.abs() < band {
+                continue;
+            }
+            let expected = distance < 0.0;
+            let dark = luma(&frame.rgb[3 * p..3 * p + 3]) < threshold;
+            both += u32::from(expected && dark);
+            either += u32::from(expected || dark);
+            stray += u32::from(dark && !expected);
+        }
+        let iou = f64::from(both) / f64::from(either.max(1));
+        assert!(
+            either > 500,
+            "sun {sun:?}: too few shadow pixels to judge ({either})"
+        );
+        assert!(
+            iou >= 0.95,
+            "sun {sun:?}: shadow IoU {iou:.3} against the analytic projection (shadowed and expected {both}, either {either})"
+        );
+        assert!(
+            contact >= 10 && contact_lit == 0,
+            "sun {sun:?}: {contact_lit} of {contact} ground pixels by the resting cube's base, inside its shadow, are lit (the shadow detaches from the object)"
+        );
+        assert!(
+            stray <= 5,
+            "sun {sun:?}: {stray} ground pixels are dark away from every cast shadow (acne or light leaking)"
+        );
+    }
+}
+
+/// The label images of `frame` as bytes: depth, instance ids and normals.
+fn labels_of(frame: &FrameBuffers) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(frame.depth.iter().flat_map(|d| d.to_le_bytes()));
+    out.extend(frame.instance.iter().flat_map(|d| d.to_le_bytes()));
+    out.extend(frame.normals.iter().flat_map(|d| d.to_le_bytes()));
+    out
+}
+
+#[test]
+fn the_look_changes_colour_and_never_a_label() {
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["tabletop", "quickstart", "lighting"] {
+        let path = scenes.join(format!("{name}.json"));
+        let mut spec: Value = common::read_json(&path);
+        // Resolve relative asset paths against the scene's folder.
+        for asset in spec["assets"].as_array_mut().unwrap() {
+            if let Some(p) = asset["path"].as_str() {
+                asset["path"] = json!(scenes.join(p));
+            }
+        }
+        spec["outputs"]["normals"] = json!(true);
+        let mut rgb = Vec::new();
+        let mut labels = Vec::new();
+        for (k, render) in [
+            json!({ "preset": "fast" }),
+            json!({ "preset": "realistic", "tone_mapping": "aces",
+                    "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } } }),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            spec["render"] = render;
+            let mut r = renderer(&tmp.path().join(format!("{name}{k}")), &spec);
+            let frames: Vec<FrameBuffers> = (0..3)
+                .map(|f| {
+                    r.render(&r.sample(spec["seed"].as_u64().unwrap_or(0), f).unwrap())
+                        .unwrap()
+                })
+                .collect();
+            labels.push(frames.iter().map(labels_of).collect::<Vec<_>>());
+            rgb.push(frames.into_iter().map(|f| f.rgb).collect::<Vec<_>>());
+        }
+        assert!(
+            labels[0] == labels[1],
+            "{name}: depth, instance or normal images differ between the fast and the realistic look"
+        );
+        assert!(
+            rgb[0] != rgb[1],
+            "{name}: the realistic look left the colour image as the fast one"
+        );
+    }
+}
+
+#[test]
+fn version_one_specs_keep_the_plain_look_and_version_two_defaults_to_realistic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sun = [0.4, -1.0, 0.3];
+    let mut v1 = shadow_scene(sun, json!({}));
+    v1["version"] = json!(1);
+    v1.as_object_mut().unwrap().remove("render");
+    let mut fast = shadow_scene(sun, json!({ "preset": "fast" }));
+    fast.as_object_mut().unwrap().remove("version");
+    fast["version"] = json!(2);
+    let mut v2 = shadow_scene(sun, json!({}));
+    v2.as_object_mut().unwrap().remove("render");
+    let rgb = |name: &str, spec: &Value| {
+        let mut r = renderer(&tmp.path().join(name), spec);
+        let scene = r.sample(1, 0).unwrap();
+        (r.render(&scene).unwrap().rgb, scene)
+    };
+    let (a, scene_v1) = rgb("v1", &v1);
+    let (b, _) = rgb("fast", &fast);
+    let (c, scene_v2) = rgb("v2", &v2);
+    assert!(scene_v1.lights.iter().all(|l| l.shadow().is_none()));
+    assert!(scene_v1.render.is_plain());
+    assert!(scene_v2.lights.iter().all(|l| l.shadow().is_some()));
+    assert!(!scene_v2.render.is_plain());
+    // Version 2 puts intrinsics in another convention, but this spec gives a field of
+    // view, so the two cameras agree and the fast look matches version 1 to the byte.
+    assert!(
+        a == b,
+        "a version-1 spec and preset fast should render the same bytes"
+    );
+    assert!(
+        a != c,
+        "version 2 without a preset should render the realistic look"
+    );
+}
+
+#[test]
+fn shadow_settings_are_validated_with_their_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec = shadow_scene(
+        [0.0, -1.0, 0.0],
+        json!({ "shadows": { "map_size": [8, 100000], "softness": -1, "probability": 2 } }),
+    );
+    spec["lights"][0]["shadow"] = json!({ "softness": 40 });
+    let path = tmp.path().join("spec.json");
+    std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let err = synthvis::LoadedSpec::from_file(&path)
+        .expect_err("invalid shadow settings must be refused")
+        .to_string();
+    for needle in [
+        "render.shadows.map_size",
+        "render.shadows.softness",
+        "render.shadows.probability",
+        "lights[0].shadow.softness",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
+}
