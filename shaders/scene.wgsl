@@ -9,6 +9,10 @@ const MAX_LIGHTS: u32 = 8u;
 // is compiled out.
 override SHADOWS: bool = false;
 override TONE_MAPPING: u32 = 0u;
+// Pipeline-overridable: whether normal and occlusion maps shade (the realistic look), and
+// whether the material has a KHR_texture_transform (else the transforms are identities).
+override MATERIAL_MAPS: bool = false;
+override UV_TRANSFORM: bool = false;
 // Six shadow views per light at most (a point light's cube faces).
 const MAX_SHADOW_VIEWS: u32 = 48u;
 const PI: f32 = 3.14159265358979;
@@ -62,8 +66,16 @@ struct Material {
     emissive: vec4<f32>,
     // x: metallic, y: roughness, z: alpha cutoff (MASK; 0 otherwise), w: unused.
     params: vec4<f32>,
-    // TEXCOORD set of x: base colour, y: metallic-roughness, z: emissive texture.
+    // TEXCOORD set of x: base colour, y: metallic-roughness, z: emissive, w: normal texture.
     tex_coords: vec4<u32>,
+    // x: normal scale, y: occlusion strength, z: 1 with a normal map, w: 1 with an
+    // occlusion map.
+    maps: vec4<f32>,
+    // x: TEXCOORD set of the occlusion texture.
+    tex_coords_b: vec4<u32>,
+    // KHR_texture_transform of texture k (base colour, metallic-roughness, emissive,
+    // normal, occlusion): rows 2k and 2k + 1 of a 2×3 matrix applied to (u, v, 1).
+    uv_transforms: array<vec4<f32>, 10>,
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
@@ -81,6 +93,10 @@ struct Material {
 @group(2) @binding(4) var metallic_roughness_sampler: sampler;
 @group(2) @binding(5) var emissive_texture: texture_2d<f32>;
 @group(2) @binding(6) var emissive_sampler: sampler;
+@group(2) @binding(7) var normal_texture: texture_2d<f32>;
+@group(2) @binding(8) var normal_sampler: sampler;
+@group(2) @binding(9) var occlusion_texture: texture_2d<f32>;
+@group(2) @binding(10) var occlusion_sampler: sampler;
 
 struct VertexIn {
     @location(0) position: vec3<f32>,
@@ -88,6 +104,12 @@ struct VertexIn {
     @location(2) uv0: vec2<f32>,
     @location(3) uv1: vec2<f32>,
     @location(4) color: vec4<f32>,
+};
+
+// The tangent (xyz, and the bitangent's sign in w; zero: none): only pipelines that
+// shade with material maps read it, so the others fetch nothing more than before.
+struct TangentIn {
+    @location(15) tangent: vec4<f32>,
 };
 
 // Per instance (one object's mesh node): InstanceData's ten words.
@@ -121,6 +143,8 @@ struct VertexOut {
     // Pattern colours; a.w: scale, b.w: angle (radians).
     @location(9) @interpolate(flat) pattern_a: vec4<f32>,
     @location(10) @interpolate(flat) pattern_b: vec4<f32>,
+    // World tangent and the bitangent's sign (MATERIAL_MAPS only; zero otherwise).
+    @location(11) world_tangent: vec4<f32>,
 };
 
 // Both vertex entry points compute the same values with the same operations, so the two
@@ -140,6 +164,10 @@ fn view_position(position: vec3<f32>, w: InstanceIn) -> vec4<f32> {
 }
 
 fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
+    return vertex_with_tangent(v, w, vec4<f32>(0.0));
+}
+
+fn vertex_with_tangent(v: VertexIn, w: InstanceIn, tangent: vec4<f32>) -> VertexOut {
     var out: VertexOut;
     let n0 = bitcast<vec4<f32>>(w.w3);
     let n1 = bitcast<vec4<f32>>(w.w4);
@@ -158,6 +186,15 @@ fn vertex(v: VertexIn, w: InstanceIn) -> VertexOut {
     out.mat_hsv = bitcast<vec4<f32>>(w.w7);
     out.pattern_a = bitcast<vec4<f32>>(w.w8);
     out.pattern_b = bitcast<vec4<f32>>(w.w9);
+    out.world_tangent = vec4<f32>(0.0);
+    if MATERIAL_MAPS {
+        let r0 = bitcast<vec4<f32>>(w.w0);
+        let r1 = bitcast<vec4<f32>>(w.w1);
+        let r2 = bitcast<vec4<f32>>(w.w2);
+        let t = tangent.xyz;
+        let view_tangent = vec3<f32>(dot(r0.xyz, t), dot(r1.xyz, t), dot(r2.xyz, t));
+        out.world_tangent = vec4<f32>((frame.view_to_world * vec4<f32>(view_tangent, 0.0)).xyz, tangent.w);
+    }
     return out;
 }
 
@@ -186,6 +223,17 @@ fn object_words() -> InstanceIn {
 @vertex
 fn vs_per_object(v: VertexIn) -> VertexOut {
     return vertex(v, object_words());
+}
+
+// The same with the tangent, for pipelines that shade with material maps.
+@vertex
+fn vs_instanced_mapped(v: VertexIn, instance: InstanceIn, t: TangentIn) -> VertexOut {
+    return vertex_with_tangent(v, instance, t.tangent);
+}
+
+@vertex
+fn vs_per_object_mapped(v: VertexIn, t: TangentIn) -> VertexOut {
+    return vertex_with_tangent(v, object_words(), t.tangent);
 }
 
 fn rotate(p: vec2<f32>, angle: f32) -> vec2<f32> {
@@ -296,6 +344,17 @@ fn pick_uv(tex_coord: u32, uv0: vec2<f32>, uv1: vec2<f32>) -> vec2<f32> {
     return select(uv0, uv1, tex_coord == 1u);
 }
 
+// Texture k's coordinates: its TEXCOORD set through its KHR_texture_transform.
+fn material_uv(k: u32, tex_coord: u32, in: VertexOut) -> vec2<f32> {
+    let uv = pick_uv(tex_coord, in.uv0, in.uv1);
+    if !UV_TRANSFORM {
+        return uv;
+    }
+    let a = material.uv_transforms[2u * k];
+    let b = material.uv_transforms[2u * k + 1u];
+    return vec2<f32>(a.x * uv.x + a.y * uv.y + a.z, b.x * uv.x + b.y * uv.y + b.z);
+}
+
 // GGX / Smith height-correlated / Schlick: the glTF metallic-roughness BRDF (spec appendix B).
 fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32) -> vec3<f32> {
     let n_dot_l = max(dot(n, l), 0.0);
@@ -399,7 +458,7 @@ struct Surface {
 // pattern, HSV-shifted. Its alpha alone decides which fragments own the label targets,
 // in the scene pass and the amodal pass alike.
 fn base_color(in: VertexOut) -> vec4<f32> {
-    let base_uv = pick_uv(material.tex_coords.x, in.uv0, in.uv1);
+    let base_uv = material_uv(0u, material.tex_coords.x, in);
     var base_texel = textureSample(base_color_texture, base_color_sampler, base_uv);
     let pooled = pool_image(in.uv0, in.pattern_a, in.pattern_b);
     if in.ids.y == 5u {
@@ -419,8 +478,8 @@ fn base_color(in: VertexOut) -> vec4<f32> {
 }
 
 fn shade(in: VertexOut, front_facing: bool) -> Surface {
-    let mr_uv = pick_uv(material.tex_coords.y, in.uv0, in.uv1);
-    let emissive_uv = pick_uv(material.tex_coords.z, in.uv0, in.uv1);
+    let mr_uv = material_uv(1u, material.tex_coords.y, in);
+    let emissive_uv = material_uv(2u, material.tex_coords.z, in);
     let base = base_color(in);
     let mr = textureSample(metallic_roughness_texture, metallic_roughness_sampler, mr_uv);
     let emissive = material.emissive.rgb * textureSample(emissive_texture, emissive_sampler, emissive_uv).rgb;
@@ -429,12 +488,31 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     let metallic = clamp(metallic_factor * mr.b, 0.0, 1.0);
     let roughness = clamp(roughness_factor * mr.g, 0.0, 1.0);
 
-    var n = normalize(in.world_normal);
+    var geometric = normalize(in.world_normal);
+    // The normal that shades: the normal map's where there is one (labels keep the
+    // geometric normal). Back faces turn the whole frame around.
+    var n = geometric;
+    var occlusion = 1.0;
+    if MATERIAL_MAPS {
+        let mapped = textureSample(normal_texture, normal_sampler, material_uv(3u, material.tex_coords.w, in)).xyz;
+        let ao = textureSample(occlusion_texture, occlusion_sampler, material_uv(4u, material.tex_coords_b.x, in)).r;
+        let t = in.world_tangent.xyz - geometric * dot(geometric, in.world_tangent.xyz);
+        if material.maps.z > 0.0 && dot(t, t) > 1e-12 {
+            let tangent = normalize(t);
+            let bitangent = cross(geometric, tangent) * select(1.0, -1.0, in.world_tangent.w < 0.0);
+            let tn = vec3<f32>((mapped.xy * 2.0 - 1.0) * material.maps.x, mapped.z * 2.0 - 1.0);
+            n = normalize(tangent * tn.x + bitangent * tn.y + geometric * tn.z);
+        }
+        if material.maps.w > 0.0 {
+            occlusion = 1.0 + material.maps.y * (ao - 1.0);
+        }
+    }
     if !front_facing {
+        geometric = -geometric;
         n = -n;
     }
     let v = normalize(frame.camera_position.xyz - in.world_position);
-    var color = frame.ambient.rgb * base.rgb + emissive;
+    var color = frame.ambient.rgb * base.rgb * occlusion + emissive;
     for (var i = 0u; i < min(frame.counts.x, MAX_LIGHTS); i = i + 1u) {
         let light = frame.lights[i];
         var l: vec3<f32>;
@@ -465,7 +543,7 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
     var out: Surface;
     out.color = vec4<f32>(color, base.a);
     out.linear_depth = in.view_depth;
-    out.normal = n;
+    out.normal = geometric;
     return out;
 }
 

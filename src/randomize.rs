@@ -212,6 +212,7 @@ impl<'a> FrameSampler<'a> {
             render: RenderLook {
                 antialiasing: spec.render.antialiasing,
                 tone_mapping: spec.render.tone_mapping,
+                material_maps: spec.render.material_maps,
             },
         })
     }

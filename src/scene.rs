@@ -45,13 +45,17 @@ pub struct RenderLook {
     pub antialiasing: crate::spec::Antialiasing,
     /// Tone mapping.
     pub tone_mapping: crate::spec::ToneMapping,
+    /// Whether normal and occlusion maps shade.
+    pub material_maps: bool,
 }
 
 impl RenderLook {
-    /// No anti-aliasing, no tone mapping: spec version 1's look.
+    /// No anti-aliasing, no tone mapping, no normal or occlusion maps: spec version 1's
+    /// look.
     pub const PLAIN: Self = Self {
         antialiasing: crate::spec::Antialiasing::None,
         tone_mapping: crate::spec::ToneMapping::None,
+        material_maps: false,
     };
 
     /// Whether this is [`RenderLook::PLAIN`].

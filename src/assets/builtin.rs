@@ -19,6 +19,7 @@ pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> As
             uv0: data.uvs[i],
             uv1: data.uvs[i],
             color: [1.0; 4],
+            tangent: [0.0; 4],
         })
         .collect();
     let material = Material {

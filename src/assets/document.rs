@@ -12,7 +12,8 @@ use crate::hash::sha256_hex;
 
 /// Extensions read by this loader; others listed in `extensionsUsed` are ignored with a
 /// warning, others in `extensionsRequired` refuse the file.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &["KHR_materials_emissive_strength"];
+pub const SUPPORTED_EXTENSIONS: &[&str] =
+    &["KHR_materials_emissive_strength", "KHR_texture_transform"];
 
 /// A glTF file with its data, ready to convert.
 pub struct Document {

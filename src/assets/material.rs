@@ -1,5 +1,6 @@
 //! Materials: glTF metallic-roughness with emissive (and KHR_materials_emissive_strength),
-//! alpha modes, texture references and sampler settings.
+//! normal and occlusion maps, alpha modes, texture references (with
+//! KHR_texture_transform) and sampler settings.
 
 /// How a material's alpha is used.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,9 +18,15 @@ pub enum AlphaMode {
 pub struct TextureRef {
     /// Index into [`Asset::textures`].
     pub texture: usize,
-    /// Which TEXCOORD set (0 or 1).
+    /// Which TEXCOORD set (0 or 1; KHR_texture_transform's `texCoord` overrides).
     pub tex_coord: u32,
+    /// KHR_texture_transform as the rows of a 2×3 matrix applied to (u, v, 1):
+    /// translation × rotation × scale (identity when absent).
+    pub transform: [[f32; 3]; 2],
 }
+
+/// The identity UV transform.
+pub const IDENTITY_UV: [[f32; 3]; 2] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
 
 /// A glTF metallic-roughness material.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +45,14 @@ pub struct Material {
     pub emissive: [f32; 3],
     /// Emissive texture (sRGB).
     pub emissive_texture: Option<TextureRef>,
+    /// Tangent-space normal map (linear).
+    pub normal_texture: Option<TextureRef>,
+    /// Scale of the normal map's x and y.
+    pub normal_scale: f32,
+    /// Ambient occlusion in R (linear).
+    pub occlusion_texture: Option<TextureRef>,
+    /// How much of the occlusion applies (0: none, 1: all).
+    pub occlusion_strength: f32,
     /// Alpha mode.
     pub alpha_mode: AlphaMode,
     /// Whether back faces are drawn (with flipped normals).
@@ -55,6 +70,10 @@ impl Default for Material {
             metallic_roughness_texture: None,
             emissive: [0.0; 3],
             emissive_texture: None,
+            normal_texture: None,
+            normal_scale: 1.0,
+            occlusion_texture: None,
+            occlusion_strength: 1.0,
             alpha_mode: AlphaMode::Opaque,
             double_sided: false,
         }
@@ -143,10 +162,51 @@ pub(super) fn sampling(s: &gltf::texture::Sampler) -> Sampling {
 }
 
 fn texture_ref(info: Option<gltf::texture::Info>) -> Option<TextureRef> {
-    info.map(|i| TextureRef {
-        texture: i.texture().index(),
-        tex_coord: i.tex_coord().min(1),
+    info.map(|i| {
+        let transform = i.extension_value("KHR_texture_transform");
+        texture_use(i.texture().index(), i.tex_coord(), transform)
     })
+}
+
+/// A texture use with its TEXCOORD set and KHR_texture_transform (the extension's JSON:
+/// `offset`, `rotation`, `scale`, `texCoord`; see [`TextureRef`]).
+fn texture_use(
+    texture: usize,
+    tex_coord: u32,
+    transform: Option<&serde_json::Value>,
+) -> TextureRef {
+    let Some(t) = transform else {
+        return TextureRef {
+            texture,
+            tex_coord: tex_coord.min(1),
+            transform: IDENTITY_UV,
+        };
+    };
+    let pair = |key: &str, default: f32| {
+        let v = t.get(key).and_then(|v| v.as_array());
+        let at = |k: usize| {
+            v.and_then(|v| v.get(k))
+                .and_then(serde_json::Value::as_f64)
+                .map_or(default, |x| x as f32)
+        };
+        [at(0), at(1)]
+    };
+    let ([ox, oy], [sx, sy]) = (pair("offset", 0.0), pair("scale", 1.0));
+    let r = t
+        .get("rotation")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0) as f32;
+    let (s, c) = (libm::sinf(r), libm::cosf(r));
+    let tex_coord = t
+        .get("texCoord")
+        .and_then(serde_json::Value::as_u64)
+        .map_or(tex_coord, |k| k.min(1) as u32);
+    TextureRef {
+        texture,
+        tex_coord: tex_coord.min(1),
+        // The extension's matrix: translation * rotation([c, s; -s, c]) * scale.
+        transform: [[c * sx, s * sy, ox], [-s * sx, c * sy, oy]],
+    }
 }
 
 pub(super) fn material(m: &gltf::Material) -> Material {
@@ -160,6 +220,16 @@ pub(super) fn material(m: &gltf::Material) -> Material {
         metallic_roughness_texture: texture_ref(pbr.metallic_roughness_texture()),
         emissive: m.emissive_factor().map(|c| c * strength),
         emissive_texture: texture_ref(m.emissive_texture()),
+        normal_texture: m.normal_texture().map(|n| {
+            let transform = n.extension_value("KHR_texture_transform");
+            texture_use(n.texture().index(), n.tex_coord(), transform)
+        }),
+        normal_scale: m.normal_texture().map_or(1.0, |n| n.scale()),
+        occlusion_texture: m.occlusion_texture().map(|o| {
+            let transform = o.extension_value("KHR_texture_transform");
+            texture_use(o.texture().index(), o.tex_coord(), transform)
+        }),
+        occlusion_strength: m.occlusion_texture().map_or(1.0, |o| o.strength()),
         alpha_mode: match m.alpha_mode() {
             gltf::material::AlphaMode::Opaque => AlphaMode::Opaque,
             gltf::material::AlphaMode::Mask => AlphaMode::Mask(m.alpha_cutoff().unwrap_or(0.5)),

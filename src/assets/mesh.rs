@@ -20,6 +20,9 @@ pub struct Vertex {
     pub uv1: [f32; 2],
     /// COLOR_0 (linear RGBA; white when absent).
     pub color: [f32; 4],
+    /// TANGENT: unit tangent in mesh space and the bitangent's sign in w (from the file,
+    /// else MikkTSpace where the material has a normal map; zero: none).
+    pub tangent: [f32; 4],
 }
 
 /// A triangle list sharing one material.
@@ -107,11 +110,13 @@ pub(super) fn read_primitive(
     let uv0: Option<Vec<[f32; 2]>> = reader.read_tex_coords(0).map(|t| t.into_f32().collect());
     let uv1: Option<Vec<[f32; 2]>> = reader.read_tex_coords(1).map(|t| t.into_f32().collect());
     let colors: Option<Vec<[f32; 4]>> = reader.read_colors(0).map(|c| c.into_rgba_f32().collect());
+    let tangents: Option<Vec<[f32; 4]>> = reader.read_tangents().map(Iterator::collect);
     for (what, len) in [
         ("NORMAL", normals.as_ref().map(Vec::len)),
         ("TEXCOORD_0", uv0.as_ref().map(Vec::len)),
         ("TEXCOORD_1", uv1.as_ref().map(Vec::len)),
         ("COLOR_0", colors.as_ref().map(Vec::len)),
+        ("TANGENT", tangents.as_ref().map(Vec::len)),
     ] {
         if len.is_some_and(|l| l != n) {
             return Err(format!(
@@ -126,9 +131,10 @@ pub(super) fn read_primitive(
         uv0: uv0.as_ref().map_or([0.0; 2], |v| v[i]),
         uv1: uv1.as_ref().map_or([0.0; 2], |v| v[i]),
         color: colors.as_ref().map_or([1.0; 4], |v| v[i]),
+        tangent: tangents.as_ref().map_or([0.0; 4], |v| v[i]),
     };
     let material = prim.material().index().unwrap_or(default_material);
-    let primitive = if normals.is_some() {
+    let mut primitive = if normals.is_some() {
         Primitive {
             vertices: (0..n).map(vertex).collect(),
             indices,
@@ -137,6 +143,13 @@ pub(super) fn read_primitive(
     } else {
         flat_shaded(&indices, vertex, material)
     };
+    // Flat-shaded vertices have new normals: a file's tangents no longer fit them.
+    if let Some(normal_map) = prim.material().normal_texture()
+        && (tangents.is_none() || normals.is_none())
+    {
+        let uv_set = normal_map.tex_coord().min(1);
+        super::tangents::generate(&mut primitive.vertices, &primitive.indices, uv_set);
+    }
     Ok((!primitive.indices.is_empty()).then_some(primitive))
 }
 

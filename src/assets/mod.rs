@@ -15,6 +15,7 @@ pub mod material;
 pub mod mesh;
 pub mod nodes;
 pub mod skin;
+mod tangents;
 pub mod uri;
 
 use std::path::{Path, PathBuf};

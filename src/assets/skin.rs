@@ -62,6 +62,12 @@ pub(super) fn skin_mesh(
             let nrm = (m * DVec4::from((DVec3::from(v.normal.map(f64::from)), 0.0))).truncate();
             v.position = pos.truncate().as_vec3().to_array();
             v.normal = nrm.normalize_or_zero().as_vec3().to_array();
+            let t = v.tangent;
+            let tan = (m * DVec4::from((DVec3::from([t[0], t[1], t[2]].map(f64::from)), 0.0)))
+                .truncate()
+                .normalize_or_zero()
+                .as_vec3();
+            v.tangent = [tan.x, tan.y, tan.z, t[3]];
         }
         out.primitives.push(p);
     }

@@ -183,6 +183,7 @@ impl DrawList {
                         double_sided: material.double_sided,
                         mirrored: first.mirrored,
                         masked: matches!(material.alpha_mode, AlphaMode::Mask(_)),
+                        uv_transform: material.uv_transform,
                         normals,
                         look,
                     },

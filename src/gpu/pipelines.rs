@@ -74,8 +74,8 @@ impl DrawMode {
     }
 }
 
-/// Which lighting and finishing code a scene pipeline's fragments run: pipeline-
-/// overridable constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`), so the shader
+/// Which lighting and finishing code a scene pipeline runs: pipeline-overridable
+/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`), so the shader
 /// compiler drops what a frame does not use (a CPU rasterizer would run it masked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(super) struct Look {
@@ -83,13 +83,16 @@ pub(super) struct Look {
     pub(super) shadows: bool,
     /// 0: none; 1: Khronos PBR Neutral; 2: ACES.
     pub(super) tone_mapping: u8,
+    /// Normal and occlusion maps shade.
+    pub(super) material_maps: bool,
 }
 
 impl Look {
     /// The look of a frame that draws shadow maps when `shadows`.
-    pub(super) fn new(shadows: bool, tone_mapping: ToneMapping) -> Self {
+    pub(super) fn new(shadows: bool, tone_mapping: ToneMapping, material_maps: bool) -> Self {
         Self {
             shadows,
+            material_maps,
             tone_mapping: match tone_mapping {
                 ToneMapping::None => 0,
                 ToneMapping::PbrNeutral => 1,
@@ -98,10 +101,14 @@ impl Look {
         }
     }
 
-    fn constants(self) -> [(&'static str, f64); 2] {
+    /// The constants of a pipeline with this look, for a material with (or without)
+    /// texture transforms.
+    fn constants(self, uv_transform: bool) -> [(&'static str, f64); 4] {
         [
             ("SHADOWS", f64::from(u8::from(self.shadows))),
             ("TONE_MAPPING", f64::from(self.tone_mapping)),
+            ("MATERIAL_MAPS", f64::from(u8::from(self.material_maps))),
+            ("UV_TRANSFORM", f64::from(u8::from(uv_transform))),
         ]
     }
 }
@@ -124,6 +131,8 @@ pub(super) struct PipelineKey {
     pub(super) normals: bool,
     /// The shading code compiled in.
     pub(super) look: Look,
+    /// The material transforms its texture coordinates (KHR_texture_transform).
+    pub(super) uv_transform: bool,
 }
 
 impl PipelineKey {
@@ -138,9 +147,9 @@ impl PipelineKey {
     }
 }
 
-/// The bind group layouts: 0 the frame (uniform, image pool, its sampler), 1 the instance
-/// data (a uniform at a dynamic offset), 2 a material (uniform, three textures and their
-/// samplers).
+/// The bind group layouts: 0 the frame (uniform, image pool, its sampler, shadow maps,
+/// their comparison sampler), 1 the instance data (a uniform at a dynamic offset), 2 a
+/// material (uniform, five textures and their samplers).
 pub(super) struct Layouts {
     /// Group 0.
     pub(super) frame: wgpu::BindGroupLayout,
@@ -215,7 +224,8 @@ impl Layouts {
             entries: &[uniform_entry(0, true)],
         });
         let mut material_entries = vec![uniform_entry(0, false)];
-        for k in 0..3u32 {
+        // Base colour, metallic-roughness, emissive, normal, occlusion.
+        for k in 0..5u32 {
             material_entries.push(wgpu::BindGroupLayoutEntry {
                 binding: 1 + 2 * k,
                 visibility: wgpu::ShaderStages::FRAGMENT,
@@ -514,10 +524,15 @@ fn make_pipeline(
         }),
     ];
     let targets = &targets[..3 + usize::from(key.normals)];
+    let vertex = if key.look.material_maps {
+        ["vs_instanced_mapped", "vs_per_object_mapped"]
+    } else {
+        ["vs_instanced", "vs_per_object"]
+    };
     let stages = MeshStages {
-        vertex: ["vs_instanced", "vs_per_object"],
+        vertex,
         fragment: Some(entry),
-        constants: &key.look.constants(),
+        constants: &key.look.constants(key.uv_transform),
         depth: depth_state(depth_write, wgpu::CompareFunction::Greater),
         targets,
     };
@@ -560,7 +575,7 @@ fn make_shadow_pipeline(
     let stages = MeshStages {
         vertex,
         fragment,
-        constants: &[],
+        constants: &key.look.constants(key.uv_transform),
         depth: Some(depth),
         targets: &[],
     };
@@ -573,7 +588,7 @@ struct MeshStages<'a> {
     vertex: [&'a str; 2],
     /// Fragment entry point (none: depth only).
     fragment: Option<&'a str>,
-    /// Values of the fragment stage's overridable constants.
+    /// Values of the overridable constants, both stages.
     constants: &'a [(&'a str, f64)],
     depth: Option<wgpu::DepthStencilState>,
     targets: &'a [Option<wgpu::ColorTargetState>],
@@ -598,8 +613,15 @@ fn make_mesh_pipeline(
         vertex: wgpu::VertexState {
             module: shader,
             entry_point: Some(vertex_entry),
-            compilation_options: Default::default(),
-            buffers: &VERTEX_BUFFERS[..buffer_count],
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: stages.constants,
+                ..Default::default()
+            },
+            buffers: if key.look.material_maps {
+                &VERTEX_BUFFERS_MAPPED[..buffer_count]
+            } else {
+                &VERTEX_BUFFERS[..buffer_count]
+            },
         },
         primitive: primitive_state(key),
         depth_stencil: stages.depth,
@@ -618,8 +640,15 @@ fn make_mesh_pipeline(
     })
 }
 
+/// The vertex's position, normal, two UV sets and colour.
 const VERTEX_ATTRIBUTES: [wgpu::VertexAttribute; 5] = wgpu::vertex_attr_array![
     0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4
+];
+/// The same and the tangent, at 15 after the instance words (16 attributes: every
+/// adapter's minimum), for pipelines that shade with material maps.
+const VERTEX_ATTRIBUTES_MAPPED: [wgpu::VertexAttribute; 6] = wgpu::vertex_attr_array![
+    0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4,
+    15 => Float32x4
 ];
 /// InstanceData's ten words, as raw bits.
 const INSTANCE_ATTRIBUTES: [wgpu::VertexAttribute; 10] = wgpu::vertex_attr_array![
@@ -627,18 +656,28 @@ const INSTANCE_ATTRIBUTES: [wgpu::VertexAttribute; 10] = wgpu::vertex_attr_array
     10 => Uint32x4, 11 => Uint32x4, 12 => Uint32x4, 13 => Uint32x4, 14 => Uint32x4
 ];
 /// Slot 0: the mesh's vertices; slot 1 (instanced draws only): the per-instance data.
-const VERTEX_BUFFERS: [Option<wgpu::VertexBufferLayout<'static>>; 2] = [
-    Some(wgpu::VertexBufferLayout {
-        array_stride: std::mem::size_of::<Vertex>() as u64,
-        step_mode: wgpu::VertexStepMode::Vertex,
-        attributes: &VERTEX_ATTRIBUTES,
-    }),
-    Some(wgpu::VertexBufferLayout {
-        array_stride: INSTANCE_STRIDE,
-        step_mode: wgpu::VertexStepMode::Instance,
-        attributes: &INSTANCE_ATTRIBUTES,
-    }),
-];
+const VERTEX_BUFFERS: [Option<wgpu::VertexBufferLayout<'static>>; 2] =
+    vertex_buffers(&VERTEX_ATTRIBUTES);
+/// [`VERTEX_BUFFERS`] with the tangent.
+const VERTEX_BUFFERS_MAPPED: [Option<wgpu::VertexBufferLayout<'static>>; 2] =
+    vertex_buffers(&VERTEX_ATTRIBUTES_MAPPED);
+
+const fn vertex_buffers(
+    vertex: &'static [wgpu::VertexAttribute],
+) -> [Option<wgpu::VertexBufferLayout<'static>>; 2] {
+    [
+        Some(wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<Vertex>() as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: vertex,
+        }),
+        Some(wgpu::VertexBufferLayout {
+            array_stride: INSTANCE_STRIDE,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: &INSTANCE_ATTRIBUTES,
+        }),
+    ]
+}
 
 /// The depth buffer's use: written or not, tested with `compare`.
 fn depth_state(write: bool, compare: wgpu::CompareFunction) -> Option<wgpu::DepthStencilState> {
@@ -701,7 +740,7 @@ fn make_amodal_pipeline(
     let stages = MeshStages {
         vertex,
         fragment: Some(fragment),
-        constants: &[],
+        constants: &key.look.constants(key.uv_transform),
         depth: depth_state(false, compare),
         targets: &[],
     };

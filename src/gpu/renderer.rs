@@ -273,7 +273,11 @@ impl Renderer {
         self.ctx
             .queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
-        let look = Look::new(!plan.views.is_empty(), scene.render.tone_mapping);
+        let look = Look::new(
+            !plan.views.is_empty(),
+            scene.render.tone_mapping,
+            scene.render.material_maps,
+        );
         self.draws.build(
             &self.ctx,
             &self.layouts.instance,

@@ -199,8 +199,17 @@ impl InstanceData {
 pub(super) struct MaterialUniform {
     pub(super) base_color: [f32; 4],
     pub(super) emissive: [f32; 4],
+    /// Metallic, roughness, alpha cutoff (MASK; 0 otherwise), unused.
     pub(super) params: [f32; 4],
+    /// TEXCOORD set of the base colour, metallic-roughness, emissive and normal textures.
     pub(super) tex_coords: [u32; 4],
+    /// Normal scale, occlusion strength, 1 with a normal map, 1 with an occlusion map.
+    pub(super) maps: [f32; 4],
+    /// TEXCOORD set of the occlusion texture; unused.
+    pub(super) tex_coords_b: [u32; 4],
+    /// Each texture's KHR_texture_transform rows (base colour, metallic-roughness,
+    /// emissive, normal, occlusion): rows 2k and 2k + 1 for texture k.
+    pub(super) uv_transforms: [[f32; 4]; 10],
 }
 
 impl FrameUniform {

@@ -8,6 +8,7 @@ use wgpu::util::DeviceExt;
 
 use super::context::GpuContext;
 use super::uniforms::MaterialUniform;
+use crate::assets::material::IDENTITY_UV;
 use crate::assets::{AlphaMode, Asset, Image, MipFilter, Sampling, TextureRef, Wrap};
 
 /// A primitive's vertex and index buffers.
@@ -22,6 +23,8 @@ pub(super) struct GpuPrimitive {
 /// A material's bind group and what selects its pipeline.
 pub(super) struct GpuMaterial {
     pub(super) bind_group: wgpu::BindGroup,
+    /// Some texture has a KHR_texture_transform.
+    pub(super) uv_transform: bool,
     pub(super) alpha_mode: AlphaMode,
     pub(super) double_sided: bool,
 }
@@ -103,7 +106,7 @@ impl<'a> Uploader<'a> {
     pub(super) fn asset(&mut self, asset: &Asset) -> GpuAsset {
         let device = &self.ctx.device;
         // Each image is uploaded once per colour space it is used in (sRGB for base colour
-        // and emissive, linear for metallic-roughness).
+        // and emissive, linear for metallic-roughness, normal and occlusion).
         let mut views: HashMap<(usize, bool), wgpu::TextureView> = HashMap::new();
         let mut materials = Vec::with_capacity(asset.materials.len());
         for (mi, m) in asset.materials.iter().enumerate() {
@@ -147,7 +150,22 @@ impl<'a> Uploader<'a> {
             let (base_view, base_sampler) = bind(m.base_color_texture, true);
             let (mr_view, mr_sampler) = bind(m.metallic_roughness_texture, false);
             let (em_view, em_sampler) = bind(m.emissive_texture, true);
+            let (normal_view, normal_sampler) = bind(m.normal_texture, false);
+            let (ao_view, ao_sampler) = bind(m.occlusion_texture, false);
             let tex = |r: Option<TextureRef>| r.map_or(0, |r| r.tex_coord);
+            let textures = [
+                m.base_color_texture,
+                m.metallic_roughness_texture,
+                m.emissive_texture,
+                m.normal_texture,
+                m.occlusion_texture,
+            ];
+            let mut uv_transforms = [[0.0; 4]; 10];
+            for (k, r) in textures.iter().enumerate() {
+                let t = r.map_or(IDENTITY_UV, |r| r.transform);
+                uv_transforms[2 * k] = [t[0][0], t[0][1], t[0][2], 0.0];
+                uv_transforms[2 * k + 1] = [t[1][0], t[1][1], t[1][2], 0.0];
+            }
             let cutoff = match m.alpha_mode {
                 AlphaMode::Mask(c) => c,
                 _ => 0.0,
@@ -160,8 +178,16 @@ impl<'a> Uploader<'a> {
                     tex(m.base_color_texture),
                     tex(m.metallic_roughness_texture),
                     tex(m.emissive_texture),
-                    0,
+                    tex(m.normal_texture),
                 ],
+                maps: [
+                    m.normal_scale,
+                    m.occlusion_strength,
+                    f32::from(u8::from(m.normal_texture.is_some())),
+                    f32::from(u8::from(m.occlusion_texture.is_some())),
+                ],
+                tex_coords_b: [tex(m.occlusion_texture), 0, 0, 0],
+                uv_transforms,
             };
             let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("material uniform"),
@@ -200,10 +226,29 @@ impl<'a> Uploader<'a> {
                         binding: 6,
                         resource: wgpu::BindingResource::Sampler(&em_sampler),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 7,
+                        resource: wgpu::BindingResource::TextureView(&normal_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 8,
+                        resource: wgpu::BindingResource::Sampler(&normal_sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 9,
+                        resource: wgpu::BindingResource::TextureView(&ao_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 10,
+                        resource: wgpu::BindingResource::Sampler(&ao_sampler),
+                    },
                 ],
             });
             materials.push(GpuMaterial {
                 bind_group,
+                uv_transform: textures
+                    .iter()
+                    .any(|r| r.is_some_and(|r| r.transform != IDENTITY_UV)),
                 alpha_mode: m.alpha_mode,
                 double_sided: m.double_sided,
             });

@@ -2,8 +2,9 @@
 //! class, depth, normals, masks) do not depend on anything here.
 //!
 //! `preset` sets every feature at once: `fast` is the plain look of spec version 1 (no
-//! shadows, no anti-aliasing, no tone mapping); `realistic` turns on shadows, FXAA and
-//! Khronos PBR Neutral tone mapping. Each feature can be set on its own beside the
+//! shadows, no anti-aliasing, no tone mapping, no normal or occlusion maps); `realistic`
+//! turns on shadows, FXAA, Khronos PBR Neutral tone mapping and the glTF normal and
+//! occlusion maps. Each feature can be set on its own beside the
 //! preset, and a light's own `shadow` overrides `render.shadows` field by field.
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,8 @@ pub enum Preset {
     /// Direct lighting only, no shadows, no anti-aliasing, colours clamped: spec version
     /// 1's look, and the fastest.
     Fast,
-    /// Shadows, FXAA and PBR Neutral tone mapping (the default from spec version 2).
+    /// Shadows, FXAA, PBR Neutral tone mapping, normal and occlusion maps (the default
+    /// from spec version 2).
     Realistic,
 }
 
@@ -150,6 +152,10 @@ pub struct RenderSpec {
     /// preset, else `none`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tone_mapping: Option<ToneMapping>,
+    /// Whether glTF normal and occlusion maps shade (default: on with the realistic
+    /// preset). Labels keep the geometric normals either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material_maps: Option<bool>,
 }
 
 impl RenderSpec {
@@ -186,6 +192,7 @@ impl RenderSpec {
             } else {
                 ToneMapping::None
             }),
+            material_maps: self.material_maps.unwrap_or(realistic),
         }
     }
 }
@@ -202,4 +209,6 @@ pub struct RenderSettings {
     pub antialiasing: Antialiasing,
     /// Tone mapping.
     pub tone_mapping: ToneMapping,
+    /// Normal and occlusion maps shade.
+    pub material_maps: bool,
 }

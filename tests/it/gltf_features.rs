@@ -328,3 +328,205 @@ fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
     let centre = (32 * 64 + 32) * 3;
     assert!(b.rgb[centre] > 150, "band at the centre: {}", b.rgb[centre]);
 }
+
+/// A quad facing +Z (UV u along +x, v along -y) with one material and a 2×1 texture;
+/// `material` is the glTF material, its textures all index texture 0.
+fn textured_quad(material: serde_json::Value, texels: [[u8; 3]; 2]) -> serde_json::Value {
+    let uv0: [[f32; 2]; 4] = [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]];
+    let indices: [u16; 6] = [0, 1, 2, 0, 2, 3];
+    let (bin, views) = pack(&[
+        bytemuck::cast_slice(&QUAD),
+        bytemuck::cast_slice(&QUAD_NORMALS),
+        bytemuck::cast_slice(&uv0),
+        bytemuck::cast_slice(&indices),
+    ]);
+    let texture = image::RgbImage::from_fn(2, 1, |x, _| image::Rgb(texels[x as usize]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    texture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    json!({
+        "asset": { "version": "2.0" },
+        "extensionsUsed": ["KHR_texture_transform"],
+        "scene": 0,
+        "scenes": [{ "nodes": [0] }],
+        "nodes": [{ "mesh": 0 }],
+        "meshes": [{ "primitives": [{
+            "attributes": { "POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2 },
+            "indices": 3, "material": 0 }] }],
+        "materials": [material],
+        "textures": [{ "source": 0, "sampler": 0 }],
+        "samplers": [{ "magFilter": 9728, "minFilter": 9728 }],
+        "images": [{ "uri": data_uri("image/png", &png.into_inner()) }],
+        "accessors": [
+            { "bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
+              "min": [-0.5, -0.5, 0.0], "max": [0.5, 0.5, 0.0] },
+            { "bufferView": 1, "componentType": 5126, "count": 4, "type": "VEC3" },
+            { "bufferView": 2, "componentType": 5126, "count": 4, "type": "VEC2" },
+            { "bufferView": 3, "componentType": 5123, "count": 6, "type": "SCALAR" }
+        ],
+        "bufferViews": views,
+        "buffers": [{ "byteLength": bin.len(), "uri": data_uri("application/octet-stream", &bin) }]
+    })
+}
+
+/// Renders `model` alone, seen head-on from z = 3, under one directional light travelling
+/// along `light` (none: ambient 1 only) with the given `render` section.
+fn render_quad(
+    dir: &std::path::Path,
+    model: &serde_json::Value,
+    light: Option<[f64; 3]>,
+    render: serde_json::Value,
+) -> (synthvis::scene::FrameScene, synthvis::gpu::FrameBuffers) {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("quad.gltf");
+    std::fs::write(&path, serde_json::to_vec(model).unwrap()).unwrap();
+    let lights = light.map_or(
+        json!([]),
+        |d| json!([{ "type": "directional", "direction": d, "intensity": 2.0 }]),
+    );
+    let spec = json!({
+        "version": 2,
+        "resolution": { "width": 200, "height": 200 },
+        "camera": { "intrinsics": { "fx": 100, "fy": 100, "cx": 99.5, "cy": 99.5 },
+                    "position": [0, 0, 3], "look_at": [0, 0, 0] },
+        "categories": [{ "name": "quad" }],
+        "assets": [{ "name": "quad", "path": path, "category": "quad" }],
+        "objects": [{ "asset": "quad", "position": [0, 0, 0] }],
+        "lights": lights,
+        "ambient": { "intensity": if light.is_some() { 0.0 } else { 1.0 } },
+        "background": { "color": [0, 0, 0] },
+        "render": render
+    });
+    let loaded = common::write_spec(dir, &spec);
+    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let scene = r.sample(0, 0).unwrap();
+    let buffers = r.render(&scene).unwrap();
+    (scene, buffers)
+}
+
+/// The pixel where the world point (x, y, 0) shows in [`render_quad`]'s view.
+fn quad_pixel(x: f64, y: f64) -> usize {
+    let (u, v) = (
+        (100.0 * x / 3.0 + 99.5).round() as usize,
+        (-100.0 * y / 3.0 + 99.5).round() as usize,
+    );
+    v * 200 + u
+}
+
+/// glTF's metallic-roughness BRDF × n·l (the spec's appendix B), as `scene.wgsl` computes
+/// it, for a white dielectric.
+fn gltf_brdf(n: glam::DVec3, v: glam::DVec3, l: glam::DVec3, roughness: f64) -> f64 {
+    let n_dot_l = n.dot(l).max(0.0);
+    let n_dot_v = n.dot(v).max(1e-4);
+    let h = (l + v).normalize();
+    let (n_dot_h, v_dot_h) = (n.dot(h).max(0.0), v.dot(h).max(0.0));
+    let a2 = (roughness * roughness).max(1e-3).powi(2);
+    let fresnel = 0.04 + 0.96 * (1.0 - v_dot_h).powi(5);
+    let d_denom = n_dot_h * n_dot_h * (a2 - 1.0) + 1.0;
+    let d = a2 / (std::f64::consts::PI * d_denom * d_denom);
+    let vis = 0.5
+        / (n_dot_l * (n_dot_v * n_dot_v * (1.0 - a2) + a2).sqrt()
+            + n_dot_v * (n_dot_l * n_dot_l * (1.0 - a2) + a2).sqrt());
+    ((1.0 - fresnel) / std::f64::consts::PI + fresnel * d * vis) * n_dot_l
+}
+
+fn srgb_byte(linear: f64) -> f64 {
+    let c = linear.clamp(0.0, 1.0);
+    let s = if c <= 0.003_130_8 {
+        12.92 * c
+    } else {
+        1.055 * c.powf(1.0 / 2.4) - 0.055
+    };
+    s * 255.0
+}
+
+/// A normal map with no TANGENT attribute (so synthvis generates MikkTSpace tangents):
+/// its left half tilts the normal one way, its right half the other, along x and then
+/// along y (the texture's +Y is up the image, glTF's convention). Each half shades as the
+/// analytic BRDF with the tilted normal predicts; without material maps (the fast look)
+/// both halves shade as the flat quad.
+#[test]
+fn a_normal_map_shades_as_its_analytic_normal_predicts() {
+    use glam::DVec3;
+    let tmp = tempfile::tempdir().unwrap();
+    let tilt = 35f64.to_radians();
+    let encode = |c: f64| ((c * 0.5 + 0.5) * 255.0).round() as u8;
+    let decode =
+        |t: [u8; 3]| DVec3::from_array(t.map(|c| f64::from(c) / 255.0 * 2.0 - 1.0)).normalize();
+    for (axis, travel) in [(DVec3::X, [-0.6, 0.0, -0.8]), (DVec3::Y, [0.0, -0.6, -0.8])] {
+        let tilted = |sign: f64| {
+            let n = axis * (sign * tilt.sin()) + DVec3::Z * tilt.cos();
+            [encode(n.x), encode(n.y), encode(n.z)]
+        };
+        let texels = [tilted(1.0), tilted(-1.0)];
+        let model = textured_quad(
+            json!({ "pbrMetallicRoughness": { "metallicFactor": 0.0, "roughnessFactor": 1.0 },
+                    "normalTexture": { "index": 0 } }),
+            texels,
+        );
+        let l = -DVec3::from_array(travel).normalize();
+        let maps = json!({ "preset": "fast", "material_maps": true });
+        let dir = tmp.path().join(format!("{axis}"));
+        let (_, mapped) = render_quad(&dir.join("maps"), &model, Some(travel), maps);
+        let (_, flat) = render_quad(
+            &dir.join("flat"),
+            &model,
+            Some(travel),
+            json!({ "preset": "fast" }),
+        );
+        // The halves of the texture (u < 0.5, u > 0.5) are the quad's x < 0 and x > 0.
+        for (half, x) in [(0usize, -0.25), (1, 0.25)] {
+            let p = quad_pixel(x, 0.0);
+            let v = (DVec3::new(0.0, 0.0, 3.0) - DVec3::new(x, 0.0, 0.0)).normalize();
+            let n = decode(texels[half]);
+            let expected = srgb_byte(gltf_brdf(n, v, l, 1.0) * 2.0);
+            let got = f64::from(mapped.rgb[3 * p]);
+            assert!(
+                (got - expected).abs() <= 2.0,
+                "tilt along {axis}, half {half}: rendered {got}, the tilted normal predicts {expected:.1}"
+            );
+            let plain = srgb_byte(gltf_brdf(DVec3::Z, v, l, 1.0) * 2.0);
+            let got_flat = f64::from(flat.rgb[3 * p]);
+            assert!(
+                (got_flat - plain).abs() <= 2.0,
+                "tilt along {axis}, half {half} without material maps: rendered {got_flat}, the flat normal predicts {plain:.1}"
+            );
+        }
+        assert!(
+            mapped.rgb[3 * quad_pixel(-0.25, 0.0)] > mapped.rgb[3 * quad_pixel(0.25, 0.0)] + 20,
+            "tilt along {axis}: the half tilted towards the light must be clearly brighter"
+        );
+        assert_eq!(
+            mapped.instance, flat.instance,
+            "normal maps never touch the labels"
+        );
+        assert_eq!(mapped.normals, flat.normals);
+    }
+}
+
+/// KHR_texture_transform: an offset of half the texture swaps a 2×1 texture's halves.
+#[test]
+fn texture_transform_offsets_the_base_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let texels = [[255, 0, 0], [0, 255, 0]];
+    let material = |transform: Option<serde_json::Value>| {
+        let mut info = json!({ "index": 0 });
+        if let Some(t) = transform {
+            info["extensions"] = json!({ "KHR_texture_transform": t });
+        }
+        json!({ "pbrMetallicRoughness": { "baseColorTexture": info, "metallicFactor": 0.0 } })
+    };
+    let plain = textured_quad(material(None), texels);
+    let shifted = textured_quad(material(Some(json!({ "offset": [0.5, 0.0] }))), texels);
+    let (_, a) = render_quad(&tmp.path().join("a"), &plain, None, json!({}));
+    let (_, b) = render_quad(&tmp.path().join("b"), &shifted, None, json!({}));
+    let (left, right) = (quad_pixel(-0.25, 0.0), quad_pixel(0.25, 0.0));
+    let rgb = |f: &synthvis::gpu::FrameBuffers, p: usize| [f.rgb[3 * p], f.rgb[3 * p + 1]];
+    assert!(
+        rgb(&a, left)[0] > 200 && rgb(&a, right)[1] > 200,
+        "untransformed: red | green"
+    );
+    assert!(
+        rgb(&b, left)[1] > 200 && rgb(&b, right)[0] > 200,
+        "offset by half: green | red"
+    );
+}
