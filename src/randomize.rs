@@ -8,11 +8,12 @@ use glam::{DMat4, DQuat, DVec3};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::rng::{FrameRng, StreamRng};
+use crate::scene::SensorSample;
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample, RenderLook, ShadowSample};
 use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
-use crate::spec::{LightSpec, ShadowSpec};
+use crate::spec::{LightSpec, SensorSpec, ShadowSpec};
 
 /// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
 pub type Bounds = (DVec3, DVec3);
@@ -213,6 +214,11 @@ impl<'a> FrameSampler<'a> {
                 antialiasing: spec.render.antialiasing,
                 tone_mapping: spec.render.tone_mapping,
                 material_maps: spec.render.material_maps,
+                sensor: spec
+                    .render
+                    .sensor
+                    .as_ref()
+                    .map(|s| sample_sensor(s, &mut rng.stream("render.sensor"))),
             },
         })
     }
@@ -311,6 +317,55 @@ fn sample_camera(
 }
 
 /// One light of `spec`'s kind: colour and intensity, then where it is.
+/// A frame's sensor effects: every field drawn in a fixed order from the frame's sensor
+/// stream (absent ones neutral), then the seed of its per-pixel noise.
+fn sample_sensor(spec: &SensorSpec, r: &mut StreamRng) -> SensorSample {
+    fn draw(d: &Option<crate::spec::Scalar>, neutral: f64, r: &mut StreamRng) -> f64 {
+        d.as_ref().map_or(neutral, |d| d.sample(r))
+    }
+    let chromatic_aberration_px = draw(&spec.chromatic_aberration_px, 0.0, r);
+    let blur_sigma_px = draw(&spec.blur_sigma_px, 0.0, r);
+    let motion_blur_px = draw(&spec.motion_blur_px, 0.0, r);
+    let motion_blur_angle_deg = match &spec.motion_blur_angle_deg {
+        Some(d) => d.sample(r),
+        None => r.uniform(0.0, 360.0),
+    };
+    let vignetting = draw(&spec.vignetting, 0.0, r);
+    let shot_noise_photons = draw(&spec.shot_noise_photons, 0.0, r);
+    let gaussian_noise_std = draw(&spec.gaussian_noise_std, 0.0, r);
+    let white_balance = spec.white_balance.as_ref().map_or([1.0; 3], |c| {
+        // Linear gains of the drawn colour, scaled to unit luminance.
+        let g = c.sample(r).map(srgb_to_linear);
+        let y = 0.2126 * g[0] + 0.7152 * g[1] + 0.0722 * g[2];
+        if y > 0.0 { g.map(|c| c / y) } else { [1.0; 3] }
+    });
+    let brightness = draw(&spec.brightness, 1.0, r);
+    let contrast = draw(&spec.contrast, 1.0, r);
+    let saturation = draw(&spec.saturation, 1.0, r);
+    let hue_deg = draw(&spec.hue_deg, 0.0, r);
+    // Validated to lie in [1, 100].
+    let jpeg_quality = spec
+        .jpeg_quality
+        .as_ref()
+        .map_or(0, |q| libm::round(q.sample(r)) as u8);
+    SensorSample {
+        chromatic_aberration_px,
+        blur_sigma_px,
+        motion_blur_px,
+        motion_blur_angle_deg,
+        vignetting,
+        shot_noise_photons,
+        gaussian_noise_std,
+        white_balance,
+        brightness,
+        contrast,
+        saturation,
+        hue_deg,
+        jpeg_quality,
+        noise_seed: r.next_u64(),
+    }
+}
+
 /// A light's shadow this frame under its resolved settings (every field but `map_size`
 /// set; that one defaults by kind: 1024 texels, 512 for each of a point light's six
 /// faces).

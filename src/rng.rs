@@ -11,7 +11,7 @@ use rand::Rng;
 use rand_pcg::Pcg64;
 
 /// SplitMix64 finalizer: a bijective, well-mixing function of a 64-bit word.
-fn splitmix64(mut z: u64) -> u64 {
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -79,6 +79,13 @@ impl StreamRng {
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
+}
+
+/// A uniform draw in [0, 1) that depends on (`key`, `index`, `k`) only: counter-based, so
+/// per-pixel noise comes out the same however the pixels are split across threads.
+pub(crate) fn keyed_unit(key: u64, index: u64, k: u64) -> f64 {
+    let h = splitmix64(key ^ splitmix64(index.wrapping_mul(0x100).wrapping_add(k)));
+    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub struct FrameScene {
 }
 
 /// How a frame's RGB image is finished after lighting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RenderLook {
     /// Anti-aliasing.
     pub antialiasing: crate::spec::Antialiasing,
@@ -47,6 +47,43 @@ pub struct RenderLook {
     pub tone_mapping: crate::spec::ToneMapping,
     /// Whether normal and occlusion maps shade.
     pub material_maps: bool,
+    /// Sensor and lens effects drawn for the frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<SensorSample>,
+}
+
+/// A frame's sensor and lens effects (see [`crate::spec::SensorSpec`]): neutral values
+/// (0, or 1 for multipliers) do nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SensorSample {
+    /// Radial shift of red (outwards) and blue (inwards) at the corners, pixels.
+    pub chromatic_aberration_px: f64,
+    /// Gaussian blur, standard deviation in pixels.
+    pub blur_sigma_px: f64,
+    /// Motion blur streak length, pixels.
+    pub motion_blur_px: f64,
+    /// Motion blur direction, degrees counter-clockwise from +u.
+    pub motion_blur_angle_deg: f64,
+    /// Light lost at the corners, 0 to 1.
+    pub vignetting: f64,
+    /// Photo-electrons of a full-scale pixel (0: no shot noise).
+    pub shot_noise_photons: f64,
+    /// Read noise standard deviation, linear units.
+    pub gaussian_noise_std: f64,
+    /// Linear RGB gains.
+    pub white_balance: [f64; 3],
+    /// Brightness multiplier.
+    pub brightness: f64,
+    /// Contrast about mid-grey.
+    pub contrast: f64,
+    /// Saturation multiplier.
+    pub saturation: f64,
+    /// Hue rotation, degrees.
+    pub hue_deg: f64,
+    /// JPEG quality (0: no re-compression).
+    pub jpeg_quality: u8,
+    /// Seed of the frame's per-pixel noise (drawn from the frame's own stream).
+    pub noise_seed: u64,
 }
 
 impl RenderLook {
@@ -56,6 +93,7 @@ impl RenderLook {
         antialiasing: crate::spec::Antialiasing::None,
         tone_mapping: crate::spec::ToneMapping::None,
         material_maps: false,
+        sensor: None,
     };
 
     /// Whether this is [`RenderLook::PLAIN`].

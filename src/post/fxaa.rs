@@ -159,15 +159,7 @@ mod tests {
     fn the_result_does_not_depend_on_the_thread_count() {
         let (w, h) = (97, 61);
         let rgb = edge(w, h);
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let mut out = rgb.clone();
-            pool.install(|| fxaa(&mut out, w, h));
-            out
-        };
+        let run = |threads| super::super::on_threads(threads, &rgb, |out| fxaa(out, w, h));
         assert_eq!(run(1), run(3));
     }
 }

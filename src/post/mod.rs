@@ -1,5 +1,5 @@
-//! Finishing of the RGB image after read-back, on the CPU: anti-aliasing now, sensor
-//! effects beside it. Each step is a pure function of the image (and, for noise, of
+//! Finishing of the RGB image after read-back, on the CPU: anti-aliasing ([`fxaa`]) and
+//! sensor and lens effects ([`sensor`]). Each step is a pure function of the image (and, for noise, of
 //! named random streams), fanned out over rows on rayon's pool, so a frame's pixels never
 //! depend on how the work is split.
 //!
@@ -9,13 +9,32 @@
 //! renders the next frame.
 
 pub mod fxaa;
+pub mod sensor;
 
 use crate::scene::RenderLook;
 use crate::spec::Antialiasing;
 
-/// Applies the look's finishing steps to an sRGB, 8-bit RGB image of `width`×`height`.
+/// Applies the look's finishing steps to an sRGB, 8-bit RGB image of `width`×`height`:
+/// FXAA (which belongs to the renderer), then the camera's effects.
 pub fn finish_rgb(rgb: &mut [u8], width: u32, height: u32, look: RenderLook) {
+    let (w, h) = (width as usize, height as usize);
     if look.antialiasing == Antialiasing::Fxaa {
-        fxaa::fxaa(rgb, width as usize, height as usize);
+        fxaa::fxaa(rgb, w, h);
     }
+    if let Some(sensor) = &look.sensor {
+        sensor::apply(rgb, w, h, sensor);
+    }
+}
+
+/// Runs `step` over a copy of `rgb` on a pool of `threads` threads (tests of thread-count
+/// independence).
+#[cfg(test)]
+fn on_threads(threads: usize, rgb: &[u8], step: impl Fn(&mut [u8]) + Send + Sync) -> Vec<u8> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a test thread pool");
+    let mut out = rgb.to_vec();
+    pool.install(|| step(&mut out));
+    out
 }

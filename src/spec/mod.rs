@@ -33,7 +33,9 @@ pub use error::{SpecError, SpecIssue};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
-pub use render::{Antialiasing, Preset, RenderSettings, RenderSpec, ShadowSpec, ToneMapping};
+pub use render::{
+    Antialiasing, Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
+};
 pub use resolve::{ResolvedSpec, resolve};
 pub use validate::validate;
 

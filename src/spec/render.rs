@@ -156,6 +156,9 @@ pub struct RenderSpec {
     /// preset). Labels keep the geometric normals either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_maps: Option<bool>,
+    /// Sensor and lens effects on RGB (none unless given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<SensorSpec>,
 }
 
 impl RenderSpec {
@@ -163,6 +166,9 @@ impl RenderSpec {
     pub fn check(&self, sink: &mut dyn IssueSink) {
         if let Some(shadows) = &self.shadows {
             shadows.check("render.shadows", sink);
+        }
+        if let Some(sensor) = &self.sensor {
+            sensor.check(sink);
         }
     }
 
@@ -193,6 +199,7 @@ impl RenderSpec {
                 ToneMapping::None
             }),
             material_maps: self.material_maps.unwrap_or(realistic),
+            sensor: self.sensor.clone(),
         }
     }
 }
@@ -211,4 +218,107 @@ pub struct RenderSettings {
     pub tone_mapping: ToneMapping,
     /// Normal and occlusion maps shade.
     pub material_maps: bool,
+    /// Sensor and lens effects.
+    pub sensor: Option<SensorSpec>,
+}
+
+/// Sensor and lens effects on the RGB image (`render.sensor`), each a distribution drawn
+/// per frame; an effect whose drawn value is neutral (0, or 1 for multipliers) does
+/// nothing. They run on the CPU after read-back in the order of a camera: optics
+/// (chromatic aberration, defocus and motion blur, vignetting), the sensor (shot noise,
+/// read noise), processing (white balance, colour jitter), then JPEG re-compression.
+/// Off unless given, whatever the preset.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensorSpec {
+    /// Lateral chromatic aberration: red and blue shifted radially, in opposite
+    /// directions, by this many pixels at the image corners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chromatic_aberration_px: Option<Scalar>,
+    /// Defocus: Gaussian blur of this standard deviation, pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blur_sigma_px: Option<Scalar>,
+    /// Motion blur: a streak of this length, pixels...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion_blur_px: Option<Scalar>,
+    /// ...along this direction, degrees counter-clockwise from +u (default: uniform over
+    /// a full turn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion_blur_angle_deg: Option<Scalar>,
+    /// Vignetting: light lost at the image corners, 0 (none) to 1 (all), falling off with
+    /// the squared distance from the centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vignetting: Option<Scalar>,
+    /// Shot (Poisson) noise: photo-electrons a full-scale pixel collects (fewer: noisier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shot_noise_photons: Option<Scalar>,
+    /// Read noise: Gaussian, this standard deviation in linear units of full scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gaussian_noise_std: Option<Scalar>,
+    /// White balance error: linear RGB gains from this colour (any colour form, e.g.
+    /// `{"kelvin": [4500, 8000]}`), scaled to keep luminance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub white_balance: Option<super::ColorDist>,
+    /// Colour jitter: brightness multiplier (1: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brightness: Option<Scalar>,
+    /// Colour jitter: contrast about mid-grey (1: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contrast: Option<Scalar>,
+    /// Colour jitter: saturation multiplier (1: none, 0: grey).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturation: Option<Scalar>,
+    /// Colour jitter: hue rotation, degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hue_deg: Option<Scalar>,
+    /// JPEG re-compression at this quality, 1 to 100 (rounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jpeg_quality: Option<Scalar>,
+}
+
+impl SensorSpec {
+    /// Reports every problem with the section.
+    pub fn check(&self, sink: &mut dyn IssueSink) {
+        let ranges: [(&str, &Option<Scalar>, f64, f64); 11] = [
+            (
+                "chromatic_aberration_px",
+                &self.chromatic_aberration_px,
+                0.0,
+                64.0,
+            ),
+            ("blur_sigma_px", &self.blur_sigma_px, 0.0, 64.0),
+            ("motion_blur_px", &self.motion_blur_px, 0.0, 256.0),
+            ("vignetting", &self.vignetting, 0.0, 1.0),
+            (
+                "shot_noise_photons",
+                &self.shot_noise_photons,
+                0.0,
+                f64::INFINITY,
+            ),
+            ("gaussian_noise_std", &self.gaussian_noise_std, 0.0, 1.0),
+            ("brightness", &self.brightness, 0.0, 16.0),
+            ("contrast", &self.contrast, 0.0, 16.0),
+            ("saturation", &self.saturation, 0.0, 16.0),
+            ("hue_deg", &self.hue_deg, -360.0, 360.0),
+            ("jpeg_quality", &self.jpeg_quality, 1.0, 100.0),
+        ];
+        for (name, dist, lo, hi) in ranges {
+            let Some(dist) = dist else { continue };
+            let path = format!("render.sensor.{name}");
+            dist.check(&path, sink);
+            let (a, b) = dist.bounds();
+            if a < lo || b > hi {
+                sink.issue(
+                    &path,
+                    format!("must lie in [{lo}, {hi}], this distribution spans [{a}, {b}]"),
+                );
+            }
+        }
+        if let Some(angle) = &self.motion_blur_angle_deg {
+            angle.check("render.sensor.motion_blur_angle_deg", sink);
+        }
+        if let Some(wb) = &self.white_balance {
+            wb.check("render.sensor.white_balance", sink);
+        }
+    }
 }

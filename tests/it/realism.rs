@@ -193,6 +193,65 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
     }
 }
 
+/// Every sensor and lens effect, randomized.
+fn every_sensor_effect() -> Value {
+    json!({
+        "chromatic_aberration_px": [0.5, 2], "blur_sigma_px": [0.3, 1], "motion_blur_px": [1, 4],
+        "vignetting": [0.1, 0.4], "shot_noise_photons": { "log_uniform": [200, 2000] },
+        "gaussian_noise_std": [0.002, 0.01], "white_balance": { "kelvin": [4500, 8000] },
+        "brightness": [0.9, 1.1], "contrast": [0.9, 1.1], "saturation": [0.8, 1.2],
+        "hue_deg": [-5, 5], "jpeg_quality": { "int": [60, 95] }
+    })
+}
+
+/// With every effect of the look on, a frame is the same bytes whatever the encoder
+/// thread count and frame range, and its labels record the sensor values it drew.
+#[test]
+fn every_effect_on_stays_deterministic_across_threads_and_ranges() {
+    let scenes = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let mut spec: Value = common::read_json(&scenes.join("quickstart.json"));
+    for asset in spec["assets"].as_array_mut().unwrap() {
+        if let Some(p) = asset["path"].as_str() {
+            asset["path"] = json!(scenes.join(p));
+        }
+    }
+    spec["render"] = json!({ "preset": "realistic", "sensor": every_sensor_effect() });
+    let tmp = tempfile::tempdir().unwrap();
+    let loaded = common::write_spec(tmp.path(), &spec);
+    let render = |name: &str, frames: std::ops::Range<u64>, threads: usize| {
+        let out = tmp.path().join(name);
+        let opts = synthvis::RenderOptions {
+            frames: Some(frames),
+            threads: Some(threads),
+            ..synthvis::RenderOptions::new(&out)
+        };
+        synthvis::render_dataset(
+            &loaded,
+            &opts,
+            &mut synthvis::pipeline::NoProgress,
+            &synthvis::pipeline::Cancel::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        out
+    };
+    let a = render("a", 0..3, 1);
+    let b = render("b", 1..3, 2);
+    for file in ["rgb/000001.png", "rgb/000002.png", "labels/000002.json"] {
+        assert!(
+            std::fs::read(a.join(file)).unwrap() == std::fs::read(b.join(file)).unwrap(),
+            "{file} differs between one thread over 0..3 and two over 1..3"
+        );
+    }
+    let labels = common::read_json(&a.join("labels/000001.json"));
+    let sensor = &labels["scene"]["render"]["sensor"];
+    assert!(
+        sensor["jpeg_quality"]
+            .as_u64()
+            .is_some_and(|q| (60..=95).contains(&q)),
+        "the labels record the drawn sensor values: {sensor}"
+    );
+}
+
 /// The label images of `frame` as bytes: depth, instance ids and normals.
 fn labels_of(frame: &FrameBuffers) -> Vec<u8> {
     let mut out = Vec::new();
@@ -221,7 +280,8 @@ fn the_look_changes_colour_and_never_a_label() {
         for (k, render) in [
             json!({ "preset": "fast" }),
             json!({ "preset": "realistic", "tone_mapping": "aces",
-                    "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } } }),
+                    "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } },
+                    "sensor": every_sensor_effect() }),
         ]
         .into_iter()
         .enumerate()
@@ -292,6 +352,7 @@ fn shadow_settings_are_validated_with_their_paths() {
         json!({ "shadows": { "map_size": [8, 100000], "softness": -1, "probability": 2 } }),
     );
     spec["lights"][0]["shadow"] = json!({ "softness": 40 });
+    spec["render"]["sensor"] = json!({ "jpeg_quality": [0, 100], "vignetting": 2 });
     let path = tmp.path().join("spec.json");
     std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
     let err = synthvis::LoadedSpec::from_file(&path)
@@ -302,6 +363,8 @@ fn shadow_settings_are_validated_with_their_paths() {
         "render.shadows.softness",
         "render.shadows.probability",
         "lights[0].shadow.softness",
+        "render.sensor.jpeg_quality",
+        "render.sensor.vignetting",
     ] {
         assert!(err.contains(needle), "expected `{needle}` in: {err}");
     }
