@@ -1,13 +1,13 @@
 //! Generates the project's own quickstart assets in `assets/`: a unit cube with a checker
-//! texture, a UV sphere with stripes and a cylinder with a gradient, each a `.glb` with
-//! its procedural PNG texture embedded. Run: `cargo run --example make_assets`.
+//! texture, a UV sphere with stripes, a cylinder with a gradient and a grey ground
+//! square (1 m, facing +Y), each a `.glb` with its procedural PNG texture embedded. Run: `cargo run --example make_assets`.
 //!
 //! The output is committed; rerunning gives byte-identical files.
 
 use std::path::Path;
 
 use serde_json::json;
-use synthvis::primitives::{MeshData, cube, cylinder, sphere};
+use synthvis::primitives::{MeshData, cube, cylinder, plane, sphere};
 
 fn png(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb(pixel(x, y)));
@@ -145,4 +145,9 @@ fn main() {
         0.3,
         0.3,
     );
+
+    // A light grey matte ground: a file, not the built-in plane, so that other renderers
+    // (the Cycles comparison) load the same ground.
+    let grey = png(4, 4, |_, _| [180, 180, 180]);
+    write_glb(&dir.join("ground.glb"), "ground", &plane(), &grey, 0.8, 0.0);
 }

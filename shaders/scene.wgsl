@@ -13,6 +13,8 @@ override TONE_MAPPING: u32 = 0u;
 // whether the material has a KHR_texture_transform (else the transforms are identities).
 override MATERIAL_MAPS: bool = false;
 override UV_TRANSFORM: bool = false;
+// Pipeline-overridable: one bounce of directional light off the ground.
+override BOUNCE: bool = false;
 // Six shadow views per light at most (a point light's cube faces).
 const MAX_SHADOW_VIEWS: u32 = 48u;
 const PI: f32 = 3.14159265358979;
@@ -49,6 +51,8 @@ struct Frame {
     background_b: vec4<f32>,
     // x: 1 when some texture this frame samples the image pool.
     flags: vec4<u32>,
+    // x: albedo of the ground (y = 0) that bounces directional light (BOUNCE only).
+    bounce: vec4<f32>,
     lights: array<Light, MAX_LIGHTS>,
     // World → clip of each shadow view (depth 0 near, 1 far).
     shadow_matrices: array<mat4x4<f32>, MAX_SHADOW_VIEWS>,
@@ -539,6 +543,24 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
             }
         }
         color = color + brdf(n, v, l, base.rgb, metallic, roughness) * radiance;
+        if BOUNCE {
+            if light.kind.x < 0.5 {
+                // The sun lights the ground (albedo a) to radiance a E cos(elevation) / π;
+                // a surface sees the ground in the part (1 - n.y) / 2 of its hemisphere,
+                // and reflects it diffusely, occluded as ambient light is.
+                let ground = frame.bounce.x * max(-light.vector.y, 0.0);
+                let seen = 0.5 * (1.0 - n.y);
+                color = color + light.radiance.rgb * (ground * seen * occlusion * (1.0 - metallic) / PI) * base.rgb;
+                // Its mirror image: the part of the specular lobe around the reflected
+                // view ray that reaches the ground (all of it for a mirror looking down,
+                // the diffuse share for a rough surface), weighted by Fresnel.
+                let r = reflect(-v, n);
+                let lobe = mix(smoothstep(0.15, -0.15, r.y), seen, roughness * roughness);
+                let f0 = mix(vec3<f32>(0.04), base.rgb, metallic);
+                let fresnel = f0 + (vec3<f32>(1.0) - f0) * pow(1.0 - max(dot(n, v), 0.0), 5.0);
+                color = color + light.radiance.rgb * fresnel * (ground * lobe * occlusion / PI);
+            }
+        }
     }
     var out: Surface;
     out.color = vec4<f32>(color, base.a);

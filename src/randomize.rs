@@ -219,6 +219,11 @@ impl<'a> FrameSampler<'a> {
                     .sensor
                     .as_ref()
                     .map(|s| sample_sensor(s, &mut rng.stream("render.sensor"))),
+                ground_bounce: spec
+                    .render
+                    .ground_bounce
+                    .as_ref()
+                    .map_or(0.0, |a| a.sample(&mut rng.stream("render.ground_bounce"))),
             },
         })
     }

@@ -50,6 +50,13 @@ pub struct RenderLook {
     /// Sensor and lens effects drawn for the frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensor: Option<SensorSample>,
+    /// Albedo of the ground plane (y = 0) that bounces directional light (0: none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ground_bounce: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// A frame's sensor and lens effects (see [`crate::spec::SensorSpec`]): neutral values
@@ -94,6 +101,7 @@ impl RenderLook {
         tone_mapping: crate::spec::ToneMapping::None,
         material_maps: false,
         sensor: None,
+        ground_bounce: 0.0,
     };
 
     /// Whether this is [`RenderLook::PLAIN`].

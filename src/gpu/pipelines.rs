@@ -75,7 +75,7 @@ impl DrawMode {
 }
 
 /// Which lighting and finishing code a scene pipeline runs: pipeline-overridable
-/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`), so the shader
+/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`, `BOUNCE`), so the shader
 /// compiler drops what a frame does not use (a CPU rasterizer would run it masked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(super) struct Look {
@@ -85,14 +85,22 @@ pub(super) struct Look {
     pub(super) tone_mapping: u8,
     /// Normal and occlusion maps shade.
     pub(super) material_maps: bool,
+    /// Directional light bounces off the ground.
+    pub(super) bounce: bool,
 }
 
 impl Look {
     /// The look of a frame that draws shadow maps when `shadows`.
-    pub(super) fn new(shadows: bool, tone_mapping: ToneMapping, material_maps: bool) -> Self {
+    pub(super) fn new(
+        shadows: bool,
+        tone_mapping: ToneMapping,
+        material_maps: bool,
+        bounce: bool,
+    ) -> Self {
         Self {
             shadows,
             material_maps,
+            bounce,
             tone_mapping: match tone_mapping {
                 ToneMapping::None => 0,
                 ToneMapping::PbrNeutral => 1,
@@ -103,8 +111,9 @@ impl Look {
 
     /// The constants of a pipeline with this look, for a material with (or without)
     /// texture transforms.
-    fn constants(self, uv_transform: bool) -> [(&'static str, f64); 4] {
+    fn constants(self, uv_transform: bool) -> [(&'static str, f64); 5] {
         [
+            ("BOUNCE", f64::from(u8::from(self.bounce))),
             ("SHADOWS", f64::from(u8::from(self.shadows))),
             ("TONE_MAPPING", f64::from(self.tone_mapping)),
             ("MATERIAL_MAPS", f64::from(u8::from(self.material_maps))),

@@ -277,6 +277,7 @@ impl Renderer {
             !plan.views.is_empty(),
             scene.render.tone_mapping,
             scene.render.material_maps,
+            scene.render.ground_bounce > 0.0,
         );
         self.draws.build(
             &self.ctx,

@@ -121,6 +121,8 @@ pub(super) struct FrameUniform {
     background_b: [f32; 4],
     /// x: 1 when some texture this frame samples the image pool.
     flags: [u32; 4],
+    /// x: albedo of the ground that bounces directional light.
+    bounce: [f32; 4],
     lights: [LightUniform; MAX_LIGHTS],
     /// World → clip of each shadow view.
     shadow_matrices: [[[f32; 4]; 4]; MAX_SHADOW_VIEWS],
@@ -256,6 +258,7 @@ impl FrameUniform {
                 vec4(pattern_colors(t).1, t.angle_deg.to_radians() as f32)
             }),
             flags: [u32::from(uses_pool(scene)), 0, 0, 0],
+            bounce: [scene.render.ground_bounce as f32, 0.0, 0.0, 0.0],
             lights,
             shadow_matrices,
         }

@@ -159,6 +159,12 @@ pub struct RenderSpec {
     /// Sensor and lens effects on RGB (none unless given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensor: Option<SensorSpec>,
+    /// One bounce of the directional lights off a ground plane at y = 0 of this albedo
+    /// (0 to 1) onto surfaces facing away from the sky: an approximation of the light
+    /// a floor or table reflects onto the faces the sun does not reach (none unless
+    /// given: synthvis cannot tell a ground from any other object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground_bounce: Option<Scalar>,
 }
 
 impl RenderSpec {
@@ -169,6 +175,16 @@ impl RenderSpec {
         }
         if let Some(sensor) = &self.sensor {
             sensor.check(sink);
+        }
+        if let Some(albedo) = &self.ground_bounce {
+            albedo.check("render.ground_bounce", sink);
+            let (lo, hi) = albedo.bounds();
+            if lo < 0.0 || hi > 1.0 {
+                sink.issue(
+                    "render.ground_bounce",
+                    format!("an albedo lies in [0, 1], this distribution spans [{lo}, {hi}]"),
+                );
+            }
         }
     }
 
@@ -200,6 +216,7 @@ impl RenderSpec {
             }),
             material_maps: self.material_maps.unwrap_or(realistic),
             sensor: self.sensor.clone(),
+            ground_bounce: self.ground_bounce.clone(),
         }
     }
 }
@@ -220,6 +237,8 @@ pub struct RenderSettings {
     pub material_maps: bool,
     /// Sensor and lens effects.
     pub sensor: Option<SensorSpec>,
+    /// Albedo of the ground that bounces directional light.
+    pub ground_bounce: Option<Scalar>,
 }
 
 /// Sensor and lens effects on the RGB image (`render.sensor`), each a distribution drawn

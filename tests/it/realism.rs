@@ -369,3 +369,41 @@ fn shadow_settings_are_validated_with_their_paths() {
         assert!(err.contains(needle), "expected `{needle}` in: {err}");
     }
 }
+
+/// Ground bounce lights the faces the sun does not reach (a cube's face turned from the
+/// sun is black without it, lit with it), and leaves the labels alone.
+#[test]
+fn ground_bounce_lights_the_faces_the_sun_misses() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The sun travels along +x and down: the cubes' +x faces are turned from it and, with
+    // no ambient light, lit by nothing but the bounce.
+    let sun = [1.0, -1.0, 0.0];
+    let plain = json!({ "preset": "realistic", "antialiasing": "none", "tone_mapping": "none" });
+    let mut bounced = plain.clone();
+    bounced["ground_bounce"] = json!(0.5);
+    let render = |name: &str, look: &Value| {
+        let mut r = renderer(&tmp.path().join(name), &shadow_scene(sun, look.clone()));
+        let scene = r.sample(1, 0).unwrap();
+        r.render(&scene).unwrap()
+    };
+    let (a, b) = (render("plain", &plain), render("bounce", &bounced));
+    assert_eq!(a.instance, b.instance);
+    assert_eq!(a.depth, b.depth);
+    // Cube pixels whose face is turned from the sun: black without the bounce.
+    let cube_ids = [2u32, 3];
+    let (mut dark, mut lit) = (0u32, 0u32);
+    for p in 0..a.instance.len() {
+        if cube_ids.contains(&a.instance[p]) && luma(&a.rgb[3 * p..3 * p + 3]) < 1.0 {
+            dark += 1;
+            lit += u32::from(luma(&b.rgb[3 * p..3 * p + 3]) > 20.0);
+        }
+    }
+    assert!(
+        dark > 50,
+        "the scene should show faces turned from the sun ({dark} pixels)"
+    );
+    assert!(
+        f64::from(lit) > 0.9 * f64::from(dark),
+        "{lit} of {dark} faces turned from the sun are lit by the ground's bounce"
+    );
+}
