@@ -38,13 +38,40 @@ pub fn apply(rgb: &mut [u8], width: usize, height: usize, s: &SensorSample) {
     if s.motion_blur_px > 0.0 {
         img = motion_blur(&img, size, s.motion_blur_px as f32, s.motion_blur_angle_deg);
     }
+    let per_pixel_effects = s.vignetting > 0.0
+        || s.shot_noise_photons > 0.0
+        || s.gaussian_noise_std > 0.0
+        || s.white_balance != [1.0; 3]
+        || s.brightness != 1.0
+        || s.contrast != 1.0
+        || s.saturation != 1.0
+        || s.hue_deg != 0.0;
+    let optics = s.chromatic_aberration_px > 0.0 || s.blur_sigma_px > 0.0 || s.motion_blur_px > 0.0;
+    if per_pixel_effects || optics {
+        finish_pixels(&img, rgb, size, s);
+    }
+    if s.jpeg_quality > 0 {
+        jpeg_roundtrip(rgb, width, height, s.jpeg_quality);
+    }
+}
+
+/// Vignetting, noise, white balance and colour jitter of every pixel of `img` (linear),
+/// written to `rgb` as sRGB bytes.
+fn finish_pixels(
+    img: &[[f32; 3]],
+    rgb: &mut [u8],
+    (width, height): (usize, usize),
+    s: &SensorSample,
+) {
+    let encode = encode_table();
+    let hue = libm::sincosf((s.hue_deg as f32).to_radians());
     let (cx, cy) = (0.5 * (width as f32 - 1.0), 0.5 * (height as f32 - 1.0));
     let corner2 = cx * cx + cy * cy;
-    img.par_chunks_mut(width)
+    img.par_chunks(width)
         .zip(rgb.par_chunks_mut(width * 3))
         .enumerate()
         .for_each(|(y, (row, out))| {
-            for (x, (px, o)) in row.iter_mut().zip(out.chunks_exact_mut(3)).enumerate() {
+            for (x, (px, o)) in row.iter().zip(out.chunks_exact_mut(3)).enumerate() {
                 let index = (y * width + x) as u64;
                 let mut c = *px;
                 if s.vignetting > 0.0 {
@@ -57,57 +84,74 @@ pub fn apply(rgb: &mut [u8], width: usize, height: usize, s: &SensorSample) {
                     *v = sensor_noise(*v, s, index, k as u64);
                 }
                 let c = [0, 1, 2].map(|k| c[k] * s.white_balance[k] as f32);
-                let display = jitter(c.map(encode), s);
+                let display = jitter(
+                    c.map(|v| encode[(v.clamp(0.0, 1.0) * 65535.0).round() as usize]),
+                    s,
+                    hue,
+                );
                 for (o, v) in o.iter_mut().zip(display) {
                     *o = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
                 }
             }
         });
-    if s.jpeg_quality > 0 {
-        jpeg_roundtrip(rgb, width, height, s.jpeg_quality);
-    }
 }
 
-fn encode(linear: f32) -> f32 {
-    let c = linear.clamp(0.0, 1.0);
-    if c <= 0.003_130_8 {
-        12.92 * c
-    } else {
-        1.055 * libm::powf(c, 1.0 / 2.4) - 0.055
-    }
+/// Linear values in steps of 1/65535 → sRGB-encoded display values (a step moves the
+/// display value by at most 0.0002, well under one 8-bit level); made once.
+fn encode_table() -> &'static [f32] {
+    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=65535u32)
+            .map(|i| {
+                let c = i as f32 / 65535.0;
+                if c <= 0.003_130_8 {
+                    12.92 * c
+                } else {
+                    1.055 * libm::powf(c, 1.0 / 2.4) - 0.055
+                }
+            })
+            .collect()
+    })
 }
 
-/// Shot noise (Poisson in photo-electrons) and read noise (Gaussian) of one channel.
+/// Shot noise (Poisson in photo-electrons) and read noise (Gaussian) of one channel. One
+/// Box–Muller pair serves both (its two normals are independent).
 fn sensor_noise(v: f32, s: &SensorSample, index: u64, channel: u64) -> f32 {
     let key = s.noise_seed;
     let draw = |k: u64| keyed_unit(key, index, channel * 64 + k);
     let mut v = v.max(0.0);
+    if s.shot_noise_photons <= 0.0 && s.gaussian_noise_std <= 0.0 {
+        return v;
+    }
+    let (z_shot, z_read) = normal_pair(draw(40), draw(41));
     if s.shot_noise_photons > 0.0 {
         let lambda = f64::from(v) * s.shot_noise_photons;
-        v = (poisson(lambda, draw) / s.shot_noise_photons) as f32;
+        v = (poisson(lambda, z_shot, draw) / s.shot_noise_photons) as f32;
     }
     if s.gaussian_noise_std > 0.0 {
-        v += (s.gaussian_noise_std * normal(draw(40), draw(41))) as f32;
+        v += (s.gaussian_noise_std * z_read) as f32;
     }
     v
 }
 
-/// A standard normal draw from two uniforms (Box–Muller, `libm` for the same bits
-/// everywhere).
-fn normal(u1: f64, u2: f64) -> f64 {
-    libm::sqrt(-2.0 * libm::log(1.0 - u1)) * libm::cos(std::f64::consts::TAU * u2)
+/// Two independent standard normal draws from two uniforms (Box–Muller, `libm` for the
+/// same bits everywhere).
+fn normal_pair(u1: f64, u2: f64) -> (f64, f64) {
+    // Single precision is plenty for noise and about twice as fast.
+    // 1 - u1 is at least 2^-53 in f64, so its f32 is never 0.
+    let radius = libm::sqrtf(-2.0 * libm::logf((1.0 - u1) as f32));
+    let (sin, cos) = libm::sincosf(std::f32::consts::TAU * u2 as f32);
+    (f64::from(radius * cos), f64::from(radius * sin))
 }
 
-/// A Poisson draw of mean `lambda`: by inversion below 30 (at most 39 uniforms), by the
-/// normal approximation above.
-fn poisson(lambda: f64, draw: impl Fn(u64) -> f64) -> f64 {
+/// A Poisson draw of mean `lambda`: by inversion below 30 (at most 39 uniforms), above by
+/// the normal approximation with the standard normal draw `z`.
+fn poisson(lambda: f64, z: f64, draw: impl Fn(u64) -> f64) -> f64 {
     if lambda <= 0.0 {
         return 0.0;
     }
     if lambda >= 30.0 {
-        return (lambda + libm::sqrt(lambda) * normal(draw(0), draw(1)))
-            .round()
-            .max(0.0);
+        return (lambda + libm::sqrt(lambda) * z).round().max(0.0);
     }
     let limit = libm::exp(-lambda);
     let mut product = 1.0;
@@ -120,15 +164,15 @@ fn poisson(lambda: f64, draw: impl Fn(u64) -> f64) -> f64 {
     39.0
 }
 
-/// Brightness, contrast (about mid-grey), saturation and hue rotation (in YIQ) of a
-/// display colour.
-fn jitter(c: [f32; 3], s: &SensorSample) -> [f32; 3] {
+/// Brightness, contrast (about mid-grey), saturation and hue rotation (in YIQ; `hue` is
+/// the sine and cosine of its angle) of a display colour.
+fn jitter(c: [f32; 3], s: &SensorSample, hue: (f32, f32)) -> [f32; 3] {
     let (b, k, sat) = (s.brightness as f32, s.contrast as f32, s.saturation as f32);
     let mut c = c.map(|v| (v * b - 0.5) * k + 0.5);
     let luma = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
     c = c.map(|v| luma + (v - luma) * sat);
     if s.hue_deg != 0.0 {
-        let (sin, cos) = libm::sincosf((s.hue_deg as f32).to_radians());
+        let (sin, cos) = hue;
         let i = 0.596 * c[0] - 0.274 * c[1] - 0.322 * c[2];
         let q = 0.211 * c[0] - 0.523 * c[1] + 0.312 * c[2];
         let (i, q) = (i * cos - q * sin, i * sin + q * cos);
