@@ -294,11 +294,16 @@ pub(super) fn upload_pool(ctx: &GpuContext, pool: &[Image]) -> wgpu::TextureView
         height: 1,
         rgba: vec![255; 4],
     };
-    let layers: Vec<&Image> = if pool.is_empty() {
+    let mut layers: Vec<&Image> = if pool.is_empty() {
         vec![&white]
     } else {
         pool.iter().collect()
     };
+    // GL makes a one-layer texture a plain 2D texture, which the shader's array binding
+    // samples as black: a single image goes in twice (the shader clamps the layer).
+    if layers.len() == 1 {
+        layers.push(layers[0]);
+    }
     let (width, height) = (layers[0].width, layers[0].height);
     let mut data = Vec::new();
     let mut levels = 1;

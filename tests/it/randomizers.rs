@@ -574,6 +574,38 @@ fn solid_png(path: &std::path::Path, rgb: [u8; 3]) {
         .unwrap();
 }
 
+/// A pool of one image: on GL a one-layer texture array used to sample as black.
+#[test]
+fn a_pool_of_a_single_image_is_drawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("one");
+    std::fs::create_dir_all(&dir).unwrap();
+    solid_png(&dir.join("red.png"), [230, 20, 20]);
+    let spec = common::write_spec(
+        tmp.path(),
+        &json!({
+            "version": 2, "frames": 1,
+            "resolution": { "width": 64, "height": 64 },
+            "camera": { "fov_y_deg": 40, "position": [0, 0, 3], "look_at": [0, 0, 0] },
+            "categories": [{ "name": "thing" }],
+            "assets": [{ "name": "thing", "primitive": "cube", "category": "thing" }],
+            "objects": [{ "asset": "thing", "position": [0, 0, 0],
+                          "material": { "texture": { "images": { "dir": "one" } } } }],
+            "ambient": { "intensity": 1.0 },
+            "background": { "color": [0, 0, 0] },
+            "render": { "preset": "fast" }
+        }),
+    );
+    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let b = r.render(&r.sample(0, 0).unwrap()).unwrap();
+    let centre = 3 * (32 * 64 + 32);
+    let px = [b.rgb[centre], b.rgb[centre + 1], b.rgb[centre + 2]];
+    assert!(
+        px[0] > 150 && px[1] < 80 && px[2] < 80,
+        "the cube shows its only pool image (red): {px:?}"
+    );
+}
+
 #[test]
 fn image_textures_come_from_directory_pools() {
     let tmp = tempfile::tempdir().unwrap();
