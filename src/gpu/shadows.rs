@@ -44,8 +44,8 @@ pub(super) struct LightShadow {
     pub(super) first_layer: u32,
     /// Filter radius, texels.
     pub(super) softness: f32,
-    /// Its map's side over the array's side (its viewport's share of the layer).
-    pub(super) uv_scale: f32,
+    /// Side of its map (its viewport in the layer), texels.
+    pub(super) map_size: u32,
     /// World size of one texel: directional lights, metres; spot and point lights,
     /// metres per metre of distance along the view axis.
     pub(super) texel: f32,
@@ -97,7 +97,7 @@ impl ShadowPlan {
                 Some(LightShadow {
                     first_layer,
                     softness: s.softness as f32,
-                    uv_scale: s.map_size as f32 / size as f32,
+                    map_size: s.map_size,
                     texel: texel as f32,
                 })
             });

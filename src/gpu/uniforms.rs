@@ -55,7 +55,10 @@ fn light_uniform(
 ) -> LightUniform {
     let mut uniform = unshadowed_light_uniform(light, exposure);
     uniform.shadow = shadow.map_or([-1.0, 0.0, 0.0, 0.0], |s| {
-        [s.first_layer as f32, s.softness, s.uv_scale, s.texel]
+        // The viewport's share of the layer: the array may be larger than this frame's
+        // largest map (it only grows).
+        let uv_scale = s.map_size as f32 / shadow_side.max(1) as f32;
+        [s.first_layer as f32, s.softness, uv_scale, s.texel]
     });
     uniform.shadow_b = [1.0 / shadow_side.max(1) as f32, 0.0, 0.0, 0.0];
     uniform

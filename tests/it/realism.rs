@@ -121,75 +121,84 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
         .into_iter()
         .enumerate()
     {
+        // The map size changes from frame to frame (the array keeps its largest size, so
+        // a small map covers part of a layer).
         let render = json!({ "preset": "realistic", "antialiasing": "none", "tone_mapping": "none",
-                             "shadows": { "softness": 1.0 } });
+                             "shadows": { "softness": 1.0, "map_size": { "choice": [1024, 2048] } } });
         let spec = shadow_scene(sun, render);
         let mut r = renderer(&tmp.path().join(i.to_string()), &spec);
-        let scene = r.sample(1, 0).unwrap();
-        let frame = r.render(&scene).unwrap();
-        let shadows = analytic_shadows(DVec3::from_array(sun).normalize());
-        let cam = &scene.camera;
-        let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
-        let ground_id = scene.objects[0].instance_id;
-        // Lit ground is one shade of grey (a flat, rough surface under a sun): the
-        // threshold is half of it.
-        let lit: Vec<f64> = (0..frame.instance.len())
-            .filter(|&p| frame.instance[p] == u32::from(ground_id))
-            .map(|p| luma(&frame.rgb[3 * p..3 * p + 3]))
-            .collect();
-        let mut sorted = lit.clone();
-        sorted.sort_by(f64::total_cmp);
-        let threshold = 0.5 * sorted[sorted.len() * 9 / 10];
-        // Pixels whose ground point lies within this distance of a shadow's edge are the
-        // penumbra (filter radius and a pixel's footprint), left out.
-        let band = 0.04;
-        let (mut both, mut either, mut stray) = (0u32, 0u32, 0u32);
-        // Ground within 2 cm of the resting cube's base, inside its shadow: where
-        // peter-panning would show a lit gap.
-        let (contact_centre, contact_half) = (DVec2::new(CUBES[1].0[0], CUBES[1].0[2]), CUBES[1].1);
-        let (mut contact, mut contact_lit) = (0u32, 0u32);
-        for p in 0..frame.instance.len() {
-            if frame.instance[p] != u32::from(ground_id) {
-                continue;
+        let mut sizes = std::collections::BTreeSet::new();
+        for f in 0..6 {
+            let scene = r.sample(1, f).unwrap();
+            let size = scene.lights[0].shadow().unwrap().map_size;
+            sizes.insert(size);
+            let frame = r.render(&scene).unwrap();
+            let shadows = analytic_shadows(DVec3::from_array(sun).normalize());
+            let cam = &scene.camera;
+            let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
+            let ground_id = scene.objects[0].instance_id;
+            // Lit ground is one shade of grey (a flat, rough surface under a sun): the
+            // threshold is half of it.
+            let lit: Vec<f64> = (0..frame.instance.len())
+                .filter(|&p| frame.instance[p] == u32::from(ground_id))
+                .map(|p| luma(&frame.rgb[3 * p..3 * p + 3]))
+                .collect();
+            let mut sorted = lit.clone();
+            sorted.sort_by(f64::total_cmp);
+            let threshold = 0.5 * sorted[sorted.len() * 9 / 10];
+            // Pixels whose ground point lies within this distance of a shadow's edge are the
+            // penumbra (filter radius and a pixel's footprint), left out.
+            let band = 0.04;
+            let (mut both, mut either, mut stray) = (0u32, 0u32, 0u32);
+            // Ground within 2 cm of the resting cube's base, inside its shadow: where
+            // peter-panning would show a lit gap.
+            let (contact_centre, contact_half) =
+                (DVec2::new(CUBES[1].0[0], CUBES[1].0[2]), CUBES[1].1);
+            let (mut contact, mut contact_lit) = (0u32, 0u32);
+            for p in 0..frame.instance.len() {
+                if frame.instance[p] != u32::from(ground_id) {
+                    continue;
+                }
+                let (u, v) = ((p % 320) as f64, (p / 320) as f64);
+                let q = ground_point(cam.k, camera_to_world, u, v);
+                let distance = shadows
+                    .iter()
+                    .map(|s| signed_distance(s, q))
+                    .fold(f64::INFINITY, f64::min);
+                let off_base = (q - contact_centre).abs() - DVec2::splat(contact_half);
+                let from_base = off_base.max(DVec2::ZERO).length();
+                if from_base > 0.0 && from_base < 0.02 && signed_distance(&shadows[1], q) < -0.01 {
+                    contact += 1;
+                    contact_lit += u32::from(luma(&frame.rgb[3 * p..3 * p + 3]) >= threshold);
+                }
+                if distance.abs() < band {
+                    continue;
+                }
+                let expected = distance < 0.0;
+                let dark = luma(&frame.rgb[3 * p..3 * p + 3]) < threshold;
+                both += u32::from(expected && dark);
+                either += u32::from(expected || dark);
+                stray += u32::from(dark && !expected);
             }
-            let (u, v) = ((p % 320) as f64, (p / 320) as f64);
-            let q = ground_point(cam.k, camera_to_world, u, v);
-            let distance = shadows
-                .iter()
-                .map(|s| signed_distance(s, q))
-                .fold(f64::INFINITY, f64::min);
-            let off_base = (q - contact_centre).abs() - DVec2::splat(contact_half);
-            let from_base = off_base.max(DVec2::ZERO).length();
-            if from_base > 0.0 && from_base < 0.02 && signed_distance(&shadows[1], q) < -0.01 {
-                contact += 1;
-                contact_lit += u32::from(luma(&frame.rgb[3 * p..3 * p + 3]) >= threshold);
-            }
-            if distance.abs() < band {
-                continue;
-            }
-            let expected = distance < 0.0;
-            let dark = luma(&frame.rgb[3 * p..3 * p + 3]) < threshold;
-            both += u32::from(expected && dark);
-            either += u32::from(expected || dark);
-            stray += u32::from(dark && !expected);
+            let iou = f64::from(both) / f64::from(either.max(1));
+            assert!(
+                either > 500,
+                "sun {sun:?}: too few shadow pixels to judge ({either})"
+            );
+            assert!(
+                iou >= 0.95,
+                "sun {sun:?}: shadow IoU {iou:.3} against the analytic projection (shadowed and expected {both}, either {either})"
+            );
+            assert!(
+                contact >= 10 && contact_lit == 0,
+                "sun {sun:?}, frame {f} ({size}² map): {contact_lit} of {contact} ground pixels by the resting cube's base, inside its shadow, are lit (the shadow detaches from the object)"
+            );
+            assert!(
+                stray <= 5,
+                "sun {sun:?}: {stray} ground pixels are dark away from every cast shadow (acne or light leaking)"
+            );
         }
-        let iou = f64::from(both) / f64::from(either.max(1));
-        assert!(
-            either > 500,
-            "sun {sun:?}: too few shadow pixels to judge ({either})"
-        );
-        assert!(
-            iou >= 0.95,
-            "sun {sun:?}: shadow IoU {iou:.3} against the analytic projection (shadowed and expected {both}, either {either})"
-        );
-        assert!(
-            contact >= 10 && contact_lit == 0,
-            "sun {sun:?}: {contact_lit} of {contact} ground pixels by the resting cube's base, inside its shadow, are lit (the shadow detaches from the object)"
-        );
-        assert!(
-            stray <= 5,
-            "sun {sun:?}: {stray} ground pixels are dark away from every cast shadow (acne or light leaking)"
-        );
+        assert_eq!(sizes.len(), 2, "both map sizes should be drawn: {sizes:?}");
     }
 }
 
