@@ -38,13 +38,39 @@ pub struct FrameScene {
     pub render: RenderLook,
 }
 
+/// Anti-aliasing of the RGB image (label images are never anti-aliased).
+#[derive(
+    Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Antialiasing {
+    /// Stair-stepped edges.
+    None,
+    /// FXAA 3.11-style edge filtering after tone mapping (one post-process pass).
+    Fxaa,
+}
+
+/// The curve from scene radiance to display values, after the exposure.
+#[derive(
+    Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ToneMapping {
+    /// Values above 1 clip.
+    None,
+    /// Khronos PBR Neutral: base colours kept up to 0.8, highlights rolled off to white.
+    PbrNeutral,
+    /// ACES filmic (Narkowicz's fit): more contrast, desaturated highlights.
+    Aces,
+}
+
 /// How a frame's RGB image is finished after lighting.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RenderLook {
     /// Anti-aliasing.
-    pub antialiasing: crate::spec::Antialiasing,
+    pub antialiasing: Antialiasing,
     /// Tone mapping.
-    pub tone_mapping: crate::spec::ToneMapping,
+    pub tone_mapping: ToneMapping,
     /// Whether normal and occlusion maps shade.
     pub material_maps: bool,
     /// Sensor and lens effects drawn for the frame.
@@ -97,8 +123,8 @@ impl RenderLook {
     /// No anti-aliasing, no tone mapping, no normal or occlusion maps: spec version 1's
     /// look.
     pub const PLAIN: Self = Self {
-        antialiasing: crate::spec::Antialiasing::None,
-        tone_mapping: crate::spec::ToneMapping::None,
+        antialiasing: Antialiasing::None,
+        tone_mapping: ToneMapping::None,
         material_maps: false,
         sensor: None,
         ground_bounce: 0.0,

@@ -6,7 +6,7 @@
 //! the number of objects: no render per object.
 
 use super::context::{GpuContext, GpuError};
-use super::pipelines::Layouts;
+use super::layouts::Layouts;
 
 /// How many times wider (and taller) the wide mask's field of view is than the image's.
 pub const WIDE_FACTOR: u32 = 3;

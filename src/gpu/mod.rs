@@ -4,14 +4,16 @@
 //! - [`context`]: adapter and device; [`driver_env`]: quiet driver defaults;
 //! - [`amodal`]: the labeled objects' unoccluded masks (bitmasks and their readback);
 //! - [`renderer`]: the orchestrator, [`passes`] one file per render pass;
-//! - `pipelines` (layouts, pipelines, draw modes), `uniforms` (what shaders read),
-//!   `draws` (the frame's draw list), `upload` (assets to the GPU), `targets` (render
-//!   targets and readback), [`mipmaps`].
+//! - `layouts` (bind group layouts), `pipelines` (pipelines, draw modes), `uniforms`
+//!   (what shaders read), `draws` (the frame's draw list), `shadows` (shadow views and
+//!   maps), `upload` (assets to the GPU), `targets` (render targets and readback),
+//!   [`mipmaps`].
 
 pub mod amodal;
 pub mod context;
 mod draws;
 pub mod driver_env;
+mod layouts;
 pub mod mipmaps;
 mod passes;
 mod pipelines;
@@ -26,3 +28,10 @@ pub use pipelines::DrawMode;
 pub use renderer::{PendingFrame, RenderTimings, Renderer};
 pub use targets::{FrameBuffers, READBACK_RING, unpack_normal};
 pub use uniforms::projection;
+
+/// Layers to give a texture that is bound as an array and must hold `count`: at least
+/// two, since GL makes a one-layer texture a plain 2D texture, which an array binding
+/// samples as black (the shaders clamp the layer index, so extra layers are never read).
+fn array_layers(count: u32) -> u32 {
+    count.max(2)
+}

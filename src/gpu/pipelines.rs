@@ -1,14 +1,16 @@
-//! Bind group layouts, render pipelines and draw modes: how each kind of draw is set up.
+//! Render pipelines and draw modes: how each kind of draw is set up (the bind group
+//! layouts they share are in [`super::layouts`]).
 //!
 //! A pipeline is made the first time a frame needs its [`PipelineKey`] and cached.
 
 use std::collections::HashMap;
 
 use super::draws::INSTANCE_STRIDE;
+use super::layouts::Layouts;
 use super::shadows::SHADOW_FORMAT;
 use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT, NORMAL_FORMAT};
 use crate::assets::Vertex;
-use crate::spec::ToneMapping;
+use crate::scene::ToneMapping;
 
 const SHADER: &str = include_str!("../../shaders/scene.wgsl");
 /// The attribute the amodal fragment entry points carry (left out where unsupported).
@@ -152,173 +154,6 @@ impl PipelineKey {
             normals: false,
             look: Look::default(),
             ..self
-        }
-    }
-}
-
-/// The bind group layouts: 0 the frame (uniform, image pool, its sampler, shadow maps,
-/// their comparison sampler), 1 the instance data (a uniform at a dynamic offset), 2 a
-/// material (uniform, five textures and their samplers).
-pub(super) struct Layouts {
-    /// Group 0.
-    pub(super) frame: wgpu::BindGroupLayout,
-    /// Group 1.
-    pub(super) instance: wgpu::BindGroupLayout,
-    /// Group 2.
-    pub(super) material: wgpu::BindGroupLayout,
-    /// The three together.
-    pub(super) pipeline: wgpu::PipelineLayout,
-    /// Group 3 of the amodal passes: their uniform and the per-pixel bitmask.
-    pub(super) amodal: wgpu::BindGroupLayout,
-    /// Groups 0-3 of the amodal passes.
-    pub(super) amodal_pipeline: wgpu::PipelineLayout,
-    /// Group 3 of the shadow pass: the view's transform at a dynamic offset.
-    pub(super) shadow_view: wgpu::BindGroupLayout,
-    /// Groups 0-3 of the shadow pass.
-    pub(super) shadow_pipeline: wgpu::PipelineLayout,
-}
-
-impl Layouts {
-    pub(super) fn new(device: &wgpu::Device) -> Self {
-        let uniform_entry = |binding, dynamic| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: dynamic,
-                min_binding_size: None,
-            },
-            count: None,
-        };
-        let frame = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("frame"),
-            entries: &[
-                uniform_entry(0, false),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2Array,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 2,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 3,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Depth,
-                        view_dimension: wgpu::TextureViewDimension::D2Array,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 4,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
-                    count: None,
-                },
-            ],
-        });
-        let instance = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("instance"),
-            entries: &[uniform_entry(0, true)],
-        });
-        let mut material_entries = vec![uniform_entry(0, false)];
-        // Base colour, metallic-roughness, emissive, normal, occlusion.
-        for k in 0..5u32 {
-            material_entries.push(wgpu::BindGroupLayoutEntry {
-                binding: 1 + 2 * k,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Texture {
-                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                    view_dimension: wgpu::TextureViewDimension::D2,
-                    multisampled: false,
-                },
-                count: None,
-            });
-            material_entries.push(wgpu::BindGroupLayoutEntry {
-                binding: 2 + 2 * k,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                count: None,
-            });
-        }
-        let material = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("material"),
-            entries: &material_entries,
-        });
-        let pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("scene"),
-            bind_group_layouts: &[Some(&frame), Some(&instance), Some(&material)],
-            immediate_size: 0,
-        });
-        let amodal = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("amodal"),
-            entries: &[
-                uniform_entry(0, false),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only: false },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-            ],
-        });
-        let amodal_pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("amodal"),
-            bind_group_layouts: &[
-                Some(&frame),
-                Some(&instance),
-                Some(&material),
-                Some(&amodal),
-            ],
-            immediate_size: 0,
-        });
-        let shadow_view = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("shadow view"),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 2,
-                visibility: wgpu::ShaderStages::VERTEX,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Uniform,
-                    has_dynamic_offset: true,
-                    min_binding_size: None,
-                },
-                count: None,
-            }],
-        });
-        let shadow_pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("shadow"),
-            bind_group_layouts: &[
-                Some(&frame),
-                Some(&instance),
-                Some(&material),
-                Some(&shadow_view),
-            ],
-            immediate_size: 0,
-        });
-        Self {
-            frame,
-            instance,
-            material,
-            pipeline,
-            amodal,
-            amodal_pipeline,
-            shadow_view,
-            shadow_pipeline,
         }
     }
 }

@@ -5,10 +5,11 @@
 use super::amodal::AmodalTargets;
 use super::context::{GpuContext, GpuError};
 use super::draws::DrawList;
+use super::layouts::Layouts;
 use super::passes::amodal::AmodalPass;
 use super::passes::scene::ScenePass;
 use super::passes::shadow::ShadowPass;
-use super::pipelines::{DrawMode, Layouts, Look, Pipelines};
+use super::pipelines::{DrawMode, Look, Pipelines};
 use super::shadows::{ShadowMaps, ShadowPlan, object_corners};
 use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
 use super::uniforms::{FrameUniform, projection};

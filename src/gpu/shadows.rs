@@ -407,14 +407,13 @@ impl ShadowMaps {
     }
 }
 
-/// A `side`² array of at least two layers: GL makes a one-layer texture a plain 2D
-/// texture, which an array binding cannot sample.
+/// A `side`² array of `layers` layers (see [`super::array_layers`]).
 fn make_array(
     device: &wgpu::Device,
     side: u32,
     layers: u32,
 ) -> (wgpu::Texture, wgpu::TextureView, Vec<wgpu::TextureView>) {
-    let layers = layers.max(2);
+    let layers = super::array_layers(layers);
     let texture = device.create_texture(&wgpu::TextureDescriptor {
         label: Some("shadow maps"),
         size: wgpu::Extent3d {

@@ -299,10 +299,9 @@ pub(super) fn upload_pool(ctx: &GpuContext, pool: &[Image]) -> wgpu::TextureView
     } else {
         pool.iter().collect()
     };
-    // GL makes a one-layer texture a plain 2D texture, which the shader's array binding
-    // samples as black: a single image goes in twice (the shader clamps the layer).
-    if layers.len() == 1 {
-        layers.push(layers[0]);
+    // The last image fills the layers an array texture needs beyond the pool.
+    while (layers.len() as u32) < super::array_layers(layers.len() as u32) {
+        layers.push(layers[layers.len() - 1]);
     }
     let (width, height) = (layers[0].width, layers[0].height);
     let mut data = Vec::new();

@@ -11,8 +11,7 @@
 pub mod fxaa;
 pub mod sensor;
 
-use crate::scene::RenderLook;
-use crate::spec::Antialiasing;
+use crate::scene::{Antialiasing, RenderLook};
 
 /// Applies the look's finishing steps to an sRGB, 8-bit RGB image of `width`×`height`:
 /// FXAA (which belongs to the renderer), then the camera's effects.

@@ -15,9 +15,7 @@ pub fn apply(rgb: &mut [u8], width: usize, height: usize, s: &SensorSample) {
     if width == 0 || height == 0 {
         return;
     }
-    let decode: Vec<f32> = (0..=255u8)
-        .map(|v| crate::geometry::srgb_to_linear(f64::from(v) / 255.0) as f32)
-        .collect();
+    let decode = decode_table();
     let mut img: Vec<[f32; 3]> = rgb
         .chunks_exact(3)
         .map(|p| {
@@ -94,6 +92,14 @@ fn finish_pixels(
                 }
             }
         });
+}
+
+/// sRGB bytes → linear values; made once.
+fn decode_table() -> &'static [f32; 256] {
+    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|v| crate::geometry::srgb_to_linear(v as f64 / 255.0) as f32)
+    })
 }
 
 /// Linear values in steps of 1/65535 → sRGB-encoded display values (a step moves the

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{IssueSink, Scalar};
+pub use crate::scene::{Antialiasing, ToneMapping};
 
 /// The whole look at once.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
@@ -32,28 +33,6 @@ impl Preset {
             Self::Fast
         }
     }
-}
-
-/// Anti-aliasing of the RGB image (label images are never anti-aliased).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Antialiasing {
-    /// Stair-stepped edges.
-    None,
-    /// FXAA 3.11-style edge filtering after tone mapping (one post-process pass).
-    Fxaa,
-}
-
-/// The curve from scene radiance to display values, after the exposure.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ToneMapping {
-    /// Values above 1 clip.
-    None,
-    /// Khronos PBR Neutral: base colours kept up to 0.8, highlights rolled off to white.
-    PbrNeutral,
-    /// ACES filmic (Narkowicz's fit): more contrast, desaturated highlights.
-    Aces,
 }
 
 /// Shadow settings, in `render.shadows` (for every light) or a light's `shadow` (for it
@@ -199,7 +178,6 @@ impl RenderSpec {
             softness: Some(Scalar::Const(1.5)),
         };
         RenderSettings {
-            preset,
             shadows: self
                 .shadows
                 .as_ref()
@@ -224,8 +202,6 @@ impl RenderSpec {
 /// The `render` section resolved for one spec version: every field set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderSettings {
-    /// The preset the defaults came from.
-    pub preset: Preset,
     /// Shadows of every light, before a light's own overrides (all fields but
     /// `map_size` set; that one defaults per light kind).
     pub shadows: ShadowSpec,
