@@ -29,9 +29,15 @@ pub use renderer::{PendingFrame, RenderTimings, Renderer};
 pub use targets::{FrameBuffers, READBACK_RING, unpack_normal};
 pub use uniforms::projection;
 
-/// Layers to give a texture that is bound as an array and must hold `count`: at least
-/// two, since GL makes a one-layer texture a plain 2D texture, which an array binding
-/// samples as black (the shaders clamp the layer index, so extra layers are never read).
+/// Layers to give a texture that is bound as an array and must hold `count`. wgpu's GL
+/// backend picks a texture's GL target from its layer count: one layer makes a plain 2D
+/// texture and six square layers a cube map, either of which an array binding samples
+/// as black. So never one, never six (the shaders clamp the layer index, and extra
+/// layers are never read).
 fn array_layers(count: u32) -> u32 {
-    count.max(2)
+    match count {
+        0 | 1 => 2,
+        6 => 7,
+        n => n,
+    }
 }

@@ -416,3 +416,80 @@ fn ground_bounce_lights_the_faces_the_sun_misses() {
         "{lit} of {dark} faces turned from the sun are lit by the ground's bounce"
     );
 }
+
+/// Point and spot lights cast where a projection from the light puts the shadows: each
+/// ground pixel counts as shadowed when it is under half its brightness with shadows
+/// off (the ground is unevenly lit by a near light), against the cubes' corners projected
+/// from the light onto the ground. The point light's six faces all see ground.
+#[test]
+fn point_and_spot_shadows_fall_where_projection_from_the_light_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = DVec3::new(0.3, 2.2, 0.5);
+    let lights = [
+        json!({ "type": "point", "position": at.to_array(), "intensity": 12.0 }),
+        json!({ "type": "spot", "position": at.to_array(), "direction": [0, -1, 0],
+                "inner_cone_deg": 40, "outer_cone_deg": 45, "intensity": 12.0 }),
+    ];
+    for (i, light) in lights.into_iter().enumerate() {
+        let render = |name: &str, shadows: bool| {
+            let look = json!({ "preset": "realistic", "antialiasing": "none", "tone_mapping": "none",
+                               "shadows": { "enabled": shadows, "softness": 1.0 } });
+            let mut spec = shadow_scene([0.0, -1.0, 0.0], look);
+            spec["lights"] = json!([light.clone()]);
+            let mut r = renderer(&tmp.path().join(format!("{i}{name}")), &spec);
+            let scene = r.sample(1, 0).unwrap();
+            (r.render(&scene).unwrap(), scene)
+        };
+        let (lit, _) = render("off", false);
+        let (frame, scene) = render("on", true);
+        // Corners pushed from the light onto y = 0.
+        let shadows: Vec<Vec<DVec2>> = CUBES
+            .iter()
+            .map(|&(c, h)| {
+                let corners = (0..8).map(|k| {
+                    let s = |bit: usize| if k & (1 << bit) == 0 { -h } else { h };
+                    let p = DVec3::from_array(c) + DVec3::new(s(0), s(1), s(2));
+                    let q = at + (p - at) * (at.y / (at.y - p.y));
+                    DVec2::new(q.x, q.z)
+                });
+                hull(corners.collect())
+            })
+            .collect();
+        let cam = &scene.camera;
+        let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
+        let ground_id = u32::from(scene.objects[0].instance_id);
+        let (mut both, mut either, mut stray) = (0u32, 0u32, 0u32);
+        for p in 0..frame.instance.len() {
+            let reference = luma(&lit.rgb[3 * p..3 * p + 3]);
+            if frame.instance[p] != ground_id || reference < 20.0 {
+                continue;
+            }
+            let q = ground_point(cam.k, camera_to_world, (p % 320) as f64, (p / 320) as f64);
+            let distance = shadows
+                .iter()
+                .map(|s| signed_distance(s, q))
+                .fold(f64::INFINITY, f64::min);
+            if distance.abs() < 0.04 {
+                continue;
+            }
+            let expected = distance < 0.0;
+            let dark = luma(&frame.rgb[3 * p..3 * p + 3]) < 0.5 * reference;
+            both += u32::from(expected && dark);
+            either += u32::from(expected || dark);
+            stray += u32::from(dark && !expected);
+        }
+        let iou = f64::from(both) / f64::from(either.max(1));
+        assert!(
+            either > 300,
+            "light {i}: too few shadow pixels to judge ({either})"
+        );
+        assert!(
+            iou >= 0.95,
+            "light {i}: shadow IoU {iou:.3} ({both} of {either})"
+        );
+        assert!(
+            stray <= 5,
+            "light {i}: {stray} ground pixels dark away from every shadow"
+        );
+    }
+}
