@@ -15,6 +15,9 @@ override MATERIAL_MAPS: bool = false;
 override UV_TRANSFORM: bool = false;
 // Pipeline-overridable: one bounce of directional light off the ground.
 override BOUNCE: bool = false;
+// Pipeline-overridable: an environment map lights the frame (image-based light replaces
+// the uniform ambient light).
+override IBL: bool = false;
 // Six shadow views per light at most (a point light's cube faces).
 const MAX_SHADOW_VIEWS: u32 = 48u;
 const PI: f32 = 3.14159265358979;
@@ -53,6 +56,15 @@ struct Frame {
     flags: vec4<u32>,
     // x: albedo of the ground (y = 0) that bounces directional light (BOUNCE only).
     bounce: vec4<f32>,
+    // x, y: cosine and sine of the environment's turn about +y; z: last mip level of
+    // its prefiltered specular map.
+    environment: vec4<f32>,
+    // rgb: the environment's radiance scale × exposure.
+    environment_scale: vec4<f32>,
+    // Irradiance over π as spherical harmonics in the map's frame, scaled (rgb).
+    environment_sh: array<vec4<f32>, 9>,
+    // Window position (x, y, 1) → world direction of the pixel's ray.
+    pixel_to_ray: mat3x3<f32>,
     lights: array<Light, MAX_LIGHTS>,
     // World → clip of each shadow view (depth 0 near, 1 far).
     shadow_matrices: array<mat4x4<f32>, MAX_SHADOW_VIEWS>,
@@ -101,6 +113,12 @@ struct Material {
 @group(2) @binding(8) var normal_sampler: sampler;
 @group(2) @binding(9) var occlusion_texture: texture_2d<f32>;
 @group(2) @binding(10) var occlusion_sampler: sampler;
+// The scene pass's environment (IBL): the equirectangular map with its mip chain, and
+// the map prefiltered for GGX, one roughness step per mip level. Conventions as in
+// src/assets/environment.rs.
+@group(3) @binding(3) var environment_source: texture_2d<f32>;
+@group(3) @binding(4) var environment_specular: texture_2d<f32>;
+@group(3) @binding(5) var environment_sampler: sampler;
 
 struct VertexIn {
     @location(0) position: vec3<f32>,
@@ -383,6 +401,58 @@ fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32
     return (diffuse + specular) * n_dot_l;
 }
 
+// A world direction in the environment map's frame (the map is turned about +y).
+fn environment_frame(d: vec3<f32>) -> vec3<f32> {
+    let c = frame.environment.x;
+    let s = frame.environment.y;
+    return vec3<f32>(c * d.x - s * d.z, d.y, s * d.x + c * d.z);
+}
+
+fn equirect_uv(m: vec3<f32>) -> vec2<f32> {
+    return vec2<f32>(atan2(m.x, -m.z) / (2.0 * PI) + 0.5, acos(clamp(m.y, -1.0, 1.0)) / PI);
+}
+
+// Irradiance over π from the environment at world normal n (bands 0-2).
+fn environment_irradiance(n: vec3<f32>) -> vec3<f32> {
+    let m = environment_frame(n);
+    let sh = frame.environment_sh;
+    var e = sh[0].rgb * 0.28209479;
+    e = e + (sh[1].rgb * m.y + sh[2].rgb * m.z + sh[3].rgb * m.x) * 0.48860251;
+    e = e + (sh[4].rgb * (m.x * m.y) + sh[5].rgb * (m.y * m.z) + sh[7].rgb * (m.x * m.z)) * 1.09254843;
+    e = e + sh[6].rgb * (0.31539157 * (3.0 * m.z * m.z - 1.0));
+    e = e + sh[8].rgb * (0.54627422 * (m.x * m.x - m.y * m.y));
+    return max(e, vec3<f32>(0.0));
+}
+
+// The split-sum scale and bias of F0 for GGX (Karis's analytic fit of the DFG table).
+fn environment_brdf(n_dot_v: f32, roughness: f32) -> vec2<f32> {
+    let c0 = vec4<f32>(-1.0, -0.0275, -0.572, 0.022);
+    let c1 = vec4<f32>(1.0, 0.0425, 1.04, -0.04);
+    let r = roughness * c0 + c1;
+    let a004 = min(r.x * r.x, exp2(-9.28 * n_dot_v)) * r.x + r.y;
+    return vec2<f32>(-1.04, 1.04) * a004 + r.zw;
+}
+
+// Light from the environment leaving a surface towards v: prefiltered GGX reflection plus
+// diffuse irradiance, with Fdez-Agüera's multiple-scattering energy compensation, so
+// that a white dielectric under a uniform environment reflects exactly that radiance
+// (the white furnace test).
+fn environment_light(n: vec3<f32>, v: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32) -> vec3<f32> {
+    let n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
+    let f0 = mix(vec3<f32>(0.04), base, metallic);
+    let ab = environment_brdf(n_dot_v, roughness);
+    let fr = max(vec3<f32>(1.0 - roughness), f0) - f0;
+    let k_s = f0 + fr * pow(1.0 - n_dot_v, 5.0);
+    let single = k_s * ab.x + ab.y;
+    let e_ms = 1.0 - (ab.x + ab.y);
+    let f_avg = f0 + (vec3<f32>(1.0) - f0) / 21.0;
+    let multiple = e_ms * single * f_avg / (vec3<f32>(1.0) - f_avg * e_ms);
+    let diffuse = base * (1.0 - metallic) * (vec3<f32>(1.0) - single - multiple);
+    let r = environment_frame(reflect(-v, n));
+    let glossy = textureSampleLevel(environment_specular, environment_sampler, equirect_uv(r), roughness * frame.environment.z).rgb;
+    return single * glossy * frame.environment_scale.rgb + (multiple + diffuse) * environment_irradiance(n);
+}
+
 // How much of `light` reaches `p` (1: lit, 0: in shadow), percentage-closer filtered over
 // a grid of bilinear comparisons spanning the light's filter radius. The lookup point
 // moves off the surface along its normal by about a texel (more where the light grazes
@@ -516,7 +586,12 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
         n = -n;
     }
     let v = normalize(frame.camera_position.xyz - in.world_position);
-    var color = frame.ambient.rgb * base.rgb * occlusion + emissive;
+    var color: vec3<f32>;
+    if IBL {
+        color = environment_light(n, v, base.rgb, metallic, roughness) * occlusion + emissive;
+    } else {
+        color = frame.ambient.rgb * base.rgb * occlusion + emissive;
+    }
     for (var i = 0u; i < min(frame.counts.x, MAX_LIGHTS); i = i + 1u) {
         let light = frame.lights[i];
         var l: vec3<f32>;
@@ -669,6 +744,21 @@ fn fs_background(@builtin(position) position: vec4<f32>) -> FragmentOut {
     // The background is given in display values: it is not tone-mapped (nor is the
     // background colour the pass clears to).
     out.color = vec4<f32>(color, 1.0);
+    out.depth_bits = vec4<u32>(0u);
+    out.instance_id = vec4<u32>(0u);
+    out.normal_bits = vec4<u32>(0u);
+    return out;
+}
+
+// The environment map as the background: each pixel's ray, turned into the map's frame,
+// shown at the map's full resolution; radiance, so exposed and tone-mapped as surfaces are.
+@fragment
+fn fs_background_environment(@builtin(position) position: vec4<f32>) -> FragmentOut {
+    let d = normalize(frame.pixel_to_ray * vec3<f32>(position.xy, 1.0));
+    let uv = equirect_uv(environment_frame(d));
+    let radiance = textureSampleLevel(environment_source, environment_sampler, uv, 0.0).rgb * frame.environment_scale.rgb;
+    var out: FragmentOut;
+    out.color = vec4<f32>(tone_map(radiance), 1.0);
     out.depth_bits = vec4<u32>(0u);
     out.instance_id = vec4<u32>(0u);
     out.normal_bits = vec4<u32>(0u);

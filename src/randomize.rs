@@ -8,12 +8,12 @@ use glam::{DMat4, DQuat, DVec3};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::rng::{FrameRng, StreamRng};
-use crate::scene::SensorSample;
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample, RenderLook, ShadowSample};
+use crate::scene::{EnvironmentSample, SensorSample};
 use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
-use crate::spec::{LightSpec, SensorSpec, ShadowSpec};
+use crate::spec::{EnvironmentSettings, EnvironmentSource, LightSpec, SensorSpec, ShadowSpec};
 
 /// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
 pub type Bounds = (DVec3, DVec3);
@@ -224,6 +224,9 @@ impl<'a> FrameSampler<'a> {
                     .ground_bounce
                     .as_ref()
                     .map_or(0.0, |a| a.sample(&mut rng.stream("render.ground_bounce"))),
+                environment: spec.render.environment.as_ref().map(|e| {
+                    sample_environment(e, ambient_linear, &mut rng.stream("render.environment"))
+                }),
             },
         })
     }
@@ -324,6 +327,36 @@ fn sample_camera(
 /// One light of `spec`'s kind: colour and intensity, then where it is.
 /// A frame's sensor effects: every field drawn in a fixed order from the frame's sensor
 /// stream (absent ones neutral), then the seed of its per-pixel noise.
+/// The frame's environment: map, turn, then intensity.
+fn sample_environment(
+    spec: &EnvironmentSettings,
+    ambient_linear: [f64; 3],
+    r: &mut StreamRng,
+) -> EnvironmentSample {
+    let map_index = if spec.maps.len() > 1 {
+        r.below(spec.maps.len() as u64) as usize
+    } else {
+        0
+    };
+    let rotation_deg = spec.rotation_deg.sample(r);
+    let intensity = spec.intensity.sample(r).max(0.0);
+    let (map, radiance_scale) = match &spec.maps[map_index] {
+        EnvironmentSource::Neutral => (
+            crate::assets::environment::NEUTRAL.to_owned(),
+            ambient_linear.map(|c| c * intensity),
+        ),
+        EnvironmentSource::File(path) => (path.display().to_string(), [intensity; 3]),
+    };
+    EnvironmentSample {
+        map,
+        map_index,
+        rotation_deg,
+        intensity,
+        radiance_scale,
+        background: spec.background,
+    }
+}
+
 fn sample_sensor(spec: &SensorSpec, r: &mut StreamRng) -> SensorSample {
     fn draw(d: &Option<crate::spec::Scalar>, neutral: f64, r: &mut StreamRng) -> f64 {
         d.as_ref().map_or(neutral, |d| d.sample(r))

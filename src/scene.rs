@@ -65,7 +65,7 @@ pub enum ToneMapping {
 }
 
 /// How a frame's RGB image is finished after lighting.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RenderLook {
     /// Anti-aliasing.
     pub antialiasing: Antialiasing,
@@ -79,6 +79,28 @@ pub struct RenderLook {
     /// Albedo of the ground plane (y = 0) that bounces directional light (0: none).
     #[serde(skip_serializing_if = "is_zero")]
     pub ground_bounce: f64,
+    /// The environment that lights the frame (none: the uniform `ambient` light).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<EnvironmentSample>,
+}
+
+/// A frame's environment light (see [`crate::spec::EnvironmentSpec`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvironmentSample {
+    /// `neutral` or the map file's path.
+    pub map: String,
+    /// The map's index in the spec's list of maps (the asset library's order).
+    #[serde(skip)]
+    pub map_index: usize,
+    /// Turn about +y, degrees.
+    pub rotation_deg: f64,
+    /// The spec's intensity multiplier.
+    pub intensity: f64,
+    /// What the map's values are multiplied by (linear RGB, before the exposure): the
+    /// intensity, times the ambient colour × intensity for the neutral map.
+    pub radiance_scale: [f64; 3],
+    /// The camera sees the map behind the objects.
+    pub background: bool,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -128,6 +150,7 @@ impl RenderLook {
         material_maps: false,
         sensor: None,
         ground_bounce: 0.0,
+        environment: None,
     };
 
     /// Whether this is [`RenderLook::PLAIN`].

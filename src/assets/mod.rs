@@ -10,6 +10,7 @@
 pub mod accessors;
 pub mod builtin;
 pub mod document;
+pub mod environment;
 pub mod image;
 pub mod material;
 pub mod mesh;
@@ -69,6 +70,9 @@ pub struct AssetLibrary {
     /// The spec's image-texture pool in layer order, each resized to
     /// [`image::POOL_IMAGE_SIZE`] squared.
     pub pool: Vec<Image>,
+    /// The environment maps of `render.environment`, in the spec's order (a frame's
+    /// `map_index`); empty when no environment lights the frames.
+    pub environments: Vec<environment::EnvironmentMap>,
 }
 
 /// Why an asset could not be loaded.
@@ -280,6 +284,28 @@ impl AssetLibrary {
             .iter()
             .map(|p| load_pool_image(p))
             .collect::<Result<_, _>>()?;
-        Ok(Self { assets, pool })
+        let environments =
+            spec.resolved
+                .render
+                .environment
+                .as_ref()
+                .map_or(Ok(Vec::new()), |e| {
+                    e.maps
+                        .iter()
+                        .map(|source| match source {
+                            crate::spec::EnvironmentSource::Neutral => {
+                                Ok(environment::EnvironmentMap::neutral())
+                            }
+                            crate::spec::EnvironmentSource::File(path) => {
+                                environment::load_environment(path)
+                            }
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })?;
+        Ok(Self {
+            assets,
+            pool,
+            environments,
+        })
     }
 }

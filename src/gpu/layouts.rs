@@ -3,7 +3,8 @@
 
 /// The bind group layouts: 0 the frame (uniform, image pool, its sampler, shadow maps,
 /// their comparison sampler), 1 the instance data (a uniform at a dynamic offset), 2 a
-/// material (uniform, five textures and their samplers).
+/// material (uniform, five textures and their samplers), 3 the environment in the scene
+/// pass (its maps and sampler) or a pass's own resources in the amodal and shadow passes.
 pub(super) struct Layouts {
     /// Group 0.
     pub(super) frame: wgpu::BindGroupLayout,
@@ -11,8 +12,12 @@ pub(super) struct Layouts {
     pub(super) instance: wgpu::BindGroupLayout,
     /// Group 2.
     pub(super) material: wgpu::BindGroupLayout,
-    /// The three together.
+    /// Group 3 of the scene pass: the environment maps.
+    pub(super) environment: wgpu::BindGroupLayout,
+    /// Groups 0-3 of the scene pass.
     pub(super) pipeline: wgpu::PipelineLayout,
+    /// The environment background: groups 0 and 3.
+    pub(super) environment_background: wgpu::PipelineLayout,
     /// Group 3 of the amodal passes: their uniform and the per-pixel bitmask.
     pub(super) amodal: wgpu::BindGroupLayout,
     /// Groups 0-3 of the amodal passes.
@@ -21,6 +26,33 @@ pub(super) struct Layouts {
     pub(super) shadow_view: wgpu::BindGroupLayout,
     /// Groups 0-3 of the shadow pass.
     pub(super) shadow_pipeline: wgpu::PipelineLayout,
+}
+
+/// A filterable float texture read by fragment shaders.
+pub(super) fn texture_entry(
+    binding: u32,
+    view_dimension: wgpu::TextureViewDimension,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: true },
+            view_dimension,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
+/// A filtering sampler read by fragment shaders.
+pub(super) fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+        count: None,
+    }
 }
 
 impl Layouts {
@@ -39,22 +71,8 @@ impl Layouts {
             label: Some("frame"),
             entries: &[
                 uniform_entry(0, false),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2Array,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 2,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
+                texture_entry(1, wgpu::TextureViewDimension::D2Array),
+                sampler_entry(2),
                 wgpu::BindGroupLayoutEntry {
                     binding: 3,
                     visibility: wgpu::ShaderStages::FRAGMENT,
@@ -80,32 +98,38 @@ impl Layouts {
         let mut material_entries = vec![uniform_entry(0, false)];
         // Base colour, metallic-roughness, emissive, normal, occlusion.
         for k in 0..5u32 {
-            material_entries.push(wgpu::BindGroupLayoutEntry {
-                binding: 1 + 2 * k,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Texture {
-                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                    view_dimension: wgpu::TextureViewDimension::D2,
-                    multisampled: false,
-                },
-                count: None,
-            });
-            material_entries.push(wgpu::BindGroupLayoutEntry {
-                binding: 2 + 2 * k,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                count: None,
-            });
+            material_entries.push(texture_entry(1 + 2 * k, wgpu::TextureViewDimension::D2));
+            material_entries.push(sampler_entry(2 + 2 * k));
         }
         let material = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("material"),
             entries: &material_entries,
         });
+        // Bindings 0-2 of group 3 belong to the amodal and shadow passes.
+        let environment = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("environment"),
+            entries: &[
+                texture_entry(3, wgpu::TextureViewDimension::D2),
+                texture_entry(4, wgpu::TextureViewDimension::D2),
+                sampler_entry(5),
+            ],
+        });
         let pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("scene"),
-            bind_group_layouts: &[Some(&frame), Some(&instance), Some(&material)],
+            bind_group_layouts: &[
+                Some(&frame),
+                Some(&instance),
+                Some(&material),
+                Some(&environment),
+            ],
             immediate_size: 0,
         });
+        let environment_background =
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("environment background"),
+                bind_group_layouts: &[Some(&frame), None, None, Some(&environment)],
+                immediate_size: 0,
+            });
         let amodal = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("amodal"),
             entries: &[
@@ -159,7 +183,9 @@ impl Layouts {
             frame,
             instance,
             material,
+            environment,
             pipeline,
+            environment_background,
             amodal,
             amodal_pipeline,
             shadow_view,

@@ -13,6 +13,7 @@ pub mod amodal;
 pub mod context;
 mod draws;
 pub mod driver_env;
+mod environment;
 mod layouts;
 pub mod mipmaps;
 mod passes;

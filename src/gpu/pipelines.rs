@@ -89,6 +89,8 @@ pub(super) struct Look {
     pub(super) material_maps: bool,
     /// Directional light bounces off the ground.
     pub(super) bounce: bool,
+    /// An environment map lights the frame (image-based light in place of the ambient).
+    pub(super) ibl: bool,
 }
 
 impl Look {
@@ -98,11 +100,13 @@ impl Look {
         tone_mapping: ToneMapping,
         material_maps: bool,
         bounce: bool,
+        ibl: bool,
     ) -> Self {
         Self {
             shadows,
             material_maps,
             bounce,
+            ibl,
             tone_mapping: match tone_mapping {
                 ToneMapping::None => 0,
                 ToneMapping::PbrNeutral => 1,
@@ -113,9 +117,10 @@ impl Look {
 
     /// The constants of a pipeline with this look, for a material with (or without)
     /// texture transforms.
-    fn constants(self, uv_transform: bool) -> [(&'static str, f64); 5] {
+    fn constants(self, uv_transform: bool) -> [(&'static str, f64); 6] {
         [
             ("BOUNCE", f64::from(u8::from(self.bounce))),
+            ("IBL", f64::from(u8::from(self.ibl))),
             ("SHADOWS", f64::from(u8::from(self.shadows))),
             ("TONE_MAPPING", f64::from(self.tone_mapping)),
             ("MATERIAL_MAPS", f64::from(u8::from(self.material_maps))),
@@ -164,6 +169,8 @@ pub(super) struct Pipelines {
     /// Draws a procedural background over the whole image, colour target only: for a
     /// scene pass without and with the normals target.
     pub(super) background: [wgpu::RenderPipeline; 2],
+    /// Draws the environment map as the background, by (normals target, tone mapping).
+    environment_background: HashMap<(bool, u8), wgpu::RenderPipeline>,
     made: HashMap<PipelineKey, wgpu::RenderPipeline>,
     amodal: HashMap<(PipelineKey, AmodalView), wgpu::RenderPipeline>,
     shadow: HashMap<PipelineKey, wgpu::RenderPipeline>,
@@ -195,15 +202,63 @@ impl Pipelines {
             label: Some("scene.wgsl"),
             source: wgpu::ShaderSource::Wgsl(source),
         });
-        let background = [false, true]
-            .map(|normals| make_background_pipeline(device, &layouts.frame, &shader, normals));
+        let background_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("background"),
+            bind_group_layouts: &[Some(&layouts.frame)],
+            immediate_size: 0,
+        });
+        let background = [false, true].map(|normals| {
+            make_background_pipeline(
+                device,
+                &background_layout,
+                &shader,
+                normals,
+                ("fs_background", &[]),
+            )
+        });
         Self {
             shader,
             background,
+            environment_background: HashMap::new(),
             made: HashMap::new(),
             amodal: HashMap::new(),
             shadow: HashMap::new(),
         }
+    }
+
+    /// The pipeline that draws the environment as the background, for a scene pass with
+    /// (or without) the normals target and a look's tone mapping, once prepared.
+    pub(super) fn get_environment_background(
+        &self,
+        normals: bool,
+        tone_mapping: u8,
+    ) -> Option<&wgpu::RenderPipeline> {
+        self.environment_background.get(&(normals, tone_mapping))
+    }
+
+    /// Makes the environment background pipeline if this is its first use.
+    pub(super) fn prepare_environment_background(
+        &mut self,
+        device: &wgpu::Device,
+        layouts: &Layouts,
+        normals: bool,
+        tone_mapping: u8,
+    ) {
+        let shader = &self.shader;
+        self.environment_background
+            .entry((normals, tone_mapping))
+            .or_insert_with(|| {
+                make_background_pipeline(
+                    device,
+                    &layouts.environment_background,
+                    shader,
+                    normals,
+                    (
+                        "fs_background_environment",
+                        &[("TONE_MAPPING", f64::from(tone_mapping))],
+                    ),
+                )
+            });
     }
 
     /// Makes the shadow pipeline of a draw of `key` if this is its first use (draws that
@@ -276,19 +331,16 @@ impl Pipelines {
     }
 }
 
-/// The full-screen background pass: colour only (labels and linear depth stay clear),
-/// never tested against or written to the depth buffer.
-pub(super) fn make_background_pipeline(
+/// A full-screen background pass: colour only (labels and linear depth stay clear),
+/// never tested against or written to the depth buffer; `fragment` is the entry point
+/// and its constants.
+fn make_background_pipeline(
     device: &wgpu::Device,
-    frame_layout: &wgpu::BindGroupLayout,
+    layout: &wgpu::PipelineLayout,
     shader: &wgpu::ShaderModule,
     normals: bool,
+    (entry, constants): (&str, &[(&str, f64)]),
 ) -> wgpu::RenderPipeline {
-    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("background"),
-        bind_group_layouts: &[Some(frame_layout)],
-        immediate_size: 0,
-    });
     let target = |format, write_mask| {
         Some(wgpu::ColorTargetState {
             format,
@@ -298,7 +350,7 @@ pub(super) fn make_background_pipeline(
     };
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some("background"),
-        layout: Some(&layout),
+        layout: Some(layout),
         vertex: wgpu::VertexState {
             module: shader,
             entry_point: Some("vs_background"),
@@ -310,8 +362,11 @@ pub(super) fn make_background_pipeline(
         multisample: wgpu::MultisampleState::default(),
         fragment: Some(wgpu::FragmentState {
             module: shader,
-            entry_point: Some("fs_background"),
-            compilation_options: Default::default(),
+            entry_point: Some(entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
             targets: &[
                 target(COLOR_FORMAT, wgpu::ColorWrites::ALL),
                 target(LINEAR_DEPTH_FORMAT, wgpu::ColorWrites::empty()),

@@ -5,6 +5,7 @@
 use super::amodal::AmodalTargets;
 use super::context::{GpuContext, GpuError};
 use super::draws::DrawList;
+use super::environment::Environments;
 use super::layouts::Layouts;
 use super::passes::amodal::AmodalPass;
 use super::passes::scene::ScenePass;
@@ -12,7 +13,7 @@ use super::passes::shadow::ShadowPass;
 use super::pipelines::{DrawMode, Look, Pipelines};
 use super::shadows::{ShadowMaps, ShadowPlan, object_corners};
 use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
-use super::uniforms::{FrameUniform, projection};
+use super::uniforms::{EnvironmentLight, FrameUniform, projection};
 use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
 use crate::scene::{FrameScene, RenderLook};
@@ -102,6 +103,7 @@ pub struct Renderer {
     normals: bool,
     draws: DrawList,
     assets: Vec<GpuAsset>,
+    environments: Environments,
 }
 
 impl Renderer {
@@ -170,6 +172,7 @@ impl Renderer {
         let amodal = AmodalTargets::new(&ctx, width, height, READBACK_RING);
         let mut uploader = Uploader::new(&ctx, &layouts.material);
         let assets = library.assets.iter().map(|a| uploader.asset(a)).collect();
+        let environments = Environments::new(&ctx, &layouts.environment, &library.environments);
         ctx.check_errors()?;
         Ok(Self {
             width,
@@ -188,6 +191,7 @@ impl Renderer {
             normals: false,
             draws,
             assets,
+            environments,
             ctx,
         })
     }
@@ -264,12 +268,25 @@ impl Renderer {
                 &self.shadow_maps.array_view,
             );
         }
+        // The frame's environment, when its map is in the library (frames sampled from
+        // another spec's settings may name none).
+        let environment = scene.render.environment.as_ref().and_then(|e| {
+            let prepared = self.environments.prepared.get(e.map_index)?;
+            Some((e, prepared))
+        });
+        let environment_light = environment.map(|(e, prepared)| EnvironmentLight {
+            rotation_deg: e.rotation_deg,
+            scale: e.radiance_scale,
+            sh: prepared.sh,
+            last_level: prepared.last_level,
+        });
         let uniform = FrameUniform::new(
             scene,
             (view, proj),
             (self.width, self.height),
             &plan,
             self.shadow_maps.side(),
+            environment_light.as_ref(),
         );
         self.ctx
             .queue
@@ -279,7 +296,19 @@ impl Renderer {
             scene.render.tone_mapping,
             scene.render.material_maps,
             scene.render.ground_bounce > 0.0,
+            environment.is_some_and(|(e, _)| e.radiance_scale.iter().any(|&c| c > 0.0)),
         );
+        let environment_bind_group =
+            environment.map_or(&self.environments.stand_in, |(_, p)| &p.bind_group);
+        let shows_environment = environment.is_some_and(|(e, _)| e.background);
+        if shows_environment {
+            self.pipelines.prepare_environment_background(
+                &self.ctx.device,
+                &self.layouts,
+                self.normals,
+                look.tone_mapping,
+            );
+        }
         self.draws.build(
             &self.ctx,
             &self.layouts.instance,
@@ -327,6 +356,13 @@ impl Renderer {
             assets: &self.assets,
             mode: self.draw_mode,
             normals: self.normals,
+            environment: environment_bind_group,
+            environment_background: shows_environment
+                .then(|| {
+                    self.pipelines
+                        .get_environment_background(self.normals, look.tone_mapping)
+                })
+                .flatten(),
         }
         .record(&mut encoder, scene);
         if amodal_words > 0 {
@@ -355,7 +391,7 @@ impl Renderer {
         }
         let slot = self.readback.map(slot);
         Ok(PendingFrame {
-            look: scene.render,
+            look: scene.render.clone(),
             amodal_words,
             slot,
             submission,

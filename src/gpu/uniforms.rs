@@ -126,6 +126,16 @@ pub(super) struct FrameUniform {
     flags: [u32; 4],
     /// x: albedo of the ground that bounces directional light.
     bounce: [f32; 4],
+    /// x, y: cosine and sine of the environment's turn about +y; z: the prefiltered
+    /// specular map's last mip level; w: unused.
+    environment: [f32; 4],
+    /// The environment's radiance scale × the exposure (linear RGB).
+    environment_scale: [f32; 4],
+    /// The environment's irradiance over π as spherical harmonics (map frame), scaled.
+    environment_sh: [[f32; 4]; 9],
+    /// Columns of the matrix taking a fragment's window position (x, y, 1) to the world
+    /// direction of its ray (for an environment background).
+    pixel_to_ray: [[f32; 4]; 3],
     lights: [LightUniform; MAX_LIGHTS],
     /// World → clip of each shadow view.
     shadow_matrices: [[[f32; 4]; 4]; MAX_SHADOW_VIEWS],
@@ -226,6 +236,7 @@ impl FrameUniform {
         (width, height): (u32, u32),
         shadows: &ShadowPlan,
         shadow_side: u32,
+        environment: Option<&EnvironmentLight>,
     ) -> Self {
         let background = scene.background_texture.as_ref();
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
@@ -262,10 +273,55 @@ impl FrameUniform {
             }),
             flags: [u32::from(uses_pool(scene)), 0, 0, 0],
             bounce: [scene.render.ground_bounce as f32, 0.0, 0.0, 0.0],
+            environment: environment.map_or([0.0; 4], |e| {
+                let turn = e.rotation_deg.to_radians();
+                [
+                    libm::cos(turn) as f32,
+                    libm::sin(turn) as f32,
+                    e.last_level as f32,
+                    0.0,
+                ]
+            }),
+            environment_scale: environment
+                .map_or([0.0; 4], |e| vec4(e.scale.map(|c| c * exposure), 0.0)),
+            environment_sh: environment.map_or([[0.0; 4]; 9], |e| {
+                e.sh.map(|c| {
+                    let c = std::array::from_fn(|k| f64::from(c[k]) * e.scale[k] * exposure);
+                    vec4(c, 0.0)
+                })
+            }),
+            pixel_to_ray: pixel_to_ray(scene, view),
             lights,
             shadow_matrices,
         }
     }
+}
+
+/// What the shaders need of a frame's environment beyond its textures.
+pub(super) struct EnvironmentLight {
+    /// Turn about +y, degrees.
+    pub(super) rotation_deg: f64,
+    /// Radiance scale (before the exposure).
+    pub(super) scale: [f64; 3],
+    /// The map's irradiance coefficients.
+    pub(super) sh: [[f32; 3]; 9],
+    /// Last mip level of its prefiltered specular map.
+    pub(super) last_level: u32,
+}
+
+/// Window position (x, y, 1) → world ray direction: the camera's rotation after the
+/// inverse of the raster intrinsics (window coordinates of a pixel's centre are its
+/// OpenCV coordinates + 0.5).
+fn pixel_to_ray(scene: &FrameScene, view: DMat4) -> [[f32; 4]; 3] {
+    let (fx, fy, cx, cy) = scene.camera.raster_intrinsics();
+    let k_inv = DMat3::from_cols(
+        DVec3::new(1.0 / fx, 0.0, 0.0),
+        DVec3::new(0.0, 1.0 / fy, 0.0),
+        DVec3::new(-cx / fx, -cy / fy, 1.0),
+    );
+    let rotation = DMat3::from_mat4(view.inverse());
+    let m = rotation * k_inv;
+    [m.x_axis, m.y_axis, m.z_axis].map(|c| c.as_vec3().extend(0.0).to_array())
 }
 
 /// Whether any texture of `scene` (an object's or the background's) is a pool image.

@@ -74,6 +74,103 @@ fn attach_image_pools(spec: &mut Spec, folder: &Path, issues: &mut Vec<SpecIssue
     pool
 }
 
+/// Whether `path` names an environment map file by its extension.
+fn is_environment_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "hdr" | "exr"))
+}
+
+/// Lists `render.environment.map` (files resolved against `folder`, a directory's `.hdr`
+/// and `.exr` files in name order) into the section's `sources`. A missing file, a file
+/// of another kind, or an empty or unreadable directory is an issue at the map's path.
+fn attach_environment_maps(spec: &mut Spec, folder: &Path, issues: &mut Vec<SpecIssue>) {
+    use super::{EnvironmentMapSpec, EnvironmentSource};
+    let Some(environment) = spec.render.environment.as_mut() else {
+        return;
+    };
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            folder.join(p)
+        }
+    };
+    let mut issue = |path: &str, message: String| {
+        issues.push(SpecIssue {
+            path: path.to_owned(),
+            message,
+        })
+    };
+    let one = |path: &str, p: &Path, issue: &mut dyn FnMut(&str, String)| {
+        if p.as_os_str() == crate::assets::environment::NEUTRAL {
+            return Some(EnvironmentSource::Neutral);
+        }
+        let file = resolve(p);
+        if !is_environment_file(&file) {
+            issue(
+                path,
+                format!(
+                    "{} is not a .hdr or .exr file (or `neutral`, the built-in map)",
+                    file.display()
+                ),
+            );
+            None
+        } else if !file.is_file() {
+            issue(path, format!("{} does not exist", file.display()));
+            None
+        } else {
+            Some(EnvironmentSource::File(file))
+        }
+    };
+    let sources = match &environment.map {
+        None => Vec::new(),
+        Some(EnvironmentMapSpec::One(p)) => one("render.environment.map", p, &mut issue)
+            .into_iter()
+            .collect(),
+        Some(EnvironmentMapSpec::Choice { choice }) => choice
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                one(
+                    &format!("render.environment.map.choice[{i}]"),
+                    p,
+                    &mut issue,
+                )
+            })
+            .collect(),
+        Some(EnvironmentMapSpec::Dir { dir }) => {
+            let dir = resolve(dir);
+            let path = "render.environment.map.dir";
+            match std::fs::read_dir(&dir) {
+                Err(e) => {
+                    issue(
+                        path,
+                        format!("cannot read directory {}: {e}", dir.display()),
+                    );
+                    Vec::new()
+                }
+                Ok(entries) => {
+                    let mut files: Vec<PathBuf> = entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.is_file() && is_environment_file(p))
+                        .collect();
+                    files.sort();
+                    if files.is_empty() {
+                        issue(
+                            path,
+                            format!("{} holds no .hdr or .exr maps", dir.display()),
+                        );
+                    }
+                    files.into_iter().map(EnvironmentSource::File).collect()
+                }
+            }
+        }
+    };
+    environment.sources = sources;
+}
+
 impl LoadedSpec {
     /// Reads, parses, validates and resolves a spec file.
     pub fn from_file(file: &Path) -> Result<Self, SpecError> {
@@ -92,6 +189,7 @@ impl LoadedSpec {
         let mut issues = super::validate(&spec);
         let folder = file.parent().unwrap_or(Path::new(""));
         let texture_pool = attach_image_pools(&mut spec, folder, &mut issues);
+        attach_environment_maps(&mut spec, folder, &mut issues);
         let resolved = checked(issues, &spec, file)?;
         Ok(Self {
             spec,

@@ -34,7 +34,8 @@ pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
 pub use render::{
-    Antialiasing, Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
+    Antialiasing, EnvironmentMapSpec, EnvironmentSettings, EnvironmentSource, EnvironmentSpec,
+    Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
 };
 pub use resolve::{ResolvedSpec, resolve};
 pub use validate::validate;

@@ -4,8 +4,9 @@
 //! `preset` sets every feature at once: `fast` is the plain look of spec version 1 (no
 //! shadows, no anti-aliasing, no tone mapping, no normal or occlusion maps); `realistic`
 //! turns on shadows, FXAA, Khronos PBR Neutral tone mapping and the glTF normal and
-//! occlusion maps. Each feature can be set on its own beside the
-//! preset, and a light's own `shadow` overrides `render.shadows` field by field.
+//! occlusion maps and image-based light from an environment (the built-in neutral studio
+//! unless the spec names maps). Each feature can be set on its own beside the preset,
+//! and a light's own `shadow` overrides `render.shadows` field by field.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,8 @@ pub enum Preset {
     /// Direct lighting only, no shadows, no anti-aliasing, colours clamped: spec version
     /// 1's look, and the fastest.
     Fast,
-    /// Shadows, FXAA, PBR Neutral tone mapping, normal and occlusion maps (the default
-    /// from spec version 2).
+    /// Shadows, FXAA, PBR Neutral tone mapping, normal and occlusion maps, environment
+    /// light (the default from spec version 2).
     Realistic,
 }
 
@@ -144,6 +145,10 @@ pub struct RenderSpec {
     /// given: synthvis cannot tell a ground from any other object).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ground_bounce: Option<Scalar>,
+    /// Image-based light from an environment map (default: the built-in neutral studio
+    /// with the realistic preset, none with the fast one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<EnvironmentSpec>,
 }
 
 impl RenderSpec {
@@ -154,6 +159,9 @@ impl RenderSpec {
         }
         if let Some(sensor) = &self.sensor {
             sensor.check(sink);
+        }
+        if let Some(environment) = &self.environment {
+            environment.check(sink);
         }
         if let Some(albedo) = &self.ground_bounce {
             albedo.check("render.ground_bounce", sink);
@@ -195,6 +203,10 @@ impl RenderSpec {
             material_maps: self.material_maps.unwrap_or(realistic),
             sensor: self.sensor.clone(),
             ground_bounce: self.ground_bounce.clone(),
+            environment: self.environment.as_ref().map_or(
+                realistic.then(EnvironmentSettings::neutral),
+                EnvironmentSpec::resolve,
+            ),
         }
     }
 }
@@ -215,6 +227,145 @@ pub struct RenderSettings {
     pub sensor: Option<SensorSpec>,
     /// Albedo of the ground that bounces directional light.
     pub ground_bounce: Option<Scalar>,
+    /// Environment light, when on.
+    pub environment: Option<EnvironmentSettings>,
+}
+
+/// Which environment maps light a frame: `"neutral"` (built in), one `.hdr` or `.exr`
+/// file, `{"choice": [...]}` of those, or `{"dir": "..."}`: every `.hdr` and `.exr`
+/// file directly in a directory, in file name order. A frame picks one, each equally
+/// likely; relative paths resolve against the spec's folder.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum EnvironmentMapSpec {
+    /// `neutral` or a file.
+    One(std::path::PathBuf),
+    /// Any of these, each equally likely.
+    Choice {
+        /// The maps (`neutral` or files).
+        choice: Vec<std::path::PathBuf>,
+    },
+    /// Every `.hdr` and `.exr` file in a directory.
+    Dir {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
+}
+
+/// Where one environment map comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvironmentSource {
+    /// The built-in neutral studio, scaled by the spec's `ambient`.
+    Neutral,
+    /// An equirectangular `.hdr` or `.exr` file (resolved path).
+    File(std::path::PathBuf),
+}
+
+/// `render.environment`: light from every direction, from an equirectangular HDR map
+/// (prefiltered once per map for diffuse and glossy reflection). It replaces the
+/// uniform `ambient` light; the built-in `neutral` map is the ambient light given a
+/// direction (its mean radiance is the ambient's colour × intensity).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    /// Whether the environment lights the scene (default: on when the section is given
+    /// or the preset is realistic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The map or maps (default `"neutral"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<EnvironmentMapSpec>,
+    /// Turn of the map about the vertical (+y) axis, degrees (default: uniform over a
+    /// full turn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_deg: Option<Scalar>,
+    /// Multiplier of the map's radiance (default 1). With `camera.exposure_ev100` a
+    /// file's values are radiance in W·sr⁻¹·m⁻² scaled as light intensities are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intensity: Option<Scalar>,
+    /// Whether the camera sees the map behind the objects instead of the spec's
+    /// `background` (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<bool>,
+    /// The maps found when the spec was loaded (files listed, paths resolved).
+    #[serde(skip)]
+    pub sources: Vec<EnvironmentSource>,
+}
+
+/// Largest intensity multiplier accepted.
+pub const MAX_ENVIRONMENT_INTENSITY: f64 = 1e6;
+
+impl EnvironmentSpec {
+    /// Reports every problem with the section (the maps themselves are checked when the
+    /// spec is loaded from its file).
+    pub fn check(&self, sink: &mut dyn IssueSink) {
+        if let Some(rotation) = &self.rotation_deg {
+            rotation.check("render.environment.rotation_deg", sink);
+        }
+        if let Some(intensity) = &self.intensity {
+            let path = "render.environment.intensity";
+            intensity.check(path, sink);
+            let (lo, hi) = intensity.bounds();
+            if lo < 0.0 || hi > MAX_ENVIRONMENT_INTENSITY {
+                sink.issue(
+                    path,
+                    format!(
+                        "must lie in [0, {MAX_ENVIRONMENT_INTENSITY}], this distribution spans [{lo}, {hi}]"
+                    ),
+                );
+            }
+        }
+        if let Some(EnvironmentMapSpec::Choice { choice }) = &self.map
+            && choice.is_empty()
+        {
+            sink.issue("render.environment.map.choice", "lists no map".into());
+        }
+    }
+
+    fn resolve(&self) -> Option<EnvironmentSettings> {
+        if !self.enabled.unwrap_or(true) {
+            return None;
+        }
+        let neutral = EnvironmentSettings::neutral();
+        Some(EnvironmentSettings {
+            maps: if self.sources.is_empty() {
+                neutral.maps
+            } else {
+                self.sources.clone()
+            },
+            rotation_deg: self.rotation_deg.clone().unwrap_or(neutral.rotation_deg),
+            intensity: self.intensity.clone().unwrap_or(neutral.intensity),
+            background: self.background.unwrap_or(false),
+        })
+    }
+}
+
+/// `render.environment` resolved: on, every field set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentSettings {
+    /// The maps a frame picks from (at least one).
+    pub maps: Vec<EnvironmentSource>,
+    /// Turn about +y, degrees.
+    pub rotation_deg: Scalar,
+    /// Radiance multiplier.
+    pub intensity: Scalar,
+    /// The camera sees the map as the background.
+    pub background: bool,
+}
+
+impl EnvironmentSettings {
+    /// The realistic preset's environment: the neutral studio at any turn.
+    pub fn neutral() -> Self {
+        Self {
+            maps: vec![EnvironmentSource::Neutral],
+            rotation_deg: Scalar::Uniform {
+                min: 0.0,
+                max: 360.0,
+            },
+            intensity: Scalar::Const(1.0),
+            background: false,
+        }
+    }
 }
 
 /// Sensor and lens effects on the RGB image (`render.sensor`), each a distribution drawn

@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod determinism;
 mod distributions;
+mod environment;
 mod export;
 mod geometry;
 mod gltf_features;

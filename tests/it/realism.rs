@@ -213,6 +213,14 @@ fn every_sensor_effect() -> Value {
     })
 }
 
+/// Image-based light from every sky of `assets/skies`, randomly turned and scaled, seen
+/// as the background.
+fn every_sky() -> Value {
+    let skies = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/skies");
+    json!({ "map": { "dir": skies }, "rotation_deg": [0, 360], "intensity": [0.5, 2],
+            "background": true })
+}
+
 /// With every effect of the look on, a frame is the same bytes whatever the encoder
 /// thread count and frame range, and its labels record the sensor values it drew.
 #[test]
@@ -224,7 +232,8 @@ fn every_effect_on_stays_deterministic_across_threads_and_ranges() {
             asset["path"] = json!(scenes.join(p));
         }
     }
-    spec["render"] = json!({ "preset": "realistic", "sensor": every_sensor_effect() });
+    spec["render"] = json!({ "preset": "realistic", "sensor": every_sensor_effect(),
+                             "environment": every_sky() });
     let tmp = tempfile::tempdir().unwrap();
     let loaded = common::write_spec(tmp.path(), &spec);
     let render = |name: &str, frames: std::ops::Range<u64>, threads: usize| {
@@ -290,7 +299,7 @@ fn the_look_changes_colour_and_never_a_label() {
             json!({ "preset": "fast" }),
             json!({ "preset": "realistic", "tone_mapping": "aces",
                     "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } },
-                    "sensor": every_sensor_effect() }),
+                    "sensor": every_sensor_effect(), "environment": every_sky() }),
         ]
         .into_iter()
         .enumerate()

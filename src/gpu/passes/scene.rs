@@ -1,4 +1,5 @@
-//! The scene pass: clears the targets, draws the procedural background (colour only) and
+//! The scene pass: clears the targets, draws the background (procedural, a pool image or
+//! the environment map; colour only) and
 //! every draw of the frame's [`DrawList`] into colour, linear depth and instance ids.
 
 use super::issue_draws;
@@ -25,6 +26,10 @@ pub(in crate::gpu) struct ScenePass<'a> {
     pub mode: DrawMode,
     /// Whether the normals target is drawn (and attached).
     pub normals: bool,
+    /// Group 3: the frame's environment maps (a stand-in when it has none).
+    pub environment: &'a wgpu::BindGroup,
+    /// Draws the environment as the background, when the frame shows it.
+    pub environment_background: Option<&'a wgpu::RenderPipeline>,
 }
 
 impl ScenePass<'_> {
@@ -73,7 +78,11 @@ impl ScenePass<'_> {
             multiview_mask: None,
         });
         pass.set_bind_group(0, self.frame_bind_group, &[]);
-        if scene.background_texture.is_some() {
+        pass.set_bind_group(3, self.environment, &[]);
+        if let Some(pipeline) = self.environment_background {
+            pass.set_pipeline(pipeline);
+            pass.draw(0..3, 0..1);
+        } else if scene.background_texture.is_some() {
             pass.set_pipeline(&self.pipelines.background[usize::from(self.normals)]);
             pass.draw(0..3, 0..1);
         }
