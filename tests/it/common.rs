@@ -198,3 +198,47 @@ pub fn render_spec(dir: &Path, spec: &Value) -> (LoadedSpec, PathBuf) {
 pub fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Frame 0 of `spec` against the golden set `tests/golden/NAME` with the default
+/// tolerances (`synthvis::golden::Tolerances`). With `SYNTHVIS_BLESS=1` it re-blesses
+/// the set (or records a missing one) instead. A failure writes the report (actual,
+/// diff and FLIP images, report.html) to `tests/golden/out/NAME/`.
+pub fn check_golden(name: &str, spec: &Value) {
+    use synthvis::golden::{self, CompareOptions, Tolerances};
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_file = tmp.path().join(format!("{name}.json"));
+    std::fs::write(&spec_file, serde_json::to_vec_pretty(spec).unwrap()).unwrap();
+    let dir = golden_dir().join(name);
+    if std::env::var("SYNTHVIS_BLESS").is_ok_and(|v| v == "1") {
+        if dir.join(golden::GOLDEN_FILE).is_file() {
+            let report = golden::bless(&spec_file, &dir, None, backend()).unwrap();
+            eprintln!("blessed {}:\n{report}", dir.display());
+        } else {
+            golden::record(&spec_file, &[0], &dir, Tolerances::default(), backend()).unwrap();
+            eprintln!("recorded {}", dir.display());
+        }
+        return;
+    }
+    let report = golden_dir().join("out").join(name);
+    let options = CompareOptions {
+        report: Some(report.clone()),
+        ..CompareOptions::default()
+    };
+    let comparison = golden::check(&spec_file, &dir, &options, backend()).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n(render and review it with `SYNTHVIS_BLESS=1 cargo test --test it \
+             {name}`, then commit it)"
+        )
+    });
+    eprintln!("{}", comparison.table());
+    assert!(
+        comparison.pass(),
+        "golden {name} differs: {}; report in {}",
+        comparison.table(),
+        report.display()
+    );
+}

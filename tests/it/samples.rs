@@ -10,9 +10,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
-
-use synthvis::golden::{self, CompareOptions, Tolerances};
+use std::path::Path;
 
 fn render(model: &Path, size: u32, yaw: f64, pitch: f64) -> synthvis::gpu::FrameBuffers {
     let tmp = tempfile::tempdir().unwrap();
@@ -67,54 +65,10 @@ fn every_sample_model_loads_and_renders() {
     }
 }
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
 /// Frame 0 of `model` framed from (`yaw`, `pitch`) at 256², against the golden set
 /// `tests/golden/NAME`.
 fn check_golden(name: &str, model: &Path, yaw: f64, pitch: f64) {
-    let tmp = tempfile::tempdir().unwrap();
-    let spec = common::framing_spec(model, 256, 256, yaw, pitch);
-    let spec_file = tmp.path().join(format!("{name}.json"));
-    std::fs::write(&spec_file, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
-    let dir = golden_dir().join(name);
-    if std::env::var("SYNTHVIS_BLESS").is_ok_and(|v| v == "1") {
-        if dir.join(golden::GOLDEN_FILE).is_file() {
-            let report = golden::bless(&spec_file, &dir, None, common::backend()).unwrap();
-            eprintln!("blessed {}:\n{report}", dir.display());
-        } else {
-            golden::record(
-                &spec_file,
-                &[0],
-                &dir,
-                Tolerances::default(),
-                common::backend(),
-            )
-            .unwrap();
-            eprintln!("recorded {}", dir.display());
-        }
-        return;
-    }
-    let report = golden_dir().join("out").join(name);
-    let options = CompareOptions {
-        report: Some(report.clone()),
-        ..CompareOptions::default()
-    };
-    let comparison =
-        golden::check(&spec_file, &dir, &options, common::backend()).unwrap_or_else(|e| {
-            panic!(
-                "{e}\n(render and review it with `SYNTHVIS_BLESS=1 cargo test --test it \
-                 samples::`, then commit it)"
-            )
-        });
-    eprintln!("{}", comparison.table());
-    assert!(
-        comparison.pass(),
-        "golden {name} differs: {}; report in {}",
-        comparison.table(),
-        report.display()
-    );
+    common::check_golden(name, &common::framing_spec(model, 256, 256, yaw, pitch));
 }
 
 #[test]
