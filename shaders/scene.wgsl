@@ -415,12 +415,11 @@ fn equirect_uv(m: vec3<f32>) -> vec2<f32> {
 // Irradiance over π from the environment at world normal n (bands 0-2).
 fn environment_irradiance(n: vec3<f32>) -> vec3<f32> {
     let m = environment_frame(n);
-    let sh = frame.environment_sh;
-    var e = sh[0].rgb * 0.28209479;
-    e = e + (sh[1].rgb * m.y + sh[2].rgb * m.z + sh[3].rgb * m.x) * 0.48860251;
-    e = e + (sh[4].rgb * (m.x * m.y) + sh[5].rgb * (m.y * m.z) + sh[7].rgb * (m.x * m.z)) * 1.09254843;
-    e = e + sh[6].rgb * (0.31539157 * (3.0 * m.z * m.z - 1.0));
-    e = e + sh[8].rgb * (0.54627422 * (m.x * m.x - m.y * m.y));
+    var e = frame.environment_sh[0].rgb * 0.28209479;
+    e = e + (frame.environment_sh[1].rgb * m.y + frame.environment_sh[2].rgb * m.z + frame.environment_sh[3].rgb * m.x) * 0.48860251;
+    e = e + (frame.environment_sh[4].rgb * (m.x * m.y) + frame.environment_sh[5].rgb * (m.y * m.z) + frame.environment_sh[7].rgb * (m.x * m.z)) * 1.09254843;
+    e = e + frame.environment_sh[6].rgb * (0.31539157 * (3.0 * m.z * m.z - 1.0));
+    e = e + frame.environment_sh[8].rgb * (0.54627422 * (m.x * m.x - m.y * m.y));
     return max(e, vec3<f32>(0.0));
 }
 

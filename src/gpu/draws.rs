@@ -185,7 +185,10 @@ impl DrawList {
                         masked: matches!(material.alpha_mode, AlphaMode::Mask(_)),
                         uv_transform: material.uv_transform,
                         normals,
-                        look,
+                        look: Look {
+                            material_maps: look.material_maps && material.has_maps,
+                            ..look
+                        },
                     },
                     depth,
                 };

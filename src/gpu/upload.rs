@@ -25,6 +25,9 @@ pub(super) struct GpuMaterial {
     pub(super) bind_group: wgpu::BindGroup,
     /// Some texture has a KHR_texture_transform.
     pub(super) uv_transform: bool,
+    /// It has a normal or an occlusion map (else the material-map shading has nothing
+    /// to read, and its draws use pipelines without it).
+    pub(super) has_maps: bool,
     pub(super) alpha_mode: AlphaMode,
     pub(super) double_sided: bool,
 }
@@ -249,6 +252,7 @@ impl<'a> Uploader<'a> {
                 uv_transform: textures
                     .iter()
                     .any(|r| r.is_some_and(|r| r.transform != IDENTITY_UV)),
+                has_maps: m.normal_texture.is_some() || m.occlusion_texture.is_some(),
                 alpha_mode: m.alpha_mode,
                 double_sided: m.double_sided,
             });
