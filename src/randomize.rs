@@ -214,6 +214,7 @@ impl<'a> FrameSampler<'a> {
                 antialiasing: spec.render.antialiasing,
                 tone_mapping: spec.render.tone_mapping,
                 material_maps: spec.render.material_maps,
+                anisotropic_filtering: spec.render.anisotropic_filtering,
                 sensor: spec
                     .render
                     .sensor

@@ -73,6 +73,9 @@ pub struct RenderLook {
     pub tone_mapping: ToneMapping,
     /// Whether normal and occlusion maps shade.
     pub material_maps: bool,
+    /// Whether opaque materials' textures are filtered anisotropically (16×).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub anisotropic_filtering: bool,
     /// Sensor and lens effects drawn for the frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensor: Option<SensorSample>,
@@ -148,6 +151,7 @@ impl RenderLook {
         antialiasing: Antialiasing::None,
         tone_mapping: ToneMapping::None,
         material_maps: false,
+        anisotropic_filtering: false,
         sensor: None,
         ground_bounce: 0.0,
         environment: None,

@@ -23,6 +23,9 @@ pub(super) struct GpuPrimitive {
 /// A material's bind group and what selects its pipeline.
 pub(super) struct GpuMaterial {
     pub(super) bind_group: wgpu::BindGroup,
+    /// The same with 16× anisotropic samplers (opaque materials with a trilinear
+    /// texture only).
+    pub(super) anisotropic_bind_group: Option<wgpu::BindGroup>,
     /// Some texture has a KHR_texture_transform.
     pub(super) uv_transform: bool,
     /// It has a normal or an occlusion map (else the material-map shading has nothing
@@ -42,11 +45,17 @@ pub(super) struct GpuAsset {
     pub(super) bounds: (glam::DVec3, glam::DVec3),
 }
 
-/// Uploads assets: each image once, each sampler once, one bind group per material.
+/// Whether `s` filters linearly within and between mip levels (trilinear).
+fn trilinear(s: Sampling) -> bool {
+    s.mag_linear && s.min_linear && s.mipmaps == MipFilter::Linear
+}
+
+/// Uploads assets: each image once, each sampler once, one bind group per material
+/// (two where anisotropic filtering applies).
 pub(super) struct Uploader<'a> {
     ctx: &'a GpuContext,
     material_layout: &'a wgpu::BindGroupLayout,
-    samplers: HashMap<Sampling, wgpu::Sampler>,
+    samplers: HashMap<(Sampling, bool), wgpu::Sampler>,
     white: wgpu::TextureView,
 }
 
@@ -68,10 +77,13 @@ impl<'a> Uploader<'a> {
         }
     }
 
-    fn sampler(&mut self, s: Sampling) -> wgpu::Sampler {
+    /// The sampler of `s`, 16× anisotropic when `anisotropic` and `s` filters linearly
+    /// at every step (anisotropy needs trilinear filtering).
+    fn sampler(&mut self, s: Sampling, anisotropic: bool) -> wgpu::Sampler {
         let device = &self.ctx.device;
+        let anisotropic = anisotropic && trilinear(s);
         self.samplers
-            .entry(s)
+            .entry((s, anisotropic))
             .or_insert_with(|| {
                 let address = |w| match w {
                     Wrap::Repeat => wgpu::AddressMode::Repeat,
@@ -100,6 +112,7 @@ impl<'a> Uploader<'a> {
                     } else {
                         32.0
                     },
+                    anisotropy_clamp: if anisotropic { 16 } else { 1 },
                     ..Default::default()
                 })
             })
@@ -113,48 +126,50 @@ impl<'a> Uploader<'a> {
         let mut views: HashMap<(usize, bool), wgpu::TextureView> = HashMap::new();
         let mut materials = Vec::with_capacity(asset.materials.len());
         for (mi, m) in asset.materials.iter().enumerate() {
-            let mut bind =
-                |r: Option<TextureRef>, srgb: bool| -> (wgpu::TextureView, wgpu::Sampler) {
-                    match r.and_then(|r| asset.textures.get(r.texture)) {
-                        Some(t) if t.image < asset.images.len() => {
-                            let img = &asset.images[t.image];
-                            let view = views
-                                .entry((t.image, srgb))
-                                .or_insert_with(|| {
-                                    let format = if srgb {
-                                        wgpu::TextureFormat::Rgba8UnormSrgb
-                                    } else {
-                                        wgpu::TextureFormat::Rgba8Unorm
-                                    };
-                                    upload_image(
-                                        self.ctx,
-                                        img.width,
-                                        img.height,
-                                        &img.rgba,
-                                        format,
-                                        "material image",
-                                    )
-                                })
-                                .clone();
-                            (view, self.sampler(t.sampling))
-                        }
-                        _ => (
-                            self.white.clone(),
-                            self.sampler(Sampling {
-                                wrap_u: Wrap::Repeat,
-                                wrap_v: Wrap::Repeat,
-                                mag_linear: true,
-                                min_linear: true,
-                                mipmaps: MipFilter::None,
-                            }),
-                        ),
+            let mut bind = |r: Option<TextureRef>, srgb: bool| -> (wgpu::TextureView, Sampling) {
+                match r.and_then(|r| asset.textures.get(r.texture)) {
+                    Some(t) if t.image < asset.images.len() => {
+                        let img = &asset.images[t.image];
+                        let view = views
+                            .entry((t.image, srgb))
+                            .or_insert_with(|| {
+                                let format = if srgb {
+                                    wgpu::TextureFormat::Rgba8UnormSrgb
+                                } else {
+                                    wgpu::TextureFormat::Rgba8Unorm
+                                };
+                                upload_image(
+                                    self.ctx,
+                                    img.width,
+                                    img.height,
+                                    &img.rgba,
+                                    format,
+                                    "material image",
+                                )
+                            })
+                            .clone();
+                        (view, t.sampling)
                     }
-                };
-            let (base_view, base_sampler) = bind(m.base_color_texture, true);
-            let (mr_view, mr_sampler) = bind(m.metallic_roughness_texture, false);
-            let (em_view, em_sampler) = bind(m.emissive_texture, true);
-            let (normal_view, normal_sampler) = bind(m.normal_texture, false);
-            let (ao_view, ao_sampler) = bind(m.occlusion_texture, false);
+                    _ => (
+                        self.white.clone(),
+                        Sampling {
+                            wrap_u: Wrap::Repeat,
+                            wrap_v: Wrap::Repeat,
+                            mag_linear: true,
+                            min_linear: true,
+                            mipmaps: MipFilter::None,
+                        },
+                    ),
+                }
+            };
+            // Base colour, metallic-roughness, emissive, normal, occlusion.
+            let bound = [
+                bind(m.base_color_texture, true),
+                bind(m.metallic_roughness_texture, false),
+                bind(m.emissive_texture, true),
+                bind(m.normal_texture, false),
+                bind(m.occlusion_texture, false),
+            ];
             let tex = |r: Option<TextureRef>| r.map_or(0, |r| r.tex_coord);
             let textures = [
                 m.base_color_texture,
@@ -197,58 +212,39 @@ impl<'a> Uploader<'a> {
                 contents: bytemuck::bytes_of(&uniform),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(&format!("{} material {mi}", asset.name)),
-                layout: self.material_layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: buffer.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&base_view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::Sampler(&base_sampler),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: wgpu::BindingResource::TextureView(&mr_view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 4,
-                        resource: wgpu::BindingResource::Sampler(&mr_sampler),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 5,
-                        resource: wgpu::BindingResource::TextureView(&em_view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 6,
-                        resource: wgpu::BindingResource::Sampler(&em_sampler),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 7,
-                        resource: wgpu::BindingResource::TextureView(&normal_view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 8,
-                        resource: wgpu::BindingResource::Sampler(&normal_sampler),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 9,
-                        resource: wgpu::BindingResource::TextureView(&ao_view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 10,
-                        resource: wgpu::BindingResource::Sampler(&ao_sampler),
-                    },
-                ],
-            });
+            let label = format!("{} material {mi}", asset.name);
+            let mut bind_group = |anisotropic: bool| {
+                let samplers = bound.each_ref().map(|(_, s)| self.sampler(*s, anisotropic));
+                let mut entries = vec![wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: buffer.as_entire_binding(),
+                }];
+                for (k, ((view, _), sampler)) in bound.iter().zip(&samplers).enumerate() {
+                    entries.push(wgpu::BindGroupEntry {
+                        binding: 1 + 2 * k as u32,
+                        resource: wgpu::BindingResource::TextureView(view),
+                    });
+                    entries.push(wgpu::BindGroupEntry {
+                        binding: 2 + 2 * k as u32,
+                        resource: wgpu::BindingResource::Sampler(sampler),
+                    });
+                }
+                device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(&label),
+                    layout: self.material_layout,
+                    entries: &entries,
+                })
+            };
+            // Only opaque materials filter anisotropically: a MASK or BLEND material's
+            // sampled alpha decides which fragments own the labels, so it must be the
+            // same under every look.
+            let anisotropic_bind_group = (m.alpha_mode == AlphaMode::Opaque
+                && bound.iter().any(|(_, s)| trilinear(*s)))
+            .then(|| bind_group(true));
+            let bind_group = bind_group(false);
             materials.push(GpuMaterial {
                 bind_group,
+                anisotropic_bind_group,
                 uv_transform: textures
                     .iter()
                     .any(|r| r.is_some_and(|r| r.transform != IDENTITY_UV)),

@@ -299,7 +299,8 @@ fn the_look_changes_colour_and_never_a_label() {
             json!({ "preset": "fast" }),
             json!({ "preset": "realistic", "tone_mapping": "aces",
                     "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } },
-                    "sensor": every_sensor_effect(), "environment": every_sky() }),
+                    "sensor": every_sensor_effect(), "environment": every_sky(),
+                    "anisotropic_filtering": true }),
         ]
         .into_iter()
         .enumerate()

@@ -39,6 +39,21 @@ fn every_scene_validates_and_renders() {
                 a["path"] = serde_json::json!(p);
             }
         }
+        // And its environment maps (a file, a choice of files or a directory).
+        if let Some(map) = v.pointer_mut("/render/environment/map") {
+            let resolve = |p: &mut serde_json::Value| {
+                if let Some(rel) = p.as_str().filter(|r| *r != "neutral") {
+                    *p = serde_json::json!(loaded.resolve_path(Path::new(rel)));
+                }
+            };
+            match map {
+                serde_json::Value::Object(o) => o.values_mut().for_each(|x| match x {
+                    serde_json::Value::Array(a) => a.iter_mut().for_each(resolve),
+                    other => resolve(other),
+                }),
+                other => resolve(other),
+            }
+        }
         let case = tmp.path().join(&name);
         std::fs::create_dir_all(&case).unwrap();
         let small = common::write_spec(&case, &v);

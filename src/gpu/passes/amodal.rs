@@ -54,9 +54,14 @@ impl AmodalPass<'_> {
             pass.set_bind_group(0, self.frame_bind_group, &[]);
             pass.set_bind_group(3, self.mask_bind_groups[i], &[]);
             let only = Some(self.draws.amodal[i].as_slice());
-            issue_draws(&mut pass, self.draws, self.assets, self.mode, only, |key| {
-                self.pipelines.get_amodal(key, view)
-            });
+            issue_draws(
+                &mut pass,
+                self.draws,
+                self.assets,
+                (self.mode, false),
+                only,
+                |key| self.pipelines.get_amodal(key, view),
+            );
         }
     }
 }

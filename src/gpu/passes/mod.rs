@@ -14,12 +14,13 @@ use crate::gpu::upload::GpuAsset;
 /// Issues every draw of `draws` with the pipeline `pipeline_of` gives its key (draws it
 /// gives none are skipped): group 1 the instance data, group 2 the material. With
 /// `only`, instance slots it marks false are skipped too (per-object draws leave them
-/// out; an instanced draw is left out when none of its instances is marked).
+/// out; an instanced draw is left out when none of its instances is marked). With
+/// `anisotropic`, materials that have anisotropic samplers bind them.
 pub(super) fn issue_draws<'p>(
     pass: &mut wgpu::RenderPass<'_>,
     draws: &DrawList,
     assets: &[GpuAsset],
-    mode: DrawMode,
+    (mode, anisotropic): (DrawMode, bool),
     only: Option<&[bool]>,
     pipeline_of: impl Fn(&PipelineKey) -> Option<&'p wgpu::RenderPipeline>,
 ) {
@@ -39,7 +40,12 @@ pub(super) fn issue_draws<'p>(
         let asset = &assets[item.asset];
         let prim = &asset.meshes[item.mesh][item.prim];
         pass.set_pipeline(pipeline);
-        pass.set_bind_group(2, &asset.materials[prim.material].bind_group, &[]);
+        let material = &asset.materials[prim.material];
+        let group = match &material.anisotropic_bind_group {
+            Some(group) if anisotropic => group,
+            _ => &material.bind_group,
+        };
+        pass.set_bind_group(2, group, &[]);
         pass.set_vertex_buffer(0, prim.vertices.slice(..));
         pass.set_index_buffer(prim.indices.slice(..), wgpu::IndexFormat::Uint32);
         let first = item.first_instance;

@@ -86,8 +86,13 @@ impl ScenePass<'_> {
             pass.set_pipeline(&self.pipelines.background[usize::from(self.normals)]);
             pass.draw(0..3, 0..1);
         }
-        issue_draws(&mut pass, self.draws, self.assets, self.mode, None, |key| {
-            self.pipelines.get(key)
-        });
+        issue_draws(
+            &mut pass,
+            self.draws,
+            self.assets,
+            (self.mode, scene.render.anisotropic_filtering),
+            None,
+            |key| self.pipelines.get(key),
+        );
     }
 }

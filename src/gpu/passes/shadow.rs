@@ -59,7 +59,7 @@ impl ShadowPass<'_> {
                 &mut pass,
                 self.draws,
                 self.assets,
-                self.mode,
+                (self.mode, false),
                 Some(&wanted),
                 |key| self.pipelines.get_shadow(key),
             );
