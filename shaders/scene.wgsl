@@ -215,7 +215,11 @@ fn vertex_with_tangent(v: VertexIn, w: InstanceIn, tangent: vec4<f32>) -> Vertex
         let r2 = bitcast<vec4<f32>>(w.w2);
         let t = tangent.xyz;
         let view_tangent = vec3<f32>(dot(r0.xyz, t), dot(r1.xyz, t), dot(r2.xyz, t));
-        out.world_tangent = vec4<f32>((frame.view_to_world * vec4<f32>(view_tangent, 0.0)).xyz, tangent.w);
+        // A mirroring transform (negative determinant; the view's is +1) turns the
+        // bitangent, cross(n, t), the other way: flip its sign so it follows the texture.
+        let mirrored = dot(cross(r0.xyz, r1.xyz), r2.xyz) < 0.0;
+        let w = select(tangent.w, -tangent.w, mirrored);
+        out.world_tangent = vec4<f32>((frame.view_to_world * vec4<f32>(view_tangent, 0.0)).xyz, w);
     }
     return out;
 }

@@ -503,6 +503,42 @@ fn a_normal_map_shades_as_its_analytic_normal_predicts() {
     }
 }
 
+/// A mirrored instance (the node scaled by -1 along y) mirrors its normal map with it:
+/// a texel that tilts the normal up the texture tilts it towards world -y, where the
+/// mirrored texture's "up" now points. Without flipping the bitangent's sign for
+/// mirrored transforms the tilt would keep pointing to +y.
+#[test]
+fn a_mirrored_instance_mirrors_its_normal_map() {
+    use glam::DVec3;
+    let tmp = tempfile::tempdir().unwrap();
+    let tilt = 35f64.to_radians();
+    let encode = |c: f64| ((c * 0.5 + 0.5) * 255.0).round() as u8;
+    let up = [encode(0.0), encode(tilt.sin()), encode(tilt.cos())];
+    let down = [encode(0.0), encode(-tilt.sin()), encode(tilt.cos())];
+    let mut model = textured_quad(
+        json!({ "pbrMetallicRoughness": { "metallicFactor": 0.0, "roughnessFactor": 1.0 },
+                "normalTexture": { "index": 0 } }),
+        [up, down],
+    );
+    model["nodes"][0]["scale"] = json!([1.0, -1.0, 1.0]);
+    let travel = [0.0, -0.6, -0.8];
+    let l = -DVec3::from_array(travel).normalize();
+    let maps = json!({ "preset": "fast", "material_maps": true });
+    let (_, mapped) = render_quad(tmp.path(), &model, Some(travel), maps);
+    for (half, x, texture_tilt) in [(0, -0.25, tilt.sin()), (1, 0.25, -tilt.sin())] {
+        let p = quad_pixel(x, 0.0);
+        let v = (DVec3::new(0.0, 0.0, 3.0) - DVec3::new(x, 0.0, 0.0)).normalize();
+        // Mirrored in y: the texture's tilt lands on world -y.
+        let n = DVec3::new(0.0, -texture_tilt, tilt.cos()).normalize();
+        let expected = srgb_byte(gltf_brdf(n, v, l, 1.0) * 2.0);
+        let got = f64::from(mapped.rgb[3 * p]);
+        assert!(
+            (got - expected).abs() <= 2.0,
+            "mirrored quad, half {half}: rendered {got}, the mirrored normal predicts {expected:.1}"
+        );
+    }
+}
+
 /// KHR_texture_transform: an offset of half the texture swaps a 2×1 texture's halves.
 #[test]
 fn texture_transform_offsets_the_base_colour() {
