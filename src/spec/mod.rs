@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub use camera::{CameraSpec, IntrinsicsSpec, OrbitSpec};
 pub use dist::{
     Choice, ColorDist, Count, Direction, IssueSink, RotationDist, Scalar, Vec3Dist, normal_cdf,
+    normal_quantile_approx,
 };
 pub use error::{SpecError, SpecIssue};
 pub use lights::{AmbientSpec, LightSpec};

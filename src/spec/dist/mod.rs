@@ -23,7 +23,7 @@ pub use color::{ColorDist, kelvin_to_srgb};
 pub use count::Count;
 pub use direction::Direction;
 pub use rotation::RotationDist;
-pub use scalar::{Scalar, normal_cdf, normal_quantile};
+pub use scalar::{Scalar, normal_cdf, normal_quantile, normal_quantile_approx};
 pub use vector::Vec3Dist;
 
 use serde_json::{Map, Value};
