@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod labels;
 pub mod output;
 pub mod panic_guard;
+pub mod physics;
 pub mod pipeline;
 pub mod post;
 pub mod preview;
@@ -125,7 +126,9 @@ impl Error {
             | Error::Sweep(_) => 2,
             // A placement or view the spec asks for cannot be met: bad input, not a crash.
             Error::Randomize(
-                RandomizeError::Placement { .. } | RandomizeError::DegenerateCamera { .. },
+                RandomizeError::Placement { .. }
+                | RandomizeError::DegenerateCamera { .. }
+                | RandomizeError::Unsettled { .. },
             ) => 2,
             // Shards that do not fit together, or --resume on another run's folder.
             Error::Output(

@@ -7,13 +7,16 @@
 use glam::{DMat4, DQuat, DVec3};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
+use crate::physics::{self, Motion};
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample, RenderLook, ShadowSample};
-use crate::scene::{EnvironmentSample, SensorSample};
+use crate::scene::{EnvironmentSample, PhysicsRecord, SensorSample};
 use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
-use crate::spec::{EnvironmentSettings, EnvironmentSource, LightSpec, SensorSpec, ShadowSpec};
+use crate::spec::{
+    EnvironmentSettings, EnvironmentSource, LightSpec, SensorSpec, ShadowSpec, Unsettled,
+};
 
 /// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
 pub type Bounds = (DVec3, DVec3);
@@ -43,6 +46,17 @@ pub enum RandomizeError {
         trials: u32,
         /// What the last pose failed.
         why: &'static str,
+    },
+    /// The dropped objects did not come to rest and the spec's `physics.on_unsettled` is
+    /// `error`.
+    #[error(
+        "frame {frame}: the dropped objects did not come to rest in {steps} steps (physics.max_steps); raise it, drop from lower, or set physics.on_unsettled to warn"
+    )]
+    Unsettled {
+        /// Frame index.
+        frame: u64,
+        /// Steps simulated.
+        steps: u32,
     },
     /// The sampled camera looks along its up vector or at its own position.
     #[error(
@@ -128,10 +142,14 @@ impl<'a> FrameSampler<'a> {
         // each other, not the rest (a ground plane under them is no obstacle).
         let mut placed: Vec<Obb> = Vec::new();
         let mut next_id: u16 = 1;
+        // Each object's motion in the simulation (dropped objects' parameters).
+        let mut motions: Vec<Motion> = Vec::new();
         for (i, group) in spec.groups.iter().enumerate() {
             let mut r = rng.stream(&format!("objects[{i}]"));
             // Materials draw from their own stream: randomizing them moves no pose.
             let mut material_rng = rng.stream(&format!("objects[{i}].material"));
+            // So do drops: dropping a group moves no other draw.
+            let mut drop_rng = rng.stream(&format!("objects[{i}].drop"));
             let count = group.count.sample(&mut r);
             for instance in 0..count {
                 let asset_index = pick_asset(&group.asset, &mut r);
@@ -189,17 +207,38 @@ impl<'a> FrameSampler<'a> {
                 } else {
                     0
                 };
+                let (motion, translation) = match &group.drop {
+                    None => (Motion::Fixed, translation),
+                    Some(d) => {
+                        let height = d.height.sample(&mut drop_rng).max(0.0);
+                        let motion = Motion::Dynamic {
+                            friction: d.friction.sample(&mut drop_rng).max(0.0),
+                            restitution: d.restitution.sample(&mut drop_rng).clamp(0.0, 1.0),
+                            density: d.density.sample(&mut drop_rng).max(1e-3),
+                        };
+                        (motion, translation + DVec3::Y * height)
+                    }
+                };
+                let pose = Pose::new(scale, rotation, translation);
+                motions.push(motion);
                 objects.push(ObjectSample {
                     instance_id,
                     asset: asset.name.clone(),
                     asset_index,
                     category: asset.category.clone(),
                     category_id: asset.category_id,
-                    pose_world: Pose::new(scale, rotation, translation),
+                    initial_pose_world: (motion != Motion::Fixed).then(|| pose.clone()),
+                    pose_world: pose,
                     material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
                 });
             }
         }
+
+        let physics = if motions.iter().any(|m| *m != Motion::Fixed) {
+            Some(self.settle(frame, &mut objects, &motions, &mut rng.stream("physics"))?)
+        } else {
+            None
+        };
 
         Ok(FrameScene {
             frame_index: frame,
@@ -229,6 +268,62 @@ impl<'a> FrameSampler<'a> {
                     sample_environment(e, ambient_linear, &mut rng.stream("render.environment"))
                 }),
             },
+            physics,
+        })
+    }
+
+    /// Drops the objects whose motion is dynamic onto the others (fixed) and the floor,
+    /// and moves them to where they came to rest.
+    fn settle(
+        &self,
+        frame: u64,
+        objects: &mut [ObjectSample],
+        motions: &[Motion],
+        r: &mut StreamRng,
+    ) -> Result<PhysicsRecord, RandomizeError> {
+        let settings = &self.spec.physics;
+        let world = physics::World {
+            gravity: settings.gravity.sample(r).max(0.0),
+            max_steps: settings.max_steps,
+            floor: settings.floor,
+        };
+        let bodies: Vec<physics::Body> = objects
+            .iter()
+            .zip(motions)
+            .map(|(o, &motion)| {
+                let (lo, hi) = self
+                    .bounds
+                    .get(o.asset_index)
+                    .copied()
+                    .unwrap_or((DVec3::ZERO, DVec3::ZERO));
+                let scale = o.pose_world.scale;
+                physics::Body {
+                    rotation: DQuat::from_array(o.pose_world.rotation_xyzw),
+                    translation: DVec3::from_array(o.pose_world.translation),
+                    box_centre: (lo + hi) * 0.5 * scale,
+                    half_extents: (hi - lo) * 0.5 * scale,
+                    motion,
+                }
+            })
+            .collect();
+        let settled = physics::settle(&bodies, &world);
+        if !settled.at_rest && settings.on_unsettled == Unsettled::Error {
+            return Err(RandomizeError::Unsettled {
+                frame,
+                steps: settled.steps,
+            });
+        }
+        for ((o, motion), (rotation, translation)) in
+            objects.iter_mut().zip(motions).zip(settled.poses)
+        {
+            if *motion != Motion::Fixed {
+                o.pose_world = Pose::new(o.pose_world.scale, rotation, translation);
+            }
+        }
+        Ok(PhysicsRecord {
+            gravity: world.gravity,
+            steps: settled.steps,
+            at_rest: settled.at_rest,
         })
     }
 }

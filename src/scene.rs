@@ -36,6 +36,20 @@ pub struct FrameScene {
     /// How the RGB image is finished (absent: the plain look).
     #[serde(skip_serializing_if = "RenderLook::is_plain")]
     pub render: RenderLook,
+    /// The simulation that settled the dropped objects, when the frame has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub physics: Option<PhysicsRecord>,
+}
+
+/// What the simulation of a frame's dropped objects did.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PhysicsRecord {
+    /// Gravity drawn for the frame, m/s².
+    pub gravity: f64,
+    /// Steps of 1/60 s simulated.
+    pub steps: u32,
+    /// Every dropped object ended at rest (else the step limit stopped it).
+    pub at_rest: bool,
 }
 
 /// Anti-aliasing of the RGB image (label images are never anti-aliased).
@@ -337,8 +351,12 @@ pub struct ObjectSample {
     pub category: Option<String>,
     /// Category id (1-based, spec order); 0 for unlabeled objects.
     pub category_id: u16,
-    /// Pose of the asset's root in the world frame.
+    /// Pose of the asset's root in the world frame (for a dropped object, where it came
+    /// to rest).
     pub pose_world: Pose,
+    /// A dropped object's pose when the simulation started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_pose_world: Option<Pose>,
     /// How this instance's material departs from its asset's (absent: not at all).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub material: Option<MaterialSample>,

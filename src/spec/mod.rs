@@ -19,6 +19,7 @@ pub mod lights;
 pub mod load;
 pub mod material;
 pub mod objects;
+pub mod physics;
 pub mod render;
 pub mod resolve;
 pub mod validate;
@@ -34,6 +35,7 @@ pub use error::{SpecError, SpecIssue};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
+pub use physics::{DropSettings, DropSpec, PhysicsSettings, PhysicsSpec, Unsettled};
 pub use render::{
     Antialiasing, EnvironmentMapSpec, EnvironmentSettings, EnvironmentSource, EnvironmentSpec,
     Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
@@ -93,6 +95,9 @@ pub struct Spec {
     /// How the picture is made: preset, shadows, anti-aliasing, tone mapping.
     #[serde(default, skip_serializing_if = "is_default")]
     pub render: RenderSpec,
+    /// The simulation that settles groups with a `drop` (defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physics: Option<PhysicsSpec>,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {

@@ -169,6 +169,10 @@ pub struct ObjectSpec {
     /// Per-instance material randomization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material: Option<material::MaterialSpec>,
+    /// Drop the instances from their placed poses and let them settle (rapier3d; the
+    /// spec's `physics` says how), each value drawn per instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<super::DropSpec>,
 }
 
 fn default_max_trials() -> u32 {

@@ -28,6 +28,8 @@ pub struct ResolvedSpec {
     pub light_shadows: Vec<super::ShadowSpec>,
     /// The look.
     pub render: super::RenderSettings,
+    /// The simulation of dropped groups.
+    pub physics: super::PhysicsSettings,
     /// Ambient light.
     pub ambient: AmbientSpec,
     /// Background.
@@ -157,12 +159,14 @@ pub struct ObjectGroup {
     pub max_trials: u32,
     /// Material randomization.
     pub material: Option<MaterialSpec>,
+    /// Dropped and settled by the simulation.
+    pub drop: Option<super::DropSettings>,
 }
 
 impl ObjectGroup {
     /// Whether placing this group needs its assets' bounding boxes.
     pub fn needs_bounds(&self) -> bool {
-        !matches!(self.placement, Placement::Volume(_)) || self.avoid_overlap
+        !matches!(self.placement, Placement::Volume(_)) || self.avoid_overlap || self.drop.is_some()
     }
 }
 
@@ -224,6 +228,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
                 })
                 .collect(),
             render,
+            physics: spec.physics.clone().unwrap_or_default().resolve(),
             ambient: spec.ambient.clone(),
             background: spec.background.clone(),
             labels: crate::labels::LabelOptions {
@@ -336,5 +341,6 @@ fn resolve_group(
         avoid_overlap: o.avoid_overlap,
         max_trials: o.max_trials,
         material: o.material.clone(),
+        drop: o.drop.as_ref().map(super::DropSpec::resolve),
     })
 }

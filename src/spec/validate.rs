@@ -24,6 +24,14 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_environment(spec, &mut sink);
     check_labels(spec, &mut sink);
     spec.render.check(&mut sink);
+    if let Some(physics) = &spec.physics {
+        physics.check(&mut sink);
+    }
+    for (i, o) in spec.objects.iter().enumerate() {
+        if let Some(drop) = &o.drop {
+            drop.check(&format!("objects[{i}]"), &mut sink);
+        }
+    }
     issues
 }
 

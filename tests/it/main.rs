@@ -18,6 +18,7 @@ mod golden;
 mod gpu;
 mod look_goldens;
 mod outputs;
+mod physics;
 mod properties;
 mod randomizers;
 mod realism;

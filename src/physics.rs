@@ -1,0 +1,160 @@
+//! Settling dropped objects with rapier3d: a pure function of its input, so a frame's
+//! rest poses depend on (spec, seed, frame) only. rapier runs single-threaded with its
+//! `enhanced-determinism` feature (libm maths, no SIMD, no parallel solver), and bodies
+//! are inserted in the frame's object order.
+//!
+//! Colliders are each object's bounding box (its asset's box, scaled and posed): exact
+//! for boxes, an approximation for other shapes (convex hulls are the next step).
+
+use glam::{DQuat, DVec3};
+use rapier3d::prelude::*;
+
+/// One object in the simulation.
+#[derive(Debug, Clone, Copy)]
+pub struct Body {
+    /// Rotation of the object's root.
+    pub rotation: DQuat,
+    /// Position of the object's root, metres.
+    pub translation: DVec3,
+    /// Centre of its collision box relative to the root, in the object's rotated frame
+    /// before rotation (asset box centre × scale).
+    pub box_centre: DVec3,
+    /// Half sides of the collision box (asset box × scale), metres.
+    pub half_extents: DVec3,
+    /// Simulated (dropped) or fixed.
+    pub motion: Motion,
+}
+
+/// Whether a body moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Motion {
+    /// It stays where it is and others rest on it.
+    Fixed,
+    /// It falls and settles.
+    Dynamic {
+        /// kg/m³.
+        density: f64,
+        /// Coulomb friction coefficient.
+        friction: f64,
+        /// Restitution.
+        restitution: f64,
+    },
+}
+
+/// How to simulate.
+#[derive(Debug, Clone, Copy)]
+pub struct World {
+    /// Gravity along -y, m/s².
+    pub gravity: f64,
+    /// Step limit.
+    pub max_steps: u32,
+    /// A fixed floor at y = 0.
+    pub floor: bool,
+}
+
+/// Linear speed under which a body counts as at rest, m/s.
+pub const REST_LINEAR: f64 = 0.005;
+/// Angular speed under which a body counts as at rest, rad/s.
+pub const REST_ANGULAR: f64 = 0.05;
+/// Seconds a step simulates.
+pub const STEP_S: f64 = 1.0 / 60.0;
+/// Thinnest collision box side kept (flat assets, such as a plane), metres.
+const MIN_HALF_EXTENT: f64 = 0.0005;
+
+/// The outcome of [`settle`].
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// Each body's final (rotation, translation), in input order (fixed ones unchanged).
+    pub poses: Vec<(DQuat, DVec3)>,
+    /// Steps simulated.
+    pub steps: u32,
+    /// Every dynamic body ended under the rest thresholds.
+    pub at_rest: bool,
+}
+
+fn vector(v: DVec3) -> Vector {
+    Vector::new(v.x as f32, v.y as f32, v.z as f32)
+}
+
+fn rotation(q: DQuat) -> Rotation {
+    Rotation::from_xyzw(q.x as f32, q.y as f32, q.z as f32, q.w as f32).normalize()
+}
+
+/// Simulates `bodies` until every dynamic one is at rest (linear speed under
+/// [`REST_LINEAR`] and angular under [`REST_ANGULAR`]) or `world.max_steps` have run.
+pub fn settle(bodies: &[Body], world: &World) -> Settled {
+    let mut sim = PhysicsWorld {
+        gravity: Vector::new(0.0, -(world.gravity as f32), 0.0),
+        ..PhysicsWorld::default()
+    };
+    sim.integration_parameters.dt = STEP_S as f32;
+    if world.floor {
+        sim.insert(
+            RigidBodyBuilder::fixed(),
+            ColliderBuilder::halfspace(rapier3d::na::Unit::new_unchecked(Vector::Y)),
+        );
+    }
+    let handles: Vec<RigidBodyHandle> = bodies
+        .iter()
+        .map(|b| {
+            let pose = Pose::from_parts(vector(b.translation), rotation(b.rotation));
+            let half = b.half_extents.max(DVec3::splat(MIN_HALF_EXTENT));
+            let shape = ColliderBuilder::cuboid(half.x as f32, half.y as f32, half.z as f32)
+                .translation(vector(b.box_centre));
+            let (body, shape) = match b.motion {
+                Motion::Fixed => (RigidBodyBuilder::fixed(), shape),
+                Motion::Dynamic {
+                    density,
+                    friction,
+                    restitution,
+                } => (
+                    RigidBodyBuilder::dynamic(),
+                    shape
+                        .density(density as f32)
+                        .friction(friction as f32)
+                        .restitution(restitution as f32),
+                ),
+            };
+            sim.insert(body.pose(pose), shape).0
+        })
+        .collect();
+    let dynamic: Vec<RigidBodyHandle> = handles
+        .iter()
+        .zip(bodies)
+        .filter(|(_, b)| b.motion != Motion::Fixed)
+        .map(|(h, _)| *h)
+        .collect();
+    let mut steps = 0;
+    let mut at_rest = dynamic.is_empty();
+    while !at_rest && steps < world.max_steps {
+        sim.step();
+        steps += 1;
+        at_rest = dynamic.iter().all(|&h| {
+            let body = &sim.bodies[h];
+            f64::from(body.linvel().length()) < REST_LINEAR
+                && f64::from(body.angvel().length()) < REST_ANGULAR
+        });
+    }
+    let poses = handles
+        .iter()
+        .map(|&h| {
+            let pose = sim.bodies[h].position();
+            let (t, r) = (pose.translation, pose.rotation);
+            (
+                DQuat::from_xyzw(
+                    f64::from(r.x),
+                    f64::from(r.y),
+                    f64::from(r.z),
+                    f64::from(r.w),
+                )
+                .normalize(),
+                DVec3::new(f64::from(t.x), f64::from(t.y), f64::from(t.z)),
+            )
+        })
+        .collect();
+    Settled {
+        poses,
+        steps,
+        at_rest,
+    }
+}

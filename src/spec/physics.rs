@@ -1,0 +1,148 @@
+//! `physics` and an object group's `drop`: groups that are dropped and simulated until
+//! they come to rest (rapier3d), with everything else as fixed colliders.
+
+use serde::{Deserialize, Serialize};
+
+use super::{IssueSink, Scalar};
+
+/// What a group that cannot come to rest within the step limit does.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Unsettled {
+    /// Render the last simulated poses, record `at_rest: false` in the labels and warn.
+    Warn,
+    /// Stop the run with an error naming the frame.
+    Error,
+}
+
+/// The simulation of every frame with dropped groups (`physics`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhysicsSpec {
+    /// Gravity along -y, m/s² (default 9.81), drawn per frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gravity: Option<Scalar>,
+    /// Simulation steps of 1/60 s at most before giving up on rest (default 1200: 20 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<u32>,
+    /// A fixed floor at y = 0 under everything (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<bool>,
+    /// What a frame whose dropped objects do not come to rest does (default `warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_unsettled: Option<Unsettled>,
+}
+
+/// An object group's `drop`: its instances start at their placed poses raised by
+/// `height` and are simulated until at rest; each value is drawn per instance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DropSpec {
+    /// Height added to the placed pose before the drop, metres (default 0.05).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<Scalar>,
+    /// Coulomb friction coefficient, 0 to 10 (default 0.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friction: Option<Scalar>,
+    /// Restitution (bounciness), 0 to 1 (default 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restitution: Option<Scalar>,
+    /// Density, kg/m³ (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<Scalar>,
+}
+
+/// Largest step limit accepted.
+pub const MAX_STEPS: u32 = 100_000;
+
+/// `physics` resolved: every field set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhysicsSettings {
+    /// Gravity, m/s².
+    pub gravity: Scalar,
+    /// Step limit.
+    pub max_steps: u32,
+    /// Fixed floor at y = 0.
+    pub floor: bool,
+    /// What an unsettled frame does.
+    pub on_unsettled: Unsettled,
+}
+
+/// `drop` resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropSettings {
+    /// Height above the placed pose, metres.
+    pub height: Scalar,
+    /// Friction coefficient.
+    pub friction: Scalar,
+    /// Restitution.
+    pub restitution: Scalar,
+    /// Density, kg/m³.
+    pub density: Scalar,
+}
+
+/// Checks that `dist` at `path` stays within [lo, hi].
+fn check_range(dist: &Scalar, path: &str, (lo, hi): (f64, f64), sink: &mut dyn IssueSink) {
+    dist.check(path, sink);
+    let (a, b) = dist.bounds();
+    if a < lo || b > hi {
+        sink.issue(
+            path,
+            format!("must lie in [{lo}, {hi}], this distribution spans [{a}, {b}]"),
+        );
+    }
+}
+
+impl PhysicsSpec {
+    /// Reports every problem with the section.
+    pub fn check(&self, sink: &mut dyn IssueSink) {
+        if let Some(g) = &self.gravity {
+            check_range(g, "physics.gravity", (0.0, 100.0), sink);
+        }
+        if let Some(steps) = self.max_steps
+            && !(1..=MAX_STEPS).contains(&steps)
+        {
+            sink.issue(
+                "physics.max_steps",
+                format!("must lie in 1..={MAX_STEPS}, found {steps}"),
+            );
+        }
+    }
+
+    /// The settings with defaults filled in.
+    pub fn resolve(&self) -> PhysicsSettings {
+        PhysicsSettings {
+            gravity: self.gravity.clone().unwrap_or(Scalar::Const(9.81)),
+            max_steps: self.max_steps.unwrap_or(1200),
+            floor: self.floor.unwrap_or(true),
+            on_unsettled: self.on_unsettled.unwrap_or(Unsettled::Warn),
+        }
+    }
+}
+
+impl DropSpec {
+    /// Reports every problem with the `drop` of object group `path`.
+    pub fn check(&self, path: &str, sink: &mut dyn IssueSink) {
+        let fields: [(&str, &Option<Scalar>, (f64, f64)); 4] = [
+            ("height", &self.height, (0.0, 100.0)),
+            ("friction", &self.friction, (0.0, 10.0)),
+            ("restitution", &self.restitution, (0.0, 1.0)),
+            ("density", &self.density, (1e-3, 1e5)),
+        ];
+        for (name, dist, range) in fields {
+            if let Some(dist) = dist {
+                check_range(dist, &format!("{path}.drop.{name}"), range, sink);
+            }
+        }
+    }
+
+    /// The settings with defaults filled in.
+    pub fn resolve(&self) -> DropSettings {
+        DropSettings {
+            height: self.height.clone().unwrap_or(Scalar::Const(0.05)),
+            friction: self.friction.clone().unwrap_or(Scalar::Const(0.6)),
+            restitution: self.restitution.clone().unwrap_or(Scalar::Const(0.1)),
+            density: self.density.clone().unwrap_or(Scalar::Const(500.0)),
+        }
+    }
+}
