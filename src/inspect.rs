@@ -58,7 +58,8 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
     let loaded = LoadedSpec::from_file(file)?;
     let library = AssetLibrary::load(&loaded)?;
     let bounds = library.bounds();
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?;
+    let hulls = library.hulls(&loaded.resolved);
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
     let spec = &loaded.spec;
     let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
     for frame in 0..sampled {
@@ -81,11 +82,12 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
 /// placement needs their bounds.
 pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, Error> {
     let loaded = LoadedSpec::from_file(file)?;
-    let bounds = if loaded.resolved.needs_asset_bounds() {
-        AssetLibrary::load(&loaded)?.bounds()
+    let (bounds, hulls) = if loaded.resolved.needs_asset_bounds() {
+        let library = AssetLibrary::load(&loaded)?;
+        (library.bounds(), library.hulls(&loaded.resolved))
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?;
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
     Ok(sampler.sample(seed.unwrap_or(loaded.spec.seed), frame)?)
 }

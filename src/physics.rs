@@ -3,15 +3,54 @@
 //! `enhanced-determinism` feature (libm maths, no SIMD, no parallel solver), and bodies
 //! are inserted in the frame's object order.
 //!
-//! Colliders are each object's bounding box (its asset's box, scaled and posed): exact
-//! for boxes, an approximation for other shapes (convex hulls are the next step).
+//! Colliders are each asset's convex hull ([`Hull`], computed once per asset when the
+//! assets load and scaled per instance), or its bounding box where the hull is flat (a
+//! plane) or unknown. Concave assets rest on their hulls: a bowl cannot hold anything
+//! yet (convex decomposition is a later step).
 
 use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
 
+/// An asset's convex hull in asset space: its vertices and outward triangles.
+#[derive(Debug, Clone)]
+pub struct Hull {
+    /// Hull vertices, metres.
+    pub points: Vec<DVec3>,
+    /// Triangles of the hull, indices into `points`.
+    pub triangles: Vec<[u32; 3]>,
+}
+
+impl Hull {
+    /// The convex hull of `points`; none when they span no volume (fewer than four
+    /// points, or all in a plane or on a line).
+    pub fn of(points: &[DVec3]) -> Option<Self> {
+        if points.len() < 4 {
+            return None;
+        }
+        let (lo, hi) = points
+            .iter()
+            .fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(*p), hi.max(*p))
+            });
+        let size = hi - lo;
+        if size.min_element() <= 1e-6 * size.max_element().max(1e-9) {
+            return None;
+        }
+        let input: Vec<Vector> = points.iter().map(|p| vector(*p)).collect();
+        let (hull, triangles) = rapier3d::parry::transformation::convex_hull(&input);
+        (triangles.len() >= 4).then(|| Self {
+            points: hull
+                .iter()
+                .map(|p| DVec3::new(f64::from(p.x), f64::from(p.y), f64::from(p.z)))
+                .collect(),
+            triangles,
+        })
+    }
+}
+
 /// One object in the simulation.
 #[derive(Debug, Clone, Copy)]
-pub struct Body {
+pub struct Body<'a> {
     /// Rotation of the object's root.
     pub rotation: DQuat,
     /// Position of the object's root, metres.
@@ -21,6 +60,8 @@ pub struct Body {
     pub box_centre: DVec3,
     /// Half sides of the collision box (asset box × scale), metres.
     pub half_extents: DVec3,
+    /// The asset's convex hull and the instance's scale: the collider when given.
+    pub hull: Option<(&'a Hull, f64)>,
     /// Simulated (dropped) or fixed.
     pub motion: Motion,
 }
@@ -99,8 +140,17 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
         .map(|b| {
             let pose = Pose::from_parts(vector(b.translation), rotation(b.rotation));
             let half = b.half_extents.max(DVec3::splat(MIN_HALF_EXTENT));
-            let shape = ColliderBuilder::cuboid(half.x as f32, half.y as f32, half.z as f32)
-                .translation(vector(b.box_centre));
+            let cuboid = || {
+                ColliderBuilder::cuboid(half.x as f32, half.y as f32, half.z as f32)
+                    .translation(vector(b.box_centre))
+            };
+            let shape = b
+                .hull
+                .and_then(|(hull, scale)| {
+                    let points = hull.points.iter().map(|p| vector(*p * scale)).collect();
+                    ColliderBuilder::convex_mesh(points, &hull.triangles)
+                })
+                .unwrap_or_else(cuboid);
             let (body, shape) = match b.motion {
                 Motion::Fixed => (RigidBodyBuilder::fixed(), shape),
                 Motion::Dynamic {

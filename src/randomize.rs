@@ -78,11 +78,12 @@ fn linear(srgb: [f64; 3], scale: f64) -> [f64; 3] {
     srgb.map(|c| srgb_to_linear(c) * scale)
 }
 
-/// Samples frames of one spec with its assets' bounds.
+/// Samples frames of one spec with its assets' bounds (and hulls, for dropped objects).
 #[derive(Debug, Clone, Copy)]
 pub struct FrameSampler<'a> {
     spec: &'a ResolvedSpec,
     bounds: &'a [Bounds],
+    hulls: &'a [Option<physics::Hull>],
 }
 
 impl<'a> FrameSampler<'a> {
@@ -93,7 +94,18 @@ impl<'a> FrameSampler<'a> {
         if spec.needs_asset_bounds() && bounds.len() < spec.assets.len() {
             return Err(RandomizeError::NeedsAssetBounds);
         }
-        Ok(Self { spec, bounds })
+        Ok(Self {
+            spec,
+            bounds,
+            hulls: &[],
+        })
+    }
+
+    /// The same sampler with the assets' convex hulls (see
+    /// [`crate::assets::AssetLibrary::hulls`]) as the colliders of dropped objects;
+    /// without them, objects collide as their bounding boxes.
+    pub fn with_hulls(self, hulls: &'a [Option<physics::Hull>]) -> Self {
+        Self { hulls, ..self }
     }
 
     /// Samples frame `frame` of a run with seed `seed`.
@@ -302,6 +314,11 @@ impl<'a> FrameSampler<'a> {
                     translation: DVec3::from_array(o.pose_world.translation),
                     box_centre: (lo + hi) * 0.5 * scale,
                     half_extents: (hi - lo) * 0.5 * scale,
+                    hull: self
+                        .hulls
+                        .get(o.asset_index)
+                        .and_then(Option::as_ref)
+                        .map(|h| (h, scale)),
                     motion,
                 }
             })

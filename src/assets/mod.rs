@@ -257,6 +257,33 @@ impl AssetLibrary {
         self.assets.iter().map(|a| a.bounds).collect()
     }
 
+    /// Each asset's convex hull in asset space (none where it spans no volume), in asset
+    /// order: the colliders of dropped objects, computed once per run. Empty when the
+    /// spec drops nothing.
+    pub fn hulls(&self, spec: &crate::spec::ResolvedSpec) -> Vec<Option<crate::physics::Hull>> {
+        if !spec.simulates() {
+            return Vec::new();
+        }
+        self.assets
+            .iter()
+            .map(|a| {
+                let points: Vec<DVec3> = a
+                    .draws
+                    .iter()
+                    .flat_map(|d| {
+                        a.meshes[d.mesh].primitives.iter().flat_map(move |p| {
+                            p.vertices.iter().map(move |v| {
+                                d.transform
+                                    .transform_point3(DVec3::from_array(v.position.map(f64::from)))
+                            })
+                        })
+                    })
+                    .collect();
+                crate::physics::Hull::of(&points)
+            })
+            .collect()
+    }
+
     /// Loads every asset of a spec, in spec order, normalized where the spec asks.
     pub fn load(spec: &crate::spec::LoadedSpec) -> Result<Self, AssetError> {
         let assets = spec

@@ -12,6 +12,7 @@ pub struct FrameRenderer {
     renderer: Renderer,
     spec: ResolvedSpec,
     bounds: Vec<Bounds>,
+    hulls: Vec<Option<crate::physics::Hull>>,
 }
 
 impl FrameRenderer {
@@ -26,6 +27,7 @@ impl FrameRenderer {
             renderer,
             spec: spec.resolved.clone(),
             bounds: library.bounds(),
+            hulls: library.hulls(&spec.resolved),
         })
     }
 
@@ -37,7 +39,9 @@ impl FrameRenderer {
     /// Samples frame `frame` of this renderer's spec with the loaded assets' bounds, as a
     /// dataset render does.
     pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, Error> {
-        Ok(FrameSampler::new(&self.spec, &self.bounds)?.sample(seed, frame)?)
+        Ok(FrameSampler::new(&self.spec, &self.bounds)?
+            .with_hulls(&self.hulls)
+            .sample(seed, frame)?)
     }
 
     /// The loaded assets' boxes, in asset order.

@@ -205,7 +205,8 @@ pub fn render_dataset(
         progress.warning(&warning);
     }
     let bounds = library.bounds();
-    let sampler = FrameSampler::new(&spec.resolved, &bounds)?;
+    let hulls = library.hulls(&spec.resolved);
+    let sampler = FrameSampler::new(&spec.resolved, &bounds)?.with_hulls(&hulls);
     let first = GpuContext::new(opts.backend)?;
     let adapter = first.summary.clone();
     let workers = opts

@@ -176,6 +176,12 @@ impl ResolvedSpec {
     pub fn needs_asset_bounds(&self) -> bool {
         self.groups.iter().any(ObjectGroup::needs_bounds)
     }
+
+    /// Whether some group is dropped and simulated (sampling then wants the assets'
+    /// convex hulls).
+    pub fn simulates(&self) -> bool {
+        self.groups.iter().any(|g| g.drop.is_some())
+    }
 }
 
 /// Resolves a validated spec. A name or choice that validation would have refused is

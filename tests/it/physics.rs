@@ -9,16 +9,17 @@ use crate::common;
 use synthvis::randomize::FrameSampler;
 use synthvis::scene::FrameScene;
 
-/// Cubes of `side` metres placed at random heights and turns above the floor, dropped.
-fn cubes(count: u32, physics: Value) -> Value {
+/// `count` instances of `primitive` (scaled to 0.2 m) placed at random heights and turns
+/// above the floor, dropped.
+fn dropped(primitive: &str, count: u32, physics: Value) -> Value {
     json!({
         "version": 2, "seed": 11, "frames": 8,
         "resolution": { "width": 64, "height": 48 },
         "camera": { "fov_y_deg": 45, "position": [0, 2, 2], "look_at": [0, 0, 0] },
-        "categories": [{ "name": "cube" }],
-        "assets": [{ "name": "cube", "primitive": "cube", "category": "cube" }],
+        "categories": [{ "name": "shape" }],
+        "assets": [{ "name": "shape", "primitive": primitive, "category": "shape" }],
         "objects": [{
-            "asset": "cube", "count": count, "scale": 0.2,
+            "asset": "shape", "count": count, "scale": 0.2,
             "position": { "uniform": { "min": [-0.3, 0.3, -0.3], "max": [0.3, 1.2, 0.3] } },
             "rotation": "uniform", "avoid_overlap": true, "max_trials": 500,
             "drop": { "height": [0, 0.1], "friction": [0.4, 0.8], "restitution": 0.1 }
@@ -27,18 +28,40 @@ fn cubes(count: u32, physics: Value) -> Value {
     })
 }
 
-fn sampler_for(dir: &std::path::Path, spec: &Value) -> (synthvis::LoadedSpec, Vec<(DVec3, DVec3)>) {
-    std::fs::create_dir_all(dir).unwrap();
-    let loaded = common::write_spec(dir, spec);
-    let bounds = synthvis::assets::AssetLibrary::load(&loaded)
-        .unwrap()
-        .bounds();
-    (loaded, bounds)
+fn cubes(count: u32, physics: Value) -> Value {
+    dropped("cube", count, physics)
 }
 
-fn frames(loaded: &synthvis::LoadedSpec, bounds: &[(DVec3, DVec3)], n: u64) -> Vec<FrameScene> {
-    let sampler = FrameSampler::new(&loaded.resolved, bounds).unwrap();
-    (0..n).map(|f| sampler.sample(11, f).unwrap()).collect()
+/// A spec written to `dir`, its assets' bounds and hulls.
+struct Loaded {
+    spec: synthvis::LoadedSpec,
+    bounds: Vec<(DVec3, DVec3)>,
+    hulls: Vec<Option<synthvis::physics::Hull>>,
+}
+
+impl Loaded {
+    fn new(dir: &std::path::Path, spec: &Value) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let spec = common::write_spec(dir, spec);
+        let library = synthvis::assets::AssetLibrary::load(&spec).unwrap();
+        Self {
+            bounds: library.bounds(),
+            hulls: library.hulls(&spec.resolved),
+            spec,
+        }
+    }
+
+    fn sampler(&self) -> FrameSampler<'_> {
+        FrameSampler::new(&self.spec.resolved, &self.bounds)
+            .unwrap()
+            .with_hulls(&self.hulls)
+    }
+
+    fn frames(&self, n: u64) -> Vec<FrameScene> {
+        (0..n)
+            .map(|f| self.sampler().sample(11, f).unwrap())
+            .collect()
+    }
 }
 
 /// The world-space corners of a cube object of half side `h` (unit cube × scale).
@@ -57,8 +80,9 @@ fn corners(o: &synthvis::scene::ObjectSample) -> Vec<DVec3> {
 #[test]
 fn a_dropped_cube_comes_to_rest_on_a_face_on_the_floor() {
     let tmp = tempfile::tempdir().unwrap();
-    let (loaded, bounds) = sampler_for(tmp.path(), &cubes(1, json!({})));
-    for scene in frames(&loaded, &bounds, 8) {
+    let loaded = Loaded::new(tmp.path(), &cubes(1, json!({})));
+    assert!(loaded.hulls[0].is_some(), "the cube collides as its hull");
+    for scene in loaded.frames(8) {
         let physics = scene.physics.expect("the frame records its simulation");
         assert!(physics.at_rest, "frame {}: {physics:?}", scene.frame_index);
         let cube = &scene.objects[0];
@@ -90,15 +114,34 @@ fn a_dropped_cube_comes_to_rest_on_a_face_on_the_floor() {
     }
 }
 
+/// How deep two cube objects interpenetrate (0 when apart), by parry's contact query.
+fn penetration(a: &synthvis::scene::ObjectSample, b: &synthvis::scene::ObjectSample) -> f64 {
+    use rapier3d::parry::{query, shape::Cuboid};
+    use rapier3d::prelude::{Pose, Rotation, Vector};
+    let shape = |o: &synthvis::scene::ObjectSample| {
+        let h = (0.5 * o.pose_world.scale) as f32;
+        let [x, y, z, w] = o.pose_world.rotation_xyzw.map(|c| c as f32);
+        let [tx, ty, tz] = o.pose_world.translation.map(|c| c as f32);
+        (
+            Pose::from_parts(Vector::new(tx, ty, tz), Rotation::from_xyzw(x, y, z, w)),
+            Cuboid::new(Vector::new(h, h, h)),
+        )
+    };
+    let ((pa, sa), (pb, sb)) = (shape(a), shape(b));
+    query::contact(&pa, &sa, &pb, &sb, 0.0)
+        .unwrap()
+        .map_or(0.0, |c| f64::from((-c.dist).max(0.0)))
+}
+
 #[test]
 fn dropped_cubes_rest_without_sinking_into_each_other_the_same_way_every_time() {
     let tmp = tempfile::tempdir().unwrap();
-    let (loaded, bounds) = sampler_for(tmp.path(), &cubes(6, json!({ "gravity": [9, 10] })));
-    let a = frames(&loaded, &bounds, 4);
+    let loaded = Loaded::new(tmp.path(), &cubes(6, json!({ "gravity": [9, 10] })));
+    let a = loaded.frames(4);
     for scene in &a {
         let physics = scene.physics.unwrap();
         assert!(physics.at_rest, "frame {}: {physics:?}", scene.frame_index);
-        for o in &scene.objects {
+        for (i, o) in scene.objects.iter().enumerate() {
             let lowest = corners(o).iter().map(|c| c.y).fold(f64::INFINITY, f64::min);
             assert!(
                 lowest > -0.002,
@@ -108,11 +151,20 @@ fn dropped_cubes_rest_without_sinking_into_each_other_the_same_way_every_time() 
             // At rest on the floor or on others, not hanging in the air above its start.
             let start = o.initial_pose_world.as_ref().unwrap().translation[1];
             assert!(o.pose_world.translation[1] <= start + 0.002);
+            // Interpenetration at most 2 mm (1 % of a 0.35 m diagonal is less).
+            for other in &scene.objects[i + 1..] {
+                let depth = penetration(o, other);
+                assert!(
+                    depth <= 0.002,
+                    "frame {}: cubes overlap by {depth:.4} m",
+                    scene.frame_index
+                );
+            }
         }
     }
     // The same frames sampled again, in another order and by another sampler: the
     // same bytes.
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds).unwrap();
+    let sampler = loaded.sampler();
     for f in [3u64, 1, 2, 0] {
         let again = serde_json::to_vec(&sampler.sample(11, f).unwrap()).unwrap();
         assert!(
@@ -123,25 +175,86 @@ fn dropped_cubes_rest_without_sinking_into_each_other_the_same_way_every_time() 
 }
 
 #[test]
+fn a_dropped_cylinder_ends_on_its_side_or_its_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let loaded = Loaded::new(tmp.path(), &dropped("cylinder", 1, json!({})));
+    for scene in loaded.frames(8) {
+        assert!(
+            scene.physics.unwrap().at_rest,
+            "frame {}",
+            scene.frame_index
+        );
+        let o = &scene.objects[0];
+        // The cylinder's axis is its +Y.
+        let axis = DQuat::from_array(o.pose_world.rotation_xyzw) * DVec3::Y;
+        let from_vertical = axis.y.abs().clamp(0.0, 1.0).acos().to_degrees();
+        let upright = from_vertical < 2.0;
+        let lying = (from_vertical - 90.0).abs() < 2.0;
+        assert!(
+            upright || lying,
+            "frame {}: the cylinder's axis rests {from_vertical:.2}° from vertical",
+            scene.frame_index
+        );
+        // On the floor: its lowest point (a rim or the side) within 2 mm of y = 0.
+        let r = 0.5 * o.pose_world.scale;
+        let centre_height = o.pose_world.translation[1];
+        let expected = if upright { r } else { r * (1.0 - 0.01) };
+        assert!(
+            (centre_height - expected).abs() < 0.01 * r + 0.002,
+            "frame {}: centre at {centre_height:.4}, expected about {expected:.4}",
+            scene.frame_index
+        );
+    }
+}
+
+#[test]
+fn a_dropped_cone_rests_on_its_hull_not_its_box() {
+    // A cone (base diameter and height 1) lying down rests on its base rim and its
+    // apex: its axis 26.6° (atan 1/2) from horizontal, which its bounding box could not
+    // do (a box rests on a face: axis vertical or horizontal).
+    let tmp = tempfile::tempdir().unwrap();
+    let loaded = Loaded::new(tmp.path(), &dropped("cone", 1, json!({})));
+    let lying_angle = (0.5f64).atan().to_degrees();
+    let mut lying = 0;
+    for scene in loaded.frames(8) {
+        assert!(
+            scene.physics.unwrap().at_rest,
+            "frame {}",
+            scene.frame_index
+        );
+        let axis = DQuat::from_array(scene.objects[0].pose_world.rotation_xyzw) * DVec3::Y;
+        let elevation = axis.y.clamp(-1.0, 1.0).asin().to_degrees();
+        let on_base = elevation > 88.0;
+        let on_side = (elevation.abs() - lying_angle).abs() < 2.0;
+        assert!(
+            on_base || on_side,
+            "frame {}: the cone's axis rests {elevation:.2}° above horizontal",
+            scene.frame_index
+        );
+        lying += usize::from(on_side);
+    }
+    assert!(
+        lying > 0,
+        "no frame tipped the cone over: the side case went untested"
+    );
+}
+
+#[test]
 fn a_pile_that_cannot_settle_in_the_step_limit_is_recorded_or_refused() {
     let tmp = tempfile::tempdir().unwrap();
     // Three steps cannot bring a cube dropped from up to a metre to rest.
-    let (loaded, bounds) = sampler_for(
+    let loaded = Loaded::new(
         &tmp.path().join("warn"),
         &cubes(2, json!({ "max_steps": 3 })),
     );
-    let scene = &frames(&loaded, &bounds, 1)[0];
+    let scene = &loaded.frames(1)[0];
     let physics = scene.physics.unwrap();
     assert!(!physics.at_rest && physics.steps == 3, "{physics:?}");
-    let (loaded, bounds) = sampler_for(
+    let loaded = Loaded::new(
         &tmp.path().join("error"),
         &cubes(2, json!({ "max_steps": 3, "on_unsettled": "error" })),
     );
-    let err = FrameSampler::new(&loaded.resolved, &bounds)
-        .unwrap()
-        .sample(11, 0)
-        .unwrap_err()
-        .to_string();
+    let err = loaded.sampler().sample(11, 0).unwrap_err().to_string();
     assert!(
         err.contains("frame 0") && err.contains("physics.max_steps"),
         "{err}"
