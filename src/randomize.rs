@@ -101,6 +101,11 @@ impl<'a> FrameSampler<'a> {
         })
     }
 
+    /// Whether sampling a frame runs a simulation (some group is dropped).
+    pub fn simulates(&self) -> bool {
+        self.spec.simulates()
+    }
+
     /// The same sampler with the assets' convex hulls (see
     /// [`crate::assets::AssetLibrary::hulls`]) as the colliders of dropped objects;
     /// without them, objects collide as their bounding boxes.

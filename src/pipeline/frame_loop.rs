@@ -1,6 +1,6 @@
 //! The frame loop: render workers (each with its own device and queue) sample, render and
-//! read back frames; this thread labels, encodes (fanning out on rayon) and writes them,
-//! in frame order.
+//! read back frames (sampling runs ahead on rayon when it simulates physics); this thread
+//! labels, encodes (fanning out on rayon) and writes them, in frame order.
 //!
 //! Worker `w` of `N` renders the frames at positions `w, w + N, w + 2N, ...` of the list,
 //! keeping one frame in flight on its GPU (frame i+1 is submitted before frame i is read
@@ -39,27 +39,68 @@ pub(super) struct FrameLoop<'a> {
     pub pool: Option<&'a rayon::ThreadPool>,
 }
 
+/// A frame's sampled scene (or why it could not be sampled), and the seconds the
+/// render worker waited for it.
+type Sampled = (Result<FrameScene, Error>, f64);
+
+/// Calls `body` with the scenes of `frames` in order. Sampling is a pure function of the
+/// frame, so where it runs changes nothing: inline on the render worker when it is cheap,
+/// and, when the spec drops objects (a simulation of milliseconds to seconds a frame),
+/// ahead of rendering on rayon's pool, a batch of frames at a time, from a thread of
+/// its own, so simulation overlaps rendering.
+fn with_scenes<R>(
+    sampler: FrameSampler<'_>,
+    seed: u64,
+    frames: Vec<u64>,
+    body: impl FnOnce(&mut dyn Iterator<Item = Sampled>) -> R,
+) -> R {
+    let sample = move |i: u64| sampler.sample(seed, i).map_err(Error::from);
+    if !sampler.simulates() {
+        let mut inline = frames.into_iter().map(|i| {
+            let t0 = Instant::now();
+            let scene = sample(i);
+            (scene, t0.elapsed().as_secs_f64())
+        });
+        return body(&mut inline);
+    }
+    use rayon::prelude::*;
+    let batch = rayon::current_num_threads().max(1);
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(2 * batch);
+        scope.spawn(move || {
+            for chunk in frames.chunks(batch) {
+                let scenes: Vec<_> = chunk.par_iter().map(|&i| sample(i)).collect();
+                for scene in scenes {
+                    if tx.send(scene).is_err() {
+                        return; // The worker stopped.
+                    }
+                }
+            }
+        });
+        let mut ahead = std::iter::from_fn(|| {
+            let t0 = Instant::now();
+            let scene = rx.recv().ok()?;
+            Some((scene, t0.elapsed().as_secs_f64()))
+        });
+        body(&mut ahead)
+    })
+}
+
 /// One worker: renders its frames in order and sends them (or the first error) on.
 fn render_worker(
     renderer: &mut Renderer,
-    sampler: FrameSampler<'_>,
-    seed: u64,
-    frames: impl Iterator<Item = u64>,
+    scenes: &mut dyn Iterator<Item = Sampled>,
     out: &SyncSender<Result<RenderedFrame, Error>>,
     free: &Receiver<FrameBuffers>,
     cancel: &Cancel,
 ) {
     let mut pending = None;
-    let mut frames = frames.peekable();
     loop {
         if cancel.requested().is_some() {
             return; // The writer reports the interruption.
         }
-        let submitted = match frames.next() {
-            Some(i) => {
-                let t0 = Instant::now();
-                let sampled = sampler.sample(seed, i).map_err(Error::from);
-                let randomize = t0.elapsed().as_secs_f64();
+        let submitted = match scenes.next() {
+            Some((sampled, randomize)) => {
                 match sampled.and_then(|scene| Ok((renderer.submit(&scene)?, scene, randomize))) {
                     Ok(p) => Some(p),
                     Err(e) => {
@@ -146,9 +187,11 @@ impl FrameLoop<'_> {
                 let (free_tx, free_rx) = channel::<FrameBuffers>();
                 inbox.push(rx);
                 recycle.push(free_tx);
-                let mine = frames.iter().copied().skip(w).step_by(workers);
+                let mine = frames.iter().copied().skip(w).step_by(workers).collect();
                 scope.spawn(move || {
-                    render_worker(renderer, sampler, seed, mine, &tx, &free_rx, cancel)
+                    with_scenes(sampler, seed, mine, |scenes| {
+                        render_worker(renderer, scenes, &tx, &free_rx, cancel)
+                    })
                 });
             }
             let mut written = Vec::with_capacity(frames.len());
