@@ -31,7 +31,8 @@ pub struct ValidateReport {
     pub resolution: (u32, u32),
     /// Frames sampled.
     pub sampled: u64,
-    /// Loader warnings, each naming its file.
+    /// Loader warnings, each naming its file, and frames whose dropped objects did not
+    /// come to rest, each naming the frame and groups.
     pub warnings: Vec<String>,
 }
 
@@ -62,8 +63,10 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
     let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
     let spec = &loaded.spec;
     let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
+    let mut warnings = library.warnings();
     for frame in 0..sampled {
-        sampler.sample(spec.seed, frame)?;
+        let scene = sampler.sample(spec.seed, frame)?;
+        warnings.extend(scene.physics.as_ref().and_then(|p| p.warning(frame)));
     }
     Ok(ValidateReport {
         file: file.to_owned(),
@@ -73,7 +76,7 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
         frames: spec.frames,
         resolution: (spec.resolution.width, spec.resolution.height),
         sampled,
-        warnings: library.warnings(),
+        warnings,
     })
 }
 

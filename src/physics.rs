@@ -111,6 +111,8 @@ pub struct Settled {
     pub steps: u32,
     /// Every dynamic body ended under the rest thresholds.
     pub at_rest: bool,
+    /// Per body (input order): it was still moving when the simulation stopped.
+    pub moving: Vec<bool>,
 }
 
 fn vector(v: DVec3) -> Vector {
@@ -174,17 +176,20 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
         .filter(|(_, b)| b.motion != Motion::Fixed)
         .map(|(h, _)| *h)
         .collect();
+    let resting = |sim: &PhysicsWorld, h: RigidBodyHandle| {
+        let body = &sim.bodies[h];
+        body.is_fixed()
+            || (f64::from(body.linvel().length()) < REST_LINEAR
+                && f64::from(body.angvel().length()) < REST_ANGULAR)
+    };
     let mut steps = 0;
     let mut at_rest = dynamic.is_empty();
     while !at_rest && steps < world.max_steps {
         sim.step();
         steps += 1;
-        at_rest = dynamic.iter().all(|&h| {
-            let body = &sim.bodies[h];
-            f64::from(body.linvel().length()) < REST_LINEAR
-                && f64::from(body.angvel().length()) < REST_ANGULAR
-        });
+        at_rest = dynamic.iter().all(|&h| resting(&sim, h));
     }
+    let moving = handles.iter().map(|&h| !resting(&sim, h)).collect();
     let poses = handles
         .iter()
         .map(|&h| {
@@ -206,5 +211,6 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
         poses,
         steps,
         at_rest,
+        moving,
     }
 }

@@ -50,13 +50,11 @@ pub enum RandomizeError {
     /// The dropped objects did not come to rest and the spec's `physics.on_unsettled` is
     /// `error`.
     #[error(
-        "frame {frame}: the dropped objects did not come to rest in {steps} steps (physics.max_steps); raise it, drop from lower, or set physics.on_unsettled to warn"
+        "{message}; raise physics.max_steps, drop from lower, or set physics.on_unsettled to warn"
     )]
     Unsettled {
-        /// Frame index.
-        frame: u64,
-        /// Steps simulated.
-        steps: u32,
+        /// The frame, the groups still moving and the steps simulated.
+        message: String,
     },
     /// The sampled camera looks along its up vector or at its own position.
     #[error(
@@ -159,8 +157,8 @@ impl<'a> FrameSampler<'a> {
         // each other, not the rest (a ground plane under them is no obstacle).
         let mut placed: Vec<Obb> = Vec::new();
         let mut next_id: u16 = 1;
-        // Each object's motion in the simulation (dropped objects' parameters).
-        let mut motions: Vec<Motion> = Vec::new();
+        // Each object's group and motion in the simulation (dropped objects' parameters).
+        let mut motions: Vec<(usize, Motion)> = Vec::new();
         for (i, group) in spec.groups.iter().enumerate() {
             let mut r = rng.stream(&format!("objects[{i}]"));
             // Materials draw from their own stream: randomizing them moves no pose.
@@ -237,7 +235,7 @@ impl<'a> FrameSampler<'a> {
                     }
                 };
                 let pose = Pose::new(scale, rotation, translation);
-                motions.push(motion);
+                motions.push((i, motion));
                 objects.push(ObjectSample {
                     instance_id,
                     asset: asset.name.clone(),
@@ -251,7 +249,7 @@ impl<'a> FrameSampler<'a> {
             }
         }
 
-        let physics = if motions.iter().any(|m| *m != Motion::Fixed) {
+        let physics = if motions.iter().any(|(_, m)| *m != Motion::Fixed) {
             Some(self.settle(frame, &mut objects, &motions, &mut rng.stream("physics"))?)
         } else {
             None
@@ -295,7 +293,7 @@ impl<'a> FrameSampler<'a> {
         &self,
         frame: u64,
         objects: &mut [ObjectSample],
-        motions: &[Motion],
+        motions: &[(usize, Motion)],
         r: &mut StreamRng,
     ) -> Result<PhysicsRecord, RandomizeError> {
         let settings = &self.spec.physics;
@@ -307,7 +305,7 @@ impl<'a> FrameSampler<'a> {
         let bodies: Vec<physics::Body> = objects
             .iter()
             .zip(motions)
-            .map(|(o, &motion)| {
+            .map(|(o, &(_, motion))| {
                 let (lo, hi) = self
                     .bounds
                     .get(o.asset_index)
@@ -329,24 +327,32 @@ impl<'a> FrameSampler<'a> {
             })
             .collect();
         let settled = physics::settle(&bodies, &world);
-        if !settled.at_rest && settings.on_unsettled == Unsettled::Error {
-            return Err(RandomizeError::Unsettled {
-                frame,
-                steps: settled.steps,
-            });
+        let mut unsettled_groups: Vec<usize> = motions
+            .iter()
+            .zip(&settled.moving)
+            .filter(|(_, moving)| **moving)
+            .map(|((group, _), _)| *group)
+            .collect();
+        unsettled_groups.dedup();
+        let record = PhysicsRecord {
+            gravity: world.gravity,
+            steps: settled.steps,
+            at_rest: settled.at_rest,
+            unsettled_groups,
+        };
+        if let Some(warning) = record.warning(frame)
+            && settings.on_unsettled == Unsettled::Error
+        {
+            return Err(RandomizeError::Unsettled { message: warning });
         }
-        for ((o, motion), (rotation, translation)) in
+        for ((o, (_, motion)), (rotation, translation)) in
             objects.iter_mut().zip(motions).zip(settled.poses)
         {
             if *motion != Motion::Fixed {
                 o.pose_world = Pose::new(o.pose_world.scale, rotation, translation);
             }
         }
-        Ok(PhysicsRecord {
-            gravity: world.gravity,
-            steps: settled.steps,
-            at_rest: settled.at_rest,
-        })
+        Ok(record)
     }
 }
 

@@ -42,7 +42,7 @@ pub struct FrameScene {
 }
 
 /// What the simulation of a frame's dropped objects did.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PhysicsRecord {
     /// Gravity drawn for the frame, m/s².
     pub gravity: f64,
@@ -50,6 +50,27 @@ pub struct PhysicsRecord {
     pub steps: u32,
     /// Every dropped object ended at rest (else the step limit stopped it).
     pub at_rest: bool,
+    /// The object groups (spec order) with objects still moving at the step limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsettled_groups: Vec<usize>,
+}
+
+impl PhysicsRecord {
+    /// The warning an unsettled frame `frame` gives, if it is one.
+    pub fn warning(&self, frame: u64) -> Option<String> {
+        (!self.at_rest).then(|| {
+            let groups: Vec<String> = self
+                .unsettled_groups
+                .iter()
+                .map(|g| format!("objects[{g}]"))
+                .collect();
+            format!(
+                "frame {frame}: {} still moving after {} steps (physics.max_steps): rendered where they were",
+                groups.join(", "),
+                self.steps
+            )
+        })
+    }
 }
 
 /// Anti-aliasing of the RGB image (label images are never anti-aliased).

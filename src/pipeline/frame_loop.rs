@@ -206,6 +206,14 @@ impl FrameLoop<'_> {
                         return Err(Error::Interrupted { signal });
                     }
                 };
+                if let Some(warning) = frame
+                    .scene
+                    .physics
+                    .as_ref()
+                    .and_then(|p| p.warning(frame.scene.frame_index))
+                {
+                    progress.warning(&warning);
+                }
                 let mut timings = frame.timings;
                 let mut encode = || sink.encode(&frame.scene, &frame.buffers, &mut timings);
                 let encoded = match pool {

@@ -139,7 +139,7 @@ fn dropped_cubes_rest_without_sinking_into_each_other_the_same_way_every_time() 
     let loaded = Loaded::new(tmp.path(), &cubes(6, json!({ "gravity": [9, 10] })));
     let a = loaded.frames(4);
     for scene in &a {
-        let physics = scene.physics.unwrap();
+        let physics = scene.physics.as_ref().unwrap();
         assert!(physics.at_rest, "frame {}: {physics:?}", scene.frame_index);
         for (i, o) in scene.objects.iter().enumerate() {
             let lowest = corners(o).iter().map(|c| c.y).fold(f64::INFINITY, f64::min);
@@ -248,15 +248,20 @@ fn a_pile_that_cannot_settle_in_the_step_limit_is_recorded_or_refused() {
         &cubes(2, json!({ "max_steps": 3 })),
     );
     let scene = &loaded.frames(1)[0];
-    let physics = scene.physics.unwrap();
+    let physics = scene.physics.as_ref().unwrap();
     assert!(!physics.at_rest && physics.steps == 3, "{physics:?}");
+    assert_eq!(
+        physics.unsettled_groups,
+        vec![0],
+        "the moving group is named"
+    );
     let loaded = Loaded::new(
         &tmp.path().join("error"),
         &cubes(2, json!({ "max_steps": 3, "on_unsettled": "error" })),
     );
     let err = loaded.sampler().sample(11, 0).unwrap_err().to_string();
     assert!(
-        err.contains("frame 0") && err.contains("physics.max_steps"),
+        err.contains("frame 0") && err.contains("objects[0]") && err.contains("physics.max_steps"),
         "{err}"
     );
 }
