@@ -41,8 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&path, serde_json::to_vec(&spec)?)?;
         let loaded = synthvis::LoadedSpec::from_file(&path)?;
         let library = synthvis::assets::AssetLibrary::load(&loaded)?;
-        let (bounds, hulls) = (library.bounds(), library.hulls(&loaded.resolved));
-        let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
+        let (bounds, colliders) = (library.bounds(), library.colliders(&loaded));
+        let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_colliders(&colliders);
         let (mut ms, mut steps, mut rest) = (Vec::new(), Vec::new(), 0);
         for frame in 0..5 {
             let t0 = Instant::now();

@@ -59,8 +59,8 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
     let loaded = LoadedSpec::from_file(file)?;
     let library = AssetLibrary::load(&loaded)?;
     let bounds = library.bounds();
-    let hulls = library.hulls(&loaded.resolved);
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
+    let colliders = library.colliders(&loaded);
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_colliders(&colliders);
     let spec = &loaded.spec;
     let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
     let mut warnings = library.warnings();
@@ -85,12 +85,12 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
 /// placement needs their bounds.
 pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, Error> {
     let loaded = LoadedSpec::from_file(file)?;
-    let (bounds, hulls) = if loaded.resolved.needs_asset_bounds() {
+    let (bounds, colliders) = if loaded.resolved.needs_asset_bounds() {
         let library = AssetLibrary::load(&loaded)?;
-        (library.bounds(), library.hulls(&loaded.resolved))
+        (library.bounds(), library.colliders(&loaded))
     } else {
         (Vec::new(), Vec::new())
     };
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_hulls(&hulls);
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_colliders(&colliders);
     Ok(sampler.sample(seed.unwrap_or(loaded.spec.seed), frame)?)
 }

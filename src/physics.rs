@@ -3,13 +3,23 @@
 //! `enhanced-determinism` feature (libm maths, no SIMD, no parallel solver), and bodies
 //! are inserted in the frame's object order.
 //!
-//! Colliders are each asset's convex hull ([`Hull`], computed once per asset when the
-//! assets load and scaled per instance), or its bounding box where the hull is flat (a
-//! plane) or unknown. Concave assets rest on their hulls: a bowl cannot hold anything
-//! yet (convex decomposition is a later step).
+//! Colliders ([`Collider`]) are computed once per asset when the assets load and scaled
+//! per instance: the boxes a built-in container or surface is made of (bin, tray,
+//! shelf, table), else the asset's convex hull, else (flat or unknown) its bounding
+//! box. Concave glTF assets rest on their hulls: a bowl cannot hold anything yet
+//! (convex decomposition is a later step).
 
 use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
+
+/// An asset's collision shape in asset space.
+#[derive(Debug, Clone)]
+pub enum Collider {
+    /// Its convex hull.
+    Hull(Hull),
+    /// Boxes (centre, half sides), for concave built-in shapes such as a bin.
+    Parts(Vec<(DVec3, DVec3)>),
+}
 
 /// An asset's convex hull in asset space: its vertices and outward triangles.
 #[derive(Debug, Clone)]
@@ -60,8 +70,8 @@ pub struct Body<'a> {
     pub box_centre: DVec3,
     /// Half sides of the collision box (asset box × scale), metres.
     pub half_extents: DVec3,
-    /// The asset's convex hull and the instance's scale: the collider when given.
-    pub hull: Option<(&'a Hull, f64)>,
+    /// The asset's collider and the instance's scale (without one, the box).
+    pub collider: Option<(&'a Collider, f64)>,
     /// Simulated (dropped) or fixed.
     pub motion: Motion,
 }
@@ -97,6 +107,12 @@ pub struct World {
 pub const REST_LINEAR: f64 = 0.005;
 /// Angular speed under which a body counts as at rest, rad/s.
 pub const REST_ANGULAR: f64 = 0.05;
+/// Steps in a row every body must stay under both to count as at rest (a quarter of a
+/// second).
+pub const REST_STEPS: u32 = 15;
+/// Angular damping of dropped bodies, 1/s: it stands in for rolling resistance, which
+/// rapier does not model (a ball or a lying can would roll on for ever).
+pub const ANGULAR_DAMPING: f64 = 1.0;
 /// Seconds a step simulates.
 pub const STEP_S: f64 = 1.0 / 60.0;
 /// Thinnest collision box side kept (flat assets, such as a plane), metres.
@@ -124,7 +140,8 @@ fn rotation(q: DQuat) -> Rotation {
 }
 
 /// Simulates `bodies` until every dynamic one is at rest (linear speed under
-/// [`REST_LINEAR`] and angular under [`REST_ANGULAR`]) or `world.max_steps` have run.
+/// [`REST_LINEAR`] and angular under [`REST_ANGULAR`] for [`REST_STEPS`] steps in a
+/// row) or `world.max_steps` have run.
 pub fn settle(bodies: &[Body], world: &World) -> Settled {
     let mut sim = PhysicsWorld {
         gravity: Vector::new(0.0, -(world.gravity as f32), 0.0),
@@ -147,10 +164,25 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
                     .translation(vector(b.box_centre))
             };
             let shape = b
-                .hull
-                .and_then(|(hull, scale)| {
-                    let points = hull.points.iter().map(|p| vector(*p * scale)).collect();
-                    ColliderBuilder::convex_mesh(points, &hull.triangles)
+                .collider
+                .and_then(|(collider, scale)| match collider {
+                    Collider::Hull(hull) => {
+                        let points = hull.points.iter().map(|p| vector(*p * scale)).collect();
+                        ColliderBuilder::convex_mesh(points, &hull.triangles)
+                    }
+                    Collider::Parts(parts) => {
+                        let shapes = parts
+                            .iter()
+                            .map(|(centre, half)| {
+                                let h = (*half * scale).max(DVec3::splat(MIN_HALF_EXTENT));
+                                (
+                                    Pose::from_translation(vector(*centre * scale)),
+                                    SharedShape::cuboid(h.x as f32, h.y as f32, h.z as f32),
+                                )
+                            })
+                            .collect();
+                        Some(ColliderBuilder::compound(shapes))
+                    }
                 })
                 .unwrap_or_else(cuboid);
             let (body, shape) = match b.motion {
@@ -160,7 +192,7 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
                     friction,
                     restitution,
                 } => (
-                    RigidBodyBuilder::dynamic(),
+                    RigidBodyBuilder::dynamic().angular_damping(ANGULAR_DAMPING as f32),
                     shape
                         .density(density as f32)
                         .friction(friction as f32)
@@ -183,11 +215,19 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
                 && f64::from(body.angvel().length()) < REST_ANGULAR)
     };
     let mut steps = 0;
+    // Consecutive steps with every dynamic body under the thresholds: a body momentarily
+    // still at the top of a rock (a cube tipping over an edge) is not at rest.
+    let mut quiet = 0;
     let mut at_rest = dynamic.is_empty();
     while !at_rest && steps < world.max_steps {
         sim.step();
         steps += 1;
-        at_rest = dynamic.iter().all(|&h| resting(&sim, h));
+        quiet = if dynamic.iter().all(|&h| resting(&sim, h)) {
+            quiet + 1
+        } else {
+            0
+        };
+        at_rest = quiet >= REST_STEPS;
     }
     let moving = handles.iter().map(|&h| !resting(&sim, h)).collect();
     let poses = handles

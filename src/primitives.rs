@@ -38,6 +38,34 @@ pub enum PrimitiveKind {
     Torus,
     /// 1 × 1 square in the XZ plane facing +Y (drawn from both sides).
     Plane,
+    /// An open box (container) 1 wide (x), 0.4 tall, 0.8 deep, walls and floor 2 cm
+    /// thick: a bin to drop parts into.
+    Bin,
+    /// A low open box 1 × 0.1 × 0.7, walls 1.5 cm thick.
+    Tray,
+    /// Shelving 1 wide, 1.6 tall, 0.4 deep: two sides, a back and four boards (the
+    /// lowest on the floor), 2 cm thick, open at the front (+z).
+    Shelf,
+    /// A table 1.2 × 0.75 × 0.8: a 4 cm top on four 5 cm legs.
+    Table,
+}
+
+/// An axis-aligned box: centre and half sides, metres.
+pub type BoxPart = ([f32; 3], [f32; 3]);
+
+/// The parts of an open box `w` × `h` × `d` (centred on the origin) with walls and floor
+/// `t` thick.
+fn open_box(w: f32, h: f32, d: f32, t: f32) -> Vec<BoxPart> {
+    let (hw, hh, hd, ht) = (w / 2.0, h / 2.0, d / 2.0, t / 2.0);
+    let wall_y = ht;
+    let wall_h = hh - ht;
+    vec![
+        ([0.0, -hh + ht, 0.0], [hw, ht, hd]),
+        ([hw - ht, wall_y, 0.0], [ht, wall_h, hd]),
+        ([-hw + ht, wall_y, 0.0], [ht, wall_h, hd]),
+        ([0.0, wall_y, hd - ht], [hw - t, wall_h, ht]),
+        ([0.0, wall_y, -hd + ht], [hw - t, wall_h, ht]),
+    ]
 }
 
 impl PrimitiveKind {
@@ -50,6 +78,39 @@ impl PrimitiveKind {
             Self::Cone => cone(0.5, 1.0, 48),
             Self::Torus => torus(0.35, 0.15, 48, 24),
             Self::Plane => plane(),
+            Self::Bin | Self::Tray | Self::Shelf | Self::Table => {
+                boxes(&self.parts().unwrap_or_default())
+            }
+        }
+    }
+
+    /// The boxes a container or surface is made of (its mesh and its collider: it is
+    /// concave, so no hull fits it); none for the solid shapes.
+    pub fn parts(self) -> Option<Vec<BoxPart>> {
+        match self {
+            Self::Bin => Some(open_box(1.0, 0.4, 0.8, 0.02)),
+            Self::Tray => Some(open_box(1.0, 0.1, 0.7, 0.015)),
+            Self::Shelf => {
+                let (t, ht) = (0.02, 0.01);
+                let mut parts = vec![
+                    ([0.5 - ht, 0.0, 0.0], [ht, 0.8, 0.2]),
+                    ([-0.5 + ht, 0.0, 0.0], [ht, 0.8, 0.2]),
+                    ([0.0, 0.0, -0.2 + ht], [0.5 - t, 0.8, ht]),
+                ];
+                for k in 0..4 {
+                    let y = -0.8 + ht + k as f32 * (1.6 - t) / 3.0;
+                    parts.push(([0.0, y, ht], [0.5 - t, ht, 0.2 - ht]));
+                }
+                Some(parts)
+            }
+            Self::Table => {
+                let mut parts = vec![([0.0, 0.375 - 0.02, 0.0], [0.6, 0.02, 0.4])];
+                for (x, z) in [(0.55, 0.35), (-0.55, 0.35), (0.55, -0.35), (-0.55, -0.35)] {
+                    parts.push(([x, -0.02, z], [0.025, 0.355, 0.025]));
+                }
+                Some(parts)
+            }
+            _ => None,
         }
     }
 
@@ -95,6 +156,25 @@ pub fn cube() -> MeshData {
         }
         m.indices
             .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    m
+}
+
+/// The union of `parts` as one mesh: each a cube scaled and moved into place (the faces
+/// of touching boxes stay; they are hidden).
+pub fn boxes(parts: &[BoxPart]) -> MeshData {
+    let unit = cube();
+    let mut m = MeshData::default();
+    for (centre, half) in parts {
+        let base = m.positions.len() as u32;
+        m.positions.extend(
+            unit.positions
+                .iter()
+                .map(|p| [0, 1, 2].map(|k| centre[k] + 2.0 * half[k] * p[k])),
+        );
+        m.normals.extend_from_slice(&unit.normals);
+        m.uvs.extend_from_slice(&unit.uvs);
+        m.indices.extend(unit.indices.iter().map(|i| base + i));
     }
     m
 }

@@ -76,12 +76,13 @@ fn linear(srgb: [f64; 3], scale: f64) -> [f64; 3] {
     srgb.map(|c| srgb_to_linear(c) * scale)
 }
 
-/// Samples frames of one spec with its assets' bounds (and hulls, for dropped objects).
+/// Samples frames of one spec with its assets' bounds (and colliders, for dropped
+/// objects).
 #[derive(Debug, Clone, Copy)]
 pub struct FrameSampler<'a> {
     spec: &'a ResolvedSpec,
     bounds: &'a [Bounds],
-    hulls: &'a [Option<physics::Hull>],
+    colliders: &'a [Option<physics::Collider>],
 }
 
 impl<'a> FrameSampler<'a> {
@@ -95,7 +96,7 @@ impl<'a> FrameSampler<'a> {
         Ok(Self {
             spec,
             bounds,
-            hulls: &[],
+            colliders: &[],
         })
     }
 
@@ -104,11 +105,11 @@ impl<'a> FrameSampler<'a> {
         self.spec.simulates()
     }
 
-    /// The same sampler with the assets' convex hulls (see
-    /// [`crate::assets::AssetLibrary::hulls`]) as the colliders of dropped objects;
-    /// without them, objects collide as their bounding boxes.
-    pub fn with_hulls(self, hulls: &'a [Option<physics::Hull>]) -> Self {
-        Self { hulls, ..self }
+    /// The same sampler with the assets' colliders (see
+    /// [`crate::assets::AssetLibrary::colliders`]) for the simulation; without them,
+    /// objects collide as their bounding boxes.
+    pub fn with_colliders(self, colliders: &'a [Option<physics::Collider>]) -> Self {
+        Self { colliders, ..self }
     }
 
     /// Samples frame `frame` of a run with seed `seed`.
@@ -317,11 +318,11 @@ impl<'a> FrameSampler<'a> {
                     translation: DVec3::from_array(o.pose_world.translation),
                     box_centre: (lo + hi) * 0.5 * scale,
                     half_extents: (hi - lo) * 0.5 * scale,
-                    hull: self
-                        .hulls
+                    collider: self
+                        .colliders
                         .get(o.asset_index)
                         .and_then(Option::as_ref)
-                        .map(|h| (h, scale)),
+                        .map(|c| (c, scale)),
                     motion,
                 }
             })

@@ -257,16 +257,41 @@ impl AssetLibrary {
         self.assets.iter().map(|a| a.bounds).collect()
     }
 
-    /// Each asset's convex hull in asset space (none where it spans no volume), in asset
-    /// order: the colliders of dropped objects, computed once per run. Empty when the
-    /// spec drops nothing.
-    pub fn hulls(&self, spec: &crate::spec::ResolvedSpec) -> Vec<Option<crate::physics::Hull>> {
-        if !spec.simulates() {
+    /// Each asset's collider in asset space, in asset order: the parts of a built-in
+    /// container or surface, else the convex hull of its vertices (none where they span
+    /// no volume). The colliders of dropped objects, computed once per run; empty when
+    /// the spec drops nothing.
+    pub fn colliders(
+        &self,
+        spec: &crate::spec::LoadedSpec,
+    ) -> Vec<Option<crate::physics::Collider>> {
+        use crate::physics::{Collider, Hull};
+        if !spec.resolved.simulates() {
             return Vec::new();
         }
         self.assets
             .iter()
-            .map(|a| {
+            .zip(&spec.spec.assets)
+            .map(|(a, s)| {
+                let normalized = |p: [f32; 3]| {
+                    // Parts are in the primitive's frame; the asset's draw transform
+                    // (normalize_diagonal) applies to them as to its vertices.
+                    a.draws
+                        .first()
+                        .map_or(DMat4::IDENTITY, |d| d.transform)
+                        .transform_point3(DVec3::from_array(p.map(f64::from)))
+                };
+                if let Some(parts) = s.primitive.and_then(|k| k.parts()) {
+                    let scale = a.draws.first().map_or(1.0, |d| d.transform.x_axis.length());
+                    return Some(Collider::Parts(
+                        parts
+                            .iter()
+                            .map(|(c, h)| {
+                                (normalized(*c), DVec3::from_array(h.map(f64::from)) * scale)
+                            })
+                            .collect(),
+                    ));
+                }
                 let points: Vec<DVec3> = a
                     .draws
                     .iter()
@@ -279,7 +304,7 @@ impl AssetLibrary {
                         })
                     })
                     .collect();
-                crate::physics::Hull::of(&points)
+                Hull::of(&points).map(Collider::Hull)
             })
             .collect()
     }

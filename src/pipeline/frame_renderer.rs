@@ -12,7 +12,7 @@ pub struct FrameRenderer {
     renderer: Renderer,
     spec: ResolvedSpec,
     bounds: Vec<Bounds>,
-    hulls: Vec<Option<crate::physics::Hull>>,
+    colliders: Vec<Option<crate::physics::Collider>>,
 }
 
 impl FrameRenderer {
@@ -27,7 +27,7 @@ impl FrameRenderer {
             renderer,
             spec: spec.resolved.clone(),
             bounds: library.bounds(),
-            hulls: library.hulls(&spec.resolved),
+            colliders: library.colliders(spec),
         })
     }
 
@@ -40,7 +40,7 @@ impl FrameRenderer {
     /// dataset render does.
     pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, Error> {
         Ok(FrameSampler::new(&self.spec, &self.bounds)?
-            .with_hulls(&self.hulls)
+            .with_colliders(&self.colliders)
             .sample(seed, frame)?)
     }
 

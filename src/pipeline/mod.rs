@@ -205,8 +205,8 @@ pub fn render_dataset(
         progress.warning(&warning);
     }
     let bounds = library.bounds();
-    let hulls = library.hulls(&spec.resolved);
-    let sampler = FrameSampler::new(&spec.resolved, &bounds)?.with_hulls(&hulls);
+    let colliders = library.colliders(spec);
+    let sampler = FrameSampler::new(&spec.resolved, &bounds)?.with_colliders(&colliders);
     let first = GpuContext::new(opts.backend)?;
     let adapter = first.summary.clone();
     let workers = opts

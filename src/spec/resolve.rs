@@ -178,7 +178,7 @@ impl ResolvedSpec {
     }
 
     /// Whether some group is dropped and simulated (sampling then wants the assets'
-    /// convex hulls).
+    /// colliders).
     pub fn simulates(&self) -> bool {
         self.groups.iter().any(|g| g.drop.is_some())
     }
