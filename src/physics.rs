@@ -12,6 +12,9 @@
 use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
 
+use crate::geometry::Pose as ObjectPose;
+use crate::scene::{ObjectSample, PhysicsRecord};
+
 /// An asset's collision shape in asset space.
 #[derive(Debug, Clone)]
 pub enum Collider {
@@ -252,5 +255,60 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
         steps,
         at_rest,
         moving,
+    }
+}
+
+/// Settles a frame's objects: each with its group and motion in `motions` (same order),
+/// colliding as its asset's collider (`shapes.1`, by asset index) or else its box
+/// (`shapes.0`); dynamic objects move to where they came to rest.
+pub fn settle_objects(
+    objects: &mut [ObjectSample],
+    motions: &[(usize, Motion)],
+    (bounds, colliders): (&[(DVec3, DVec3)], &[Option<Collider>]),
+    world: &World,
+) -> PhysicsRecord {
+    let bodies: Vec<Body> = objects
+        .iter()
+        .zip(motions)
+        .map(|(o, &(_, motion))| {
+            let (lo, hi) = bounds
+                .get(o.asset_index)
+                .copied()
+                .unwrap_or((DVec3::ZERO, DVec3::ZERO));
+            let scale = o.pose_world.scale;
+            Body {
+                rotation: DQuat::from_array(o.pose_world.rotation_xyzw),
+                translation: DVec3::from_array(o.pose_world.translation),
+                box_centre: (lo + hi) * 0.5 * scale,
+                half_extents: (hi - lo) * 0.5 * scale,
+                collider: colliders
+                    .get(o.asset_index)
+                    .and_then(Option::as_ref)
+                    .map(|c| (c, scale)),
+                motion,
+            }
+        })
+        .collect();
+    let settled = settle(&bodies, world);
+    let mut unsettled_groups: Vec<usize> = motions
+        .iter()
+        .zip(&settled.moving)
+        .filter(|(_, moving)| **moving)
+        .map(|((group, _), _)| *group)
+        .collect();
+    // Objects come in group order, so a group's entries are adjacent.
+    unsettled_groups.dedup();
+    for ((o, (_, motion)), (rotation, translation)) in
+        objects.iter_mut().zip(motions).zip(settled.poses)
+    {
+        if *motion != Motion::Fixed {
+            o.pose_world = ObjectPose::new(o.pose_world.scale, rotation, translation);
+        }
+    }
+    PhysicsRecord {
+        gravity: world.gravity,
+        steps: settled.steps,
+        at_rest: settled.at_rest,
+        unsettled_groups,
     }
 }

@@ -289,7 +289,7 @@ impl<'a> FrameSampler<'a> {
     }
 
     /// Drops the objects whose motion is dynamic onto the others (fixed) and the floor,
-    /// and moves them to where they came to rest.
+    /// and moves them to where they came to rest ([`physics::settle_objects`]).
     fn settle(
         &self,
         frame: u64,
@@ -303,57 +303,14 @@ impl<'a> FrameSampler<'a> {
             max_steps: settings.max_steps,
             floor: settings.floor,
         };
-        let bodies: Vec<physics::Body> = objects
-            .iter()
-            .zip(motions)
-            .map(|(o, &(_, motion))| {
-                let (lo, hi) = self
-                    .bounds
-                    .get(o.asset_index)
-                    .copied()
-                    .unwrap_or((DVec3::ZERO, DVec3::ZERO));
-                let scale = o.pose_world.scale;
-                physics::Body {
-                    rotation: DQuat::from_array(o.pose_world.rotation_xyzw),
-                    translation: DVec3::from_array(o.pose_world.translation),
-                    box_centre: (lo + hi) * 0.5 * scale,
-                    half_extents: (hi - lo) * 0.5 * scale,
-                    collider: self
-                        .colliders
-                        .get(o.asset_index)
-                        .and_then(Option::as_ref)
-                        .map(|c| (c, scale)),
-                    motion,
-                }
-            })
-            .collect();
-        let settled = physics::settle(&bodies, &world);
-        let mut unsettled_groups: Vec<usize> = motions
-            .iter()
-            .zip(&settled.moving)
-            .filter(|(_, moving)| **moving)
-            .map(|((group, _), _)| *group)
-            .collect();
-        unsettled_groups.dedup();
-        let record = PhysicsRecord {
-            gravity: world.gravity,
-            steps: settled.steps,
-            at_rest: settled.at_rest,
-            unsettled_groups,
-        };
-        if let Some(warning) = record.warning(frame)
-            && settings.on_unsettled == Unsettled::Error
-        {
-            return Err(RandomizeError::Unsettled { message: warning });
-        }
-        for ((o, (_, motion)), (rotation, translation)) in
-            objects.iter_mut().zip(motions).zip(settled.poses)
-        {
-            if *motion != Motion::Fixed {
-                o.pose_world = Pose::new(o.pose_world.scale, rotation, translation);
+        let record =
+            physics::settle_objects(objects, motions, (self.bounds, self.colliders), &world);
+        match record.warning(frame) {
+            Some(message) if settings.on_unsettled == Unsettled::Error => {
+                Err(RandomizeError::Unsettled { message })
             }
+            _ => Ok(record),
         }
-        Ok(record)
     }
 }
 

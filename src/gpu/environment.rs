@@ -6,6 +6,7 @@
 
 use super::context::GpuContext;
 use super::layouts::{sampler_entry, texture_entry};
+use super::upload::texture_2d;
 use crate::assets::environment::{EnvironmentMap, halve};
 
 const SHADER: &str = include_str!("../../shaders/environment.wgsl");
@@ -149,20 +150,12 @@ impl Prefilter {
         let height = (width / 2).max(1);
         // The smallest level stays at least 4 texels wide.
         let levels = SPECULAR_LEVELS.min(width.ilog2().saturating_sub(1).max(1));
-        let specular = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("environment specular"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: levels,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+        let specular = device.create_texture(&texture_2d(
+            "environment specular",
+            (width, height, levels),
+            FORMAT,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        ));
         let source_view = source.create_view(&Default::default());
         let source_levels = source.mip_level_count();
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -302,20 +295,12 @@ fn upload(
     wgpu::util::DeviceExt::create_texture_with_data(
         &ctx.device,
         &ctx.queue,
-        &wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: levels,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        },
+        &texture_2d(
+            label,
+            (width, height, levels),
+            FORMAT,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        ),
         wgpu::util::TextureDataOrder::LayerMajor,
         bytemuck::cast_slice(&data),
     )

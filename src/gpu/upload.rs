@@ -356,22 +356,37 @@ fn upload_image(
     }
     let texture = ctx.device.create_texture_with_data(
         &ctx.queue,
-        &wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1 + chain.len() as u32,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
+        &texture_2d(
+            label,
+            (width, height, 1 + chain.len() as u32),
             format,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        },
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        ),
         wgpu::util::TextureDataOrder::LayerMajor,
         &data,
     );
     texture.create_view(&Default::default())
+}
+
+/// A plain 2D texture of `width`×`height` with `levels` mip levels.
+pub(super) fn texture_2d(
+    label: &str,
+    (width, height, levels): (u32, u32, u32),
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::TextureDescriptor<'_> {
+    wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: levels,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    }
 }

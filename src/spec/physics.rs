@@ -81,23 +81,11 @@ pub struct DropSettings {
     pub density: Scalar,
 }
 
-/// Checks that `dist` at `path` stays within [lo, hi].
-fn check_range(dist: &Scalar, path: &str, (lo, hi): (f64, f64), sink: &mut dyn IssueSink) {
-    dist.check(path, sink);
-    let (a, b) = dist.bounds();
-    if a < lo || b > hi {
-        sink.issue(
-            path,
-            format!("must lie in [{lo}, {hi}], this distribution spans [{a}, {b}]"),
-        );
-    }
-}
-
 impl PhysicsSpec {
     /// Reports every problem with the section.
     pub fn check(&self, sink: &mut dyn IssueSink) {
         if let Some(g) = &self.gravity {
-            check_range(g, "physics.gravity", (0.0, 100.0), sink);
+            g.check_within("physics.gravity", (0.0, 100.0), sink);
         }
         if let Some(steps) = self.max_steps
             && !(1..=MAX_STEPS).contains(&steps)
@@ -131,7 +119,7 @@ impl DropSpec {
         ];
         for (name, dist, range) in fields {
             if let Some(dist) = dist {
-                check_range(dist, &format!("{path}.drop.{name}"), range, sink);
+                dist.check_within(&format!("{path}.drop.{name}"), range, sink);
             }
         }
     }

@@ -313,17 +313,11 @@ impl EnvironmentSpec {
             rotation.check("render.environment.rotation_deg", sink);
         }
         if let Some(intensity) = &self.intensity {
-            let path = "render.environment.intensity";
-            intensity.check(path, sink);
-            let (lo, hi) = intensity.bounds();
-            if lo < 0.0 || hi > MAX_ENVIRONMENT_INTENSITY {
-                sink.issue(
-                    path,
-                    format!(
-                        "must lie in [0, {MAX_ENVIRONMENT_INTENSITY}], this distribution spans [{lo}, {hi}]"
-                    ),
-                );
-            }
+            intensity.check_within(
+                "render.environment.intensity",
+                (0.0, MAX_ENVIRONMENT_INTENSITY),
+                sink,
+            );
         }
         if let Some(EnvironmentMapSpec::Choice { choice }) = &self.map
             && choice.is_empty()
@@ -459,15 +453,8 @@ impl SensorSpec {
             ("jpeg_quality", &self.jpeg_quality, 1.0, 100.0),
         ];
         for (name, dist, lo, hi) in ranges {
-            let Some(dist) = dist else { continue };
-            let path = format!("render.sensor.{name}");
-            dist.check(&path, sink);
-            let (a, b) = dist.bounds();
-            if a < lo || b > hi {
-                sink.issue(
-                    &path,
-                    format!("must lie in [{lo}, {hi}], this distribution spans [{a}, {b}]"),
-                );
+            if let Some(dist) = dist {
+                dist.check_within(&format!("render.sensor.{name}"), (lo, hi), sink);
             }
         }
         if let Some(angle) = &self.motion_blur_angle_deg {

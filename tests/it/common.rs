@@ -242,3 +242,25 @@ pub fn check_golden(name: &str, spec: &Value) {
         report.display()
     );
 }
+
+/// Renders frames `frames` of `spec` into `out` as `synthvis render` does, encoding on
+/// `threads` threads (rayon's global pool when none).
+pub fn render_threads(
+    spec: &LoadedSpec,
+    out: &Path,
+    frames: std::ops::Range<u64>,
+    threads: Option<usize>,
+) {
+    let opts = synthvis::RenderOptions {
+        frames: Some(frames),
+        threads,
+        ..synthvis::RenderOptions::new(out)
+    };
+    synthvis::render_dataset(
+        spec,
+        &opts,
+        &mut synthvis::pipeline::NoProgress,
+        &synthvis::pipeline::Cancel::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}

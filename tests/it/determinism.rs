@@ -17,21 +17,7 @@ fn quickstart() -> LoadedSpec {
 }
 
 fn render(spec: &LoadedSpec, out: &Path, frames: std::ops::Range<u64>) {
-    render_threads(spec, out, frames, None);
-}
-
-fn render_threads(
-    spec: &LoadedSpec,
-    out: &Path,
-    frames: std::ops::Range<u64>,
-    threads: Option<usize>,
-) {
-    let opts = RenderOptions {
-        frames: Some(frames),
-        threads,
-        ..RenderOptions::new(out)
-    };
-    render_dataset(spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
+    common::render_threads(spec, out, frames, None);
 }
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -265,8 +251,8 @@ fn thread_count_and_frame_range_do_not_change_a_frame() {
     let tmp = tempfile::tempdir().unwrap();
     let spec = lighting_small(tmp.path());
     let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
-    render_threads(&spec, &one, 0..100, Some(1));
-    render_threads(&spec, &two, 0..100, Some(2));
+    common::render_threads(&spec, &one, 0..100, Some(1));
+    common::render_threads(&spec, &two, 0..100, Some(2));
     let (f1, f2) = (files(&one), files(&two));
     assert_eq!(f1.keys().collect::<Vec<_>>(), f2.keys().collect::<Vec<_>>());
     for (name, bytes) in &f1 {

@@ -238,18 +238,7 @@ fn every_effect_on_stays_deterministic_across_threads_and_ranges() {
     let loaded = common::write_spec(tmp.path(), &spec);
     let render = |name: &str, frames: std::ops::Range<u64>, threads: usize| {
         let out = tmp.path().join(name);
-        let opts = synthvis::RenderOptions {
-            frames: Some(frames),
-            threads: Some(threads),
-            ..synthvis::RenderOptions::new(&out)
-        };
-        synthvis::render_dataset(
-            &loaded,
-            &opts,
-            &mut synthvis::pipeline::NoProgress,
-            &synthvis::pipeline::Cancel::new(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        common::render_threads(&loaded, &out, frames, Some(threads));
         out
     };
     let a = render("a", 0..3, 1);

@@ -122,6 +122,18 @@ impl Scalar {
         }
     }
 
+    /// [`Scalar::check`], and that every value it can draw lies in [`lo`, `hi`].
+    pub fn check_within(&self, path: &str, (lo, hi): (f64, f64), sink: &mut dyn IssueSink) {
+        self.check(path, sink);
+        let (a, b) = self.bounds();
+        if a < lo || b > hi {
+            sink.issue(
+                path,
+                format!("must lie in [{lo}, {hi}], this distribution spans [{a}, {b}]"),
+            );
+        }
+    }
+
     /// Reports every problem with the distribution's parameters.
     pub fn check(&self, path: &str, sink: &mut dyn IssueSink) {
         match self {
