@@ -265,7 +265,7 @@ impl AssetLibrary {
         &self,
         spec: &crate::spec::LoadedSpec,
     ) -> Vec<Option<crate::physics::Collider>> {
-        use crate::physics::{Collider, Hull};
+        use crate::physics::Collider;
         if !spec.resolved.simulates() {
             return Vec::new();
         }
@@ -304,7 +304,7 @@ impl AssetLibrary {
                         })
                     })
                     .collect();
-                Hull::of(&points).map(Collider::Hull)
+                Collider::hull_of(&points)
             })
             .collect()
     }

@@ -369,6 +369,51 @@ fn parts_dropped_into_a_bin_settle_inside_its_walls() {
     }
 }
 
+/// Round parts (cans and cylinders, whose hulls have many-sided caps) dropped tumbling onto
+/// a table and into a bin come to rest in every frame: a can standing on its cap or lying
+/// on its side stops, rather than rocking or rolling on until the step limit.
+#[test]
+fn round_parts_come_to_rest_on_boards_in_every_frame() {
+    let tmp = tempfile::tempdir().unwrap();
+    let can = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/can.glb");
+    let parts = |asset: &str, min: [f64; 3], max: [f64; 3]| {
+        json!({ "asset": asset, "count": 6, "scale": 0.1, "rotation": "uniform",
+                "position": { "uniform": { "min": min, "max": max } },
+                "avoid_overlap": true, "max_trials": 500,
+                "drop": { "height": [0, 0.1], "friction": [0.3, 0.9], "restitution": [0, 0.3] } })
+    };
+    let spec = json!({
+        "version": 2, "seed": 11, "frames": 12,
+        "resolution": { "width": 64, "height": 48 },
+        "camera": { "fov_y_deg": 45, "position": [0, 2, 2], "look_at": [0, 0, 0] },
+        "categories": [{ "name": "part" }],
+        "assets": [
+            { "name": "table", "primitive": "table" },
+            { "name": "bin", "primitive": "bin" },
+            { "name": "can", "path": can, "category": "part" },
+            { "name": "cylinder", "primitive": "cylinder", "category": "part" }
+        ],
+        "objects": [
+            { "asset": "table", "position": [-1.5, 0.375, 0] },
+            { "asset": "bin", "position": [1.5, 0.2, 0] },
+            parts("can", [-1.9, 1.0, -0.25], [-1.1, 1.6, 0.25]),
+            parts("cylinder", [-1.9, 1.0, -0.25], [-1.1, 1.6, 0.25]),
+            parts("can", [1.1, 0.5, -0.25], [1.9, 1.0, 0.25]),
+            parts("cylinder", [1.1, 0.5, -0.25], [1.9, 1.0, 0.25])
+        ],
+        "physics": { "max_steps": 1200 }
+    });
+    let loaded = Loaded::new(tmp.path(), &spec);
+    for scene in loaded.frames(12) {
+        let physics = scene.physics.as_ref().unwrap();
+        assert!(
+            physics.at_rest && physics.steps < 900,
+            "frame {}: {physics:?}",
+            scene.frame_index
+        );
+    }
+}
+
 /// `scenes/bin_picking.json` at a small resolution, rendered by two processes (one with
 /// one thread over frames 0..4, one with two over 2..4): the same files for frames 2
 /// and 3, piles and all.

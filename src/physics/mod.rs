@@ -12,6 +12,10 @@
 use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
 
+mod convex;
+
+pub use convex::ConvexPiece;
+
 use crate::geometry::Pose as ObjectPose;
 use crate::scene::{ObjectSample, PhysicsRecord};
 
@@ -19,24 +23,15 @@ use crate::scene::{ObjectSample, PhysicsRecord};
 #[derive(Debug, Clone)]
 pub enum Collider {
     /// Its convex hull.
-    Hull(Hull),
+    Hull(ConvexPiece),
     /// Boxes (centre, half sides), for concave built-in shapes such as a bin.
     Parts(Vec<(DVec3, DVec3)>),
 }
 
-/// An asset's convex hull in asset space: its vertices and outward triangles.
-#[derive(Debug, Clone)]
-pub struct Hull {
-    /// Hull vertices, metres.
-    pub points: Vec<DVec3>,
-    /// Triangles of the hull, indices into `points`.
-    pub triangles: Vec<[u32; 3]>,
-}
-
-impl Hull {
+impl Collider {
     /// The convex hull of `points`; none when they span no volume (fewer than four
     /// points, or all in a plane or on a line).
-    pub fn of(points: &[DVec3]) -> Option<Self> {
+    pub fn hull_of(points: &[DVec3]) -> Option<Self> {
         if points.len() < 4 {
             return None;
         }
@@ -50,14 +45,26 @@ impl Hull {
             return None;
         }
         let input: Vec<Vector> = points.iter().map(|p| vector(*p)).collect();
-        let (hull, triangles) = rapier3d::parry::transformation::convex_hull(&input);
-        (triangles.len() >= 4).then(|| Self {
-            points: hull
-                .iter()
-                .map(|p| DVec3::new(f64::from(p.x), f64::from(p.y), f64::from(p.z)))
-                .collect(),
-            triangles,
-        })
+        ConvexPiece::hull_of(&input).map(Self::Hull)
+    }
+
+    /// The shape of an instance scaled by `scale`; none where parry cannot scale it.
+    fn shape(&self, scale: f64) -> Option<SharedShape> {
+        match self {
+            Self::Hull(hull) => Some(SharedShape::new(hull.scaled(scale as f32)?)),
+            Self::Parts(parts) => Some(SharedShape::compound(
+                parts
+                    .iter()
+                    .map(|(centre, half)| {
+                        let h = (*half * scale).max(DVec3::splat(MIN_HALF_EXTENT));
+                        (
+                            Pose::from_translation(vector(*centre * scale)),
+                            SharedShape::cuboid(h.x as f32, h.y as f32, h.z as f32),
+                        )
+                    })
+                    .collect(),
+            )),
+        }
     }
 }
 
@@ -168,25 +175,8 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
             };
             let shape = b
                 .collider
-                .and_then(|(collider, scale)| match collider {
-                    Collider::Hull(hull) => {
-                        let points = hull.points.iter().map(|p| vector(*p * scale)).collect();
-                        ColliderBuilder::convex_mesh(points, &hull.triangles)
-                    }
-                    Collider::Parts(parts) => {
-                        let shapes = parts
-                            .iter()
-                            .map(|(centre, half)| {
-                                let h = (*half * scale).max(DVec3::splat(MIN_HALF_EXTENT));
-                                (
-                                    Pose::from_translation(vector(*centre * scale)),
-                                    SharedShape::cuboid(h.x as f32, h.y as f32, h.z as f32),
-                                )
-                            })
-                            .collect();
-                        Some(ColliderBuilder::compound(shapes))
-                    }
-                })
+                .and_then(|(collider, scale)| collider.shape(scale))
+                .map(ColliderBuilder::new)
                 .unwrap_or_else(cuboid);
             let (body, shape) = match b.motion {
                 Motion::Fixed => (RigidBodyBuilder::fixed(), shape),
