@@ -82,7 +82,7 @@ fn linear(srgb: [f64; 3], scale: f64) -> [f64; 3] {
 pub struct FrameSampler<'a> {
     spec: &'a ResolvedSpec,
     bounds: &'a [Bounds],
-    colliders: &'a [Option<physics::Collider>],
+    colliders: &'a [physics::AssetCollider],
 }
 
 impl<'a> FrameSampler<'a> {
@@ -108,7 +108,7 @@ impl<'a> FrameSampler<'a> {
     /// The same sampler with the assets' colliders (see
     /// [`crate::assets::AssetLibrary::colliders`]) for the simulation; without them,
     /// objects collide as their bounding boxes.
-    pub fn with_colliders(self, colliders: &'a [Option<physics::Collider>]) -> Self {
+    pub fn with_colliders(self, colliders: &'a [physics::AssetCollider]) -> Self {
         Self { colliders, ..self }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod accessors;
 pub mod builtin;
+mod collision;
 pub mod document;
 pub mod environment;
 pub mod image;
@@ -255,58 +256,6 @@ impl AssetLibrary {
     /// [`crate::randomize::FrameSampler`] places objects by.
     pub fn bounds(&self) -> Vec<(DVec3, DVec3)> {
         self.assets.iter().map(|a| a.bounds).collect()
-    }
-
-    /// Each asset's collider in asset space, in asset order: the parts of a built-in
-    /// container or surface, else the convex hull of its vertices (none where they span
-    /// no volume). The colliders of dropped objects, computed once per run; empty when
-    /// the spec drops nothing.
-    pub fn colliders(
-        &self,
-        spec: &crate::spec::LoadedSpec,
-    ) -> Vec<Option<crate::physics::Collider>> {
-        use crate::physics::Collider;
-        if !spec.resolved.simulates() {
-            return Vec::new();
-        }
-        self.assets
-            .iter()
-            .zip(&spec.spec.assets)
-            .map(|(a, s)| {
-                let normalized = |p: [f32; 3]| {
-                    // Parts are in the primitive's frame; the asset's draw transform
-                    // (normalize_diagonal) applies to them as to its vertices.
-                    a.draws
-                        .first()
-                        .map_or(DMat4::IDENTITY, |d| d.transform)
-                        .transform_point3(DVec3::from_array(p.map(f64::from)))
-                };
-                if let Some(parts) = s.primitive.and_then(|k| k.parts()) {
-                    let scale = a.draws.first().map_or(1.0, |d| d.transform.x_axis.length());
-                    return Some(Collider::Parts(
-                        parts
-                            .iter()
-                            .map(|(c, h)| {
-                                (normalized(*c), DVec3::from_array(h.map(f64::from)) * scale)
-                            })
-                            .collect(),
-                    ));
-                }
-                let points: Vec<DVec3> = a
-                    .draws
-                    .iter()
-                    .flat_map(|d| {
-                        a.meshes[d.mesh].primitives.iter().flat_map(move |p| {
-                            p.vertices.iter().map(move |v| {
-                                d.transform
-                                    .transform_point3(DVec3::from_array(v.position.map(f64::from)))
-                            })
-                        })
-                    })
-                    .collect();
-                Collider::hull_of(&points)
-            })
-            .collect()
     }
 
     /// Loads every asset of a spec, in spec order, normalized where the spec asks.

@@ -3,70 +3,23 @@
 //! `enhanced-determinism` feature (libm maths, no SIMD, no parallel solver), and bodies
 //! are inserted in the frame's object order.
 //!
-//! Colliders ([`Collider`]) are computed once per asset when the assets load and scaled
-//! per instance: the boxes a built-in container or surface is made of (bin, tray,
-//! shelf, table), else the asset's convex hull, else (flat or unknown) its bounding
-//! box. Concave glTF assets rest on their hulls: a bowl cannot hold anything yet
-//! (convex decomposition is a later step).
+//! Colliders ([`AssetCollider`]) are computed once per asset when a run starts and scaled
+//! per instance, chosen per asset (`assets[].collider`): by default the boxes a built-in
+//! container or surface is made of (bin, tray, shelf, table), else the convex hull of a
+//! dropped instance and the triangle mesh of a fixed one, else (flat or unknown) the
+//! bounding box; V-HACD pieces for a concave asset that is dropped.
 
 use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
 
+mod collider;
 mod convex;
 
+pub use collider::{AssetCollider, Collider, MIN_HALF_EXTENT, Roles, Surface};
 pub use convex::ConvexPiece;
 
 use crate::geometry::Pose as ObjectPose;
 use crate::scene::{ObjectSample, PhysicsRecord};
-
-/// An asset's collision shape in asset space.
-#[derive(Debug, Clone)]
-pub enum Collider {
-    /// Its convex hull.
-    Hull(ConvexPiece),
-    /// Boxes (centre, half sides), for concave built-in shapes such as a bin.
-    Parts(Vec<(DVec3, DVec3)>),
-}
-
-impl Collider {
-    /// The convex hull of `points`; none when they span no volume (fewer than four
-    /// points, or all in a plane or on a line).
-    pub fn hull_of(points: &[DVec3]) -> Option<Self> {
-        if points.len() < 4 {
-            return None;
-        }
-        let (lo, hi) = points
-            .iter()
-            .fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), p| {
-                (lo.min(*p), hi.max(*p))
-            });
-        let size = hi - lo;
-        if size.min_element() <= 1e-6 * size.max_element().max(1e-9) {
-            return None;
-        }
-        let input: Vec<Vector> = points.iter().map(|p| vector(*p)).collect();
-        ConvexPiece::hull_of(&input).map(Self::Hull)
-    }
-
-    /// The shape of an instance scaled by `scale`; none where parry cannot scale it.
-    fn shape(&self, scale: f64) -> Option<SharedShape> {
-        match self {
-            Self::Hull(hull) => Some(SharedShape::new(hull.scaled(scale as f32)?)),
-            Self::Parts(parts) => Some(SharedShape::compound(
-                parts
-                    .iter()
-                    .map(|(centre, half)| {
-                        let h = (*half * scale).max(DVec3::splat(MIN_HALF_EXTENT));
-                        (
-                            Pose::from_translation(vector(*centre * scale)),
-                            SharedShape::cuboid(h.x as f32, h.y as f32, h.z as f32),
-                        )
-                    })
-                    .collect(),
-            )),
-        }
-    }
-}
 
 /// One object in the simulation.
 #[derive(Debug, Clone, Copy)]
@@ -125,8 +78,6 @@ pub const REST_STEPS: u32 = 15;
 pub const ANGULAR_DAMPING: f64 = 1.0;
 /// Seconds a step simulates.
 pub const STEP_S: f64 = 1.0 / 60.0;
-/// Thinnest collision box side kept (flat assets, such as a plane), metres.
-const MIN_HALF_EXTENT: f64 = 0.0005;
 
 /// The outcome of [`settle`].
 #[derive(Debug, Clone)]
@@ -254,7 +205,7 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
 pub fn settle_objects(
     objects: &mut [ObjectSample],
     motions: &[(usize, Motion)],
-    (bounds, colliders): (&[(DVec3, DVec3)], &[Option<Collider>]),
+    (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
     world: &World,
 ) -> PhysicsRecord {
     let bodies: Vec<Body> = objects
@@ -273,7 +224,7 @@ pub fn settle_objects(
                 half_extents: (hi - lo) * 0.5 * scale,
                 collider: colliders
                     .get(o.asset_index)
-                    .and_then(Option::as_ref)
+                    .and_then(|c| c.for_motion(motion != Motion::Fixed))
                     .map(|c| (c, scale)),
                 motion,
             }

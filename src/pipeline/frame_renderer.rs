@@ -12,7 +12,7 @@ pub struct FrameRenderer {
     renderer: Renderer,
     spec: ResolvedSpec,
     bounds: Vec<Bounds>,
-    colliders: Vec<Option<crate::physics::Collider>>,
+    colliders: Vec<crate::physics::AssetCollider>,
 }
 
 impl FrameRenderer {

@@ -35,7 +35,10 @@ pub use error::{SpecError, SpecIssue};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
-pub use physics::{DropSettings, DropSpec, PhysicsSettings, PhysicsSpec, Unsettled};
+pub use physics::{
+    ColliderKind, DecompositionSettings, DecompositionSpec, DropSettings, DropSpec,
+    PhysicsSettings, PhysicsSpec, Unsettled,
+};
 pub use render::{
     Antialiasing, EnvironmentMapSpec, EnvironmentSettings, EnvironmentSource, EnvironmentSpec,
     Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,

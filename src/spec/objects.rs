@@ -45,6 +45,12 @@ pub struct AssetSpec {
     /// the box centre (real assets come in any unit and with any origin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize_diagonal: Option<f64>,
+    /// How its instances collide when the spec drops objects (default `auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collider: Option<super::ColliderKind>,
+    /// V-HACD settings, with `collider: decomposition`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decomposition: Option<super::DecompositionSpec>,
 }
 
 /// Which asset an object instance is: drawn per instance.

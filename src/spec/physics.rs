@@ -52,6 +52,94 @@ pub struct DropSpec {
     pub density: Option<Scalar>,
 }
 
+/// How an asset's instances collide when the spec drops objects (`assets[].collider`).
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ColliderKind {
+    /// The boxes a built-in bin, tray, shelf or table is made of; else the convex hull
+    /// for a dropped instance and the triangle mesh for a fixed one; a flat asset's box.
+    #[default]
+    Auto,
+    /// Its bounding box.
+    Box,
+    /// Its convex hull: fast, and exact for convex assets (a concave one rests on its
+    /// hull, a bowl as if it had a lid).
+    Hull,
+    /// Convex pieces by V-HACD (`decomposition` tunes it): for concave assets that are
+    /// dropped (a mug, a bowl, a bracket).
+    Decomposition,
+    /// Its triangles, exactly: only for fixed instances (a triangle mesh has no inside
+    /// to push a falling one out of).
+    Mesh,
+}
+
+/// V-HACD settings for `collider: decomposition` (`assets[].decomposition`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecompositionSpec {
+    /// Voxels along the asset's longest side, 16 to 256 (default 64): finer finds
+    /// smaller hollows and takes longer (once per run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<u32>,
+    /// Most convex pieces, 1 to 256 (default 32).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pieces: Option<u32>,
+    /// Concavity a piece may keep, as a fraction of the asset's size, above 0 and at
+    /// most 1 (default 0.01).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concavity: Option<f64>,
+}
+
+/// `decomposition` resolved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecompositionSettings {
+    /// Voxels along the longest side.
+    pub resolution: u32,
+    /// Most pieces.
+    pub max_pieces: u32,
+    /// Concavity kept.
+    pub concavity: f64,
+}
+
+impl DecompositionSpec {
+    /// Reports every problem with the `decomposition` of asset `path`.
+    pub fn check(&self, path: &str, sink: &mut dyn IssueSink) {
+        let counts = [
+            ("resolution", self.resolution, 16..=256),
+            ("max_pieces", self.max_pieces, 1..=256),
+        ];
+        for (name, value, range) in counts {
+            if let Some(v) = value
+                && !range.contains(&v)
+            {
+                sink.issue(
+                    &format!("{path}.decomposition.{name}"),
+                    format!("must lie in {}..={}, found {v}", range.start(), range.end()),
+                );
+            }
+        }
+        if let Some(c) = self.concavity
+            && !(c > 0.0 && c <= 1.0)
+        {
+            sink.issue(
+                &format!("{path}.decomposition.concavity"),
+                format!("must lie above 0 and at most 1, found {c}"),
+            );
+        }
+    }
+
+    /// The settings with defaults filled in.
+    pub fn resolve(&self) -> DecompositionSettings {
+        DecompositionSettings {
+            resolution: self.resolution.unwrap_or(64),
+            max_pieces: self.max_pieces.unwrap_or(32),
+            concavity: self.concavity.unwrap_or(0.01),
+        }
+    }
+}
+
 /// Largest step limit accepted.
 pub const MAX_STEPS: u32 = 100_000;
 

@@ -117,6 +117,16 @@ pub enum AssetPick {
     Category(Vec<usize>),
 }
 
+impl AssetPick {
+    /// Every asset index this can draw.
+    pub fn candidates(&self) -> &[usize] {
+        match self {
+            AssetPick::Named(choice) => &choice.values,
+            AssetPick::Category(candidates) => candidates,
+        }
+    }
+}
+
 /// Where a group's instances go.
 #[derive(Debug, Clone)]
 pub enum Placement {

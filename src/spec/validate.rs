@@ -19,6 +19,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_camera(&spec.camera, &mut sink);
     check_categories(spec, &mut sink);
     check_assets(spec, &mut sink);
+    check_colliders(spec, &mut sink);
     check_objects(spec, &mut sink);
     check_lights(&spec.lights, &mut sink);
     check_environment(spec, &mut sink);
@@ -215,6 +216,41 @@ fn check_assets(spec: &Spec, sink: &mut dyn IssueSink) {
                 format!(
                     "unknown category `{cat}`; categories are {}",
                     category_names(spec)
+                ),
+            );
+        }
+    }
+}
+
+/// `assets[].collider` and `assets[].decomposition`: settings that apply, and no
+/// triangle mesh on an asset a group drops.
+fn check_colliders(spec: &Spec, sink: &mut dyn IssueSink) {
+    use super::ColliderKind;
+    for (i, a) in spec.assets.iter().enumerate() {
+        let kind = a.collider.unwrap_or_default();
+        if let Some(d) = &a.decomposition {
+            if kind == ColliderKind::Decomposition {
+                d.check(&format!("assets[{i}]"), sink);
+            } else {
+                sink.issue(
+                    &format!("assets[{i}].decomposition"),
+                    "applies only with `\"collider\": \"decomposition\"`".into(),
+                );
+            }
+        }
+        if kind != ColliderKind::Mesh {
+            continue;
+        }
+        let dropper = spec.objects.iter().position(|o| {
+            o.drop.is_some() && o.asset.candidates(&spec.assets).contains(&a.name.as_str())
+        });
+        if let Some(j) = dropper {
+            sink.issue(
+                &format!("assets[{i}].collider"),
+                format!(
+                    "a triangle mesh can only hold still, and objects[{j}] drops `{}`: \
+                     use `hull` or `decomposition` (a fixed group may use `mesh`)",
+                    a.name
                 ),
             );
         }

@@ -36,7 +36,7 @@ fn cubes(count: u32, physics: Value) -> Value {
 struct Loaded {
     spec: synthvis::LoadedSpec,
     bounds: Vec<(DVec3, DVec3)>,
-    colliders: Vec<Option<synthvis::physics::Collider>>,
+    colliders: Vec<synthvis::physics::AssetCollider>,
 }
 
 impl Loaded {
@@ -82,7 +82,10 @@ fn a_dropped_cube_comes_to_rest_on_a_face_on_the_floor() {
     let tmp = tempfile::tempdir().unwrap();
     let loaded = Loaded::new(tmp.path(), &cubes(1, json!({})));
     assert!(
-        loaded.colliders[0].is_some(),
+        matches!(
+            loaded.colliders[0].dropped,
+            Some(synthvis::physics::Collider::Hull(_))
+        ),
         "the cube collides as its hull"
     );
     for scene in loaded.frames(8) {
@@ -274,6 +277,10 @@ fn bad_physics_values_are_refused_with_their_paths() {
     let tmp = tempfile::tempdir().unwrap();
     let mut spec = cubes(1, json!({ "max_steps": 0, "gravity": -1 }));
     spec["objects"][0]["drop"]["restitution"] = json!(2);
+    // A dropped asset cannot collide as a triangle mesh; decomposition settings need a
+    // decomposition and values in range.
+    spec["assets"][0]["collider"] = json!("mesh");
+    spec["assets"][0]["decomposition"] = json!({ "resolution": 8, "concavity": 0 });
     let path = tmp.path().join("spec.json");
     std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
     let err = synthvis::spec::LoadedSpec::from_file(&path)
@@ -283,9 +290,81 @@ fn bad_physics_values_are_refused_with_their_paths() {
         "physics.max_steps",
         "physics.gravity",
         "objects[0].drop.restitution",
+        "assets[0].collider",
+        "assets[0].decomposition",
     ] {
         assert!(err.contains(field), "{field} not named: {err}");
     }
+    assert!(err.contains("objects[0] drops `shape`"), "{err}");
+    spec["assets"][0]["collider"] = json!("decomposition");
+    std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let err = synthvis::spec::LoadedSpec::from_file(&path)
+        .unwrap_err()
+        .to_string();
+    for field in [
+        "assets[0].decomposition.resolution",
+        "assets[0].decomposition.concavity",
+    ] {
+        assert!(err.contains(field), "{field} not named: {err}");
+    }
+}
+
+/// A torus (ring radius 0.35, tube 0.15: a hole 0.4 m wide) lying on the floor, and an
+/// 8 cm cube dropped over its hole from 0.6 m: where the cube comes to rest (its centre's
+/// height), with the ring colliding as `collider` and dropped too or fixed.
+fn cube_over_a_ring(collider: &str, ring_dropped: bool) -> f64 {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ring = json!({ "asset": "ring", "position": [0, 0.151, 0] });
+    if ring_dropped {
+        ring["drop"] = json!({ "height": 0 });
+    }
+    let spec = json!({
+        "version": 2, "seed": 11, "frames": 1,
+        "resolution": { "width": 64, "height": 48 },
+        "camera": { "fov_y_deg": 45, "position": [0, 2, 2], "look_at": [0, 0, 0] },
+        "categories": [{ "name": "part" }],
+        "assets": [
+            { "name": "ring", "primitive": "torus", "collider": collider },
+            { "name": "cube", "primitive": "cube", "category": "part" }
+        ],
+        "objects": [ring, { "asset": "cube", "scale": 0.08, "position": [0.02, 0.6, -0.01],
+                            "drop": { "height": 0 } }]
+    });
+    let loaded = Loaded::new(tmp.path(), &spec);
+    let scene = &loaded.frames(1)[0];
+    assert!(
+        scene.physics.as_ref().unwrap().at_rest,
+        "{:?}",
+        scene.physics
+    );
+    scene.objects[1].pose_world.translation[1]
+}
+
+/// With the ring colliding as `open`, the cube falls through its hole to the floor (its
+/// centre at 4 cm); as `lidded`, it lands on the lid a hull puts over the hole (0.34 m).
+fn assert_hole_kept(open: &str, lidded: &str, ring_dropped: bool) {
+    let through = cube_over_a_ring(open, ring_dropped);
+    assert!(
+        (through - 0.04).abs() < 0.003,
+        "as {open}, the cube rests at {through:.4}"
+    );
+    let on_lid = cube_over_a_ring(lidded, ring_dropped);
+    assert!(
+        (on_lid - 0.34).abs() < 0.01,
+        "as {lidded}, the cube rests at {on_lid:.4}"
+    );
+}
+
+#[test]
+fn a_fixed_ring_collides_as_its_triangles_so_a_part_falls_through_its_hole() {
+    // `auto` gives a fixed asset its triangle mesh.
+    assert_hole_kept("auto", "hull", false);
+}
+
+#[test]
+fn a_dropped_ring_decomposed_into_convex_pieces_keeps_its_hole() {
+    // `auto` drops it as its hull.
+    assert_hole_kept("decomposition", "auto", true);
 }
 
 /// Rendered with dropped objects, a dataset is the same bytes whatever the thread count
