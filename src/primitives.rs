@@ -51,12 +51,22 @@ pub enum PrimitiveKind {
 }
 
 /// An axis-aligned box: centre and half sides, metres.
-pub type BoxPart = ([f32; 3], [f32; 3]);
+pub type BoxPart = ([f64; 3], [f64; 3]);
+
+/// The transform that makes the unit [`cube`] into `part`.
+pub fn part_matrix((centre, half): &BoxPart) -> glam::DMat4 {
+    glam::DMat4::from_scale_rotation_translation(
+        glam::DVec3::from_array(*half) * 2.0,
+        glam::DQuat::IDENTITY,
+        glam::DVec3::from_array(*centre),
+    )
+}
 
 /// The parts of an open box `w` × `h` × `d` (centred on the origin) with walls and floor
 /// `t` thick.
-fn open_box(w: f32, h: f32, d: f32, t: f32) -> Vec<BoxPart> {
-    let (hw, hh, hd, ht) = (w / 2.0, h / 2.0, d / 2.0, t / 2.0);
+fn open_box([w, h, d]: [f64; 3], t: f64) -> Vec<BoxPart> {
+    let (hw, hh, hd, ht) = (w * 0.5, h * 0.5, d * 0.5, t * 0.5);
+    // Walls stand on the floor, which spans the whole footprint.
     let wall_y = ht;
     let wall_h = hh - ht;
     vec![
@@ -66,6 +76,37 @@ fn open_box(w: f32, h: f32, d: f32, t: f32) -> Vec<BoxPart> {
         ([0.0, wall_y, hd - ht], [hw - t, wall_h, ht]),
         ([0.0, wall_y, -hd + ht], [hw - t, wall_h, ht]),
     ]
+}
+
+/// Shelving `w` × `h` × `d` open at the front (+z): two sides, a back and four boards
+/// (the lowest on the floor), all `t` thick.
+fn shelf([w, h, d]: [f64; 3], t: f64) -> Vec<BoxPart> {
+    let (hw, hh, hd, ht) = (w * 0.5, h * 0.5, d * 0.5, t * 0.5);
+    let mut parts = vec![
+        ([hw - ht, 0.0, 0.0], [ht, hh, hd]),
+        ([-hw + ht, 0.0, 0.0], [ht, hh, hd]),
+        ([0.0, 0.0, -hd + ht], [hw - t, hh, ht]),
+    ];
+    for k in 0..4 {
+        let y = -hh + ht + f64::from(k) * (h - t) / 3.0;
+        parts.push(([0.0, y, ht], [hw - t, ht, hd - ht]));
+    }
+    parts
+}
+
+/// A table `w` × `h` × `d`: a top `t` thick on four square legs 5 cm wide (narrower on
+/// a table under 20 cm), set in by their width.
+fn table([w, h, d]: [f64; 3], t: f64) -> Vec<BoxPart> {
+    let (hw, hh, hd) = (w * 0.5, h * 0.5, d * 0.5);
+    let leg = 0.05f64.min(w * 0.25).min(d * 0.25);
+    let mut parts = vec![([0.0, hh - t * 0.5, 0.0], [hw, t * 0.5, hd])];
+    for (sx, sz) in [(1.0, 1.0), (-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0)] {
+        parts.push((
+            [sx * (hw - leg), -t * 0.5, sz * (hd - leg)],
+            [leg * 0.5, (h - t) * 0.5, leg * 0.5],
+        ));
+    }
+    parts
 }
 
 impl PrimitiveKind {
@@ -78,40 +119,39 @@ impl PrimitiveKind {
             Self::Cone => cone(0.5, 1.0, 48),
             Self::Torus => torus(0.35, 0.15, 48, 24),
             Self::Plane => plane(),
-            Self::Bin | Self::Tray | Self::Shelf | Self::Table => {
-                boxes(&self.parts().unwrap_or_default())
-            }
+            Self::Bin | Self::Tray | Self::Shelf | Self::Table => cube(),
         }
     }
 
-    /// The boxes a container or surface is made of (its mesh and its collider: it is
-    /// concave, so no hull fits it); none for the solid shapes.
-    pub fn parts(self) -> Option<Vec<BoxPart>> {
+    /// A container's or surface's default outer size (x, y, z) and the thickness of its
+    /// walls, boards or top; none for the solid shapes.
+    pub fn default_shape(self) -> Option<([f64; 3], f64)> {
         match self {
-            Self::Bin => Some(open_box(1.0, 0.4, 0.8, 0.02)),
-            Self::Tray => Some(open_box(1.0, 0.1, 0.7, 0.015)),
-            Self::Shelf => {
-                let (t, ht) = (0.02, 0.01);
-                let mut parts = vec![
-                    ([0.5 - ht, 0.0, 0.0], [ht, 0.8, 0.2]),
-                    ([-0.5 + ht, 0.0, 0.0], [ht, 0.8, 0.2]),
-                    ([0.0, 0.0, -0.2 + ht], [0.5 - t, 0.8, ht]),
-                ];
-                for k in 0..4 {
-                    let y = -0.8 + ht + k as f32 * (1.6 - t) / 3.0;
-                    parts.push(([0.0, y, ht], [0.5 - t, ht, 0.2 - ht]));
-                }
-                Some(parts)
-            }
-            Self::Table => {
-                let mut parts = vec![([0.0, 0.375 - 0.02, 0.0], [0.6, 0.02, 0.4])];
-                for (x, z) in [(0.55, 0.35), (-0.55, 0.35), (0.55, -0.35), (-0.55, -0.35)] {
-                    parts.push(([x, -0.02, z], [0.025, 0.355, 0.025]));
-                }
-                Some(parts)
-            }
+            Self::Bin => Some(([1.0, 0.4, 0.8], 0.02)),
+            Self::Tray => Some(([1.0, 0.1, 0.7], 0.015)),
+            Self::Shelf => Some(([1.0, 1.6, 0.4], 0.02)),
+            Self::Table => Some(([1.2, 0.75, 0.8], 0.04)),
             _ => None,
         }
+    }
+
+    /// The boxes a container or surface of outer `size` with walls (boards, top)
+    /// `thickness` thick is made of, centred on the origin: its draws (each a scaled
+    /// [`cube`]) and its collider (it is concave, so no hull fits it). None for the solid
+    /// shapes.
+    pub fn parts_sized(self, size: [f64; 3], thickness: f64) -> Option<Vec<BoxPart>> {
+        match self {
+            Self::Bin | Self::Tray => Some(open_box(size, thickness)),
+            Self::Shelf => Some(shelf(size, thickness)),
+            Self::Table => Some(table(size, thickness)),
+            _ => None,
+        }
+    }
+
+    /// The boxes of [`PrimitiveKind::parts_sized`] at the default shape.
+    pub fn parts(self) -> Option<Vec<BoxPart>> {
+        let (size, thickness) = self.default_shape()?;
+        self.parts_sized(size, thickness)
     }
 
     /// Whether both faces are drawn.
@@ -156,25 +196,6 @@ pub fn cube() -> MeshData {
         }
         m.indices
             .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
-    }
-    m
-}
-
-/// The union of `parts` as one mesh: each a cube scaled and moved into place (the faces
-/// of touching boxes stay; they are hidden).
-pub fn boxes(parts: &[BoxPart]) -> MeshData {
-    let unit = cube();
-    let mut m = MeshData::default();
-    for (centre, half) in parts {
-        let base = m.positions.len() as u32;
-        m.positions.extend(
-            unit.positions
-                .iter()
-                .map(|p| [0, 1, 2].map(|k| centre[k] + 2.0 * half[k] * p[k])),
-        );
-        m.normals.extend_from_slice(&unit.normals);
-        m.uvs.extend_from_slice(&unit.uvs);
-        m.indices.extend(unit.indices.iter().map(|i| base + i));
     }
     m
 }

@@ -10,7 +10,7 @@ use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear
 use crate::physics::{self, Motion};
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{CameraSample, FrameScene, LightSample, ObjectSample, RenderLook, ShadowSample};
-use crate::scene::{EnvironmentSample, PhysicsRecord, SensorSample};
+use crate::scene::{EnvironmentSample, PhysicsRecord, SensorSample, ShapeSample};
 use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
@@ -166,15 +166,24 @@ impl<'a> FrameSampler<'a> {
             let mut material_rng = rng.stream(&format!("objects[{i}].material"));
             // So do drops: dropping a group moves no other draw.
             let mut drop_rng = rng.stream(&format!("objects[{i}].drop"));
+            let mut shape_rng = rng.stream(&format!("objects[{i}].shape"));
             let count = group.count.sample(&mut r);
             for instance in 0..count {
                 let asset_index = pick_asset(&group.asset, &mut r);
                 let asset = &spec.assets[asset_index];
-                let bounds = self
-                    .bounds
-                    .get(asset_index)
-                    .copied()
-                    .unwrap_or((DVec3::ZERO, DVec3::ZERO));
+                let shape = group
+                    .shape
+                    .as_ref()
+                    .and_then(|s| sample_shape(s, asset.primitive?, &mut shape_rng));
+                let bounds = shape.as_ref().map_or_else(
+                    || {
+                        self.bounds
+                            .get(asset_index)
+                            .copied()
+                            .unwrap_or((DVec3::ZERO, DVec3::ZERO))
+                    },
+                    ShapeSample::bounds,
+                );
                 let mut trials = 0;
                 let (scale, rotation, translation) = loop {
                     trials += 1;
@@ -246,6 +255,7 @@ impl<'a> FrameSampler<'a> {
                     initial_pose_world: (motion != Motion::Fixed).then(|| pose.clone()),
                     pose_world: pose,
                     material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
+                    shape,
                 });
             }
         }
@@ -323,6 +333,21 @@ pub fn sample_frame(
     frame: u64,
 ) -> Result<FrameScene, RandomizeError> {
     FrameSampler::new(spec, &[])?.sample(seed, frame)
+}
+
+/// A container's or surface's size drawn from a group's `shape` (the primitive's own
+/// where the spec leaves a value out); none for an asset that is not one.
+fn sample_shape(
+    shape: &crate::spec::objects::ShapeSpec,
+    primitive: crate::primitives::PrimitiveKind,
+    r: &mut StreamRng,
+) -> Option<ShapeSample> {
+    let (size, thickness) = primitive.default_shape()?;
+    Some(ShapeSample {
+        primitive,
+        size: shape.size.as_ref().map_or(size, |s| s.sample(r)),
+        thickness: shape.thickness.as_ref().map_or(thickness, |t| t.sample(r)),
+    })
 }
 
 /// Which asset an instance is: one draw, none when there is a single candidate.

@@ -381,9 +381,56 @@ pub struct ObjectSample {
     /// How this instance's material departs from its asset's (absent: not at all).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub material: Option<MaterialSample>,
+    /// A built-in container's or surface's drawn size (absent: its asset's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ShapeSample>,
+}
+
+/// The size of one built-in container or surface instance (a group's `shape`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapeSample {
+    /// Which container or surface.
+    pub primitive: crate::primitives::PrimitiveKind,
+    /// Outer width, height and depth, metres (before the pose's scale).
+    pub size: [f64; 3],
+    /// Thickness of its walls, boards or top, metres.
+    pub thickness: f64,
+}
+
+impl ShapeSample {
+    /// Its boxes, centred on the object's origin.
+    pub fn parts(&self) -> Vec<crate::primitives::BoxPart> {
+        self.primitive
+            .parts_sized(self.size, self.thickness)
+            .unwrap_or_default()
+    }
+
+    /// Its bounding box in the object's frame.
+    pub fn bounds(&self) -> (DVec3, DVec3) {
+        let half = DVec3::from_array(self.size) * 0.5;
+        (-half, half)
+    }
 }
 
 impl ObjectSample {
+    /// Its bounding box in its own frame: its shape's, else its asset's in
+    /// `asset_bounds` (by asset index; empty when the caller has none).
+    pub fn local_bounds(&self, asset_bounds: &[(DVec3, DVec3)]) -> (DVec3, DVec3) {
+        self.bounds_or(
+            asset_bounds
+                .get(self.asset_index)
+                .copied()
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Its bounding box in its own frame: its shape's, else `asset_bounds`.
+    pub fn bounds_or(&self, asset_bounds: (DVec3, DVec3)) -> (DVec3, DVec3) {
+        self.shape
+            .as_ref()
+            .map_or(asset_bounds, ShapeSample::bounds)
+    }
+
     /// Asset→world transform.
     pub fn world_matrix(&self) -> DMat4 {
         DMat4::from_cols_array_2d(&self.pose_world.matrix).transpose()

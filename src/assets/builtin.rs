@@ -10,6 +10,8 @@ use super::mesh::{Mesh, MeshDraw, Primitive, Vertex};
 
 /// A built-in primitive as an asset: one mesh with a plain white dielectric material
 /// (roughness 0.6), ready for material randomization. Its `path` is `primitive:KIND`.
+/// A container or surface (bin, tray, shelf, table) draws the unit cube once per part,
+/// so an instance of another size draws the same nodes moved and scaled.
 pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> Asset {
     let data = kind.mesh();
     let vertices = (0..data.positions.len())
@@ -35,17 +37,23 @@ pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> As
             material: 0,
         }],
     }];
-    let draws = vec![MeshDraw {
-        mesh: 0,
-        transform: DMat4::IDENTITY,
-    }];
-    let (lo, hi) = data.positions.iter().fold(
+    let transforms = kind.parts().map_or_else(
+        || vec![DMat4::IDENTITY],
+        |parts| parts.iter().map(crate::primitives::part_matrix).collect(),
+    );
+    let (lo, hi) = transforms.iter().fold(
         (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY)),
-        |(lo, hi), p| {
-            let p = DVec3::new(f64::from(p[0]), f64::from(p[1]), f64::from(p[2]));
-            (lo.min(p), hi.max(p))
+        |(lo, hi), t| {
+            data.positions.iter().fold((lo, hi), |(lo, hi), p| {
+                let p = t.transform_point3(DVec3::from_array(p.map(f64::from)));
+                (lo.min(p), hi.max(p))
+            })
         },
     );
+    let draws = transforms
+        .into_iter()
+        .map(|transform| MeshDraw { mesh: 0, transform })
+        .collect();
     let kind_name = serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -1,6 +1,6 @@
 //! The colliders of a spec's assets, for the simulation of dropped objects.
 
-use glam::{DMat4, DVec3};
+use glam::DVec3;
 
 use super::{Asset, AssetLibrary};
 use crate::physics::{AssetCollider, Roles, Surface};
@@ -50,21 +50,23 @@ impl AssetLibrary {
     }
 }
 
-/// The boxes (centre, half sides) of a built-in container or surface, in asset space.
+/// The boxes (centre, half sides) of a built-in container or surface, in asset space:
+/// its draws, each the unit cube scaled and moved (and normalized, where the spec asks,
+/// by a uniform scale and a shift).
 fn builtin_parts(asset: &Asset, spec: &AssetSpec) -> Option<Vec<(DVec3, DVec3)>> {
-    let parts = spec.primitive.and_then(|k| k.parts())?;
-    // Parts are in the primitive's frame; the asset's draw transform (normalize_diagonal)
-    // applies to them as to its vertices.
-    let transform = asset.draws.first().map_or(DMat4::IDENTITY, |d| d.transform);
-    let scale = transform.x_axis.length();
+    spec.primitive.and_then(|k| k.parts())?;
     Some(
-        parts
+        asset
+            .draws
             .iter()
-            .map(|(centre, half)| {
-                (
-                    transform.transform_point3(DVec3::from_array(centre.map(f64::from))),
-                    DVec3::from_array(half.map(f64::from)) * scale,
-                )
+            .map(|d| {
+                let half = 0.5
+                    * DVec3::new(
+                        d.transform.x_axis.length(),
+                        d.transform.y_axis.length(),
+                        d.transform.z_axis.length(),
+                    );
+                (d.transform.transform_point3(DVec3::ZERO), half)
             })
             .collect(),
     )

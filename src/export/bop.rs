@@ -101,6 +101,20 @@ pub fn export_bop(
         )
         .into());
     }
+    let sized = spec.resolved.groups.iter().position(|g| {
+        g.shape.is_some()
+            && g.asset
+                .candidates()
+                .iter()
+                .any(|&a| spec.resolved.assets[a].category_id > 0)
+    });
+    if let Some(group) = sized {
+        return Err(refuse(format!(
+            "objects[{group}] draws labeled containers at a size per instance (`shape`): BOP \
+             models are rigid, one mesh per object"
+        ))
+        .into());
+    }
     if opts.frames_per_scene == 0 {
         return Err(refuse("--frames-per-scene must be at least 1".into()).into());
     }

@@ -10,7 +10,8 @@ use super::uniforms::InstanceData;
 use super::upload::GpuAsset;
 use crate::assets::AlphaMode;
 use crate::geometry::box_corners;
-use crate::scene::FrameScene;
+use crate::primitives::part_matrix;
+use crate::scene::{FrameScene, ShapeSample};
 
 /// Bytes between consecutive [`InstanceData`] in the instance buffer: a multiple of every
 /// adapter's uniform offset alignment (at most 256), so each is a valid dynamic offset.
@@ -112,7 +113,10 @@ impl DrawList {
         let extents: Vec<ScreenExtent> = scene
             .objects
             .iter()
-            .map(|o| ScreenExtent::of(assets[o.asset_index].bounds, view * o.world_matrix(), scene))
+            .map(|o| {
+                let bounds = o.bounds_or(assets[o.asset_index].bounds);
+                ScreenExtent::of(bounds, view * o.world_matrix(), scene)
+            })
             .collect();
         for (k, obj) in scene.objects.iter().enumerate() {
             let world = obj.world_matrix();
@@ -121,7 +125,13 @@ impl DrawList {
                 labeled && may_be_hidden(k, &extents),
                 labeled && !extents[k].inside_image,
             ];
+            // A container drawn at its own size moves and scales its asset's parts.
+            let parts = obj.shape.as_ref().map(ShapeSample::parts);
             for (node, &(_, transform)) in assets[obj.asset_index].draws.iter().enumerate() {
+                let transform = parts
+                    .as_ref()
+                    .and_then(|p| p.get(node))
+                    .map_or(transform, part_matrix);
                 let model = world * transform;
                 let model_view = view * model;
                 let m3 = DMat3::from_mat4(model);

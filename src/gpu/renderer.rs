@@ -256,7 +256,10 @@ impl Renderer {
         );
         let plan = if scene.lights.iter().any(|l| l.shadow().is_some()) {
             let assets = &self.assets;
-            ShadowPlan::new(scene, &object_corners(scene, |a| assets[a].bounds))
+            ShadowPlan::new(
+                scene,
+                &object_corners(scene, |o| o.bounds_or(assets[o.asset_index].bounds)),
+            )
         } else {
             ShadowPlan::default()
         };

@@ -14,7 +14,7 @@ use glam::{DMat4, DVec3, DVec4};
 
 use super::context::GpuContext;
 use crate::geometry::box_corners;
-use crate::scene::{FrameScene, LightSample, MAX_LIGHTS};
+use crate::scene::{FrameScene, LightSample, MAX_LIGHTS, ObjectSample};
 
 /// Views one frame can hold: six per light.
 pub(super) const MAX_SHADOW_VIEWS: usize = 6 * MAX_LIGHTS;
@@ -64,14 +64,14 @@ pub(super) struct ShadowPlan {
 /// The world-space corners of every object's box, in object order.
 pub(super) fn object_corners(
     scene: &FrameScene,
-    bounds: impl Fn(usize) -> (DVec3, DVec3),
+    bounds: impl Fn(&ObjectSample) -> (DVec3, DVec3),
 ) -> Vec<[DVec3; 8]> {
     scene
         .objects
         .iter()
         .map(|o| {
             let world = o.world_matrix();
-            box_corners(bounds(o.asset_index)).map(|c| world.transform_point3(c))
+            box_corners(bounds(o)).map(|c| world.transform_point3(c))
         })
         .collect()
 }

@@ -143,7 +143,7 @@ pub fn label_frame(
             let visibility = silhouette.visibility(area);
             let object_to_camera = world_to_camera * o.world_matrix();
             // A caller without the assets' boxes gets a degenerate cuboid, not a panic.
-            let bounds = bounds.get(o.asset_index).copied().unwrap_or_default();
+            let bounds = o.local_bounds(bounds);
             let corners = box_corners(bounds).map(|c| object_to_camera.transform_point3(c));
             InstanceLabel {
                 instance_id: o.instance_id,

@@ -208,24 +208,43 @@ pub fn settle_objects(
     (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
     world: &World,
 ) -> PhysicsRecord {
-    let bodies: Vec<Body> = objects
+    // A container drawn at its own size collides as its own boxes (unless its asset
+    // collides as its box).
+    let shaped: Vec<Option<Collider>> = objects
         .iter()
         .zip(motions)
         .map(|(o, &(_, motion))| {
-            let (lo, hi) = bounds
+            let shape = o.shape.as_ref()?;
+            colliders
                 .get(o.asset_index)
-                .copied()
-                .unwrap_or((DVec3::ZERO, DVec3::ZERO));
+                .and_then(|c| c.for_motion(motion != Motion::Fixed))?;
+            Some(Collider::Parts(
+                shape
+                    .parts()
+                    .iter()
+                    .map(|(c, h)| (DVec3::from_array(*c), DVec3::from_array(*h)))
+                    .collect(),
+            ))
+        })
+        .collect();
+    let bodies: Vec<Body> = objects
+        .iter()
+        .zip(motions)
+        .zip(&shaped)
+        .map(|((o, &(_, motion)), shaped)| {
+            let (lo, hi) = o.local_bounds(bounds);
             let scale = o.pose_world.scale;
+            let asset_collider = || {
+                colliders
+                    .get(o.asset_index)
+                    .and_then(|c| c.for_motion(motion != Motion::Fixed))
+            };
             Body {
                 rotation: DQuat::from_array(o.pose_world.rotation_xyzw),
                 translation: DVec3::from_array(o.pose_world.translation),
                 box_centre: (lo + hi) * 0.5 * scale,
                 half_extents: (hi - lo) * 0.5 * scale,
-                collider: colliders
-                    .get(o.asset_index)
-                    .and_then(|c| c.for_motion(motion != Motion::Fixed))
-                    .map(|c| (c, scale)),
+                collider: shaped.as_ref().or_else(asset_collider).map(|c| (c, scale)),
                 motion,
             }
         })

@@ -179,6 +179,25 @@ pub struct ObjectSpec {
     /// spec's `physics` says how), each value drawn per instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop: Option<super::DropSpec>,
+    /// The size of each instance of a built-in bin, tray, shelf or table, drawn per
+    /// instance (every asset the group draws must be one of those).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ShapeSpec>,
+}
+
+/// An object group's `shape`: the outer size and wall (board, top) thickness of each
+/// built-in container or surface it places; absent values keep the primitive's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeSpec {
+    /// Outer width (x), height (y, a bin's wall height) and depth (z), metres, 0.02 to
+    /// 100 each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<Vec3Dist>,
+    /// Thickness of the walls and floor (bin, tray), boards (shelf) or top (table),
+    /// metres: above 0 and under a quarter of every side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thickness: Option<Scalar>,
 }
 
 fn default_max_trials() -> u32 {

@@ -47,6 +47,8 @@ pub struct ResolvedAsset {
     pub category: Option<String>,
     /// Category id (1-based, spec order); 0 for unlabeled assets.
     pub category_id: u16,
+    /// The built-in shape it is, if any.
+    pub primitive: Option<crate::primitives::PrimitiveKind>,
 }
 
 /// How the camera maps the scene to pixels.
@@ -171,6 +173,8 @@ pub struct ObjectGroup {
     pub material: Option<MaterialSpec>,
     /// Dropped and settled by the simulation.
     pub drop: Option<super::DropSettings>,
+    /// Size of each built-in container or surface instance.
+    pub shape: Option<super::objects::ShapeSpec>,
 }
 
 impl ObjectGroup {
@@ -217,6 +221,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
                 name: a.name.clone(),
                 category: a.category.clone(),
                 category_id,
+                primitive: a.primitive,
             }
         })
         .collect();
@@ -358,5 +363,6 @@ fn resolve_group(
         max_trials: o.max_trials,
         material: o.material.clone(),
         drop: o.drop.as_ref().map(super::DropSpec::resolve),
+        shape: o.shape.clone(),
     })
 }

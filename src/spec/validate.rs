@@ -257,6 +257,63 @@ fn check_colliders(spec: &Spec, sink: &mut dyn IssueSink) {
     }
 }
 
+/// An object group's `shape`: only on built-in containers and surfaces (drawn at their
+/// own size, so neither normalized nor colliding as anything but their boxes), with
+/// sizes and a thickness that make a shape.
+fn check_shape(spec: &Spec, i: usize, o: &ObjectSpec, sink: &mut dyn IssueSink) {
+    use super::ColliderKind;
+    let Some(shape) = &o.shape else {
+        return;
+    };
+    let path = format!("objects[{i}].shape");
+    for name in o.asset.candidates(&spec.assets) {
+        let Some(asset) = spec.assets.iter().find(|a| a.name == name) else {
+            continue;
+        };
+        let why = if asset.primitive.and_then(|k| k.default_shape()).is_none() {
+            Some("is not a built-in bin, tray, shelf or table")
+        } else if asset.normalize_diagonal.is_some() {
+            Some("sets `normalize_diagonal`; give its size here instead")
+        } else if !matches!(
+            asset.collider.unwrap_or_default(),
+            ColliderKind::Auto | ColliderKind::Box
+        ) {
+            Some("collides as a shape built at its default size; use `auto` or `box`")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            sink.issue(&path, format!("asset `{name}` {why}"));
+        }
+    }
+    let smallest = shape.size.as_ref().map(|size| {
+        size.check(&format!("{path}.size"), sink);
+        let (lo, hi) = size.bounds();
+        if lo.iter().chain(&hi).any(|v| !(0.02..=100.0).contains(v)) {
+            sink.issue(
+                &format!("{path}.size"),
+                format!("each side must lie in [0.02, 100] m, this spans {lo:?} to {hi:?}"),
+            );
+        }
+        lo.into_iter().fold(f64::INFINITY, f64::min)
+    });
+    if let Some(t) = &shape.thickness {
+        t.check_within(&format!("{path}.thickness"), (1e-4, 25.0), sink);
+        let thickest = t.bounds().1;
+        if let Some(side) = smallest
+            && thickest * 4.0 >= side
+        {
+            sink.issue(
+                &format!("{path}.thickness"),
+                format!(
+                    "must stay under a quarter of every side: up to {thickest} m against \
+                     sides down to {side} m"
+                ),
+            );
+        }
+    }
+}
+
 /// `objects`: every group, and the instance total that fits 16-bit instance images.
 fn check_objects(spec: &Spec, sink: &mut dyn IssueSink) {
     let mut instances: u64 = 0;
@@ -276,6 +333,7 @@ fn check_objects(spec: &Spec, sink: &mut dyn IssueSink) {
 
 /// `objects[i]`: its asset choice, count, where it goes, rotation, scale and material.
 fn check_object_group(spec: &Spec, i: usize, o: &ObjectSpec, sink: &mut dyn IssueSink) {
+    check_shape(spec, i, o, sink);
     let path = |field: &str| format!("objects[{i}].{field}");
     match &o.asset {
         AssetChoice::Named(choice) => {

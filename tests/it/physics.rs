@@ -28,6 +28,15 @@ fn dropped(primitive: &str, count: u32, physics: Value) -> Value {
     })
 }
 
+/// Why `spec`, written into `dir`, does not load.
+fn refusal(dir: &std::path::Path, spec: &Value) -> String {
+    let path = dir.join("spec.json");
+    std::fs::write(&path, serde_json::to_vec(spec).unwrap()).unwrap();
+    synthvis::spec::LoadedSpec::from_file(&path)
+        .unwrap_err()
+        .to_string()
+}
+
 fn cubes(count: u32, physics: Value) -> Value {
     dropped("cube", count, physics)
 }
@@ -281,11 +290,7 @@ fn bad_physics_values_are_refused_with_their_paths() {
     // decomposition and values in range.
     spec["assets"][0]["collider"] = json!("mesh");
     spec["assets"][0]["decomposition"] = json!({ "resolution": 8, "concavity": 0 });
-    let path = tmp.path().join("spec.json");
-    std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let err = synthvis::spec::LoadedSpec::from_file(&path)
-        .unwrap_err()
-        .to_string();
+    let err = refusal(tmp.path(), &spec);
     for field in [
         "physics.max_steps",
         "physics.gravity",
@@ -297,15 +302,37 @@ fn bad_physics_values_are_refused_with_their_paths() {
     }
     assert!(err.contains("objects[0] drops `shape`"), "{err}");
     spec["assets"][0]["collider"] = json!("decomposition");
-    std::fs::write(&path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let err = synthvis::spec::LoadedSpec::from_file(&path)
-        .unwrap_err()
-        .to_string();
+    let err = refusal(tmp.path(), &spec);
     for field in [
         "assets[0].decomposition.resolution",
         "assets[0].decomposition.concavity",
     ] {
         assert!(err.contains(field), "{field} not named: {err}");
+    }
+}
+
+#[test]
+fn bad_container_shapes_are_refused_with_their_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec = cubes(1, json!({}));
+    spec["objects"][0]["shape"] = json!({ "size": [0.5, 0.5, 0.5] });
+    spec["assets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "bin", "primitive": "bin", "normalize_diagonal": 1 }));
+    spec["objects"].as_array_mut().unwrap().push(json!({
+        "asset": "bin", "position": [0, 0.2, 0],
+        "shape": { "size": { "uniform": { "min": [0.4, 0.3, 0.5], "max": [1, 0.5, 200] } },
+                   "thickness": [0.01, 0.1] }
+    }));
+    let err = refusal(tmp.path(), &spec);
+    for needle in [
+        "objects[0].shape: asset `shape` is not a built-in bin, tray, shelf or table",
+        "objects[1].shape: asset `bin` sets `normalize_diagonal`",
+        "objects[1].shape.size: each side must lie in [0.02, 100] m",
+        "objects[1].shape.thickness: must stay under a quarter of every side",
+    ] {
+        assert!(err.contains(needle), "`{needle}` not said: {err}");
     }
 }
 
@@ -365,6 +392,123 @@ fn a_fixed_ring_collides_as_its_triangles_so_a_part_falls_through_its_hole() {
 fn a_dropped_ring_decomposed_into_convex_pieces_keeps_its_hole() {
     // `auto` drops it as its hull.
     assert_hole_kept("decomposition", "auto", true);
+}
+
+/// Bins drawn at a size per instance (`shape`): the labels record each instance's size,
+/// its cuboid spans that size, its mask fills the projection of that box (the rim of an
+/// open box is its silhouette), and parts dropped into it rest inside its inner walls.
+#[test]
+fn containers_are_drawn_simulated_and_labeled_at_the_size_drawn_per_instance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = json!({
+        "version": 2, "seed": 5, "frames": 4,
+        "resolution": { "width": 160, "height": 120 },
+        "render": { "preset": "fast" },
+        "camera": { "fov_y_deg": 50, "position": [0, 2.2, 1.6], "look_at": [0, 0, 0] },
+        "lights": [{ "type": "directional", "direction": [0.2, -1, -0.3], "intensity": 3 }],
+        "categories": [{ "name": "bin" }, { "name": "part" }],
+        "assets": [
+            { "name": "bin", "primitive": "bin", "category": "bin" },
+            { "name": "cube", "primitive": "cube", "category": "part" }
+        ],
+        "objects": [
+            { "asset": "bin", "placement": { "on_plane": { "x": [-0.1, 0.1], "z": [-0.1, 0.1] } },
+              "rotation_deg": [0, 0, 0],
+              "shape": { "size": { "uniform": { "min": [0.5, 0.15, 0.4], "max": [1.2, 0.4, 0.9] } },
+                         "thickness": [0.01, 0.03] } },
+            { "asset": "cube", "count": 8, "scale": 0.06, "rotation": "uniform",
+              "position": { "uniform": { "min": [-0.15, 0.6, -0.12], "max": [0.15, 1.2, 0.12] } },
+              "avoid_overlap": true, "max_trials": 500, "drop": { "height": 0 } }
+        ]
+    });
+    let (_, out) = common::render_spec(tmp.path(), &spec);
+    let mut sizes = Vec::new();
+    for frame in 0..4 {
+        let labels = common::read_json(&out.join(format!("labels/{frame:06}.json")));
+        let bin = &labels["scene"]["objects"][0];
+        let size: Vec<f64> = (0..3)
+            .map(|k| bin["shape"]["size"][k].as_f64().unwrap())
+            .collect();
+        let thickness = bin["shape"]["thickness"].as_f64().unwrap();
+        assert!(
+            (0.5..=1.2).contains(&size[0]) && (0.15..=0.4).contains(&size[1]),
+            "frame {frame}: size {size:?}"
+        );
+        sizes.push(size.clone());
+        // Its cuboid spans the drawn size.
+        let instance = labels["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["asset"] == "bin")
+            .unwrap();
+        let corner = |k: usize| {
+            let c = &instance["cuboid_camera"][k];
+            DVec3::new(
+                c[0].as_f64().unwrap(),
+                c[1].as_f64().unwrap(),
+                c[2].as_f64().unwrap(),
+            )
+        };
+        let spans: Vec<f64> = (0..8).map(|k| (corner(k) - corner(0)).length()).collect();
+        let diagonal = DVec3::from_array([size[0], size[1], size[2]]).length();
+        let longest = spans.iter().copied().fold(0.0, f64::max);
+        assert!(
+            (longest - diagonal).abs() < 1e-6,
+            "frame {frame}: cuboid diagonal {longest} for a {size:?} bin"
+        );
+        // The mask's box is the projected cuboid's box (within a pixel and a half).
+        let px: Vec<[f64; 2]> = (0..8)
+            .map(|k| {
+                let p = &instance["cuboid_pixels"][k];
+                [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()]
+            })
+            .collect();
+        let lo = px
+            .iter()
+            .fold([f64::INFINITY; 2], |m, p| [m[0].min(p[0]), m[1].min(p[1])]);
+        let hi = px.iter().fold([f64::NEG_INFINITY; 2], |m, p| {
+            [m[0].max(p[0]), m[1].max(p[1])]
+        });
+        let bbox: Vec<f64> = (0..4)
+            .map(|k| instance["bbox"][k].as_f64().unwrap())
+            .collect();
+        let mask = [bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]];
+        for (got, want) in mask.iter().zip([lo[0], lo[1], hi[0], hi[1]]) {
+            assert!(
+                (got - want).abs() <= 1.5,
+                "frame {frame}: mask box {mask:?} against the cuboid's {lo:?}..{hi:?}"
+            );
+        }
+        // Parts dropped into it rest inside its inner walls, the lowest on its floor (the
+        // bin stands on the ground, unturned; a cube's centre is 3 cm above what it lies on).
+        let (hx, hz) = (size[0] / 2.0 - thickness, size[2] / 2.0 - thickness);
+        let origin = &bin["pose_world"]["translation"];
+        let (bx, bz) = (origin[0].as_f64().unwrap(), origin[2].as_f64().unwrap());
+        let mut lowest = f64::INFINITY;
+        for part in labels["scene"]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .skip(1)
+        {
+            let t = &part["pose_world"]["translation"];
+            let [x, y, z] = [0, 1, 2].map(|k| t[k].as_f64().unwrap());
+            lowest = lowest.min(y);
+            assert!(
+                (x - bx).abs() < hx && (z - bz).abs() < hz,
+                "frame {frame}: a part rests at ({x:.3}, {y:.3}, {z:.3}) outside a {size:?} bin"
+            );
+        }
+        assert!(
+            (lowest - (thickness + 0.03)).abs() < 0.003,
+            "frame {frame}: the lowest part at {lowest:.4}, the floor's top at {thickness:.4}"
+        );
+    }
+    assert!(
+        sizes.windows(2).all(|w| w[0] != w[1]),
+        "sizes repeat: {sizes:?}"
+    );
 }
 
 /// Rendered with dropped objects, a dataset is the same bytes whatever the thread count
