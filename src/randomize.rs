@@ -184,10 +184,25 @@ impl<'a> FrameSampler<'a> {
                     },
                     ShapeSample::bounds,
                 );
+                // A dropped instance starts raised by its drop height: its boxes are kept
+                // apart where the simulation starts.
+                let (motion, lift) = match &group.drop {
+                    None => (Motion::Fixed, 0.0),
+                    Some(d) => {
+                        let height = d.height.sample(&mut drop_rng).max(0.0);
+                        let motion = Motion::Dynamic {
+                            friction: d.friction.sample(&mut drop_rng).max(0.0),
+                            restitution: d.restitution.sample(&mut drop_rng).clamp(0.0, 1.0),
+                            density: d.density.sample(&mut drop_rng).max(1e-3),
+                        };
+                        (motion, height)
+                    }
+                };
                 let mut trials = 0;
                 let (scale, rotation, translation) = loop {
                     trials += 1;
-                    let pose = draw_pose(group, bounds, &camera, &mut r);
+                    let (s, q, t) = draw_pose(group, bounds, &camera, &mut r);
+                    let pose = (s, q, t + DVec3::Y * lift);
                     let obb = group
                         .needs_bounds()
                         .then(|| Obb::from_bounds(bounds, pose.0, pose.1, pose.2));
@@ -231,18 +246,6 @@ impl<'a> FrameSampler<'a> {
                     id
                 } else {
                     0
-                };
-                let (motion, translation) = match &group.drop {
-                    None => (Motion::Fixed, translation),
-                    Some(d) => {
-                        let height = d.height.sample(&mut drop_rng).max(0.0);
-                        let motion = Motion::Dynamic {
-                            friction: d.friction.sample(&mut drop_rng).max(0.0),
-                            restitution: d.restitution.sample(&mut drop_rng).clamp(0.0, 1.0),
-                            density: d.density.sample(&mut drop_rng).max(1e-3),
-                        };
-                        (motion, translation + DVec3::Y * height)
-                    }
                 };
                 let pose = Pose::new(scale, rotation, translation);
                 motions.push((i, motion));

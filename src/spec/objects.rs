@@ -155,7 +155,8 @@ pub struct ObjectSpec {
     pub placement: Option<PlacementSpec>,
     /// Redraw an instance whose bounding box overlaps an instance placed before it in the
     /// frame by any group that also avoids overlap, up to `max_trials` draws (objects of
-    /// other groups, such as a ground plane, are no obstacle).
+    /// other groups, such as a ground plane, are no obstacle). Implied by `drop`: a
+    /// simulation starts from poses apart.
     #[serde(default)]
     pub avoid_overlap: bool,
     /// Draws of an instance's pose before its placement is reported as impossible.

@@ -359,7 +359,9 @@ fn resolve_group(
         placement,
         rotation: o.rotation_dist(),
         scale: o.scale.clone(),
-        avoid_overlap: o.avoid_overlap,
+        // A simulation starts from poses apart: dropped instances avoid overlap.
+        // A simulation starts from poses apart: dropped instances avoid overlap.
+        avoid_overlap: o.avoid_overlap || o.drop.is_some(),
         max_trials: o.max_trials,
         material: o.material.clone(),
         drop: o.drop.as_ref().map(super::DropSpec::resolve),

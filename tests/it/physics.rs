@@ -222,6 +222,43 @@ fn a_dropped_cylinder_ends_on_its_side_or_its_base() {
     }
 }
 
+/// A dropped group starts from poses apart even when the spec does not ask it to avoid
+/// overlap: twelve cubes drawn in a small volume have disjoint boxes where the
+/// simulation starts.
+#[test]
+fn a_dropped_group_starts_from_poses_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec = cubes(12, json!({}));
+    spec["objects"][0]["avoid_overlap"] = json!(false);
+    spec["objects"][0]["position"] =
+        json!({ "uniform": { "min": [-0.5, 0.2, -0.5], "max": [0.5, 0.8, 0.5] } });
+    let loaded = Loaded::new(tmp.path(), &spec);
+    for scene in loaded.frames(4) {
+        let boxes: Vec<synthvis::geometry::Obb> = scene
+            .objects
+            .iter()
+            .map(|o| {
+                let p = o.initial_pose_world.as_ref().expect("dropped");
+                synthvis::geometry::Obb::from_bounds(
+                    loaded.bounds[o.asset_index],
+                    p.scale,
+                    DQuat::from_array(p.rotation_xyzw),
+                    DVec3::from_array(p.translation),
+                )
+            })
+            .collect();
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                assert!(
+                    !boxes[i].intersects(&boxes[j]),
+                    "frame {}: cubes {i} and {j} start overlapping",
+                    scene.frame_index
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_dropped_cone_rests_on_its_hull_not_its_box() {
     // A cone (base diameter and height 1) lying down rests on its base rim and its
