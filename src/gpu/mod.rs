@@ -17,6 +17,7 @@ mod environment;
 mod layouts;
 pub mod mipmaps;
 mod passes;
+mod pipeline_build;
 mod pipelines;
 pub mod renderer;
 mod shadows;
