@@ -6,7 +6,7 @@ use rapier3d::parry::shape::{TriMesh, TriMeshFlags};
 use rapier3d::parry::transformation::vhacd::{VHACD, VHACDParameters};
 use rapier3d::prelude::{Pose, SharedShape, Vector};
 
-use super::ConvexPiece;
+use super::{ConvexPiece, vector};
 use crate::spec::{ColliderKind, DecompositionSettings};
 
 /// Thinnest box side kept (flat assets, such as a plane; thin boards), metres.
@@ -93,10 +93,6 @@ impl AssetCollider {
             self.fixed.as_ref()
         }
     }
-}
-
-fn vector(v: DVec3) -> Vector {
-    Vector::new(v.x as f32, v.y as f32, v.z as f32)
 }
 
 impl Collider {

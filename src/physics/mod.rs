@@ -33,7 +33,8 @@ pub struct Body<'a> {
     pub box_centre: DVec3,
     /// Half sides of the collision box (asset box × scale), metres.
     pub half_extents: DVec3,
-    /// The asset's collider and the instance's scale (without one, the box).
+    /// Its collider (its asset's, or a sized container's own boxes) and the instance's
+    /// scale (without one, the box).
     pub collider: Option<(&'a Collider, f64)>,
     /// Simulated (dropped) or fixed.
     pub motion: Motion,
