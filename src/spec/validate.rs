@@ -286,17 +286,30 @@ fn check_shape(spec: &Spec, i: usize, o: &ObjectSpec, sink: &mut dyn IssueSink) 
             sink.issue(&path, format!("asset `{name}` {why}"));
         }
     }
-    let smallest = shape.size.as_ref().map(|size| {
-        size.check(&format!("{path}.size"), sink);
-        let (lo, hi) = size.bounds();
-        if lo.iter().chain(&hi).any(|v| !(0.02..=100.0).contains(v)) {
-            sink.issue(
-                &format!("{path}.size"),
-                format!("each side must lie in [0.02, 100] m, this spans {lo:?} to {hi:?}"),
-            );
-        }
-        lo.into_iter().fold(f64::INFINITY, f64::min)
-    });
+    // The smallest side drawn: from `size`, else the smallest default side of the
+    // containers the group draws.
+    let smallest = shape.size.as_ref().map_or_else(
+        || {
+            o.asset
+                .candidates(&spec.assets)
+                .iter()
+                .filter_map(|name| spec.assets.iter().find(|a| a.name == *name))
+                .filter_map(|a| a.primitive?.default_shape())
+                .flat_map(|(size, _)| size)
+                .reduce(f64::min)
+        },
+        |size| {
+            size.check(&format!("{path}.size"), sink);
+            let (lo, hi) = size.bounds();
+            if lo.iter().chain(&hi).any(|v| !(0.02..=100.0).contains(v)) {
+                sink.issue(
+                    &format!("{path}.size"),
+                    format!("each side must lie in [0.02, 100] m, this spans {lo:?} to {hi:?}"),
+                );
+            }
+            Some(lo.into_iter().fold(f64::INFINITY, f64::min))
+        },
+    );
     if let Some(t) = &shape.thickness {
         t.check_within(&format!("{path}.thickness"), (1e-4, 25.0), sink);
         let thickest = t.bounds().1;

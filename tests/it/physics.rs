@@ -362,12 +362,22 @@ fn bad_container_shapes_are_refused_with_their_paths() {
         "shape": { "size": { "uniform": { "min": [0.4, 0.3, 0.5], "max": [1, 0.5, 200] } },
                    "thickness": [0.01, 0.1] }
     }));
+    spec["assets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "tray", "primitive": "tray" }));
+    spec["objects"].as_array_mut().unwrap().push(json!({
+        "asset": "tray", "position": [1, 0.05, 0], "shape": { "thickness": 0.05 }
+    }));
     let err = refusal(tmp.path(), &spec);
     for needle in [
         "objects[0].shape: asset `shape` is not a built-in bin, tray, shelf or table",
         "objects[1].shape: asset `bin` sets `normalize_diagonal`",
         "objects[1].shape.size: each side must lie in [0.02, 100] m",
         "objects[1].shape.thickness: must stay under a quarter of every side",
+        // Without a size, the tray's own (10 cm tall) bounds the thickness.
+        "objects[2].shape.thickness: must stay under a quarter of every side: up to 0.05 m \
+         against sides down to 0.1 m",
     ] {
         assert!(err.contains(needle), "`{needle}` not said: {err}");
     }
