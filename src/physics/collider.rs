@@ -65,17 +65,22 @@ impl AssetCollider {
         roles: Roles,
     ) -> Self {
         let hull = || Collider::hull_of(surface.points);
+        // A flat asset (no volume) collides as its box whatever it asks for.
+        let mesh = || {
+            spans_volume(surface.points)
+                .then(|| Collider::mesh_of(surface).or_else(hull))
+                .flatten()
+        };
         let for_role = |fixed: bool| match kind {
             ColliderKind::Box => None,
             ColliderKind::Hull => hull(),
             ColliderKind::Decomposition => {
                 Collider::decomposition_of(surface, decomposition).or_else(hull)
             }
-            ColliderKind::Mesh => hull().and_then(|_| Collider::mesh_of(surface)),
+            ColliderKind::Mesh => mesh(),
             ColliderKind::Auto => match parts {
                 Some(parts) => Some(Collider::Parts(parts.to_vec())),
-                // A flat asset (no hull) collides as its box in either role.
-                None if fixed => hull().and_then(|h| Collider::mesh_of(surface).or(Some(h))),
+                None if fixed => mesh(),
                 None => hull(),
             },
         };
@@ -95,20 +100,26 @@ impl AssetCollider {
     }
 }
 
+/// Whether `points` span a volume: four or more, not all in a plane or on a line (by
+/// their bounding box's thinnest side).
+fn spans_volume(points: &[DVec3]) -> bool {
+    if points.len() < 4 {
+        return false;
+    }
+    let (lo, hi) = points
+        .iter()
+        .fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(*p), hi.max(*p))
+        });
+    let size = hi - lo;
+    size.min_element() > 1e-6 * size.max_element().max(1e-9)
+}
+
 impl Collider {
     /// The convex hull of `points`; none when they span no volume (fewer than four
     /// points, or all in a plane or on a line).
     pub fn hull_of(points: &[DVec3]) -> Option<Self> {
-        if points.len() < 4 {
-            return None;
-        }
-        let (lo, hi) = points
-            .iter()
-            .fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), p| {
-                (lo.min(*p), hi.max(*p))
-            });
-        let size = hi - lo;
-        if size.min_element() <= 1e-6 * size.max_element().max(1e-9) {
+        if !spans_volume(points) {
             return None;
         }
         let input: Vec<Vector> = points.iter().map(|p| vector(*p)).collect();

@@ -213,19 +213,26 @@ pub fn settle_objects(
     (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
     world: &World,
 ) -> PhysicsRecord {
+    // Each object's asset collider for its motion (none: its box).
+    let asset_colliders: Vec<Option<&Collider>> = objects
+        .iter()
+        .zip(motions)
+        .map(|(o, &(_, motion))| {
+            colliders
+                .get(o.asset_index)
+                .and_then(|c| c.for_motion(motion != Motion::Fixed))
+        })
+        .collect();
     // A container drawn at its own size collides as its own boxes (unless its asset
     // collides as its box).
     let shaped: Vec<Option<Collider>> = objects
         .iter()
-        .zip(motions)
-        .map(|(o, &(_, motion))| {
-            let shape = o.shape.as_ref()?;
-            colliders
-                .get(o.asset_index)
-                .and_then(|c| c.for_motion(motion != Motion::Fixed))?;
+        .zip(&asset_colliders)
+        .map(|(o, asset_collider)| {
+            asset_collider.as_ref()?;
+            let parts = o.shape.as_ref()?.parts();
             Some(Collider::Parts(
-                shape
-                    .parts()
+                parts
                     .iter()
                     .map(|(c, h)| (DVec3::from_array(*c), DVec3::from_array(*h)))
                     .collect(),
@@ -235,21 +242,16 @@ pub fn settle_objects(
     let bodies: Vec<Body> = objects
         .iter()
         .zip(motions)
-        .zip(&shaped)
-        .map(|((o, &(_, motion)), shaped)| {
+        .zip(shaped.iter().zip(&asset_colliders))
+        .map(|((o, &(_, motion)), (shaped, asset_collider))| {
             let (lo, hi) = o.local_bounds(bounds);
             let scale = o.pose_world.scale;
-            let asset_collider = || {
-                colliders
-                    .get(o.asset_index)
-                    .and_then(|c| c.for_motion(motion != Motion::Fixed))
-            };
             Body {
                 rotation: DQuat::from_array(o.pose_world.rotation_xyzw),
                 translation: DVec3::from_array(o.pose_world.translation),
                 box_centre: (lo + hi) * 0.5 * scale,
                 half_extents: (hi - lo) * 0.5 * scale,
-                collider: shaped.as_ref().or_else(asset_collider).map(|c| (c, scale)),
+                collider: shaped.as_ref().or(*asset_collider).map(|c| (c, scale)),
                 motion,
             }
         })

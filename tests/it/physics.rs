@@ -685,7 +685,7 @@ fn parts_dropped_into_a_bin_settle_inside_its_walls() {
 #[test]
 fn round_parts_come_to_rest_on_boards_in_every_frame() {
     let tmp = tempfile::tempdir().unwrap();
-    let can = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/can.glb");
+    let can = common::assets_dir().join("can.glb");
     let parts = |asset: &str, min: [f64; 3], max: [f64; 3]| {
         json!({ "asset": asset, "count": 6, "scale": 0.1, "rotation": "uniform",
                 "position": { "uniform": { "min": min, "max": max } },
