@@ -13,8 +13,12 @@ override TONE_MAPPING: u32 = 0u;
 // whether the material has a KHR_texture_transform (else the transforms are identities).
 override MATERIAL_MAPS: bool = false;
 override UV_TRANSFORM: bool = false;
-// Pipeline-overridable: one bounce of directional light off the ground.
+// Pipeline-overridable: the energy-conserving layered BRDF (else glTF's reference).
+override LAYERED: bool = false;
+// Pipeline-overridable: one bounce of directional light off the ground, and off the
+// objects (the frame's bouncers).
 override BOUNCE: bool = false;
+override OBJECT_BOUNCE: bool = false;
 // Pipeline-overridable: an environment map lights the frame (image-based light replaces
 // the uniform ambient light).
 override IBL: bool = false;
@@ -54,7 +58,8 @@ struct Frame {
     background_b: vec4<f32>,
     // x: 1 when some texture this frame samples the image pool.
     flags: vec4<u32>,
-    // x: albedo of the ground (y = 0) that bounces directional light (BOUNCE only).
+    // x: albedo of the ground (y = 0) that bounces directional light (BOUNCE only);
+    // y: bouncers (OBJECT_BOUNCE only).
     bounce: vec4<f32>,
     // x, y: cosine and sine of the environment's turn about +y; z: last mip level of
     // its prefiltered specular map.
@@ -66,6 +71,9 @@ struct Frame {
     // Window position (x, y, 1) → world direction of the pixel's ray.
     pixel_to_ray: mat3x3<f32>,
     lights: array<Light, MAX_LIGHTS>,
+    // Objects that bounce directional light, as diffuse spheres: (centre, radius²) and
+    // ((2/3) × linear albedo × radius², unused); bounce.y of them.
+    bouncers: array<vec4<f32>, 32>,
     // World → clip of each shadow view (depth 0 near, 1 far).
     shadow_matrices: array<mat4x4<f32>, MAX_SHADOW_VIEWS>,
 };
@@ -101,6 +109,9 @@ struct Material {
 // Shadow maps, one layer per view, and the comparison sampler that filters them.
 @group(0) @binding(3) var shadow_maps: texture_depth_2d_array;
 @group(0) @binding(4) var shadow_sampler: sampler_comparison;
+// The GGX lobe's directional albedo over (n·v, roughness): the split-sum scale and bias
+// of F0 (src/gpu/brdf_table.rs), 32 × 32 texels at (i + 0.5) / 32.
+@group(0) @binding(5) var brdf_table: texture_2d<f32>;
 @group(1) @binding(0) var<uniform> object: Object;
 @group(2) @binding(0) var<uniform> material: Material;
 @group(2) @binding(1) var base_color_texture: texture_2d<f32>;
@@ -156,8 +167,8 @@ struct VertexOut {
     @location(3) uv1: vec2<f32>,
     @location(4) color: vec4<f32>,
     @location(5) view_depth: f32,
-    // x: instance id, y: procedural pattern (0: none).
-    @location(6) @interpolate(flat) ids: vec2<u32>,
+    // x: instance id, y: procedural pattern (0: none), z: bouncer slot + 1 (0: none).
+    @location(6) @interpolate(flat) ids: vec3<u32>,
     // rgb: colour override (r < 0: none), a: roughness override (< 0: none).
     @location(7) @interpolate(flat) mat_color: vec4<f32>,
     // xyz: HSV shift (hue degrees, saturation and value multipliers), w: metallic override.
@@ -203,7 +214,7 @@ fn vertex_with_tangent(v: VertexIn, w: InstanceIn, tangent: vec4<f32>) -> Vertex
     out.uv1 = v.uv1;
     out.color = v.color;
     out.view_depth = view.z;
-    out.ids = w.w5.yz;
+    out.ids = w.w5.yzw;
     out.mat_color = bitcast<vec4<f32>>(w.w6);
     out.mat_hsv = bitcast<vec4<f32>>(w.w7);
     out.pattern_a = bitcast<vec4<f32>>(w.w8);
@@ -381,8 +392,33 @@ fn material_uv(k: u32, tex_coord: u32, in: VertexOut) -> vec2<f32> {
     return vec2<f32>(a.x * uv.x + a.y * uv.y + a.z, b.x * uv.x + b.y * uv.y + b.z);
 }
 
-// GGX / Smith height-correlated / Schlick: the glTF metallic-roughness BRDF (spec appendix B).
-fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32) -> vec3<f32> {
+// The split-sum scale and bias of F0 for GGX at (n·v, roughness), from the table.
+fn specular_albedo(n_dot_v: f32, roughness: f32) -> vec2<f32> {
+    let half_texel = 0.5 / 32.0;
+    let uv = clamp(vec2<f32>(n_dot_v, roughness), vec2<f32>(half_texel), vec2<f32>(1.0 - half_texel));
+    return textureSampleLevel(brdf_table, pool_sampler, uv, 0.0).rg;
+}
+
+// What the layered BRDF does with a fragment's view: the specular lobe's gain for the
+// energy one scattering loses (Turquin's 1 + F0 (1 − E) / E) and the share of light the
+// diffuse base gets, 1 − the compensated lobe's directional albedo.
+struct Layers {
+    specular: vec3<f32>,
+    diffuse: vec3<f32>,
+};
+
+// `ab`: the table's split-sum terms at the fragment's n·v and roughness.
+fn layers(ab: vec2<f32>, f0: vec3<f32>) -> Layers {
+    let single = max(ab.x + ab.y, 1e-3);
+    var out: Layers;
+    out.specular = vec3<f32>(1.0) + f0 * (1.0 / single - 1.0);
+    out.diffuse = clamp(vec3<f32>(1.0) - (f0 * ab.x + ab.y) * out.specular, vec3<f32>(0.0), vec3<f32>(1.0));
+    return out;
+}
+
+// GGX / Smith height-correlated / Schlick: the glTF metallic-roughness BRDF (spec appendix
+// B), or with LAYERED its energy-conserving layers (`layers`, computed once a fragment).
+fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32, layering: Layers) -> vec3<f32> {
     let n_dot_l = max(dot(n, l), 0.0);
     if n_dot_l <= 0.0 {
         return vec3<f32>(0.0);
@@ -400,6 +436,10 @@ fn brdf(n: vec3<f32>, v: vec3<f32>, l: vec3<f32>, base: vec3<f32>, metallic: f32
     let vis_denom = n_dot_l * sqrt(n_dot_v * n_dot_v * (1.0 - a2) + a2)
         + n_dot_v * sqrt(n_dot_l * n_dot_l * (1.0 - a2) + a2);
     let vis = select(0.0, 0.5 / vis_denom, vis_denom > 0.0);
+    if LAYERED {
+        let diffuse = layering.diffuse * (1.0 - metallic) * base / PI;
+        return (diffuse + fresnel * d * vis * layering.specular) * n_dot_l;
+    }
     let diffuse = (vec3<f32>(1.0) - fresnel) * (1.0 - metallic) * base / PI;
     let specular = fresnel * d * vis;
     return (diffuse + specular) * n_dot_l;
@@ -427,23 +467,15 @@ fn environment_irradiance(n: vec3<f32>) -> vec3<f32> {
     return max(e, vec3<f32>(0.0));
 }
 
-// The split-sum scale and bias of F0 for GGX (Karis's analytic fit of the DFG table).
-fn environment_brdf(n_dot_v: f32, roughness: f32) -> vec2<f32> {
-    let c0 = vec4<f32>(-1.0, -0.0275, -0.572, 0.022);
-    let c1 = vec4<f32>(1.0, 0.0425, 1.04, -0.04);
-    let r = roughness * c0 + c1;
-    let a004 = min(r.x * r.x, exp2(-9.28 * n_dot_v)) * r.x + r.y;
-    return vec2<f32>(-1.04, 1.04) * a004 + r.zw;
-}
 
 // Light from the environment leaving a surface towards v: prefiltered GGX reflection plus
 // diffuse irradiance, with Fdez-Agüera's multiple-scattering energy compensation, so
 // that a white dielectric under a uniform environment reflects exactly that radiance
 // (the white furnace test).
-fn environment_light(n: vec3<f32>, v: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32) -> vec3<f32> {
+// `ab`: the table's split-sum terms at the fragment's n·v and roughness.
+fn environment_light(n: vec3<f32>, v: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32, ab: vec2<f32>) -> vec3<f32> {
     let n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
     let f0 = mix(vec3<f32>(0.04), base, metallic);
-    let ab = environment_brdf(n_dot_v, roughness);
     let fr = max(vec3<f32>(1.0 - roughness), f0) - f0;
     let k_s = f0 + fr * pow(1.0 - n_dot_v, 5.0);
     let single = k_s * ab.x + ab.y;
@@ -524,6 +556,31 @@ fn shadow_visibility(light: Light, p: vec3<f32>, n: vec3<f32>, l: vec3<f32>) -> 
     return lit / f32(taps * taps);
 }
 
+// Irradiance at p (normal n), over the sun's, from the frame's bouncers lit by a sun in
+// direction l: each a Lambertian sphere of albedo ρ and radius r, whose light at distance d
+// from its centre and phase angle α (between the sun and p, seen from the centre) is
+// (2/3) ρ Φ(α) (r / d)² with Φ(α) = (sin α + (π − α) cos α) / π, Lambert's phase law for
+// a sphere, here x^1.5 (0.768 + 0.232 x) with x = (1 + cos α) / 2 (within 0.007 of it,
+// without an arc cosine); d is held at r or more (points inside a sphere get its
+// surface's light). The fragment's own object (bouncer slot + 1 `own`) sends it none.
+fn objects_bounce(p: vec3<f32>, n: vec3<f32>, l: vec3<f32>, own: u32) -> vec3<f32> {
+    var sum = vec3<f32>(0.0);
+    let count = min(u32(frame.bounce.y), 16u);
+    for (var k = 0u; k < count; k = k + 1u) {
+        // (centre, r²) and ((2/3) ρ r², unused).
+        let sphere = frame.bouncers[2u * k];
+        let w = sphere.xyz - p;
+        let d2 = dot(w, w);
+        let dir = w * inverseSqrt(max(d2, 1e-12));
+        let facing = max(dot(n, dir), 0.0);
+        let x = clamp(0.5 - 0.5 * dot(dir, l), 0.0, 1.0);
+        let phase = x * sqrt(x) * (0.768 + 0.232 * x);
+        let weight = facing * phase / max(d2, sphere.w);
+        sum = sum + frame.bouncers[2u * k + 1u].rgb * select(weight, 0.0, k + 1u == own);
+    }
+    return sum;
+}
+
 struct Surface {
     color: vec4<f32>,
     linear_depth: f32,
@@ -589,9 +646,22 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
         n = -n;
     }
     let v = normalize(frame.camera_position.xyz - in.world_position);
+    // The GGX lobe's directional albedo towards the viewer, one table fetch a fragment for
+    // the layered BRDF and the environment light alike.
+    var ab = vec2<f32>(0.0);
+    if LAYERED || IBL {
+        ab = specular_albedo(clamp(dot(n, v), 1e-4, 1.0), roughness);
+    }
+    var layering: Layers;
+    // The share of bounced light the diffuse base gets.
+    var diffuse_share = vec3<f32>(1.0);
+    if LAYERED {
+        layering = layers(ab, mix(vec3<f32>(0.04), base.rgb, metallic));
+        diffuse_share = layering.diffuse;
+    }
     var color: vec3<f32>;
     if IBL {
-        color = environment_light(n, v, base.rgb, metallic, roughness) * occlusion + emissive;
+        color = environment_light(n, v, base.rgb, metallic, roughness, ab) * occlusion + emissive;
     } else {
         color = frame.ambient.rgb * base.rgb * occlusion + emissive;
     }
@@ -620,7 +690,7 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
                 radiance = radiance * shadow_visibility(light, in.world_position, n, l);
             }
         }
-        color = color + brdf(n, v, l, base.rgb, metallic, roughness) * radiance;
+        color = color + brdf(n, v, l, base.rgb, metallic, roughness, layering) * radiance;
         if BOUNCE {
             if light.kind.x < 0.5 {
                 // The sun lights the ground (albedo a) to radiance a E cos(elevation) / π;
@@ -628,7 +698,7 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
                 // and reflects it diffusely, occluded as ambient light is.
                 let ground = frame.bounce.x * max(-light.vector.y, 0.0);
                 let seen = 0.5 * (1.0 - n.y);
-                color = color + light.radiance.rgb * (ground * seen * occlusion * (1.0 - metallic) / PI) * base.rgb;
+                color = color + light.radiance.rgb * (ground * seen * occlusion * (1.0 - metallic) / PI) * base.rgb * diffuse_share;
                 // Its mirror image: the part of the specular lobe around the reflected
                 // view ray that reaches the ground (all of it for a mirror looking down,
                 // the diffuse share for a rough surface), weighted by Fresnel.
@@ -637,6 +707,12 @@ fn shade(in: VertexOut, front_facing: bool) -> Surface {
                 let f0 = mix(vec3<f32>(0.04), base.rgb, metallic);
                 let fresnel = f0 + (vec3<f32>(1.0) - f0) * pow(1.0 - max(dot(n, v), 0.0), 5.0);
                 color = color + light.radiance.rgb * fresnel * (ground * lobe * occlusion / PI);
+            }
+        }
+        if OBJECT_BOUNCE {
+            if light.kind.x < 0.5 {
+                let bounced = objects_bounce(in.world_position, n, -light.vector.xyz, in.ids.z);
+                color = color + light.radiance.rgb * bounced * (occlusion * (1.0 - metallic) / PI) * base.rgb * diffuse_share;
             }
         }
     }

@@ -99,6 +99,39 @@ pub enum ToneMapping {
     Aces,
 }
 
+/// How surfaces reflect the lights (glTF's metallic-roughness materials either way).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    Serialize,
+    serde::Deserialize,
+    PartialEq,
+    Eq,
+    Hash,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Brdf {
+    /// The glTF 2.0 specification's reference (its appendix B): the diffuse part weighed
+    /// by 1 − Fresnel at the half vector, the GGX specular lobe scattering once.
+    #[default]
+    Gltf,
+    /// Energy-conserving layers, as Cycles' Principled BSDF and OpenPBR have them: the
+    /// diffuse base gets what the specular layer does not reflect towards the viewer (its
+    /// directional albedo, tabulated), and the specular lobe gets back the energy a single
+    /// scattering loses at high roughness. Rough dielectrics seen at a slant come out
+    /// darker and seen from above brighter, as a path tracer renders them.
+    Layered,
+}
+
+impl Brdf {
+    fn is_gltf(&self) -> bool {
+        *self == Brdf::Gltf
+    }
+}
+
 /// How a frame's RGB image is finished after lighting.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RenderLook {
@@ -108,6 +141,9 @@ pub struct RenderLook {
     pub tone_mapping: ToneMapping,
     /// Whether normal and occlusion maps shade.
     pub material_maps: bool,
+    /// How surfaces reflect the lights.
+    #[serde(skip_serializing_if = "Brdf::is_gltf")]
+    pub brdf: Brdf,
     /// Whether opaque materials' textures are filtered anisotropically (16×).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub anisotropic_filtering: bool,
@@ -117,6 +153,9 @@ pub struct RenderLook {
     /// Albedo of the ground plane (y = 0) that bounces directional light (0: none).
     #[serde(skip_serializing_if = "is_zero")]
     pub ground_bounce: f64,
+    /// Whether the objects bounce directional light onto each other.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub object_bounce: bool,
     /// The environment that lights the frame (none: the uniform `ambient` light).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<EnvironmentSample>,
@@ -186,9 +225,11 @@ impl RenderLook {
         antialiasing: Antialiasing::None,
         tone_mapping: ToneMapping::None,
         material_maps: false,
+        brdf: Brdf::Gltf,
         anisotropic_filtering: false,
         sensor: None,
         ground_bounce: 0.0,
+        object_bounce: false,
         environment: None,
     };
 
@@ -355,6 +396,11 @@ impl LightSample {
             | LightSample::Point { shadow, .. }
             | LightSample::Spot { shadow, .. } => shadow.as_ref(),
         }
+    }
+
+    /// Whether this is a directional light (a sun).
+    pub fn is_directional(&self) -> bool {
+        matches!(self, LightSample::Directional { .. })
     }
 }
 

@@ -8,6 +8,7 @@
 //! [`image`] convert, [`builtin`] makes the primitive shapes.
 
 pub mod accessors;
+mod albedo;
 pub mod builtin;
 mod collision;
 pub mod document;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use glam::{DMat4, DVec3};
 
+pub use albedo::MeanAlbedo;
 pub use builtin::primitive_asset;
 pub use image::{Image, MAX_TEXTURE_SIZE};
 pub use material::{AlphaMode, Material, MipFilter, Sampling, Texture, TextureRef, Wrap};

@@ -82,17 +82,18 @@ impl DrawList {
         }
     }
 
-    /// Builds the frame's draws and uploads their instance data.
+    /// Builds the frame's draws and uploads their instance data; `bouncer_slots` holds
+    /// each object's bouncer slot + 1 ([`super::bounce::bouncers`]).
     pub(super) fn build(
         &mut self,
         ctx: &GpuContext,
         layout: &wgpu::BindGroupLayout,
-        scene: &FrameScene,
+        (scene, bouncer_slots): (&FrameScene, &[u32]),
         view: DMat4,
         assets: &[GpuAsset],
         (mode, normals, look): (DrawMode, bool, Look),
     ) {
-        self.collect_instances(scene, view, assets);
+        self.collect_instances(scene, view, assets, bouncer_slots);
         self.batch_draws(assets, mode, (normals, look));
         self.upload(ctx, layout);
     }
@@ -107,8 +108,15 @@ impl DrawList {
 
     /// One [`MeshInstance`] per (object, mesh node) of `scene`, grouped so that instances
     /// of the same mesh with the same winding are adjacent (a stable sort: within a group
-    /// they keep placement order).
-    fn collect_instances(&mut self, scene: &FrameScene, view: DMat4, assets: &[GpuAsset]) {
+    /// they keep placement order). `bouncer_slots` holds each object's bouncer slot + 1
+    /// (0: none; empty: no object bounces light).
+    fn collect_instances(
+        &mut self,
+        scene: &FrameScene,
+        view: DMat4,
+        assets: &[GpuAsset],
+        bouncer_slots: &[u32],
+    ) {
         self.instances.clear();
         let extents: Vec<ScreenExtent> = scene
             .objects
@@ -147,6 +155,7 @@ impl DrawList {
                         m3.inverse().transpose(),
                         obj.instance_id,
                         obj.material.as_ref(),
+                        bouncer_slots.get(k).copied().unwrap_or(0),
                     ),
                 });
             }

@@ -2,7 +2,7 @@
 //! the scene, amodal and shadow passes.
 
 /// The bind group layouts: 0 the frame (uniform, image pool, its sampler, shadow maps,
-/// their comparison sampler), 1 the instance data (a uniform at a dynamic offset), 2 a
+/// their comparison sampler, the GGX albedo table), 1 the instance data (a uniform at a dynamic offset), 2 a
 /// material (uniform, five textures and their samplers), 3 the environment in the scene
 /// pass (its maps and sampler) or a pass's own resources in the amodal and shadow passes.
 pub(super) struct Layouts {
@@ -89,6 +89,7 @@ impl Layouts {
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Comparison),
                     count: None,
                 },
+                texture_entry(5, wgpu::TextureViewDimension::D2),
             ],
         });
         let instance = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {

@@ -7,9 +7,12 @@
 //! - `layouts` (bind group layouts), `pipelines` (pipelines, draw modes), `uniforms`
 //!   (what shaders read), `draws` (the frame's draw list), `shadows` (shadow views and
 //!   maps), `upload` (assets to the GPU), `targets` (render targets and readback),
-//!   [`mipmaps`].
+//!   `environment` (environment maps, prefiltered), `brdf_table` (the GGX albedo
+//!   table), `bounce` (objects that bounce light), [`mipmaps`].
 
 pub mod amodal;
+mod bounce;
+mod brdf_table;
 pub mod context;
 mod draws;
 pub mod driver_env;

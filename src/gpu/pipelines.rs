@@ -76,8 +76,9 @@ impl DrawMode {
 }
 
 /// Which lighting and finishing code a scene pipeline runs: pipeline-overridable
-/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`, `BOUNCE`), so the shader
-/// compiler drops what a frame does not use (a CPU rasterizer would run it masked).
+/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`, `LAYERED`,
+/// `BOUNCE`, `OBJECT_BOUNCE`, `IBL`), so the shader compiler drops what a frame does not use (a CPU
+/// rasterizer would run it masked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(super) struct Look {
     /// Lights sample their shadow maps.
@@ -86,8 +87,12 @@ pub(super) struct Look {
     pub(super) tone_mapping: u8,
     /// Normal and occlusion maps shade.
     pub(super) material_maps: bool,
+    /// The energy-conserving layered BRDF shades direct light.
+    pub(super) layered: bool,
     /// Directional light bounces off the ground.
     pub(super) bounce: bool,
+    /// Directional light bounces off the objects.
+    pub(super) object_bounce: bool,
     /// An environment map lights the frame (image-based light in place of the ambient).
     pub(super) ibl: bool,
 }
@@ -98,13 +103,16 @@ impl Look {
         shadows: bool,
         tone_mapping: ToneMapping,
         material_maps: bool,
-        bounce: bool,
+        layered: bool,
+        (bounce, object_bounce): (bool, bool),
         ibl: bool,
     ) -> Self {
         Self {
             shadows,
             material_maps,
+            layered,
             bounce,
+            object_bounce,
             ibl,
             tone_mapping: match tone_mapping {
                 ToneMapping::None => 0,
@@ -116,9 +124,11 @@ impl Look {
 
     /// The constants of a pipeline with this look, for a material with (or without)
     /// texture transforms.
-    pub(super) fn constants(self, uv_transform: bool) -> [(&'static str, f64); 6] {
+    pub(super) fn constants(self, uv_transform: bool) -> [(&'static str, f64); 8] {
         [
             ("BOUNCE", f64::from(u8::from(self.bounce))),
+            ("OBJECT_BOUNCE", f64::from(u8::from(self.object_bounce))),
+            ("LAYERED", f64::from(u8::from(self.layered))),
             ("IBL", f64::from(u8::from(self.ibl))),
             ("SHADOWS", f64::from(u8::from(self.shadows))),
             ("TONE_MAPPING", f64::from(self.tone_mapping)),

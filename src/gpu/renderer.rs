@@ -3,6 +3,8 @@
 //! [`FrameBuffers`]. This file orchestrates; each concern lives in its own module.
 
 use super::amodal::AmodalTargets;
+use super::bounce;
+use super::brdf_table;
 use super::context::{GpuContext, GpuError};
 use super::draws::DrawList;
 use super::environment::Environments;
@@ -16,7 +18,7 @@ use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
 use super::uniforms::{EnvironmentLight, FrameUniform, projection};
 use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
-use crate::scene::{FrameScene, RenderLook};
+use crate::scene::{Brdf, FrameScene, LightSample, RenderLook};
 
 /// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
 pub struct PendingFrame {
@@ -44,6 +46,7 @@ struct FrameResources {
     pool_view: wgpu::TextureView,
     pool_sampler: wgpu::Sampler,
     shadow_sampler: wgpu::Sampler,
+    brdf_table: wgpu::TextureView,
 }
 
 impl FrameResources {
@@ -77,6 +80,10 @@ impl FrameResources {
                 wgpu::BindGroupEntry {
                     binding: 4,
                     resource: wgpu::BindingResource::Sampler(&self.shadow_sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: wgpu::BindingResource::TextureView(&self.brdf_table),
                 },
             ],
         })
@@ -154,6 +161,7 @@ impl Renderer {
             pool_view,
             pool_sampler,
             shadow_sampler,
+            brdf_table: brdf_table::upload(&ctx),
         };
         let shadow_maps = ShadowMaps::new(device, &layouts.shadow_view);
         let frame_bind_group = frame_resources.bind_group(
@@ -254,14 +262,17 @@ impl Renderer {
             cam.near,
             cam.far,
         );
+        let assets = &self.assets;
+        let corners = object_corners(scene, |o| o.bounds_or(assets[o.asset_index].bounds));
         let plan = if scene.lights.iter().any(|l| l.shadow().is_some()) {
-            let assets = &self.assets;
-            ShadowPlan::new(
-                scene,
-                &object_corners(scene, |o| o.bounds_or(assets[o.asset_index].bounds)),
-            )
+            ShadowPlan::new(scene, &corners)
         } else {
             ShadowPlan::default()
+        };
+        let (bouncers, bouncer_slots) = if scene.render.object_bounce {
+            bounce::bouncers(scene, &corners, assets)
+        } else {
+            (Vec::new(), Vec::new())
         };
         if self.shadow_maps.prepare(&self.ctx, &plan) {
             self.frame_bind_group = self.frame_resources.bind_group(
@@ -290,6 +301,7 @@ impl Renderer {
             &plan,
             self.shadow_maps.side(),
             environment_light.as_ref(),
+            &bouncers,
         );
         self.ctx
             .queue
@@ -298,7 +310,11 @@ impl Renderer {
             !plan.views.is_empty(),
             scene.render.tone_mapping,
             scene.render.material_maps,
-            scene.render.ground_bounce > 0.0,
+            scene.render.brdf == Brdf::Layered,
+            (
+                scene.render.ground_bounce > 0.0,
+                !bouncers.is_empty() && scene.lights.iter().any(LightSample::is_directional),
+            ),
             environment.is_some_and(|(e, _)| e.radiance_scale.iter().any(|&c| c > 0.0)),
         );
         let environment_bind_group =
@@ -315,7 +331,7 @@ impl Renderer {
         self.draws.build(
             &self.ctx,
             &self.layouts.instance,
-            scene,
+            (scene, &bouncer_slots),
             view,
             &self.assets,
             (self.draw_mode, self.normals, look),
@@ -427,7 +443,12 @@ impl Renderer {
         self.amodal
             .read(slot, pending.amodal_words, &mut out.amodal)?;
         self.ctx.check_errors()?;
-        crate::post::finish_rgb(&mut out.rgb, out.width, out.height, pending.look);
+        crate::post::finish_rgb(
+            &mut out.rgb,
+            (out.width, out.height),
+            (&out.depth, &out.instance),
+            &pending.look,
+        );
         Ok(RenderTimings {
             record_submit: pending.record_submit,
             wait_readback: started.elapsed().as_secs_f64(),

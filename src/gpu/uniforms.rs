@@ -5,6 +5,7 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{DMat3, DMat4, DVec3};
 
+use super::bounce::{Bouncer, MAX_BOUNCERS};
 use super::shadows::{LightShadow, MAX_SHADOW_VIEWS, ShadowPlan};
 use crate::geometry::srgb_to_linear;
 use crate::scene::{
@@ -137,6 +138,10 @@ pub(super) struct FrameUniform {
     /// direction of its ray (for an environment background).
     pixel_to_ray: [[f32; 4]; 3],
     lights: [LightUniform; MAX_LIGHTS],
+    /// Objects that bounce directional light, as spheres: centre and radius², then
+    /// (2/3) × linear albedo × radius² (`bounce.y` of them; `scene.wgsl`'s
+    /// `objects_bounce` says why).
+    bouncers: [[f32; 4]; 2 * MAX_BOUNCERS],
     /// World → clip of each shadow view.
     shadow_matrices: [[[f32; 4]; 4]; MAX_SHADOW_VIEWS],
 }
@@ -149,7 +154,8 @@ pub(super) struct FrameUniform {
 /// within 16 vertex attributes; `shaders/scene.wgsl` (`unpack`) reads the same layout:
 /// - 0-2: rows 0-2 of the affine model → camera matrix;
 /// - 3-5.x: the model's normal matrix (inverse-transpose of its 3×3 part, model → world)
-///   as columns; 5.y: instance id; 5.z: procedural pattern (0: none);
+///   as columns; 5.y: instance id; 5.z: procedural pattern (0: none); 5.w: the
+///   object's bouncer slot + 1 (0: none; [`super::bounce`]);
 /// - 6: material colour override (linear RGB; x < 0: none), roughness override (< 0: none);
 /// - 7: HSV shift (hue degrees, saturation and value multipliers), metallic override;
 /// - 8: pattern colour A (linear RGB), scale; 9: pattern colour B, angle (radians).
@@ -165,6 +171,7 @@ impl InstanceData {
         normal: DMat3,
         instance_id: u16,
         material: Option<&MaterialSample>,
+        bouncer_slot: u32,
     ) -> Self {
         let f = |v: f64| (v as f32).to_bits();
         let mv = model_view.transpose().to_cols_array_2d(); // rows
@@ -189,7 +196,7 @@ impl InstanceData {
                 mv[2].map(f),
                 [f(n[0]), f(n[1]), f(n[2]), f(n[3])],
                 [f(n[4]), f(n[5]), f(n[6]), f(n[7])],
-                [f(n[8]), u32::from(instance_id), pattern, 0],
+                [f(n[8]), u32::from(instance_id), pattern, bouncer_slot],
                 [
                     f(color[0]),
                     f(color[1]),
@@ -237,6 +244,7 @@ impl FrameUniform {
         shadows: &ShadowPlan,
         shadow_side: u32,
         environment: Option<&EnvironmentLight>,
+        bouncers: &[Bouncer],
     ) -> Self {
         let background = scene.background_texture.as_ref();
         let mut lights = [LightUniform::zeroed(); MAX_LIGHTS];
@@ -272,7 +280,12 @@ impl FrameUniform {
                 vec4(pattern_colors(t).1, t.angle_deg.to_radians() as f32)
             }),
             flags: [u32::from(uses_pool(scene)), 0, 0, 0],
-            bounce: [scene.render.ground_bounce as f32, 0.0, 0.0, 0.0],
+            bounce: [
+                scene.render.ground_bounce as f32,
+                bouncers.len().min(MAX_BOUNCERS) as f32,
+                0.0,
+                0.0,
+            ],
             environment: environment.map_or([0.0; 4], |e| {
                 let turn = e.rotation_deg.to_radians();
                 [
@@ -292,6 +305,15 @@ impl FrameUniform {
             }),
             pixel_to_ray: pixel_to_ray(scene, view),
             lights,
+            bouncers: {
+                let mut out = [[0.0; 4]; 2 * MAX_BOUNCERS];
+                for (k, b) in bouncers.iter().take(MAX_BOUNCERS).enumerate() {
+                    let r2 = b.radius * b.radius;
+                    out[2 * k] = vec4(b.centre.to_array(), r2 as f32);
+                    out[2 * k + 1] = vec4(b.albedo.map(|a| 2.0 / 3.0 * a * r2), 0.0);
+                }
+                out
+            },
             shadow_matrices,
         }
     }

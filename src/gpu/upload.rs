@@ -43,6 +43,8 @@ pub(super) struct GpuAsset {
     pub(super) draws: Vec<(usize, DMat4)>,
     /// Axis-aligned box of everything it draws, asset space.
     pub(super) bounds: (glam::DVec3, glam::DVec3),
+    /// Its mean diffuse colour (the light it bounces onto other objects).
+    pub(super) albedo: crate::assets::MeanAlbedo,
 }
 
 /// Whether `s` filters linearly within and between mip levels (trilinear).
@@ -282,6 +284,7 @@ impl<'a> Uploader<'a> {
             materials,
             draws,
             bounds: asset.bounds,
+            albedo: asset.mean_albedo(),
         }
     }
 }

@@ -14,8 +14,15 @@ const SPAN_MAX: f32 = 8.0;
 const REDUCE_MUL: f32 = 1.0 / 8.0;
 const REDUCE_MIN: f32 = 1.0 / 128.0;
 
-/// Anti-aliases `rgb` (row-major RGB8, `width`×`height`) in place.
-pub fn fxaa(rgb: &mut [u8], width: usize, height: usize) {
+/// Anti-aliases `rgb` (row-major RGB8, `width`×`height`) in place, at the pixels where
+/// `on_edge(x, y)` holds (see [`super::edges::EdgeFinder`]); it is asked only where the
+/// colours show an edge.
+pub fn fxaa(
+    rgb: &mut [u8],
+    width: usize,
+    height: usize,
+    on_edge: impl Fn(usize, usize) -> bool + Sync,
+) {
     if width < 2 || height < 2 {
         return;
     }
@@ -24,7 +31,7 @@ pub fn fxaa(rgb: &mut [u8], width: usize, height: usize) {
         .enumerate()
         .for_each(|(y, row)| {
             for x in 0..width {
-                if let Some(c) = source.filtered(x, y) {
+                if let Some(c) = source.filtered(x, y, &on_edge) {
                     row[3 * x..3 * x + 3].copy_from_slice(&c);
                 }
             }
@@ -79,8 +86,14 @@ impl Image {
         })
     }
 
-    /// The filtered colour of (x, y), or none where it is not on an edge.
-    fn filtered(&self, x: usize, y: usize) -> Option<[u8; 3]> {
+    /// The filtered colour of (x, y), or none where it is not on an edge (of the colours,
+    /// and where `on_edge` says).
+    fn filtered(
+        &self,
+        x: usize,
+        y: usize,
+        on_edge: impl Fn(usize, usize) -> bool,
+    ) -> Option<[u8; 3]> {
         let m = self.luma[y * self.width + x];
         let nw = self.luma_at(x, y, -1, -1);
         let ne = self.luma_at(x, y, 1, -1);
@@ -88,7 +101,7 @@ impl Image {
         let se = self.luma_at(x, y, 1, 1);
         let lo = m.min(nw.min(ne).min(sw.min(se)));
         let hi = m.max(nw.max(ne).max(sw.max(se)));
-        if hi - lo < EDGE_THRESHOLD_MIN.max(hi * EDGE_THRESHOLD) {
+        if hi - lo < EDGE_THRESHOLD_MIN.max(hi * EDGE_THRESHOLD) || !on_edge(x, y) {
             return None;
         }
         let dir = [-((nw + ne) - (sw + se)), (nw + sw) - (ne + se)];
@@ -129,7 +142,7 @@ mod tests {
         // A ramp of 2 levels a pixel: under the contrast that counts as an edge.
         let mut rgb: Vec<u8> = (0..32 * 16 * 3).map(|i| (i / 3 % 32 * 2) as u8).collect();
         let before = rgb.clone();
-        fxaa(&mut rgb, 32, 16);
+        fxaa(&mut rgb, 32, 16, |_, _| true);
         assert_eq!(rgb, before, "a gentle ramp is no edge");
     }
 
@@ -138,7 +151,7 @@ mod tests {
         let (w, h) = (64, 32);
         let mut rgb = edge(w, h);
         let before = rgb.clone();
-        fxaa(&mut rgb, w, h);
+        fxaa(&mut rgb, w, h, |_, _| true);
         let grey = rgb.iter().filter(|&&c| c != 0 && c != 255).count();
         assert!(
             grey > 3 * w / 2,
@@ -159,7 +172,8 @@ mod tests {
     fn the_result_does_not_depend_on_the_thread_count() {
         let (w, h) = (97, 61);
         let rgb = edge(w, h);
-        let run = |threads| super::super::on_threads(threads, &rgb, |out| fxaa(out, w, h));
+        let run =
+            |threads| super::super::on_threads(threads, &rgb, |out| fxaa(out, w, h, |_, _| true));
         assert_eq!(run(1), run(3));
     }
 }

@@ -285,6 +285,7 @@ impl<'a> FrameSampler<'a> {
                 antialiasing: spec.render.antialiasing,
                 tone_mapping: spec.render.tone_mapping,
                 material_maps: spec.render.material_maps,
+                brdf: spec.render.brdf,
                 anisotropic_filtering: spec.render.anisotropic_filtering,
                 sensor: spec
                     .render
@@ -296,6 +297,7 @@ impl<'a> FrameSampler<'a> {
                     .ground_bounce
                     .as_ref()
                     .map_or(0.0, |a| a.sample(&mut rng.stream("render.ground_bounce"))),
+                object_bounce: spec.render.object_bounce,
                 environment: spec.render.environment.as_ref().map(|e| {
                     sample_environment(e, ambient_linear, &mut rng.stream("render.environment"))
                 }),

@@ -1,7 +1,8 @@
 //! Golden images of each feature of the realistic look (`render`), one small scene per
 //! feature so a failure names what changed: shadows, environment light (seen as the
-//! background, tone-mapped), the glTF material maps (normal, occlusion, emissive) and the
-//! post-processing (FXAA and sensor effects). Checked like every golden set, with the
+//! background, tone-mapped), the glTF material maps (normal, occlusion, emissive), the
+//! post-processing (FXAA and sensor effects) and light transport (the layered BRDF, ground
+//! and object bounce). Checked like every golden set, with the
 //! default tolerances (see `common::check_golden`).
 //!
 //! Re-bless on purpose with `SYNTHVIS_BLESS=1 cargo test --test it look_goldens::`,
@@ -97,5 +98,18 @@ fn fxaa_and_sensor_effects_match_golden() {
                                    "gaussian_noise_std": 0.004,
                                    "white_balance": { "kelvin": 5000 }, "saturation": 1.2,
                                    "jpeg_quality": 80 } })),
+    );
+}
+
+#[test]
+fn light_transport_matches_golden() {
+    // The layered BRDF and the light the ground and the objects bounce, with shadows.
+    common::check_golden(
+        "LookLightTransport",
+        &table(
+            json!({ "preset": "realistic", "brdf": "layered", "object_bounce": true,
+                       "ground_bounce": 0.5, "antialiasing": "none", "tone_mapping": "none",
+                       "environment": { "enabled": false } }),
+        ),
     );
 }

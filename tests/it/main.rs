@@ -16,6 +16,7 @@ mod geometry;
 mod gltf_features;
 mod golden;
 mod gpu;
+mod light_transport;
 mod look_goldens;
 mod outputs;
 mod physics;

@@ -233,7 +233,8 @@ fn every_effect_on_stays_deterministic_across_threads_and_ranges() {
         }
     }
     spec["render"] = json!({ "preset": "realistic", "sensor": every_sensor_effect(),
-                             "environment": every_sky() });
+                             "environment": every_sky(), "ground_bounce": [0.2, 0.6],
+                             "object_bounce": true, "anisotropic_filtering": true });
     let tmp = tempfile::tempdir().unwrap();
     let loaded = common::write_spec(tmp.path(), &spec);
     let render = |name: &str, frames: std::ops::Range<u64>, threads: usize| {
@@ -289,7 +290,7 @@ fn the_look_changes_colour_and_never_a_label() {
             json!({ "preset": "realistic", "tone_mapping": "aces",
                     "shadows": { "softness": [0, 4], "map_size": { "choice": [512, 2048] } },
                     "sensor": every_sensor_effect(), "environment": every_sky(),
-                    "anisotropic_filtering": true }),
+                    "anisotropic_filtering": true, "ground_bounce": 0.5, "object_bounce": true }),
         ]
         .into_iter()
         .enumerate()
