@@ -44,6 +44,7 @@ impl BoxMeans {
         let (w, h) = (image.width.max(1), image.height.max(1));
         // Each reduced texel averages the source texels it covers.
         let (rw, rh) = (w.min(REDUCED) as usize, h.min(REDUCED) as usize);
+        let linear: [f64; 256] = std::array::from_fn(|c| srgb_to_linear(c as f64 / 255.0));
         let mut reduced = vec![[0.0f64; 3]; rw * rh];
         let mut counts = vec![0u32; rw * rh];
         for y in 0..h as usize {
@@ -54,7 +55,7 @@ impl BoxMeans {
                 };
                 let r = (y * rh / h as usize) * rw + x * rw / w as usize;
                 for k in 0..3 {
-                    reduced[r][k] += srgb_to_linear(f64::from(p[k]) / 255.0);
+                    reduced[r][k] += linear[usize::from(p[k])];
                 }
                 counts[r] += 1;
             }
@@ -190,6 +191,32 @@ mod tests {
             height: side,
             rgba,
         }
+    }
+
+    #[test]
+    fn the_checker_cube_averages_its_texture_and_a_factor_scales_it() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/cube.glb");
+        let asset = crate::assets::load_asset("cube", &path).unwrap();
+        // Every face maps the whole checker image: the mean is the image's.
+        let image = &asset.images[0];
+        let n = f64::from(image.width * image.height);
+        let expected: [f64; 3] = std::array::from_fn(|k| {
+            image
+                .rgba
+                .chunks_exact(4)
+                .map(|p| srgb_to_linear(f64::from(p[k]) / 255.0))
+                .sum::<f64>()
+                / n
+        });
+        let mean = asset.mean_albedo();
+        for k in 0..3 {
+            assert!(
+                (mean.textures[k] - expected[k]).abs() < 1e-6,
+                "{mean:?} vs {expected:?}"
+            );
+        }
+        let factor = asset.materials[0].base_color;
+        assert!((mean.with_factors[0] - expected[0] * f64::from(factor[0])).abs() < 1e-6);
     }
 
     #[test]
