@@ -467,12 +467,11 @@ fn environment_irradiance(n: vec3<f32>) -> vec3<f32> {
     return max(e, vec3<f32>(0.0));
 }
 
-
 // Light from the environment leaving a surface towards v: prefiltered GGX reflection plus
 // diffuse irradiance, with Fdez-Agüera's multiple-scattering energy compensation, so
 // that a white dielectric under a uniform environment reflects exactly that radiance
-// (the white furnace test).
-// `ab`: the table's split-sum terms at the fragment's n·v and roughness.
+// (the white furnace test). `ab`: the table's split-sum terms at the fragment's n·v and
+// roughness.
 fn environment_light(n: vec3<f32>, v: vec3<f32>, base: vec3<f32>, metallic: f32, roughness: f32, ab: vec2<f32>) -> vec3<f32> {
     let n_dot_v = clamp(dot(n, v), 1e-4, 1.0);
     let f0 = mix(vec3<f32>(0.04), base, metallic);

@@ -75,8 +75,9 @@ pub(super) fn bouncers(
 }
 
 /// An object's mean colour: its asset's, with a randomized colour in place of the
-/// materials' factors, a pattern's two colours in place of the textures, and the HSV
-/// shift applied to the mean.
+/// materials' factors, a procedural pattern's two colours in place of the textures (an
+/// image from the pool counts as the asset's own textures), and the HSV shift applied to
+/// the mean.
 fn object_albedo(asset: &crate::assets::MeanAlbedo, material: Option<&MaterialSample>) -> [f64; 3] {
     let Some(m) = material else {
         return asset.with_factors;

@@ -262,9 +262,15 @@ impl Renderer {
             cam.near,
             cam.far,
         );
+        // The objects' world boxes, for shadow views and bouncers (when a frame has either).
         let assets = &self.assets;
-        let corners = object_corners(scene, |o| o.bounds_or(assets[o.asset_index].bounds));
-        let plan = if scene.lights.iter().any(|l| l.shadow().is_some()) {
+        let shadowed = scene.lights.iter().any(|l| l.shadow().is_some());
+        let corners = if shadowed || scene.render.object_bounce {
+            object_corners(scene, |o| o.bounds_or(assets[o.asset_index].bounds))
+        } else {
+            Vec::new()
+        };
+        let plan = if shadowed {
             ShadowPlan::new(scene, &corners)
         } else {
             ShadowPlan::default()
