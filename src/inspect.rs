@@ -60,7 +60,10 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
     let library = AssetLibrary::load(&loaded)?;
     let bounds = library.bounds();
     let colliders = library.colliders(&loaded);
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_colliders(&colliders);
+    let suns = library.environment_suns();
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?
+        .with_colliders(&colliders)
+        .with_environment_suns(&suns);
     let spec = &loaded.spec;
     let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
     let mut warnings = library.warnings();
@@ -82,15 +85,22 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
 
 /// The scene frame `frame` of the spec at `file` draws, with `seed` or the spec's: the
 /// record `labels/NNNNNN.json` carries under `scene`. Assets are loaded only when
-/// placement needs their bounds.
+/// placement needs their bounds or a light comes from an environment map's sun.
 pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, Error> {
     let loaded = LoadedSpec::from_file(file)?;
-    let (bounds, colliders) = if loaded.resolved.needs_asset_bounds() {
+    let map_suns = (loaded.resolved.render.environment.as_ref()).is_some_and(|e| e.sun);
+    let (bounds, colliders, suns) = if loaded.resolved.needs_asset_bounds() || map_suns {
         let library = AssetLibrary::load(&loaded)?;
-        (library.bounds(), library.colliders(&loaded))
+        (
+            library.bounds(),
+            library.colliders(&loaded),
+            library.environment_suns(),
+        )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
-    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?.with_colliders(&colliders);
+    let sampler = FrameSampler::new(&loaded.resolved, &bounds)?
+        .with_colliders(&colliders)
+        .with_environment_suns(&suns);
     Ok(sampler.sample(seed.unwrap_or(loaded.spec.seed), frame)?)
 }

@@ -35,6 +35,105 @@ pub struct EnvironmentMap {
     /// of linear RGB): a white Lambertian surface with normal n reflects radiance
     /// Σₖ sh[k] Yₖ(n) ([`sh_basis`]), in the map's own frame.
     pub sh: [[f32; 3]; 9],
+    /// The sun taken out of the map, when it was asked for and the map has one.
+    pub sun: Option<MapSun>,
+}
+
+/// A map's sun as a directional light: the disc (and the glow close round it) above the
+/// sky behind it, which stays in the map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapSun {
+    /// Unit direction towards the sun, in the map's frame.
+    pub direction: [f64; 3],
+    /// Irradiance it gives a surface facing it: linear RGB, the map's radiance units.
+    pub irradiance: [f64; 3],
+}
+
+/// What counts as the sun: pixels within this angle of the brightest one, degrees.
+const SUN_RADIUS_DEG: f64 = 6.0;
+/// The ring (out to this angle) whose mean stands for the sky behind the sun.
+const SKY_RING_DEG: f64 = 10.0;
+/// The brightest pixel is a sun when it outshines that ring this many times.
+const SUN_CONTRAST: f64 = 50.0;
+
+fn luminance(p: [f32; 3]) -> f64 {
+    0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+}
+
+/// Takes the sun out of an equirectangular map of `width`×`height` linear RGB pixels: the
+/// pixels within [`SUN_RADIUS_DEG`] of the brightest become the mean of the ring round
+/// them, and what they held above it becomes a [`MapSun`]. None (and the map untouched)
+/// when the brightest pixel does not outshine its ring [`SUN_CONTRAST`] times (an
+/// overcast sky, a studio).
+pub fn split_sun(width: u32, height: u32, rgb: &mut [[f32; 3]]) -> Option<MapSun> {
+    let brightest = (0..rgb.len()).fold(0, |best, i| {
+        if luminance(rgb[i]) > luminance(rgb[best]) {
+            i
+        } else {
+            best
+        }
+    });
+    let centre_of = |i: usize| {
+        let (x, y) = ((i % width as usize) as f64, (i / width as usize) as f64);
+        direction((x + 0.5) / f64::from(width), (y + 0.5) / f64::from(height))
+    };
+    let sun = centre_of(brightest);
+    let (cos_sun, cos_ring) = (
+        SUN_RADIUS_DEG.to_radians().cos(),
+        SKY_RING_DEG.to_radians().cos(),
+    );
+    let d_phi = std::f64::consts::TAU / f64::from(width);
+    let solid_angle = |y: usize| {
+        let v0 = y as f64 / f64::from(height);
+        let v1 = (y + 1) as f64 / f64::from(height);
+        d_phi * (libm::cos(std::f64::consts::PI * v0) - libm::cos(std::f64::consts::PI * v1))
+    };
+    let cos_to_sun = |i: usize| {
+        let d = centre_of(i);
+        d[0] * sun[0] + d[1] * sun[1] + d[2] * sun[2]
+    };
+    let (mut ring, mut ring_area) = ([0.0f64; 3], 0.0);
+    for (i, p) in rgb.iter().enumerate() {
+        let c = cos_to_sun(i);
+        if c <= cos_sun && c > cos_ring {
+            let a = solid_angle(i / width as usize);
+            ring_area += a;
+            for k in 0..3 {
+                ring[k] += f64::from(p[k]) * a;
+            }
+        }
+    }
+    if ring_area <= 0.0 {
+        return None;
+    }
+    let ring = ring.map(|c| c / ring_area);
+    let sky = ring.map(|c| c as f32);
+    if luminance(rgb[brightest]) < SUN_CONTRAST * luminance(sky).max(1e-6) {
+        return None;
+    }
+    let (mut irradiance, mut towards) = ([0.0f64; 3], [0.0f64; 3]);
+    for (i, p) in rgb.iter_mut().enumerate() {
+        let c = cos_to_sun(i);
+        if c <= cos_sun {
+            continue;
+        }
+        let a = solid_angle(i / width as usize);
+        let excess: [f64; 3] = std::array::from_fn(|k| (f64::from(p[k]) - ring[k]).max(0.0));
+        for k in 0..3 {
+            irradiance[k] += excess[k] * a * c;
+        }
+        let weight = (0.2126 * excess[0] + 0.7152 * excess[1] + 0.0722 * excess[2]) * a;
+        let d = centre_of(i);
+        for k in 0..3 {
+            towards[k] += d[k] * weight;
+        }
+        *p = sky;
+    }
+    let norm = (towards[0] * towards[0] + towards[1] * towards[1] + towards[2] * towards[2]).sqrt();
+    (norm > 0.0).then(|| MapSun {
+        direction: towards.map(|c| c / norm),
+        irradiance,
+    })
 }
 
 /// The nine real spherical harmonics of bands 0-2 at unit direction `d`, in the order
@@ -86,6 +185,7 @@ impl EnvironmentMap {
             height,
             rgb,
             sh,
+            sun: None,
         }
     }
 
@@ -209,8 +309,10 @@ fn project_sh(width: u32, height: u32, rgb: &[[f32; 3]]) -> [[f32; 3]; 9] {
 const MAX_FILE_SIDE: u32 = 16384;
 
 /// Loads a `.hdr` or `.exr` equirectangular map (told apart by content), refusing files
-/// whose header claims more than 16384 pixels a side before decoding them.
-pub fn load_environment(path: &Path) -> Result<EnvironmentMap, AssetError> {
+/// whose header claims more than 16384 pixels a side before decoding them; with `sun`,
+/// takes its sun out as a [`MapSun`] ([`split_sun`], on the full-resolution values
+/// before they are clamped to half floats).
+pub fn load_environment(path: &Path, sun: bool) -> Result<EnvironmentMap, AssetError> {
     let fail = |message: String| AssetError::Image {
         file: path.to_owned(),
         message,
@@ -247,17 +349,19 @@ pub fn load_environment(path: &Path) -> Result<EnvironmentMap, AssetError> {
     let decoded = crate::panic_guard::catch(|| reader.decode())
         .map_err(|panic| fail(format!("the {format:?} decoder failed ({panic})")))?
         .map_err(|e| fail(e.to_string()))?;
-    let rgb = decoded
+    let mut rgb = decoded
         .to_rgb32f()
         .pixels()
         .map(|p| p.0)
         .collect::<Vec<[f32; 3]>>();
-    Ok(EnvironmentMap::new(
-        path.display().to_string(),
-        width,
-        height,
-        rgb,
-    ))
+    let sun = if sun {
+        split_sun(width, height, &mut rgb)
+    } else {
+        None
+    };
+    let mut map = EnvironmentMap::new(path.display().to_string(), width, height, rgb);
+    map.sun = sun;
+    Ok(map)
 }
 
 #[cfg(test)]

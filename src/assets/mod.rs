@@ -260,6 +260,13 @@ impl AssetLibrary {
         self.assets.iter().map(|a| a.bounds).collect()
     }
 
+    /// The sun taken out of each environment map, in map order (see
+    /// [`environment::MapSun`]): what [`crate::randomize::FrameSampler`] turns into a
+    /// directional light.
+    pub fn environment_suns(&self) -> Vec<Option<environment::MapSun>> {
+        self.environments.iter().map(|m| m.sun).collect()
+    }
+
     /// Loads every asset of a spec, in spec order, normalized where the spec asks.
     pub fn load(spec: &crate::spec::LoadedSpec) -> Result<Self, AssetError> {
         let assets = spec
@@ -300,7 +307,7 @@ impl AssetLibrary {
                                 Ok(environment::EnvironmentMap::neutral())
                             }
                             crate::spec::EnvironmentSource::File(path) => {
-                                environment::load_environment(path)
+                                environment::load_environment(path, e.sun)
                             }
                         })
                         .collect::<Result<Vec<_>, _>>()

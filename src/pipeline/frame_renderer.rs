@@ -13,6 +13,7 @@ pub struct FrameRenderer {
     spec: ResolvedSpec,
     bounds: Vec<Bounds>,
     colliders: Vec<crate::physics::AssetCollider>,
+    suns: Vec<Option<crate::assets::environment::MapSun>>,
 }
 
 impl FrameRenderer {
@@ -28,6 +29,7 @@ impl FrameRenderer {
             spec: spec.resolved.clone(),
             bounds: library.bounds(),
             colliders: library.colliders(spec),
+            suns: library.environment_suns(),
         })
     }
 
@@ -41,6 +43,7 @@ impl FrameRenderer {
     pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, Error> {
         Ok(FrameSampler::new(&self.spec, &self.bounds)?
             .with_colliders(&self.colliders)
+            .with_environment_suns(&self.suns)
             .sample(seed, frame)?)
     }
 

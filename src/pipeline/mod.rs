@@ -206,7 +206,10 @@ pub fn render_dataset(
     }
     let bounds = library.bounds();
     let colliders = library.colliders(spec);
-    let sampler = FrameSampler::new(&spec.resolved, &bounds)?.with_colliders(&colliders);
+    let suns = library.environment_suns();
+    let sampler = FrameSampler::new(&spec.resolved, &bounds)?
+        .with_colliders(&colliders)
+        .with_environment_suns(&suns);
     let first = GpuContext::new(opts.backend)?;
     let adapter = first.summary.clone();
     let workers = opts

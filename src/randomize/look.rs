@@ -4,6 +4,7 @@
 use glam::DVec3;
 
 use super::linear;
+use crate::assets::environment::MapSun;
 use crate::geometry::srgb_to_linear;
 use crate::rng::StreamRng;
 use crate::scene::{EnvironmentSample, LightSample, SensorSample, ShadowSample};
@@ -92,7 +93,7 @@ pub(super) fn sample_sensor(spec: &SensorSpec, r: &mut StreamRng) -> SensorSampl
 /// set; that one defaults by kind: 1024 texels, 512 for each of a point light's six
 /// faces).
 pub(super) fn sample_shadow(
-    light: &LightSpec,
+    point: bool,
     settings: &ShadowSpec,
     r: &mut StreamRng,
 ) -> Option<ShadowSample> {
@@ -104,16 +105,33 @@ pub(super) fn sample_shadow(
         return None;
     }
     let map_size = settings.map_size.as_ref().map_or(
-        if matches!(light, LightSpec::Point { .. }) {
-            512
-        } else {
-            1024
-        },
+        if point { 512 } else { 1024 },
         // Validated to lie in [16, 8192].
         |s| libm::round(s.sample(r)) as u32,
     );
     let softness = settings.softness.as_ref().map_or(1.5, |s| s.sample(r));
     Some(ShadowSample { map_size, softness })
+}
+
+/// The sun of a frame's environment map as a directional light: its direction turned as
+/// the map is, its irradiance scaled as the map's radiance is, a shadow as the spec's
+/// `render.shadows` say.
+pub(super) fn environment_sun(
+    sun: &MapSun,
+    environment: &EnvironmentSample,
+    shadows: &ShadowSpec,
+    r: &mut StreamRng,
+) -> LightSample {
+    // The map's frame to the world's: the inverse of the shader's `environment_frame`.
+    let turn = environment.rotation_deg.to_radians();
+    let (c, s) = (libm::cos(turn), libm::sin(turn));
+    let [x, y, z] = sun.direction;
+    let towards = [c * x + s * z, y, -s * x + c * z];
+    LightSample::Directional {
+        direction: towards.map(|v| -v),
+        radiance_linear: std::array::from_fn(|k| sun.irradiance[k] * environment.radiance_scale[k]),
+        shadow: sample_shadow(false, shadows, r),
+    }
 }
 
 /// One light of `spec`'s kind: colour and intensity, then where it is.

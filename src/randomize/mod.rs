@@ -8,7 +8,8 @@ mod look;
 
 use glam::{DMat4, DQuat, DVec3};
 
-use look::{sample_environment, sample_light, sample_sensor, sample_shadow};
+use crate::assets::environment::MapSun;
+use look::{environment_sun, sample_environment, sample_light, sample_sensor, sample_shadow};
 
 use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
 use crate::physics::{self, Motion};
@@ -86,6 +87,7 @@ pub struct FrameSampler<'a> {
     spec: &'a ResolvedSpec,
     bounds: &'a [Bounds],
     colliders: &'a [physics::AssetCollider],
+    suns: &'a [Option<MapSun>],
 }
 
 impl<'a> FrameSampler<'a> {
@@ -100,6 +102,7 @@ impl<'a> FrameSampler<'a> {
             spec,
             bounds,
             colliders: &[],
+            suns: &[],
         })
     }
 
@@ -115,6 +118,13 @@ impl<'a> FrameSampler<'a> {
         Self { colliders, ..self }
     }
 
+    /// The same sampler with the suns taken out of the environment maps (see
+    /// [`crate::assets::AssetLibrary::environment_suns`]): with `render.environment.sun`,
+    /// a frame lit by a map with a sun gets it as a directional light.
+    pub fn with_environment_suns(self, suns: &'a [Option<MapSun>]) -> Self {
+        Self { suns, ..self }
+    }
+
     /// Samples frame `frame` of a run with seed `seed`.
     pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
         let spec = self.spec;
@@ -127,7 +137,8 @@ impl<'a> FrameSampler<'a> {
             // Shadows draw from their own stream: turning them on moves no light.
             let mut shadow_rng = rng.stream(&format!("lights[{i}].shadow"));
             for _ in 0..light.count().sample(&mut r) {
-                let shadow = sample_shadow(light, &spec.light_shadows[i], &mut shadow_rng);
+                let point = matches!(light, crate::spec::LightSpec::Point { .. });
+                let shadow = sample_shadow(point, &spec.light_shadows[i], &mut shadow_rng);
                 lights.push(sample_light(light, shadow, &mut r));
             }
         }
@@ -272,6 +283,19 @@ impl<'a> FrameSampler<'a> {
             None
         };
 
+        let environment =
+            spec.render.environment.as_ref().map(|e| {
+                sample_environment(e, ambient_linear, &mut rng.stream("render.environment"))
+            });
+        // The map's sun, a light of its own (after the spec's lights, from its own stream).
+        if let (Some(settings), Some(sampled)) = (&spec.render.environment, &environment)
+            && settings.sun
+            && let Some(Some(sun)) = self.suns.get(sampled.map_index)
+        {
+            let mut r = rng.stream("render.environment.sun");
+            lights.push(environment_sun(sun, sampled, &spec.render.shadows, &mut r));
+        }
+
         Ok(FrameScene {
             frame_index: frame,
             camera,
@@ -298,9 +322,7 @@ impl<'a> FrameSampler<'a> {
                     .as_ref()
                     .map_or(0.0, |a| a.sample(&mut rng.stream("render.ground_bounce"))),
                 object_bounce: spec.render.object_bounce,
-                environment: spec.render.environment.as_ref().map(|e| {
-                    sample_environment(e, ambient_linear, &mut rng.stream("render.environment"))
-                }),
+                environment,
             },
             physics,
         })

@@ -316,6 +316,11 @@ pub struct EnvironmentSpec {
     /// `background` (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
+    /// Whether a map's sun (a small disc far brighter than its sky) becomes a directional
+    /// light of the same direction and irradiance, which casts shadows as the spec's
+    /// `render.shadows` say; the disc leaves the map (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sun: Option<bool>,
     /// The maps found when the spec was loaded (files listed, paths resolved).
     #[serde(skip)]
     pub sources: Vec<EnvironmentSource>,
@@ -359,6 +364,7 @@ impl EnvironmentSpec {
             rotation_deg: self.rotation_deg.clone().unwrap_or(neutral.rotation_deg),
             intensity: self.intensity.clone().unwrap_or(neutral.intensity),
             background: self.background.unwrap_or(false),
+            sun: self.sun.unwrap_or(false),
         })
     }
 }
@@ -374,6 +380,8 @@ pub struct EnvironmentSettings {
     pub intensity: Scalar,
     /// The camera sees the map as the background.
     pub background: bool,
+    /// A map's sun becomes a directional light.
+    pub sun: bool,
 }
 
 impl EnvironmentSettings {
@@ -387,6 +395,7 @@ impl EnvironmentSettings {
             },
             intensity: Scalar::Const(1.0),
             background: false,
+            sun: false,
         }
     }
 }

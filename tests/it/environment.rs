@@ -297,3 +297,166 @@ fn bad_environment_maps_are_refused_with_the_field_or_file_named() {
     };
     assert!(err.contains("broken.hdr"), "{err}");
 }
+
+/// A sky of radiance 0.2 with a sun disc of radius 2° and radiance 2000 at `sun` (map
+/// frame): the sun's irradiance is π sin²(2°) × (2000 − 0.2).
+fn sunny_map(path: &Path, sun: [f64; 3]) -> f64 {
+    let cos_disc = 2f64.to_radians().cos();
+    let img = map_pixels(1024, 512, |u, v| {
+        let d = synthvis::assets::environment::direction(u, v);
+        let c = d[0] * sun[0] + d[1] * sun[1] + d[2] * sun[2];
+        if c > cos_disc { [2000.0; 3] } else { [0.2; 3] }
+    });
+    write_hdr(path, &img);
+    std::f64::consts::PI * 2f64.to_radians().sin().powi(2) * (2000.0 - 0.2)
+}
+
+/// `render.environment.sun`: a map's sun leaves the map and becomes a directional light
+/// along its direction (turned with the map), of its irradiance (scaled with the map), that
+/// casts shadows: the ground where a ray towards the sun meets the cube is dark.
+#[test]
+fn a_maps_sun_becomes_a_light_that_casts_shadows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let norm = |v: [f64; 3]| {
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        v.map(|c| c / n)
+    };
+    let sun = norm([0.5, 1.0, -0.3]);
+    let path = tmp.path().join("sunny.hdr");
+    let irradiance = sunny_map(&path, sun);
+
+    // The map without its sun keeps the sky.
+    let map = synthvis::assets::environment::load_environment(&path, true).unwrap();
+    let taken = map.sun.expect("the disc is found as a sun");
+    let cos = (0..3).map(|k| taken.direction[k] * sun[k]).sum::<f64>();
+    assert!(
+        cos > 0.2f64.to_radians().cos(),
+        "sun direction off by {:.2}°",
+        cos.acos().to_degrees()
+    );
+    assert!(
+        (taken.irradiance[0] / irradiance - 1.0).abs() < 0.05,
+        "irradiance {:?} vs {irradiance}",
+        taken.irradiance
+    );
+    assert!(
+        (map.mean()[0] - 0.2).abs() < 0.002,
+        "the sky without the sun: {:?}",
+        map.mean()
+    );
+    let plain = synthvis::assets::environment::load_environment(&path, false).unwrap();
+    assert!(
+        plain.sun.is_none() && plain.mean()[0] > 0.25,
+        "without `sun` the map keeps its disc"
+    );
+
+    let spec = |with_sun: bool| {
+        json!({
+            "version": 2, "seed": 5, "frames": 1,
+            "resolution": { "width": 200, "height": 150 },
+            "camera": { "fov_y_deg": 50, "position": [0.0, 2.2, 2.4], "look_at": [0, 0, 0],
+                        "near": 0.1, "far": 20 },
+            "categories": [{ "name": "cube" }],
+            "assets": [{ "name": "ground", "primitive": "plane" },
+                       { "name": "cube", "primitive": "cube", "category": "cube" }],
+            "objects": [
+                { "asset": "ground", "position": [0, 0, 0], "scale": 8,
+                  "material": { "color": [0.6, 0.6, 0.6], "roughness": 1.0 } },
+                { "asset": "cube", "position": [0, 0.25, 0], "scale": 0.5 }
+            ],
+            "lights": [],
+            "render": { "preset": "realistic", "antialiasing": "none", "tone_mapping": "none",
+                        "environment": { "map": path.clone(), "rotation_deg": 90, "intensity": 1.5,
+                                         "sun": with_sun } }
+        })
+    };
+    let mut fractions = Vec::new();
+    for with_sun in [true, false] {
+        let dir = tmp.path().join(format!("sun-{with_sun}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let loaded = common::write_spec(&dir, &spec(with_sun));
+        let mut r = FrameRenderer::new(&loaded, common::backend()).unwrap();
+        let scene = r.sample(5, 0).unwrap();
+        let frame = r.render(&scene).unwrap();
+        // The sun in the world: the map turned 90° about +y (the inverse of the shader's
+        // map frame: x' = c x + s z, z' = -s x + c z).
+        let towards = [sun[2], sun[1], -sun[0]];
+        if with_sun {
+            assert_eq!(scene.lights.len(), 1, "one light, the sun");
+            let synthvis::scene::LightSample::Directional {
+                direction,
+                radiance_linear,
+                shadow,
+            } = scene.lights[0]
+            else {
+                panic!("the sun is a directional light");
+            };
+            let cos = -(0..3).map(|k| direction[k] * towards[k]).sum::<f64>();
+            assert!(
+                cos > 0.3f64.to_radians().cos(),
+                "the sun travels along {direction:?}, not from {towards:?}"
+            );
+            assert!(
+                (radiance_linear[0] / (1.5 * irradiance) - 1.0).abs() < 0.05,
+                "{radiance_linear:?}"
+            );
+            assert!(
+                shadow.is_some(),
+                "the realistic preset's shadows apply to it"
+            );
+        } else {
+            assert!(scene.lights.is_empty());
+        }
+        // Ground pixels whose ray towards the sun meets the cube (|x|, |z| < 0.25, y < 0.5)
+        // against the others.
+        let cam = &scene.camera;
+        let to_world = glam::DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
+        let origin = to_world.transform_point3(glam::DVec3::ZERO);
+        let (mut shade, mut lit) = (Vec::new(), Vec::new());
+        for p in 0..frame.instance.len() {
+            if frame.instance[p] != 0 || frame.depth[p] <= 0.0 {
+                continue;
+            }
+            let (u, v) = ((p % 200) as f64, (p / 200) as f64);
+            let ray = glam::DVec3::new(
+                (u - cam.k[0][2]) / cam.k[0][0],
+                (v - cam.k[1][2]) / cam.k[1][1],
+                1.0,
+            );
+            let d = to_world.transform_vector3(ray);
+            let q = origin + d * (-origin.y / d.y);
+            let t = glam::DVec3::from_array(towards);
+            // Slab test of the ray q + s t against the cube's box.
+            let (mut near, mut far) = (0.0f64, f64::INFINITY);
+            for (k, (lo, hi)) in [(-0.25, 0.25), (0.0, 0.5), (-0.25, 0.25)]
+                .into_iter()
+                .enumerate()
+            {
+                let (a, b) = ((lo - q[k]) / t[k], (hi - q[k]) / t[k]);
+                near = near.max(a.min(b));
+                far = far.min(a.max(b));
+            }
+            let luma = f64::from(frame.rgb[3 * p]);
+            if near < far - 0.02 {
+                shade.push(luma);
+            } else if near > far + 0.02 {
+                lit.push(luma);
+            }
+        }
+        assert!(
+            shade.len() > 200,
+            "{} ground pixels in the cube's shadow",
+            shade.len()
+        );
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        fractions.push(mean(&shade) / mean(&lit));
+    }
+    assert!(
+        fractions[0] < 0.5,
+        "the sun's shadow should be dark: {fractions:?}"
+    );
+    assert!(
+        fractions[1] > 0.7,
+        "without the sun light the map alone shades softly: {fractions:?}"
+    );
+}
