@@ -21,7 +21,13 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_assets(spec, &mut sink);
     check_colliders(spec, &mut sink);
     check_objects(spec, &mut sink);
-    check_lights(&spec.lights, &mut sink);
+    // A map's sun joins the frame's lights.
+    let map_sun = spec
+        .render
+        .environment
+        .as_ref()
+        .is_some_and(|e| e.sun == Some(true));
+    check_lights(&spec.lights, u64::from(map_sun), &mut sink);
     check_environment(spec, &mut sink);
     check_labels(spec, &mut sink);
     spec.render.check(&mut sink);
@@ -451,9 +457,10 @@ fn check_object_group(spec: &Spec, i: usize, o: &ObjectSpec, sink: &mut dyn Issu
     }
 }
 
-/// `lights`: each entry's distributions and cones, and the most lights a frame can hold.
-fn check_lights(lights: &[LightSpec], sink: &mut dyn IssueSink) {
-    let mut total: u64 = 0;
+/// `lights`: each entry's distributions and cones, and the most lights a frame can hold
+/// (with `extra` more, the environment's sun).
+fn check_lights(lights: &[LightSpec], extra: u64, sink: &mut dyn IssueSink) {
+    let mut total: u64 = extra;
     for (i, l) in lights.iter().enumerate() {
         let path = |field: &str| format!("lights[{i}].{field}");
         l.count().check(&path("count"), sink);
@@ -504,7 +511,13 @@ fn check_lights(lights: &[LightSpec], sink: &mut dyn IssueSink) {
     if total > MAX_LIGHTS as u64 {
         sink.issue(
             "lights",
-            format!("up to {total} lights a frame; at most {MAX_LIGHTS}"),
+            if extra > 0 {
+                format!(
+                    "up to {total} lights a frame with render.environment.sun's; at most {MAX_LIGHTS}"
+                )
+            } else {
+                format!("up to {total} lights a frame; at most {MAX_LIGHTS}")
+            },
         );
     }
 }

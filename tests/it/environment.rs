@@ -263,6 +263,12 @@ fn bad_environment_maps_are_refused_with_the_field_or_file_named() {
         "render.environment.map",
         "not a .hdr or .exr",
     );
+    // A map's sun is a light: eight lights and the sun are one too many.
+    let two_colours = two_colour_map(tmp.path());
+    let mut crowded = sphere_spec(&two_colours, material.clone(), 0.0);
+    crowded["lights"] = json!([{ "type": "directional", "direction": [0, -1, 0], "count": 8 }]);
+    crowded["render"]["environment"]["sun"] = json!(true);
+    invalid("crowded.json", crowded, "lights", "render.environment.sun");
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let mut spec = sphere_spec(Path::new("x.hdr"), material.clone(), 0.0);
