@@ -92,8 +92,14 @@ pub fn split_sun(width: u32, height: u32, rgb: &mut [[f32; 3]]) -> Option<MapSun
         let d = centre_of(i);
         d[0] * sun[0] + d[1] * sun[1] + d[2] * sun[2]
     };
+    // Only rows within the ring's angle of the sun's can hold it (a row spans 180° / height).
+    let row_of = |polar_deg: f64| (polar_deg / 180.0 * f64::from(height)).floor();
+    let sun_polar = libm::acos(sun[1].clamp(-1.0, 1.0)).to_degrees();
+    let first = row_of(sun_polar - SKY_RING_DEG).max(0.0) as usize;
+    let last = (row_of(sun_polar + SKY_RING_DEG) as usize + 1).min(height as usize);
+    let near = first * width as usize..last * width as usize;
     let (mut ring, mut ring_area) = ([0.0f64; 3], 0.0);
-    for (i, p) in rgb.iter().enumerate() {
+    for (i, p) in rgb.iter().enumerate().take(near.end).skip(near.start) {
         let c = cos_to_sun(i);
         if c <= cos_sun && c > cos_ring {
             let a = solid_angle(i / width as usize);
@@ -112,7 +118,7 @@ pub fn split_sun(width: u32, height: u32, rgb: &mut [[f32; 3]]) -> Option<MapSun
         return None;
     }
     let (mut irradiance, mut towards) = ([0.0f64; 3], [0.0f64; 3]);
-    for (i, p) in rgb.iter_mut().enumerate() {
+    for (i, p) in rgb.iter_mut().enumerate().take(near.end).skip(near.start) {
         let c = cos_to_sun(i);
         if c <= cos_sun {
             continue;
@@ -423,6 +429,43 @@ mod tests {
         assert!(close(direction(0.5, 0.5), [0.0, 0.0, -1.0]));
         assert!(close(direction(0.75, 0.5), [1.0, 0.0, 0.0]));
         assert!(close(direction(0.3, 0.0), [0.0, 1.0, 0.0]));
+    }
+
+    #[test]
+    fn a_sun_by_the_zenith_is_found_and_a_faint_one_is_not() {
+        let (w, h) = (256u32, 128u32);
+        let at = |sun: [f64; 3], radiance: f32| -> Vec<[f32; 3]> {
+            (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .map(|(x, y)| {
+                    let d = direction(
+                        (f64::from(x) + 0.5) / f64::from(w),
+                        (f64::from(y) + 0.5) / f64::from(h),
+                    );
+                    let c = d[0] * sun[0] + d[1] * sun[1] + d[2] * sun[2];
+                    [if c > 3f64.to_radians().cos() {
+                        radiance
+                    } else {
+                        0.5
+                    }; 3]
+                })
+                .collect()
+        };
+        // 2° from the zenith: its ring wraps round the pole.
+        let zenith = [2f64.to_radians().sin(), 2f64.to_radians().cos(), 0.0];
+        let mut rgb = at(zenith, 1000.0);
+        let sun = split_sun(w, h, &mut rgb).expect("a sun by the zenith");
+        let cos: f64 = (0..3).map(|k| sun.direction[k] * zenith[k]).sum();
+        assert!(cos > 0.5f64.to_radians().cos(), "{:?}", sun.direction);
+        assert!(
+            rgb.iter().all(|p| (p[0] - 0.5).abs() < 1e-4),
+            "the sky is left"
+        );
+        // Twenty times the sky is a bright patch, not a sun: the map stays as it was.
+        let mut faint = at(zenith, 10.0);
+        let before = faint.clone();
+        assert_eq!(split_sun(w, h, &mut faint), None);
+        assert_eq!(faint, before);
     }
 
     #[test]
