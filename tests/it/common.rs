@@ -264,3 +264,38 @@ pub fn render_threads(
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A [`synthvis::FrameRenderer`] of `spec`, written into `dir` (made if missing).
+pub fn frame_renderer(dir: &Path, spec: &Value) -> synthvis::FrameRenderer {
+    std::fs::create_dir_all(dir).unwrap();
+    let loaded = write_spec(dir, spec);
+    synthvis::FrameRenderer::new(&loaded, backend()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The world ray (origin, direction with unit depth along the optical axis) through the
+/// centre of pixel (u, v) in OpenCV coordinates (pixel centres at integers): a point at
+/// depth z is `origin + direction * z`.
+pub fn pixel_ray(
+    camera: &synthvis::scene::CameraSample,
+    u: f64,
+    v: f64,
+) -> (glam::DVec3, glam::DVec3) {
+    let k = camera.k;
+    let to_world = glam::DMat4::from_cols_array_2d(&camera.camera_to_world).transpose();
+    let ray = glam::DVec3::new((u - k[0][2]) / k[0][0], (v - k[1][2]) / k[1][1], 1.0);
+    (
+        to_world.transform_point3(glam::DVec3::ZERO),
+        to_world.transform_vector3(ray),
+    )
+}
+
+/// Where the ray through pixel (u, v) meets the ground plane y = 0.
+pub fn ground_point(camera: &synthvis::scene::CameraSample, u: f64, v: f64) -> glam::DVec3 {
+    let (origin, dir) = pixel_ray(camera, u, v);
+    origin + dir * (-origin.y / dir.y)
+}
+
+/// An 8-bit sRGB value in linear light.
+pub fn linear_u8(c: u8) -> f64 {
+    synthvis::geometry::srgb_to_linear(f64::from(c) / 255.0)
+}

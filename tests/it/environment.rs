@@ -58,15 +58,6 @@ fn render_one(dir: &Path, spec: &Value) -> FrameBuffers {
     r.render(&scene).unwrap()
 }
 
-fn srgb_to_linear(v: u8) -> f64 {
-    let c = f64::from(v) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 /// Pixels of instance `id` at least `margin` pixels from any other instance.
 fn interior(frame: &FrameBuffers, id: u32, margin: i64) -> Vec<usize> {
     let (w, h) = (i64::from(frame.width), i64::from(frame.height));
@@ -106,7 +97,7 @@ fn a_white_sphere_in_a_white_furnace_disappears() {
         );
         let background: Vec<f64> = (0..frame.instance.len())
             .filter(|&p| frame.instance[p] == 0)
-            .map(|p| srgb_to_linear(frame.rgb[3 * p + 1]))
+            .map(|p| common::linear_u8(frame.rgb[3 * p + 1]))
             .collect();
         let bg = background.iter().sum::<f64>() / background.len() as f64;
         assert!(
@@ -116,7 +107,7 @@ fn a_white_sphere_in_a_white_furnace_disappears() {
         let disc: Vec<f64> = interior(&frame, 1, 2)
             .into_iter()
             .flat_map(|p| (0..3).map(move |c| 3 * p + c))
-            .map(|i| srgb_to_linear(frame.rgb[i]))
+            .map(|i| common::linear_u8(frame.rgb[i]))
             .collect();
         assert!(
             disc.len() > 3 * 2000,
@@ -415,22 +406,12 @@ fn a_maps_sun_becomes_a_light_that_casts_shadows() {
         }
         // Ground pixels whose ray towards the sun meets the cube (|x|, |z| < 0.25, y < 0.5)
         // against the others.
-        let cam = &scene.camera;
-        let to_world = glam::DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
-        let origin = to_world.transform_point3(glam::DVec3::ZERO);
         let (mut shade, mut lit) = (Vec::new(), Vec::new());
         for p in 0..frame.instance.len() {
             if frame.instance[p] != 0 || frame.depth[p] <= 0.0 {
                 continue;
             }
-            let (u, v) = ((p % 200) as f64, (p / 200) as f64);
-            let ray = glam::DVec3::new(
-                (u - cam.k[0][2]) / cam.k[0][0],
-                (v - cam.k[1][2]) / cam.k[1][1],
-                1.0,
-            );
-            let d = to_world.transform_vector3(ray);
-            let q = origin + d * (-origin.y / d.y);
+            let q = common::ground_point(&scene.camera, (p % 200) as f64, (p / 200) as f64);
             let t = glam::DVec3::from_array(towards);
             // Slab test of the ray q + s t against the cube's box.
             let (mut near, mut far) = (0.0f64, f64::INFINITY);

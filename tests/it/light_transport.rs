@@ -3,28 +3,17 @@
 
 use std::path::Path;
 
-use glam::{DMat4, DVec3};
+use glam::DVec3;
 use serde_json::{Value, json};
 
 use crate::common;
-use synthvis::FrameRenderer;
 use synthvis::gpu::FrameBuffers;
 
-fn renderer(dir: &Path, spec: &Value) -> FrameRenderer {
-    std::fs::create_dir_all(dir).unwrap();
-    let loaded = common::write_spec(dir, spec);
-    FrameRenderer::new(&loaded, common::backend()).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn render(dir: &Path, spec: &Value) -> (synthvis::scene::FrameScene, FrameBuffers) {
-    let mut r = renderer(dir, spec);
+    let mut r = common::frame_renderer(dir, spec);
     let scene = r.sample(spec["seed"].as_u64().unwrap(), 0).unwrap();
     let frame = r.render(&scene).unwrap();
     (scene, frame)
-}
-
-fn linear(c: u8) -> f64 {
-    synthvis::geometry::srgb_to_linear(f64::from(c) / 255.0)
 }
 
 /// A plane of `material` filling the view at a slant (the view's n·v runs from about 0.25
@@ -112,25 +101,15 @@ impl Ggx {
     }
 }
 
-/// For each ground pixel: (n·v, view and light directions) of its ground point.
+/// For each ground pixel: the unit direction from its ground point to the camera.
 fn ground_views(scene: &synthvis::scene::FrameScene, frame: &FrameBuffers) -> Vec<(usize, DVec3)> {
     let cam = &scene.camera;
-    let to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
-    let origin = to_world.transform_point3(DVec3::ZERO);
+    let (origin, _) = common::pixel_ray(cam, 0.0, 0.0);
+    let width = frame.width as usize;
     (0..frame.depth.len())
         .filter(|&p| frame.depth[p] > 0.0)
         .map(|p| {
-            let (u, v) = (
-                (p % frame.width as usize) as f64,
-                (p / frame.width as usize) as f64,
-            );
-            let ray = DVec3::new(
-                (u - cam.k[0][2]) / cam.k[0][0],
-                (v - cam.k[1][2]) / cam.k[1][1],
-                1.0,
-            );
-            let dir = to_world.transform_vector3(ray);
-            let point = origin + dir * (-origin.y / dir.y);
+            let point = common::ground_point(cam, (p % width) as f64, (p / width) as f64);
             (p, (origin - point).normalize())
         })
         .collect()
@@ -182,7 +161,7 @@ fn the_layered_brdf_matches_its_integral_at_every_view_angle() {
                 let diffuse =
                     (1.0 - e_f0 * compensation) * (1.0 - metallic) * base / std::f64::consts::PI;
                 let expected = (diffuse + specular * compensation) * l.y * sun;
-                let actual = linear(frame.rgb[3 * p]);
+                let actual = common::linear_u8(frame.rgb[3 * p]);
                 let error = (actual - expected).abs() / expected;
                 worst[k] = worst[k].max(error);
             }
@@ -202,22 +181,11 @@ fn the_layered_brdf_matches_its_integral_at_every_view_angle() {
     }
 }
 
-/// The world point of pixel `p` from the depth image (metres along the optical axis;
-/// pixel centres at integer OpenCV coordinates).
+/// The world point of pixel `p` from the depth image (metres along the optical axis).
 fn world_point(scene: &synthvis::scene::FrameScene, frame: &FrameBuffers, p: usize) -> DVec3 {
-    let cam = &scene.camera;
-    let to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
-    let (u, v) = (
-        (p % frame.width as usize) as f64,
-        (p / frame.width as usize) as f64,
-    );
-    let z = f64::from(frame.depth[p]);
-    let ray = DVec3::new(
-        (u - cam.k[0][2]) / cam.k[0][0],
-        (v - cam.k[1][2]) / cam.k[1][1],
-        1.0,
-    );
-    to_world.transform_point3(ray * z)
+    let width = frame.width as usize;
+    let (origin, dir) = common::pixel_ray(&scene.camera, (p % width) as f64, (p / width) as f64);
+    origin + dir * f64::from(frame.depth[p])
 }
 
 /// A red cube lit by a sun from -x sends red light onto the face of a white cube that the
@@ -282,7 +250,7 @@ fn objects_bounce_their_colour_onto_each_other_and_not_onto_themselves() {
         let irradiance =
             2.0 / 3.0 * red_albedo * phase * (radius / d).powi(2) * (to_centre.x / d) * sun;
         let expected = irradiance / std::f64::consts::PI;
-        worst = worst.max((linear(after[0]) - expected).abs() / expected);
+        worst = worst.max((common::linear_u8(after[0]) - expected).abs() / expected);
     }
     assert!(
         face > 100,

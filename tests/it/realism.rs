@@ -3,11 +3,10 @@
 
 use std::path::Path;
 
-use glam::{DMat4, DVec2, DVec3};
+use glam::{DVec2, DVec3};
 use serde_json::{Value, json};
 
 use crate::common;
-use synthvis::FrameRenderer;
 use synthvis::gpu::FrameBuffers;
 
 /// A grey ground, a cube floating above it and a cube resting on it, lit by one sun with
@@ -34,12 +33,6 @@ fn shadow_scene(sun: [f64; 3], render: Value) -> Value {
         "background": { "color": [0.1, 0.1, 0.1] },
         "render": render
     })
-}
-
-fn renderer(dir: &Path, spec: &Value) -> FrameRenderer {
-    std::fs::create_dir_all(dir).unwrap();
-    let loaded = common::write_spec(dir, spec);
-    FrameRenderer::new(&loaded, common::backend()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The cube centres and half sides of [`shadow_scene`].
@@ -102,11 +95,8 @@ fn analytic_shadows(sun: DVec3) -> Vec<Vec<DVec2>> {
 }
 
 /// Where the camera ray through the centre of pixel (u, v) meets the ground, in (x, z).
-fn ground_point(k: [[f64; 3]; 3], camera_to_world: DMat4, u: f64, v: f64) -> DVec2 {
-    let ray = DVec3::new((u - k[0][2]) / k[0][0], (v - k[1][2]) / k[1][1], 1.0);
-    let origin = camera_to_world.transform_point3(DVec3::ZERO);
-    let dir = camera_to_world.transform_vector3(ray);
-    let p = origin + dir * (-origin.y / dir.y);
+fn ground_point(camera: &synthvis::scene::CameraSample, u: f64, v: f64) -> DVec2 {
+    let p = common::ground_point(camera, u, v);
     DVec2::new(p.x, p.z)
 }
 
@@ -126,7 +116,7 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
         let render = json!({ "preset": "realistic", "antialiasing": "none", "tone_mapping": "none",
                              "shadows": { "softness": 1.0, "map_size": { "choice": [1024, 2048] } } });
         let spec = shadow_scene(sun, render);
-        let mut r = renderer(&tmp.path().join(i.to_string()), &spec);
+        let mut r = common::frame_renderer(&tmp.path().join(i.to_string()), &spec);
         let mut sizes = std::collections::BTreeSet::new();
         for f in 0..6 {
             let scene = r.sample(1, f).unwrap();
@@ -135,7 +125,6 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
             let frame = r.render(&scene).unwrap();
             let shadows = analytic_shadows(DVec3::from_array(sun).normalize());
             let cam = &scene.camera;
-            let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
             let ground_id = scene.objects[0].instance_id;
             // Lit ground is one shade of grey (a flat, rough surface under a sun): the
             // threshold is half of it.
@@ -160,7 +149,7 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
                     continue;
                 }
                 let (u, v) = ((p % 320) as f64, (p / 320) as f64);
-                let q = ground_point(cam.k, camera_to_world, u, v);
+                let q = ground_point(cam, u, v);
                 let distance = shadows
                     .iter()
                     .map(|s| signed_distance(s, q))
@@ -296,7 +285,7 @@ fn the_look_changes_colour_and_never_a_label() {
         .enumerate()
         {
             spec["render"] = render;
-            let mut r = renderer(&tmp.path().join(format!("{name}{k}")), &spec);
+            let mut r = common::frame_renderer(&tmp.path().join(format!("{name}{k}")), &spec);
             let frames: Vec<FrameBuffers> = (0..3)
                 .map(|f| {
                     r.render(&r.sample(spec["seed"].as_u64().unwrap_or(0), f).unwrap())
@@ -330,7 +319,7 @@ fn version_one_specs_keep_the_plain_look_and_version_two_defaults_to_realistic()
     let mut v2 = shadow_scene(sun, json!({}));
     v2.as_object_mut().unwrap().remove("render");
     let rgb = |name: &str, spec: &Value| {
-        let mut r = renderer(&tmp.path().join(name), spec);
+        let mut r = common::frame_renderer(&tmp.path().join(name), spec);
         let scene = r.sample(1, 0).unwrap();
         (r.render(&scene).unwrap().rgb, scene)
     };
@@ -391,7 +380,8 @@ fn ground_bounce_lights_the_faces_the_sun_misses() {
     let mut bounced = plain.clone();
     bounced["ground_bounce"] = json!(0.5);
     let render = |name: &str, look: &Value| {
-        let mut r = renderer(&tmp.path().join(name), &shadow_scene(sun, look.clone()));
+        let mut r =
+            common::frame_renderer(&tmp.path().join(name), &shadow_scene(sun, look.clone()));
         let scene = r.sample(1, 0).unwrap();
         r.render(&scene).unwrap()
     };
@@ -436,7 +426,7 @@ fn point_and_spot_shadows_fall_where_projection_from_the_light_says() {
                                "shadows": { "enabled": shadows, "softness": 1.0 } });
             let mut spec = shadow_scene([0.0, -1.0, 0.0], look);
             spec["lights"] = json!([light.clone()]);
-            let mut r = renderer(&tmp.path().join(format!("{i}{name}")), &spec);
+            let mut r = common::frame_renderer(&tmp.path().join(format!("{i}{name}")), &spec);
             let scene = r.sample(1, 0).unwrap();
             (r.render(&scene).unwrap(), scene)
         };
@@ -456,7 +446,6 @@ fn point_and_spot_shadows_fall_where_projection_from_the_light_says() {
             })
             .collect();
         let cam = &scene.camera;
-        let camera_to_world = DMat4::from_cols_array_2d(&cam.camera_to_world).transpose();
         let ground_id = u32::from(scene.objects[0].instance_id);
         let (mut both, mut either, mut stray) = (0u32, 0u32, 0u32);
         for p in 0..frame.instance.len() {
@@ -464,7 +453,7 @@ fn point_and_spot_shadows_fall_where_projection_from_the_light_says() {
             if frame.instance[p] != ground_id || reference < 20.0 {
                 continue;
             }
-            let q = ground_point(cam.k, camera_to_world, (p % 320) as f64, (p / 320) as f64);
+            let q = ground_point(cam, (p % 320) as f64, (p / 320) as f64);
             let distance = shadows
                 .iter()
                 .map(|s| signed_distance(s, q))
