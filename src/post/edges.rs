@@ -12,10 +12,12 @@ use rayon::prelude::*;
 const CREASE: f32 = 1e-3;
 
 /// Finds the geometric edges of one frame, pixel by pixel (FXAA asks only where the
-/// colours already show an edge).
+/// colours already show an edge). Built once per frame: it marks every crease up front.
 pub struct EdgeFinder<'a> {
     depth: &'a [f32],
     instance: &'a [u32],
+    /// Per pixel: whether inverse depth bends there ([`kinks`]).
+    kinked: Vec<bool>,
     width: usize,
     height: usize,
 }
@@ -27,52 +29,62 @@ impl<'a> EdgeFinder<'a> {
         Self {
             depth,
             instance,
+            kinked: kinks(depth, width, height),
             width,
             height,
         }
-    }
-
-    fn inverse(&self, x: usize, y: usize) -> f32 {
-        let z = self.depth[y * self.width + x];
-        if z > 0.0 { 1.0 / z } else { 0.0 }
-    }
-
-    /// Whether inverse depth bends at (x, y) along x or y (surfaces only, away from the
-    /// image's border and the background: beside it is a silhouette, found as one).
-    fn kinked(&self, x: usize, y: usize) -> bool {
-        if x == 0 || y == 0 || x + 1 == self.width || y + 1 == self.height {
-            return false;
-        }
-        let c = self.inverse(x, y);
-        let [left, right, up, down] = [
-            self.inverse(x - 1, y),
-            self.inverse(x + 1, y),
-            self.inverse(x, y - 1),
-            self.inverse(x, y + 1),
-        ];
-        if c == 0.0 || left == 0.0 || right == 0.0 || up == 0.0 || down == 0.0 {
-            return false;
-        }
-        (left + right - 2.0 * c)
-            .abs()
-            .max((up + down - 2.0 * c).abs())
-            > CREASE * c
     }
 
     /// Whether (x, y) is on a geometric edge: its 3×3 neighbourhood holds another
     /// instance id, surface beside background, or a kink.
     pub fn is_edge(&self, x: usize, y: usize) -> bool {
         let here = y * self.width + x;
-        let covered = self.depth[here] > 0.0;
-        (y.saturating_sub(1)..(y + 2).min(self.height)).any(|ny| {
-            (x.saturating_sub(1)..(x + 2).min(self.width)).any(|nx| {
-                let there = ny * self.width + nx;
-                self.instance[there] != self.instance[here]
-                    || (self.depth[there] > 0.0) != covered
-                    || self.kinked(nx, ny)
-            })
+        let (id, covered) = (self.instance[here], self.depth[here] > 0.0);
+        let (x0, x1) = (x.saturating_sub(1), (x + 1).min(self.width - 1));
+        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(self.height - 1));
+        (y0..=y1).any(|ny| {
+            let row = ny * self.width;
+            let span = row + x0..=row + x1;
+            self.kinked[span.clone()].contains(&true)
+                || self.instance[span.clone()].iter().any(|&i| i != id)
+                || self.depth[span].iter().any(|&z| (z > 0.0) != covered)
         })
     }
+}
+
+/// Per pixel of a `width`×`height` depth image: whether inverse depth bends there along
+/// x or y (surfaces only, away from the image's border and the background: beside it is a
+/// silhouette, found as one).
+fn kinks(depth: &[f32], width: usize, height: usize) -> Vec<bool> {
+    let inverse: Vec<f32> = depth
+        .par_iter()
+        .map(|&z| if z > 0.0 { 1.0 / z } else { 0.0 })
+        .collect();
+    let mut kinked = vec![false; width * height];
+    if width < 3 || height < 3 {
+        return kinked;
+    }
+    kinked
+        .par_chunks_mut(width)
+        .enumerate()
+        .skip(1)
+        .take(height - 2)
+        .for_each(|(y, out)| {
+            let [up, row, down] = [y - 1, y, y + 1].map(|r| &inverse[r * width..(r + 1) * width]);
+            for x in 1..width - 1 {
+                let c = row[x];
+                let [left, right] = [row[x - 1], row[x + 1]];
+                let [above, below] = [up[x], down[x]];
+                if c == 0.0 || left == 0.0 || right == 0.0 || above == 0.0 || below == 0.0 {
+                    continue;
+                }
+                out[x] = (left + right - 2.0 * c)
+                    .abs()
+                    .max((above + below - 2.0 * c).abs())
+                    > CREASE * c;
+            }
+        });
+    kinked
 }
 
 /// One flag per pixel of a `width`×`height` frame, row-major: on a geometric edge

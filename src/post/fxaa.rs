@@ -30,13 +30,22 @@ pub fn fxaa(
     rgb.par_chunks_mut(width * 3)
         .enumerate()
         .for_each(|(y, row)| {
+            let rows = source.luma_rows(y);
             for x in 0..width {
-                if let Some(c) = source.filtered(x, y, &on_edge) {
+                if let Some(c) = source.filtered(x, y, rows, &on_edge) {
                     row[3 * x..3 * x + 3].copy_from_slice(&c);
                 }
             }
         });
 }
+
+/// Rec. 601 luma of an sRGB pixel, 0 to 1.
+fn luma(p: &[u8]) -> f32 {
+    (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 255.0
+}
+
+/// A row of luma and the rows above and below it.
+type LumaRows<'a> = [&'a [f32]; 3];
 
 /// The unfiltered image with its luma.
 struct Image {
@@ -48,13 +57,14 @@ struct Image {
 
 impl Image {
     fn new(rgb: Vec<u8>, width: usize, height: usize) -> Self {
-        let luma = rgb
-            .chunks_exact(3)
-            .map(|p| {
-                (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
-                    / 255.0
-            })
-            .collect();
+        let mut luma = vec![0.0; width * height];
+        luma.par_chunks_mut(width)
+            .zip(rgb.par_chunks(width * 3))
+            .for_each(|(out, row)| {
+                for (l, p) in out.iter_mut().zip(row.chunks_exact(3)) {
+                    *l = self::luma(p);
+                }
+            });
         Self {
             rgb,
             luma,
@@ -63,11 +73,14 @@ impl Image {
         }
     }
 
-    /// Luma at (x + dx, y + dy), clamped to the image.
-    fn luma_at(&self, x: usize, y: usize, dx: isize, dy: isize) -> f32 {
-        let cx = x.saturating_add_signed(dx).min(self.width - 1);
-        let cy = y.saturating_add_signed(dy).min(self.height - 1);
-        self.luma[cy * self.width + cx]
+    /// The luma rows above, at and below row `y` (clamped to the image).
+    fn luma_rows(&self, y: usize) -> LumaRows<'_> {
+        let row = |r: usize| &self.luma[r * self.width..(r + 1) * self.width];
+        [
+            row(y.saturating_sub(1)),
+            row(y),
+            row((y + 1).min(self.height - 1)),
+        ]
     }
 
     /// Bilinear sample at pixel coordinates (pixel centres at integers), clamped.
@@ -92,13 +105,13 @@ impl Image {
         &self,
         x: usize,
         y: usize,
+        [above, here, below]: LumaRows,
         on_edge: impl Fn(usize, usize) -> bool,
     ) -> Option<[u8; 3]> {
-        let m = self.luma[y * self.width + x];
-        let nw = self.luma_at(x, y, -1, -1);
-        let ne = self.luma_at(x, y, 1, -1);
-        let sw = self.luma_at(x, y, -1, 1);
-        let se = self.luma_at(x, y, 1, 1);
+        let (left, right) = (x.saturating_sub(1), (x + 1).min(self.width - 1));
+        let m = here[x];
+        let (nw, ne) = (above[left], above[right]);
+        let (sw, se) = (below[left], below[right]);
         let lo = m.min(nw.min(ne).min(sw.min(se)));
         let hi = m.max(nw.max(ne).max(sw.max(se)));
         if hi - lo < EDGE_THRESHOLD_MIN.max(hi * EDGE_THRESHOLD) || !on_edge(x, y) {
