@@ -212,9 +212,12 @@ pub fn render_dataset(
         .with_environment_suns(&suns);
     let first = GpuContext::new(opts.backend)?;
     let adapter = first.summary.clone();
+    // By default no more workers than frames: each one costs a device and an upload.
     let workers = opts
         .workers
-        .unwrap_or_else(|| default_workers(&first))
+        .unwrap_or_else(|| {
+            default_workers(&first).min(frames.end.saturating_sub(frames.start) as usize)
+        })
         .max(1);
     let mut contexts = vec![first];
     for _ in 1..workers {
@@ -308,12 +311,18 @@ pub fn render_dataset(
 
 /// Render workers by default: one on a GPU (it renders frames in parallel by itself);
 /// on a CPU rasterizer, whose vertex stage is single-threaded and whose submissions
-/// serialize, one per two cores (measured in the README, "Performance").
+/// block, one per core up to [`MAX_DEFAULT_CPU_WORKERS`], so one worker's frame
+/// rasterizes while another's is recorded or finished (measured in the README,
+/// "Performance"). A run with fewer frames gets fewer ([`render_dataset`]).
 pub fn default_workers(ctx: &GpuContext) -> usize {
     if ctx.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        (cores / 2).max(1)
+        cores.clamp(1, MAX_DEFAULT_CPU_WORKERS)
     } else {
         1
     }
 }
+
+/// Most render workers a CPU rasterizer gets by default: each holds every asset on its
+/// own device, so memory grows with them.
+pub const MAX_DEFAULT_CPU_WORKERS: usize = 8;

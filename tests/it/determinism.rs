@@ -53,6 +53,19 @@ fn the_number_of_render_workers_changes_no_byte() {
 }
 
 #[test]
+fn a_run_starts_no_more_render_workers_than_it_has_frames_by_default() {
+    let spec = quickstart();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("one");
+    let opts = RenderOptions {
+        frames: Some(3..4),
+        ..RenderOptions::new(&out)
+    };
+    let summary = render_dataset(&spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
+    assert_eq!(summary.workers, 1, "one frame, one worker");
+}
+
+#[test]
 fn same_spec_twice_gives_identical_bytes() {
     let spec = quickstart();
     let tmp = tempfile::tempdir().unwrap();
