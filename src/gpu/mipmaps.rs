@@ -3,6 +3,8 @@
 //! Mipmaps keep minified textures from aliasing and make a software rasterizer's
 //! sampling far cheaper.
 
+use rayon::prelude::*;
+
 /// sRGB byte → linear, as a table.
 fn srgb_table() -> [f32; 256] {
     let mut t = [0.0f32; 256];
@@ -12,7 +14,8 @@ fn srgb_table() -> [f32; 256] {
     t
 }
 
-fn linear_to_srgb_byte(l: f32) -> u8 {
+/// Linear → sRGB byte, by the formula (a power per call).
+fn encode_srgb_byte(l: f32) -> u8 {
     let l = l.clamp(0.0, 1.0);
     let s = if l <= 0.003_130_8 {
         l * 12.92
@@ -20,6 +23,36 @@ fn linear_to_srgb_byte(l: f32) -> u8 {
         1.055 * libm::powf(l, 1.0 / 2.4) - 0.055
     };
     (s * 255.0 + 0.5) as u8
+}
+
+/// Per byte value k in 1..=255, the smallest linear value that [`encode_srgb_byte`] takes
+/// to k or more (index 0 unused); made once. The encoding rises with its input, so these
+/// thresholds give its exact result by a search instead of a power per texel.
+fn srgb_byte_thresholds() -> &'static [f32; 256] {
+    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|k| {
+            // Bisect on the bit patterns, which order non-negative floats.
+            let (mut lo, mut hi) = (0u32, 1.0f32.to_bits());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if usize::from(encode_srgb_byte(f32::from_bits(mid))) >= k {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            f32::from_bits(lo)
+        })
+    })
+}
+
+/// Linear → sRGB byte: [`encode_srgb_byte`]'s result, read off [`srgb_byte_thresholds`].
+fn linear_to_srgb_byte(l: f32) -> u8 {
+    let thresholds = srgb_byte_thresholds();
+    // Thresholds 1..=255 at or below l (NaN counts as 0, as the formula's cast gives).
+    let above = thresholds[1..].partition_point(|&t| t <= l);
+    above as u8
 }
 
 /// Every level below the base image, largest first, as (width, height, RGBA8 bytes).
@@ -32,31 +65,34 @@ pub fn mip_chain(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, 
     while w > 1 || h > 1 {
         let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
         let mut next = vec![0u8; (nw * nh * 4) as usize];
-        for y in 0..nh {
-            for x in 0..nw {
-                let xs = [(2 * x).min(w - 1), (2 * x + 1).min(w - 1)];
+        next.par_chunks_mut((nw * 4) as usize)
+            .enumerate()
+            .for_each(|(y, row)| {
+                let y = y as u32;
                 let ys = [(2 * y).min(h - 1), (2 * y + 1).min(h - 1)];
-                for c in 0..4 {
-                    let mut sum = 0.0f32;
-                    for &sy in &ys {
-                        for &sx in &xs {
-                            let v = prev[((sy * w + sx) * 4 + c) as usize];
-                            sum += if srgb && c < 3 {
-                                table[usize::from(v)]
-                            } else {
-                                f32::from(v) / 255.0
-                            };
+                for x in 0..nw {
+                    let xs = [(2 * x).min(w - 1), (2 * x + 1).min(w - 1)];
+                    for c in 0..4 {
+                        let mut sum = 0.0f32;
+                        for &sy in &ys {
+                            for &sx in &xs {
+                                let v = prev[((sy * w + sx) * 4 + c) as usize];
+                                sum += if srgb && c < 3 {
+                                    table[usize::from(v)]
+                                } else {
+                                    f32::from(v) / 255.0
+                                };
+                            }
                         }
+                        let avg = sum * 0.25;
+                        row[(x * 4 + c) as usize] = if srgb && c < 3 {
+                            linear_to_srgb_byte(avg)
+                        } else {
+                            (avg * 255.0 + 0.5) as u8
+                        };
                     }
-                    let avg = sum * 0.25;
-                    next[((y * nw + x) * 4 + c) as usize] = if srgb && c < 3 {
-                        linear_to_srgb_byte(avg)
-                    } else {
-                        (avg * 255.0 + 0.5) as u8
-                    };
                 }
-            }
-        }
+            });
         levels.push((nw, nh, next.clone()));
         prev = next;
         (w, h) = (nw, nh);
@@ -67,6 +103,25 @@ pub fn mip_chain(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_threshold_encoding_matches_the_formula() {
+        let same = |l: f32| {
+            assert_eq!(linear_to_srgb_byte(l), encode_srgb_byte(l), "at {l:e}");
+        };
+        // Either side of every threshold, a dense sweep of [0, 1] and beyond it.
+        for &t in &srgb_byte_thresholds()[1..] {
+            for bits in t.to_bits().saturating_sub(2)..=t.to_bits() + 2 {
+                same(f32::from_bits(bits));
+            }
+        }
+        for bits in (0..=1.0f32.to_bits()).step_by(997) {
+            same(f32::from_bits(bits));
+        }
+        for l in [-1.0, -0.0, 1.0, 1.5, f32::INFINITY, f32::NEG_INFINITY] {
+            same(l);
+        }
+    }
 
     #[test]
     fn chain_sizes_and_linear_light_average() {
