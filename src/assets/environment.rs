@@ -2,7 +2,7 @@
 //! built-in neutral studio, decoded to linear RGB once per run, with the diffuse
 //! irradiance of each as nine spherical-harmonic coefficients.
 //!
-//! Conventions (shared with `shaders/scene.wgsl` and `shaders/environment.wgsl`): pixel
+//! Conventions (shared with `shaders/scene/` and `shaders/environment.wgsl`): pixel
 //! column u ∈ [0, 1) is the azimuth φ = 2π(u − ½) about +y, φ = 0 looking along −z and
 //! φ = π/2 along +x; row v ∈ [0, 1] is the polar angle θ = πv from +y (the top row is the
 //! zenith). The direction of (u, v) is (sin θ sin φ, cos θ, −sin θ cos φ).

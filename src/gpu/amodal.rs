@@ -23,7 +23,7 @@ pub struct AmodalMasks {
     pub wide: Vec<u32>,
 }
 
-/// Uniform of one amodal pass (`Amodal` in scene.wgsl).
+/// Uniform of one amodal pass (`Amodal` in `shaders/scene/amodal.wgsl`).
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct AmodalUniform {

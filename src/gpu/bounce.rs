@@ -1,6 +1,6 @@
 //! The objects whose light bounces onto the others (`render.object_bounce`): each object a
 //! diffuse sphere round its bounding box, of its mean colour, lit by the suns. The shader
-//! (`objects_bounce` in `scene.wgsl`) sums what each sphere sends a fragment; a fragment
+//! (`objects_bounce` in `shaders/scene/lighting.wgsl`) sums what each sphere sends a fragment; a fragment
 //! of the object itself gets none of its own sphere's light.
 
 use glam::DVec3;
@@ -102,7 +102,7 @@ fn object_albedo(asset: &crate::assets::MeanAlbedo, material: Option<&MaterialSa
     mean
 }
 
-/// `scene.wgsl`'s `hsv_shift`: hue turned by `shift[0]` degrees, saturation and value
+/// `shaders/scene/materials.wgsl`'s `hsv_shift`: hue turned by `shift[0]` degrees, saturation and value
 /// multiplied by `shift[1]` and `shift[2]`.
 fn hsv_shift(rgb: [f64; 3], shift: [f64; 3]) -> [f64; 3] {
     let [r, g, b] = rgb;

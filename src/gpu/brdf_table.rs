@@ -1,6 +1,6 @@
 //! The directional albedo of the GGX specular lobe, tabulated over (n·v, roughness): the
 //! split-sum scale and bias of F0 (`E_spec = F0·A + B`, Schlick's Fresnel, Smith's
-//! height-correlated masking as `scene.wgsl`'s `brdf`). Shading reads it to weigh the
+//! height-correlated masking as `shaders/scene/lighting.wgsl`'s `brdf`). Shading reads it to weigh the
 //! diffuse base under the specular layer and to give the specular lobe back the energy a
 //! single scattering loses (the layered BRDF and image-based light). Integrated once per
 //! process on the CPU in f64, in a fixed order, so every run uploads the same table.

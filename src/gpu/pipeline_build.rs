@@ -285,7 +285,7 @@ fn primitive_state(key: PipelineKey) -> wgpu::PrimitiveState {
 }
 
 /// A draw's amodal pipeline: the scene pipeline's vertex stage and rasterization, no
-/// colour target; the fragment marks the object's bit (`fs_amodal_*` in scene.wgsl).
+/// colour target; the fragment marks the object's bit (`fs_amodal_*` in `shaders/scene/amodal.wgsl`).
 /// The exact view passes only fragments behind the scene's depth (reversed Z: smaller);
 /// the wide view tests nothing.
 pub(super) fn make_amodal_pipeline(

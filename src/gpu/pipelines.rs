@@ -11,7 +11,17 @@ use super::pipeline_build::{
 };
 use crate::scene::ToneMapping;
 
-const SHADER: &str = include_str!("../../shaders/scene.wgsl");
+/// The scene shader: one WGSL module, kept in files by concern.
+const SHADER: &str = concat!(
+    include_str!("../../shaders/scene/interface.wgsl"),
+    include_str!("../../shaders/scene/vertex.wgsl"),
+    include_str!("../../shaders/scene/materials.wgsl"),
+    include_str!("../../shaders/scene/lighting.wgsl"),
+    include_str!("../../shaders/scene/shadows.wgsl"),
+    include_str!("../../shaders/scene/shading.wgsl"),
+    include_str!("../../shaders/scene/background.wgsl"),
+    include_str!("../../shaders/scene/amodal.wgsl"),
+);
 /// The attribute the amodal fragment entry points carry (left out where unsupported).
 const EARLY_DEPTH_TEST: &str = "@early_depth_test(force)";
 
@@ -76,7 +86,7 @@ impl DrawMode {
 }
 
 /// Which lighting and finishing code a scene pipeline runs: pipeline-overridable
-/// constants of `scene.wgsl` (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`, `LAYERED`,
+/// constants of the scene shader (`shaders/scene/interface.wgsl`) (`SHADOWS`, `TONE_MAPPING`, `MATERIAL_MAPS`, `LAYERED`,
 /// `BOUNCE`, `OBJECT_BOUNCE`, `IBL`), so the shader compiler drops what a frame does not use (a CPU
 /// rasterizer would run it masked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -208,7 +218,7 @@ impl Pipelines {
             SHADER.replace(EARLY_DEPTH_TEST, "").into()
         };
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("scene.wgsl"),
+            label: Some("shaders/scene"),
             source: wgpu::ShaderSource::Wgsl(source),
         });
         let background_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {

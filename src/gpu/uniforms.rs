@@ -1,4 +1,4 @@
-//! The data the shaders read, laid out as `shaders/scene.wgsl` declares it: the frame
+//! The data the shaders read, laid out as `shaders/scene/interface.wgsl` declares it: the frame
 //! uniform (camera, lights, background), per-instance data and material uniforms, and
 //! the projection matrix.
 
@@ -139,7 +139,7 @@ pub(super) struct FrameUniform {
     pixel_to_ray: [[f32; 4]; 3],
     lights: [LightUniform; MAX_LIGHTS],
     /// Objects that bounce directional light, as spheres: centre and radius², then
-    /// (2/3) × linear albedo × radius² (`bounce.y` of them; `scene.wgsl`'s
+    /// (2/3) × linear albedo × radius² (`bounce.y` of them; `shaders/scene/lighting.wgsl`'s
     /// `objects_bounce` says why).
     bouncers: [[f32; 4]; 2 * MAX_BOUNCERS],
     /// World → clip of each shadow view.
@@ -151,7 +151,8 @@ pub(super) struct FrameUniform {
 /// attributes, [`super::pipelines::DrawMode::PerObject`] as a uniform at a dynamic offset.
 ///
 /// Ten vec4 words of 32-bit values (floats as their bits), so the instanced path stays
-/// within 16 vertex attributes; `shaders/scene.wgsl` (`unpack`) reads the same layout:
+/// within 16 vertex attributes; `shaders/scene/vertex.wgsl` (`view_position`,
+/// `vertex_with_tangent`) reads the same layout:
 /// - 0-2: rows 0-2 of the affine model → camera matrix;
 /// - 3-5.x: the model's normal matrix (inverse-transpose of its 3×3 part, model → world)
 ///   as columns; 5.y: instance id; 5.z: procedural pattern (0: none); 5.w: the

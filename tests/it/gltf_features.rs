@@ -412,7 +412,7 @@ fn quad_pixel(x: f64, y: f64) -> usize {
     v * 200 + u
 }
 
-/// glTF's metallic-roughness BRDF × n·l (the spec's appendix B), as `scene.wgsl` computes
+/// glTF's metallic-roughness BRDF × n·l (the spec's appendix B), as `shaders/scene/lighting.wgsl` computes
 /// it, for a white dielectric.
 fn gltf_brdf(n: glam::DVec3, v: glam::DVec3, l: glam::DVec3, roughness: f64) -> f64 {
     let n_dot_l = n.dot(l).max(0.0);
