@@ -102,8 +102,13 @@ impl BoxMeans {
 }
 
 impl Asset {
-    /// The asset's mean diffuse colour (see the module documentation).
+    /// The asset's mean diffuse colour (see the module documentation), computed at the
+    /// first call (from the asset as it is then) and kept.
     pub fn mean_albedo(&self) -> MeanAlbedo {
+        *self.albedo_cache.get_or_init(|| self.compute_mean_albedo())
+    }
+
+    fn compute_mean_albedo(&self) -> MeanAlbedo {
         let mut means: Vec<Option<BoxMeans>> = (0..self.images.len()).map(|_| None).collect();
         let (mut area_sum, mut with_factors, mut textures) = (0.0, DVec3::ZERO, DVec3::ZERO);
         for draw in &self.draws {

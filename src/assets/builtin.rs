@@ -69,5 +69,6 @@ pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> As
         images: Vec::new(),
         bounds: (lo, hi),
         warnings: Vec::new(),
+        albedo_cache: std::sync::OnceLock::new(),
     }
 }

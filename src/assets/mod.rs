@@ -63,6 +63,9 @@ pub struct Asset {
     pub bounds: (DVec3, DVec3),
     /// Things that were skipped or changed while loading.
     pub warnings: Vec<String>,
+    /// [`Asset::mean_albedo`], computed on first use: every render worker uploads the
+    /// same asset and reads it.
+    albedo_cache: std::sync::OnceLock<albedo::MeanAlbedo>,
 }
 
 /// Every asset of a spec, in spec order (the index is the asset handle).
@@ -210,6 +213,7 @@ pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
         images,
         bounds,
         warnings,
+        albedo_cache: std::sync::OnceLock::new(),
     })
 }
 
@@ -238,6 +242,7 @@ impl Asset {
             d.transform = n * d.transform;
         }
         self.bounds = ((lo - centre) * s, (hi - centre) * s);
+        self.albedo_cache = std::sync::OnceLock::new();
     }
 }
 
