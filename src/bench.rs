@@ -11,6 +11,7 @@ use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::pipeline::{
     Cancel, FrameRenderer, FrameSink, FrameTimings, Progress, RenderOptions, render_dataset,
 };
+use crate::spec::Preset;
 use crate::{Error, LoadedSpec};
 
 /// What to measure.
@@ -31,6 +32,9 @@ pub struct BenchOptions {
     pub draw_mode: Option<DrawMode>,
     /// Render workers; the adapter's default when none.
     pub workers: Option<usize>,
+    /// Overrides the spec's `render.preset` (the look's speed floors are measured with
+    /// each).
+    pub preset: Option<Preset>,
 }
 
 impl BenchOptions {
@@ -46,6 +50,9 @@ impl BenchOptions {
                 g.count =
                     crate::spec::Count::Const(n / groups + u32::from((i as u32) < n % groups));
             }
+        }
+        if let Some(preset) = self.preset {
+            out.render.preset = Some(preset);
         }
         Ok(spec.with_spec(out)?)
     }
@@ -75,6 +82,8 @@ pub struct BenchReport {
     pub objects: u32,
     /// Adapter used.
     pub adapter: AdapterSummary,
+    /// The look rendered (`render.preset`, or the spec version's default).
+    pub preset: Preset,
     /// How draws were issued.
     pub draw_mode: DrawMode,
     /// Render workers.
@@ -242,6 +251,11 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         resolution: [r.width, r.height],
         objects: spec.spec.objects.iter().map(|o| o.count.max()).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
+        preset: spec
+            .spec
+            .render
+            .preset
+            .unwrap_or_else(|| Preset::default_for_version(spec.spec.version)),
         draw_mode: summary.draw_mode,
         workers: summary.workers,
         stages,
@@ -258,11 +272,12 @@ impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "bench: {} frames (+{} warm-up) at {}x{} on {}, {} draws, {} render workers",
+            "bench: {} frames (+{} warm-up) at {}x{}, {} look, on {}, {} draws, {} render workers",
             self.frames,
             self.warmup,
             self.resolution[0],
             self.resolution[1],
+            self.preset,
             self.adapter,
             self.draw_mode,
             self.workers

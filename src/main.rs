@@ -143,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             objects,
             draw_mode,
             workers,
+            preset,
         } => {
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
             let opts = synthvis::bench::BenchOptions {
@@ -153,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 objects,
                 draw_mode,
                 workers: workers.map(|n| n as usize),
+                preset,
             };
             let report = synthvis::bench::run(&loaded, &opts)
                 .with_context(|| format!("benchmarking {}", spec.display()))?;

@@ -10,6 +10,7 @@ use synthvis::golden::{CompareOptions, Profile};
 use synthvis::gpu::{BackendChoice, DrawMode};
 use synthvis::output::Format;
 use synthvis::shard::Shard;
+use synthvis::spec::Preset;
 
 /// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
 /// JSON scene spec, headless, on any GPU or Mesa's CPU drivers.
@@ -195,6 +196,10 @@ pub(crate) enum Command {
         /// per core up to 8 on a CPU rasterizer). The files are the same for any number.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
         workers: Option<u32>,
+        /// Override the spec's `render.preset`: fast or realistic (each look's frames/s
+        /// from one spec).
+        #[arg(long)]
+        preset: Option<Preset>,
     },
     /// Check a dataset against its manifest: complete, every file present and matching
     /// its checksum. Exit code 0 when intact, 3 when incomplete or corrupt.

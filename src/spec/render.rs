@@ -25,6 +25,27 @@ pub enum Preset {
     Realistic,
 }
 
+impl std::str::FromStr for Preset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fast" => Ok(Self::Fast),
+            "realistic" => Ok(Self::Realistic),
+            other => Err(format!("unknown preset `{other}`: use fast or realistic")),
+        }
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Fast => "fast",
+            Self::Realistic => "realistic",
+        })
+    }
+}
+
 impl Preset {
     /// The preset a spec of `version` gets when it names none.
     pub fn default_for_version(version: u32) -> Self {

@@ -209,7 +209,15 @@ fn bench_reports_stages_and_honours_overrides() {
     let o = synthvis(
         &[
             &args[..],
-            &["--resolution", "160x120", "--objects", "5", "--json"],
+            &[
+                "--resolution",
+                "160x120",
+                "--objects",
+                "5",
+                "--preset",
+                "fast",
+                "--json",
+            ],
         ]
         .concat(),
     );
@@ -217,6 +225,10 @@ fn bench_reports_stages_and_honours_overrides() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["resolution"], serde_json::json!([160, 120]));
     assert_eq!(r["objects"], 5);
+    assert_eq!(
+        r["preset"], "fast",
+        "the spec is version 2: realistic unless overridden"
+    );
     assert_eq!(r["stages"].as_array().unwrap().len(), 6);
     for key in [
         "frames_per_s",
@@ -229,6 +241,7 @@ fn bench_reports_stages_and_honours_overrides() {
     // The text form ends with the figure scripts look for.
     let o = synthvis(&args);
     let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("realistic look"), "{text}");
     assert!(
         text.trim_end()
             .lines()
