@@ -211,6 +211,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         stats("randomize", pick(|t| t.randomize)),
         stats("record_submit", pick(|t| t.record_submit)),
         stats("gpu_wait_readback", pick(|t| t.wait_readback)),
+        stats("post", pick(|t| t.post)),
         stats("labels_rle", pick(|t| t.labels)),
         stats("png_encode", pick(|t| t.encode)),
         stats("write", pick(|t| t.write)),

@@ -38,6 +38,9 @@ pub struct RenderTimings {
     pub record_submit: f64,
     /// Waiting for the GPU and copying the mapped readback into [`FrameBuffers`].
     pub wait_readback: f64,
+    /// Finishing the colour image on the CPU ([`crate::post`]: anti-aliasing, sensor
+    /// effects).
+    pub post: f64,
 }
 
 /// What group 0 binds besides the shadow maps, kept to bind them again when the shadow
@@ -449,6 +452,7 @@ impl Renderer {
         self.amodal
             .read(slot, pending.amodal_words, &mut out.amodal)?;
         self.ctx.check_errors()?;
+        let read = started.elapsed().as_secs_f64();
         crate::post::finish_rgb(
             &mut out.rgb,
             (out.width, out.height),
@@ -457,7 +461,8 @@ impl Renderer {
         );
         Ok(RenderTimings {
             record_submit: pending.record_submit,
-            wait_readback: started.elapsed().as_secs_f64(),
+            wait_readback: read,
+            post: started.elapsed().as_secs_f64() - read,
         })
     }
 }

@@ -143,6 +143,7 @@ fn finish(
                 randomize,
                 record_submit: r.record_submit,
                 wait_readback: r.wait_readback,
+                post: r.post,
                 ..FrameTimings::default()
             };
             out.send(Ok(RenderedFrame {

@@ -153,6 +153,8 @@ pub struct FrameTimings {
     pub record_submit: f64,
     /// Waiting for the GPU and reading the targets back.
     pub wait_readback: f64,
+    /// Finishing the colour image on the CPU (anti-aliasing, sensor effects).
+    pub post: f64,
     /// Instance masks, boxes and RLE.
     pub labels: f64,
     /// PNG/EXR encoding and the labels JSON.
