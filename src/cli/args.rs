@@ -71,7 +71,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
     /// Render workers, each with its own device and queue (default: one on a GPU, one
-    /// per core up to 8 on a CPU rasterizer). The files are the same for any number.
+    /// per core up to 8 on Vulkan's CPU rasterizer, one per two cores on GL's). The files
+    /// are the same for any number.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Render only shard K of N (K/N: contiguous blocks of the frames, or of a sweep's
@@ -193,7 +194,8 @@ pub(crate) enum Command {
         #[arg(long)]
         draw_mode: Option<DrawMode>,
         /// Render workers, each with its own device and queue (default: one on a GPU, one
-        /// per core up to 8 on a CPU rasterizer). The files are the same for any number.
+        /// per core up to 8 on Vulkan's CPU rasterizer, one per two cores on GL's). The
+        /// files are the same for any number.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
         workers: Option<u32>,
         /// Override the spec's `render.preset`: fast or realistic (each look's frames/s

@@ -312,16 +312,22 @@ pub fn render_dataset(
 }
 
 /// Render workers by default: one on a GPU (it renders frames in parallel by itself);
-/// on a CPU rasterizer, whose vertex stage is single-threaded and whose submissions
-/// block, one per core up to [`MAX_DEFAULT_CPU_WORKERS`], so one worker's frame
-/// rasterizes while another's is recorded or finished (measured in the README,
-/// "Performance"). A run with fewer frames gets fewer ([`render_dataset`]).
+/// on Vulkan's CPU rasterizer, whose vertex stage is single-threaded and whose
+/// submissions block, one per core up to [`MAX_DEFAULT_CPU_WORKERS`], so one worker's
+/// frame rasterizes while another's is recorded or finished (measured in the README,
+/// "Performance"). Mesa's GL rasterizer keeps one per two cores: a GL render with two
+/// workers (two contexts in one process) once died without a message in CI. A run with
+/// fewer frames gets fewer ([`render_dataset`]).
 pub fn default_workers(ctx: &GpuContext) -> usize {
-    if ctx.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        cores.clamp(1, MAX_DEFAULT_CPU_WORKERS)
+    let info = ctx.adapter.get_info();
+    if info.device_type != wgpu::DeviceType::Cpu {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if info.backend == wgpu::Backend::Gl {
+        (cores / 2).max(1)
     } else {
-        1
+        cores.clamp(1, MAX_DEFAULT_CPU_WORKERS)
     }
 }
 
