@@ -252,11 +252,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         resolution: [r.width, r.height],
         objects: spec.spec.objects.iter().map(|o| o.count.max()).sum(),
         adapter: c.adapter.unwrap_or_else(|| renderer.adapter().clone()),
-        preset: spec
-            .spec
-            .render
-            .preset
-            .unwrap_or_else(|| Preset::default_for_version(spec.spec.version)),
+        preset: spec.spec.render.effective_preset(spec.spec.version),
         draw_mode: summary.draw_mode,
         workers: summary.workers,
         stages,

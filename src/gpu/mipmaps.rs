@@ -59,10 +59,11 @@ fn linear_to_srgb_byte(l: f32) -> u8 {
 /// Alpha is always averaged linearly.
 pub fn mip_chain(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, u32, Vec<u8>)> {
     let table = srgb_table();
-    let mut levels = Vec::new();
+    let mut levels: Vec<(u32, u32, Vec<u8>)> = Vec::new();
     let (mut w, mut h) = (width, height);
-    let mut prev: Vec<u8> = rgba.to_vec();
     while w > 1 || h > 1 {
+        // Each level averages the one above: the base image, then the last level made.
+        let prev: &[u8] = levels.last().map_or(rgba, |level| &level.2);
         let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
         let mut next = vec![0u8; (nw * nh * 4) as usize];
         next.par_chunks_mut((nw * 4) as usize)
@@ -93,8 +94,7 @@ pub fn mip_chain(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, 
                     }
                 }
             });
-        levels.push((nw, nh, next.clone()));
-        prev = next;
+        levels.push((nw, nh, next));
         (w, h) = (nw, nh);
     }
     levels

@@ -214,9 +214,15 @@ impl RenderSpec {
         }
     }
 
+    /// The look a spec of `version` renders: its `preset`, else the version's default.
+    pub fn effective_preset(&self, version: u32) -> Preset {
+        self.preset
+            .unwrap_or_else(|| Preset::default_for_version(version))
+    }
+
     /// The settings a spec of `version` renders with.
     pub fn resolve(&self, version: u32) -> RenderSettings {
-        let preset = self.preset.unwrap_or(Preset::default_for_version(version));
+        let preset = self.effective_preset(version);
         let realistic = preset == Preset::Realistic;
         let preset_shadows = ShadowSpec {
             enabled: Some(realistic),
