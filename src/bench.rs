@@ -7,10 +7,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::dataset::{DatasetOptions, Progress, render_dataset};
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
-use crate::pipeline::{
-    Cancel, FrameRenderer, FrameSink, FrameTimings, Progress, RenderOptions, render_dataset,
-};
+use crate::labels::label_frame;
+use crate::output::frame::encode_frame;
+use crate::render::{Cancel, FrameTimings, RenderOptions, Renderer};
 use crate::spec::Preset;
 use crate::{Error, LoadedSpec};
 
@@ -189,12 +190,12 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary directory: {e}")))?;
     let ds = tmp.path().join("dataset");
     let total = opts.warmup + opts.frames;
-    let render_opts = RenderOptions {
+    let render_opts = DatasetOptions {
         frames: Some(0..total),
         backend: opts.backend,
         draw_mode: opts.draw_mode,
         workers: opts.workers,
-        ..RenderOptions::new(&ds)
+        ..DatasetOptions::new(&ds)
     };
     let mut c = Collector {
         warmup: opts.warmup,
@@ -219,9 +220,12 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
     let bytes_per_frame = dir_bytes(&ds) as f64 / total.max(1) as f64;
 
     // The floor: the same buffers labelled, encoded and written on every core, no GPU.
-    let mut renderer = FrameRenderer::new(spec, opts.backend)?;
-    let scene = renderer.sample(spec.spec.seed, 0)?;
-    let buffers = renderer.render(&scene)?;
+    let options = RenderOptions {
+        backend: opts.backend,
+        ..RenderOptions::default()
+    };
+    let mut renderer = Renderer::new(spec, options)?;
+    let frame = renderer.render(0)?;
     let floor_dir = tmp.path().join("floor");
     crate::output::create_layout(
         &floor_dir,
@@ -229,18 +233,18 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
         crate::output::Format::Folders,
     )?;
     let floor_start = Instant::now();
-    let sink = FrameSink {
-        dir: &floor_dir,
-        outputs: &spec.spec.outputs,
-        durability: crate::output::Durability::Renamed,
-        bounds: renderer.bounds(),
-        labels: spec.resolved.labels,
-    };
+    let bounds = renderer.bounds();
     (0..opts.frames.max(1)).into_par_iter().try_for_each(|i| {
-        let mut s = scene.clone();
-        s.frame_index = i;
-        sink.write(&s, &buffers, &mut FrameTimings::default())
-            .map(|_| ())
+        let mut scene = frame.scene.clone();
+        scene.frame_index = i;
+        let labels = label_frame(&scene, &frame.buffers, bounds, &spec.resolved.labels);
+        let encoded = encode_frame(&scene, &frame.buffers, &labels, &spec.spec.outputs)?;
+        crate::output::write_files(
+            &floor_dir,
+            &encoded.files,
+            crate::output::Durability::Renamed,
+        )
+        .map_err(Error::from)
     })?;
     let floor_frames_per_s =
         opts.frames.max(1) as f64 / floor_start.elapsed().as_secs_f64().max(1e-9);

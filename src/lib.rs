@@ -1,9 +1,27 @@
 //! synthvis: render labeled synthetic vision datasets from a scene spec.
 //!
 //! Data flow (one direction):
-//! scene spec → [`spec::LoadedSpec`] → [`randomize::sample_frame`] → [`scene::FrameScene`]
-//! → [`gpu::Renderer`] → [`gpu::FrameBuffers`] → [`labels`] → [`output`] files on disk.
-//! [`pipeline::render_dataset`] runs the whole loop.
+//! scene spec → [`spec::LoadedSpec`] → [`randomize::FrameSampler`] → [`scene::FrameScene`]
+//! → [`gpu::Renderer`] → [`gpu::FrameBuffers`] → [`post`] → [`labels`] → [`Frame`]
+//! → [`output`] files on disk.
+//!
+//! [`Renderer`] is the one way to render: it turns a spec's frames into [`Frame`]s in
+//! memory, and every command is its client ([`dataset::render_dataset`] writes its frames
+//! as a dataset).
+//!
+//! ```
+//! # fn main() -> Result<(), synthvis::Error> {
+//! let spec = synthvis::LoadedSpec::from_file("scenes/quickstart.json".as_ref())?;
+//! let mut renderer = synthvis::Renderer::new(&spec, synthvis::RenderOptions::default())?;
+//! let frame = renderer.render(7)?; // one frame, in memory
+//! assert_eq!(frame.buffers.rgb.len(), 3 * (frame.width() * frame.height()) as usize);
+//! for frame in renderer.frames(0..4) {
+//!     let frame = frame?; // in order, pipelined over the render workers
+//!     println!("frame {}: {} labelled instances", frame.index, frame.labels.instances.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 // No panics in the library: errors are values. Tests may unwrap.
 #![cfg_attr(
@@ -13,6 +31,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod dataset;
 pub mod export;
 pub mod geometry;
 pub mod golden;
@@ -23,11 +42,11 @@ pub mod labels;
 pub mod output;
 pub mod panic_guard;
 pub mod physics;
-pub mod pipeline;
 pub mod post;
 pub mod preview;
 pub mod primitives;
 pub mod randomize;
+pub mod render;
 pub mod rng;
 pub mod scene;
 pub mod shard;
@@ -35,7 +54,8 @@ pub mod spec;
 pub mod stats;
 pub mod sweep;
 
-pub use pipeline::{FrameRenderer, RenderOptions, RenderSummary, render_dataset};
+pub use dataset::{DatasetOptions, RenderSummary, render_dataset};
+pub use render::{Frame, Frames, RenderOptions, Renderer};
 pub use spec::LoadedSpec;
 
 /// The synthvis version written into datasets.

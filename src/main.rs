@@ -12,8 +12,8 @@ use anyhow::Context;
 use clap::Parser;
 use synthvis::golden::{CompareOptions, Comparison};
 use synthvis::gpu::{GpuError, list_adapters};
-use synthvis::pipeline::Cancel;
-use synthvis::{Error, LoadedSpec, RenderOptions, render_dataset};
+use synthvis::render::Cancel;
+use synthvis::{DatasetOptions, Error, LoadedSpec, render_dataset};
 
 use cli::args::{Cli, Command, ExportFormat, GoldenAction};
 use cli::console::{Bar, error_chain, install_panic_report, note, say, stop_on_signals};
@@ -32,7 +32,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let shard = run.shard()?;
             let format = storage.format();
             let loaded = LoadedSpec::from_file(&spec).map_err(Error::from)?;
-            let opts = RenderOptions {
+            let opts = DatasetOptions {
                 frames,
                 seed,
                 overwrite,
@@ -43,7 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 resume: run.resume,
                 durable: run.durable,
                 format,
-                ..RenderOptions::new(out)
+                ..DatasetOptions::new(out)
             };
             let cancel = Cancel::new();
             stop_on_signals(&cancel);

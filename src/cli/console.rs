@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use synthvis::dataset::Progress;
 use synthvis::gpu::AdapterSummary;
-use synthvis::pipeline::{Cancel, FrameTimings, Progress};
+use synthvis::render::{Cancel, FrameTimings};
 
 /// Writes a line to stdout. A reader that went away (`synthvis explain ... | head`) is
 /// not a failure: the process ends quietly with exit 0.

@@ -29,7 +29,7 @@ use crate::gpu::{AdapterSummary, BackendChoice};
 use crate::hash::sha256_hex;
 use crate::output::reader::DatasetFiles;
 use crate::output::{self, Modality, layout};
-use crate::pipeline::{FrameRenderer, FrameSink, FrameTimings};
+use crate::render::{RenderOptions, Renderer};
 use crate::spec::{LoadedSpec, OutputsSpec};
 use crate::{Error, VERSION};
 
@@ -160,20 +160,15 @@ fn render_frames(
     let mut with_all = spec.spec.clone();
     with_all.outputs = all_outputs(&spec.spec.outputs);
     let spec = spec.with_spec(with_all)?;
-    let mut renderer = FrameRenderer::new(&spec, backend)?;
-    output::create_layout(dir, &spec.spec.outputs, output::Format::Folders)?;
-    let bounds = renderer.bounds().to_vec();
-    let sink = FrameSink {
-        dir,
-        outputs: &spec.spec.outputs,
-        durability: output::Durability::Renamed,
-        bounds: &bounds,
-        labels: spec.resolved.labels,
+    let options = RenderOptions {
+        backend,
+        ..RenderOptions::default()
     };
+    let mut renderer = Renderer::new(&spec, options)?;
+    output::create_layout(dir, &spec.spec.outputs, output::Format::Folders)?;
     for &frame in frames {
-        let scene = renderer.sample(spec.spec.seed, frame)?;
-        let buffers = renderer.render(&scene)?;
-        sink.write(&scene, &buffers, &mut FrameTimings::default())?;
+        let encoded = renderer.render(frame)?.encode(&spec.spec.outputs)?;
+        output::write_files(dir, &encoded.files, output::Durability::Renamed)?;
     }
     Ok(renderer.adapter().clone())
 }

@@ -180,6 +180,32 @@ fn preference(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (kind, api)
 }
 
+/// Held while an instance is created, enumerated or opens a device: wgpu's instance
+/// creation races when several threads do it at once (gfx-rs/wgpu#5930), and the driver
+/// stack reads the environment [`quiet_driver_stack`] writes.
+static DRIVER_LOCK: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with the driver stack to itself, the first time after setting Mesa's quiet
+/// defaults ([`super::driver_env::quiet_defaults`]), so that a program embedding synthvis
+/// prints no `XDG_RUNTIME_DIR` error either. A user's own settings are kept.
+fn with_driver_lock<R>(f: impl FnOnce() -> R) -> R {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    let _held = DRIVER_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    QUIET.call_once(quiet_driver_stack);
+    f()
+}
+
+/// Sets the variables [`super::driver_env::quiet_defaults`] asks for that are unset.
+fn quiet_driver_stack() {
+    for (key, value) in super::driver_env::quiet_defaults(|k| std::env::var_os(k)) {
+        // SAFETY: Rust code reads the environment under std's own lock, and every call
+        // into the driver stack (which reads it from C) holds DRIVER_LOCK, held here.
+        // Only a thread outside synthvis calling `getenv` from C at this very moment
+        // could race; the binary sets these before it starts any thread.
+        unsafe { std::env::set_var(key, value) };
+    }
+}
+
 fn instance(backends: wgpu::Backends) -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends;
@@ -189,7 +215,8 @@ fn instance(backends: wgpu::Backends) -> wgpu::Instance {
 
 /// The adapters of `backends`, most preferred first.
 fn adapters(backends: wgpu::Backends) -> Vec<wgpu::Adapter> {
-    let mut adapters = pollster::block_on(instance(backends).enumerate_adapters(backends));
+    let mut adapters =
+        with_driver_lock(|| pollster::block_on(instance(backends).enumerate_adapters(backends)));
     adapters.sort_by_key(|a| preference(&a.get_info()));
     adapters
 }
@@ -252,10 +279,12 @@ impl GpuContext {
             ..Default::default()
         };
         let (device, queue) =
-            pollster::block_on(adapter.request_device(&desc)).map_err(|e| GpuError::Device {
-                adapter: summary.to_string(),
-                message: e.to_string(),
-            })?;
+            with_driver_lock(|| pollster::block_on(adapter.request_device(&desc))).map_err(
+                |e| GpuError::Device {
+                    adapter: summary.to_string(),
+                    message: e.to_string(),
+                },
+            )?;
         let errors: Arc<Mutex<Vec<String>>> = Arc::default();
         let sink = Arc::clone(&errors);
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {

@@ -9,8 +9,9 @@
 //!   asks it to with its own variables.
 //! - EGL, unless told with `EGL_PLATFORM=surfaceless` that there is no display.
 //!
-//! [`quiet_defaults`] says what to set; the binary sets it before any thread starts (a
-//! library cannot change the environment safely once threads run).
+//! [`quiet_defaults`] says what to set. The binary sets it before any thread starts; the
+//! library sets it too, once, before it first calls into the driver stack (`context`), so
+//! a program embedding synthvis is as quiet.
 
 use std::ffi::OsString;
 use std::path::Path;

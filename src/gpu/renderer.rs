@@ -18,29 +18,24 @@ use super::targets::{FrameBuffers, READBACK_RING, Readback, Slot, Targets};
 use super::uniforms::{EnvironmentLight, FrameUniform, projection};
 use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
-use crate::scene::{Brdf, FrameScene, LightSample, RenderLook};
+use crate::scene::{Brdf, FrameScene, LightSample};
 
 /// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
 pub struct PendingFrame {
     slot: Slot,
-    /// How the colour image is finished once read back.
-    look: RenderLook,
     /// Word planes of the frame's amodal masks (0: no labeled object).
     amodal_words: u32,
     submission: wgpu::SubmissionIndex,
     record_submit: f64,
 }
 
-/// Where the time of one [`Renderer::render_timed`] call went, in seconds.
+/// Where the time of one frame went on the device's side, in seconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderTimings {
     /// Building the draw list, uniform uploads, recording and submitting.
     pub record_submit: f64,
     /// Waiting for the GPU and copying the mapped readback into [`FrameBuffers`].
     pub wait_readback: f64,
-    /// Finishing the colour image on the CPU ([`crate::post`]: anti-aliasing, sensor
-    /// effects).
-    pub post: f64,
 }
 
 /// What group 0 binds besides the shadow maps, kept to bind them again when the shadow
@@ -236,22 +231,8 @@ impl Renderer {
         self.draw_mode = mode;
     }
 
-    /// Renders one frame and reads its buffers back.
-    pub fn render(&mut self, scene: &FrameScene) -> Result<FrameBuffers, GpuError> {
-        self.render_timed(scene).map(|(buffers, _)| buffers)
-    }
-
-    /// [`Renderer::render`], also reporting how long recording and waiting took.
-    pub fn render_timed(
-        &mut self,
-        scene: &FrameScene,
-    ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
-        let pending = self.submit(scene)?;
-        self.finish(pending)
-    }
-
-    /// Records and submits a frame without waiting for it; [`Renderer::finish`] reads it
-    /// back. Up to [`super::targets::READBACK_RING`] frames may be in flight: the next
+    /// Records and submits a frame without waiting for it; [`Renderer::finish_into`]
+    /// reads it back. Up to [`super::targets::READBACK_RING`] frames may be in flight: the next
     /// frame renders while the previous one is read back.
     pub fn submit(&mut self, scene: &FrameScene) -> Result<PendingFrame, GpuError> {
         let slot = self.readback.next_free()?;
@@ -419,7 +400,6 @@ impl Renderer {
         }
         let slot = self.readback.map(slot);
         Ok(PendingFrame {
-            look: scene.render.clone(),
             amodal_words,
             slot,
             submission,
@@ -427,19 +407,10 @@ impl Renderer {
         })
     }
 
-    /// Waits for a submitted frame, reads its buffers back and finishes its colour image
-    /// ([`crate::post`]: anti-aliasing).
-    pub fn finish(
-        &mut self,
-        pending: PendingFrame,
-    ) -> Result<(FrameBuffers, RenderTimings), GpuError> {
-        let mut out = FrameBuffers::default();
-        let timings = self.finish_into(pending, &mut out)?;
-        Ok((out, timings))
-    }
-
-    /// [`Renderer::finish`] into `out`, reusing its allocations (a frame loop hands
-    /// written frames' buffers back so nothing is allocated per frame).
+    /// Waits for a submitted frame and reads its buffers back into `out`, reusing its
+    /// allocations (a frame loop hands written frames' buffers back so nothing is
+    /// allocated per frame). The colour image is as the GPU drew it: its CPU stage
+    /// ([`crate::post`]) is the caller's.
     pub fn finish_into(
         &mut self,
         pending: PendingFrame,
@@ -452,17 +423,9 @@ impl Renderer {
         self.amodal
             .read(slot, pending.amodal_words, &mut out.amodal)?;
         self.ctx.check_errors()?;
-        let read = started.elapsed().as_secs_f64();
-        crate::post::finish_rgb(
-            &mut out.rgb,
-            (out.width, out.height),
-            (&out.depth, &out.instance),
-            &pending.look,
-        );
         Ok(RenderTimings {
             record_submit: pending.record_submit,
-            wait_readback: read,
-            post: started.elapsed().as_secs_f64() - read,
+            wait_readback: started.elapsed().as_secs_f64(),
         })
     }
 }

@@ -17,66 +17,59 @@ use super::layout::{COCO_FILE, Format, Modality};
 use super::reader::DatasetFiles;
 use crate::geometry::Pose;
 use crate::labels::keypoints::{KEYPOINT_NAMES, skeleton};
-use crate::labels::{CocoStatus, RleJson};
+use crate::labels::{CocoStatus, InstanceLabel, RleJson};
 use crate::spec::CategorySpec;
 
 #[derive(Deserialize)]
 struct LabelsIn {
     frame_index: u64,
     scene: SceneIn,
-    instances: Vec<InstanceIn>,
+    instances: Vec<InstanceLabel>,
     files: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
 struct SceneIn {
-    camera: CameraIn,
+    camera: CocoCamera,
 }
 
-#[derive(Deserialize, Serialize)]
-struct CameraIn {
+/// The camera facts a COCO image record carries.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CocoCamera {
+    /// Intrinsic matrix in pixels (OpenCV's convention), row-major.
     #[serde(rename = "K")]
-    k: [[f64; 3]; 3],
-    world_to_camera: [[f64; 4]; 4],
+    pub k: [[f64; 3]; 3],
+    /// World→camera transform (OpenCV camera frame), row-major 4×4.
+    pub world_to_camera: [[f64; 4]; 4],
 }
 
-#[derive(Deserialize)]
-struct InstanceIn {
-    instance_id: u16,
-    category_id: u16,
-    area: u64,
-    bbox: Option<[u32; 4]>,
-    segmentation: Option<RleJson>,
-    #[serde(default)]
-    amodal_segmentation: Option<RleJson>,
-    #[serde(default)]
-    keypoints: Option<Vec<f64>>,
-    unoccluded_pixels: u64,
-    visibility: Option<f64>,
-    truncation: Option<f64>,
-    amodal_bbox: Option<[u32; 4]>,
-    coco: CocoStatus,
-    pose_camera: Pose,
-    cuboid_camera: [[f64; 3]; 8],
-    cuboid_pixels: [[f64; 2]; 8],
-}
-
-#[derive(Serialize)]
-struct CocoImage<'a> {
-    id: u64,
-    file_name: &'a str,
-    width: u32,
-    height: u32,
-    frame_index: u64,
+/// One entry of `annotations.json`'s `images`: a frame.
+#[derive(Debug, Clone, Serialize)]
+pub struct CocoImage {
+    /// Image id: frame index + 1.
+    pub id: u64,
+    /// `rgb/NNNNNN.png`.
+    pub file_name: String,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// Frame index.
+    pub frame_index: u64,
+    /// `K` and `world_to_camera`.
     #[serde(flatten)]
-    camera: &'a CameraIn,
+    pub camera: CocoCamera,
+    /// The depth image (16-bit PNG, else EXR), when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    depth_file_name: Option<String>,
+    pub depth_file_name: Option<String>,
+    /// The instance image, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    instance_file_name: Option<String>,
+    pub instance_file_name: Option<String>,
+    /// The class image, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    class_file_name: Option<String>,
-    labels_file_name: &'a str,
+    pub class_file_name: Option<String>,
+    /// `labels/NNNNNN.json`.
+    pub labels_file_name: String,
 }
 
 #[derive(Serialize)]
@@ -103,30 +96,143 @@ pub struct CocoHeader<'a> {
     pub tool_version: &'a str,
 }
 
-#[derive(Serialize)]
-struct CocoAnnotation<'a> {
-    id: u64,
-    image_id: u64,
-    category_id: u16,
-    segmentation: &'a RleJson,
-    area: u64,
-    bbox: [u32; 4],
-    iscrowd: u8,
-    instance_id: u16,
-    visible_pixels: u64,
-    unoccluded_pixels: u64,
-    visibility: Option<f64>,
-    truncation: Option<f64>,
-    amodal_bbox: Option<[u32; 4]>,
+/// One entry of `annotations.json`'s `annotations`: a labelled instance (standard COCO
+/// keys first, synthvis' extras after).
+#[derive(Debug, Clone, Serialize)]
+pub struct CocoAnnotation {
+    /// Annotation id, 1.. across the dataset.
+    pub id: u64,
+    /// The frame's image id.
+    pub image_id: u64,
+    /// Category id (1-based, spec order).
+    pub category_id: u16,
+    /// Visible mask as compressed RLE.
+    pub segmentation: RleJson,
+    /// Visible pixels.
+    pub area: u64,
+    /// Tight box of the visible pixels `[x, y, w, h]`.
+    pub bbox: [u32; 4],
+    /// 1 for a crowd region (below the spec's thresholds, kept as one), else 0.
+    pub iscrowd: u8,
+    /// Instance id in the instance image.
+    pub instance_id: u16,
+    /// Visible pixels (as `area`).
+    pub visible_pixels: u64,
+    /// Pixels of the image the object covers with nothing in front of it.
+    pub unoccluded_pixels: u64,
+    /// `visible_pixels / unoccluded_pixels`.
+    pub visibility: Option<f64>,
+    /// Share of the unclipped silhouette outside the image.
+    pub truncation: Option<f64>,
+    /// Box of the unoccluded pixels.
+    pub amodal_bbox: Option<[u32; 4]>,
+    /// The unoccluded mask, when the spec asks for amodal masks.
     #[serde(skip_serializing_if = "Option::is_none")]
-    amodal_segmentation: Option<&'a RleJson>,
+    pub amodal_segmentation: Option<RleJson>,
+    /// The cuboid keypoints `[x, y, v] × 9`, when the spec asks for them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    keypoints: Option<&'a [f64]>,
+    pub keypoints: Option<Vec<f64>>,
+    /// Keypoints with `v > 0`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    num_keypoints: Option<usize>,
-    pose_camera: &'a Pose,
-    cuboid_camera: &'a [[f64; 3]; 8],
-    cuboid_pixels: &'a [[f64; 2]; 8],
+    pub num_keypoints: Option<usize>,
+    /// Pose in the camera frame.
+    pub pose_camera: Pose,
+    /// The asset box's corners in the camera frame, metres.
+    pub cuboid_camera: [[f64; 3]; 8],
+    /// Those corners projected with `K`.
+    pub cuboid_pixels: [[f64; 2]; 8],
+}
+
+/// Frame `frame`'s image record: `(width, height)`, its camera, and `present`, which says
+/// whether the frame has a file of a modality.
+pub fn image_record(
+    frame: u64,
+    (width, height): (u32, u32),
+    camera: &crate::scene::CameraSample,
+    present: impl Fn(Modality) -> bool,
+) -> CocoImage {
+    image_record_of(
+        frame,
+        (width, height),
+        CocoCamera {
+            k: camera.k,
+            world_to_camera: camera.world_to_camera,
+        },
+        present,
+    )
+}
+
+fn image_record_of(
+    frame: u64,
+    (width, height): (u32, u32),
+    camera: CocoCamera,
+    present: impl Fn(Modality) -> bool,
+) -> CocoImage {
+    let first = |modalities: &[Modality]| {
+        modalities
+            .iter()
+            .find(|&&m| present(m))
+            .map(|m| m.path(frame))
+    };
+    CocoImage {
+        id: frame + 1,
+        file_name: Modality::Rgb.path(frame),
+        width,
+        height,
+        frame_index: frame,
+        camera,
+        depth_file_name: first(&[Modality::Depth, Modality::DepthExr]),
+        instance_file_name: first(&[Modality::Instance]),
+        class_file_name: first(&[Modality::Class]),
+        labels_file_name: Modality::Labels.path(frame),
+    }
+}
+
+/// Frame `frame`'s annotation records, numbered from `first_id`: each instance whose
+/// `coco` status annotates it (as a crowd or not) and that has a visible mask.
+pub fn annotation_records(
+    frame: u64,
+    instances: &[InstanceLabel],
+    first_id: u64,
+) -> Vec<CocoAnnotation> {
+    let mut next_id = first_id;
+    let mut out = Vec::new();
+    for inst in instances {
+        let iscrowd = match inst.coco {
+            CocoStatus::Annotated => 0,
+            CocoStatus::Crowd => 1,
+            CocoStatus::BelowThreshold | CocoStatus::NotVisible => continue,
+        };
+        let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
+            continue;
+        };
+        out.push(CocoAnnotation {
+            id: next_id,
+            image_id: frame + 1,
+            category_id: inst.category_id,
+            segmentation: segmentation.clone(),
+            area: inst.area,
+            bbox,
+            iscrowd,
+            instance_id: inst.instance_id,
+            visible_pixels: inst.area,
+            unoccluded_pixels: inst.unoccluded_pixels,
+            visibility: inst.visibility,
+            truncation: inst.truncation,
+            amodal_bbox: inst.amodal_bbox,
+            amodal_segmentation: inst.amodal_segmentation.clone(),
+            keypoints: inst.keypoints.clone(),
+            num_keypoints: inst
+                .keypoints
+                .as_ref()
+                .map(|k| k.chunks(3).filter(|p| p[2] > 0.0).count()),
+            pose_camera: inst.pose_camera.clone(),
+            cuboid_camera: inst.cuboid_camera,
+            cuboid_pixels: inst.cuboid_pixels,
+        });
+        next_id += 1;
+    }
+    out
 }
 
 /// Reads frame `frame`'s labels file.
@@ -179,25 +285,9 @@ pub fn write_coco(
     let mut files = DatasetFiles::new(dir, format);
     for (n, f) in frames.clone().enumerate() {
         let labels = read_labels(&mut files, f)?;
-        let file_name = Modality::Rgb.path(f);
-        let present = |modalities: &[Modality]| {
-            modalities
-                .iter()
-                .map(|m| m.path(f))
-                .find(|p| labels.files.contains_key(p))
-        };
-        let image = CocoImage {
-            id: f + 1,
-            file_name: &file_name,
-            width,
-            height,
-            frame_index: f,
-            camera: &labels.scene.camera,
-            depth_file_name: present(&[Modality::Depth, Modality::DepthExr]),
-            instance_file_name: present(&[Modality::Instance]),
-            class_file_name: present(&[Modality::Class]),
-            labels_file_name: &Modality::Labels.path(f),
-        };
+        let image = image_record_of(f, (width, height), labels.scene.camera, |m| {
+            labels.files.contains_key(&m.path(f))
+        });
         file.write_all(if n == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(file.writer(), &image).map_err(|e| jerr(e, &file))?;
     }
@@ -205,39 +295,7 @@ pub fn write_coco(
     let mut next_id: u64 = 1;
     for f in frames {
         let labels = read_labels(&mut files, f)?;
-        for inst in &labels.instances {
-            let iscrowd = match inst.coco {
-                CocoStatus::Annotated => 0,
-                CocoStatus::Crowd => 1,
-                CocoStatus::BelowThreshold | CocoStatus::NotVisible => continue,
-            };
-            let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
-                continue;
-            };
-            let ann = CocoAnnotation {
-                id: next_id,
-                image_id: labels.frame_index + 1,
-                category_id: inst.category_id,
-                segmentation,
-                area: inst.area,
-                bbox,
-                iscrowd,
-                instance_id: inst.instance_id,
-                visible_pixels: inst.area,
-                unoccluded_pixels: inst.unoccluded_pixels,
-                visibility: inst.visibility,
-                truncation: inst.truncation,
-                amodal_bbox: inst.amodal_bbox,
-                amodal_segmentation: inst.amodal_segmentation.as_ref(),
-                keypoints: inst.keypoints.as_deref(),
-                num_keypoints: inst
-                    .keypoints
-                    .as_ref()
-                    .map(|k| k.chunks(3).filter(|p| p[2] > 0.0).count()),
-                pose_camera: &inst.pose_camera,
-                cuboid_camera: &inst.cuboid_camera,
-                cuboid_pixels: &inst.cuboid_pixels,
-            };
+        for ann in annotation_records(labels.frame_index, &labels.instances, next_id) {
             file.write_all(if next_id == 1 { b"\n" } else { b",\n" })?;
             serde_json::to_writer(file.writer(), &ann).map_err(|e| jerr(e, &file))?;
             next_id += 1;

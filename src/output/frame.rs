@@ -56,7 +56,7 @@ pub struct EncodedFrame {
 /// per axis (`c` in [0, 1]; 0 where no labeled object is): the pixel centre's ray at its
 /// linear depth, expressed along the edges of the instance's cuboid (orthogonal: the pose
 /// is rigid with a uniform scale). An axis along which the box is flat reads 0.5.
-fn object_coordinates(
+pub fn object_coordinates(
     scene: &FrameScene,
     buffers: &FrameBuffers,
     labels: &FrameLabels,

@@ -12,9 +12,10 @@ use serde_json::Value;
 
 use super::{Combine, INDEX_CSV, INDEX_FILE, POINT_SPEC, Sweep, SweepError};
 use crate::Error;
+use crate::dataset::{DatasetOptions, Progress, render_dataset};
 use crate::gpu::BackendChoice;
 use crate::output::{Durability, write_atomic, write_atomic_with};
-use crate::pipeline::{Cancel, Progress, RenderOptions, render_dataset};
+use crate::render::Cancel;
 use crate::shard::Shard;
 
 /// How to run a sweep.
@@ -210,7 +211,7 @@ pub fn run(
             &point.describe(&sweep.sweep.parameters),
             &b.frames,
         );
-        let render = RenderOptions {
+        let render = DatasetOptions {
             frames: Some(b.frames.clone()),
             shard: opts.shard,
             shard_of: opts.shard.map(|_| 0..point.frames),
@@ -219,7 +220,7 @@ pub fn run(
             backend: opts.backend,
             threads: opts.threads,
             workers: opts.workers,
-            ..RenderOptions::new(dir.join(&point.id))
+            ..DatasetOptions::new(dir.join(&point.id))
         };
         render_dataset(&spec, &render, progress, cancel)?;
         write_atomic_with(

@@ -186,9 +186,9 @@ pub fn render_spec(dir: &Path, spec: &Value) -> (LoadedSpec, PathBuf) {
     let out = dir.join("out");
     synthvis::render_dataset(
         &loaded,
-        &synthvis::RenderOptions::new(&out),
-        &mut synthvis::pipeline::NoProgress,
-        &synthvis::pipeline::Cancel::new(),
+        &synthvis::DatasetOptions::new(&out),
+        &mut synthvis::dataset::NoProgress,
+        &synthvis::render::Cancel::new(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     (loaded, out)
@@ -251,25 +251,43 @@ pub fn render_threads(
     frames: std::ops::Range<u64>,
     threads: Option<usize>,
 ) {
-    let opts = synthvis::RenderOptions {
+    let opts = synthvis::DatasetOptions {
         frames: Some(frames),
         threads,
-        ..synthvis::RenderOptions::new(out)
+        ..synthvis::DatasetOptions::new(out)
     };
     synthvis::render_dataset(
         spec,
         &opts,
-        &mut synthvis::pipeline::NoProgress,
-        &synthvis::pipeline::Cancel::new(),
+        &mut synthvis::dataset::NoProgress,
+        &synthvis::render::Cancel::new(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// A [`synthvis::FrameRenderer`] of `spec`, written into `dir` (made if missing).
-pub fn frame_renderer(dir: &Path, spec: &Value) -> synthvis::FrameRenderer {
+/// Render options on the tests' backend.
+pub fn render_options() -> synthvis::RenderOptions {
+    synthvis::RenderOptions {
+        backend: backend(),
+        ..synthvis::RenderOptions::default()
+    }
+}
+
+/// A [`synthvis::Renderer`] of `spec` on the tests' backend, sampling with `seed`.
+pub fn renderer(spec: &LoadedSpec, seed: u64) -> synthvis::Renderer {
+    let options = synthvis::RenderOptions {
+        seed: Some(seed),
+        ..render_options()
+    };
+    synthvis::Renderer::new(spec, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A [`synthvis::Renderer`] of `spec` (with its seed), written into `dir` (made if
+/// missing).
+pub fn frame_renderer(dir: &Path, spec: &Value) -> synthvis::Renderer {
     std::fs::create_dir_all(dir).unwrap();
     let loaded = write_spec(dir, spec);
-    synthvis::FrameRenderer::new(&loaded, backend()).unwrap_or_else(|e| panic!("{e}"))
+    synthvis::Renderer::new(&loaded, render_options()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The world ray (origin, direction with unit depth along the optical axis) through the

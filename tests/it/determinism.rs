@@ -5,11 +5,11 @@ use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use synthvis::pipeline::Cancel;
+use synthvis::render::Cancel;
 
+use synthvis::dataset::NoProgress;
 use synthvis::gpu::DrawMode;
-use synthvis::pipeline::NoProgress;
-use synthvis::{LoadedSpec, RenderOptions, render_dataset};
+use synthvis::{DatasetOptions, LoadedSpec, render_dataset};
 
 fn quickstart() -> LoadedSpec {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json");
@@ -32,10 +32,10 @@ fn the_number_of_render_workers_changes_no_byte() {
         .iter()
         .map(|&w| {
             let out = tmp.path().join(format!("w{w}"));
-            let opts = RenderOptions {
+            let opts = DatasetOptions {
                 frames: Some(0..10),
                 workers: Some(w),
-                ..RenderOptions::new(&out)
+                ..DatasetOptions::new(&out)
             };
             let summary = render_dataset(&spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
             assert_eq!(summary.workers, w);
@@ -57,9 +57,9 @@ fn a_run_starts_no_more_render_workers_than_it_has_frames_by_default() {
     let spec = quickstart();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("one");
-    let opts = RenderOptions {
+    let opts = DatasetOptions {
         frames: Some(3..4),
-        ..RenderOptions::new(&out)
+        ..DatasetOptions::new(&out)
     };
     let summary = render_dataset(&spec, &opts, &mut NoProgress, &Cancel::new()).unwrap();
     assert_eq!(summary.workers, 1, "one frame, one worker");
@@ -115,15 +115,15 @@ fn frame_does_not_depend_on_its_range() {
 
 #[test]
 fn pipelined_frames_equal_frames_rendered_alone() {
-    // The dataset path keeps a frame in flight; FrameRenderer renders one frame at a time.
+    // The dataset path keeps a frame in flight; `Renderer::render` renders one frame at a time.
     let spec = quickstart();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ds");
     render(&spec, &out, 0..3);
-    let mut alone = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let mut alone = common::renderer(&spec, spec.spec.seed);
     for i in [2u64, 0, 1] {
         let scene = synthvis::randomize::sample_frame(&spec.resolved, spec.spec.seed, i).unwrap();
-        let b = alone.render(&scene).unwrap();
+        let b = alone.render_scene(&scene).unwrap().buffers;
         let png = synthvis::output::images::png_rgb8(
             &b.rgb,
             b.width,
@@ -191,14 +191,14 @@ fn instanced_and_per_object_draws_give_identical_images() {
             "lights": [{ "type": "directional", "direction": [-0.3, -1.0, -0.4], "intensity": 3.0 }]
         }),
     );
-    let mut renderer = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let mut renderer = common::renderer(&spec, spec.spec.seed);
     for i in 0..3 {
-        let scene = renderer.sample(spec.spec.seed, i).unwrap();
+        let scene = renderer.sample(i).unwrap();
         renderer.set_draw_mode(DrawMode::Instanced);
-        let instanced = renderer.render(&scene).unwrap();
+        let instanced = renderer.render_scene(&scene).unwrap().buffers;
         let instanced_calls = renderer.last_draw_calls();
         renderer.set_draw_mode(DrawMode::PerObject);
-        let per_object = renderer.render(&scene).unwrap();
+        let per_object = renderer.render_scene(&scene).unwrap().buffers;
         let per_object_calls = renderer.last_draw_calls();
         assert!(
             instanced_calls < per_object_calls,

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::common;
-use synthvis::FrameRenderer;
 use synthvis::gpu::FrameBuffers;
 
 /// An equirectangular map of `width`×`height` whose pixel (x, y) is `f(u, v)`.
@@ -53,9 +52,8 @@ fn sphere_spec(map: &Path, material: Value, rotation_deg: f64) -> Value {
 fn render_one(dir: &Path, spec: &Value) -> FrameBuffers {
     std::fs::create_dir_all(dir).unwrap();
     let loaded = common::write_spec(dir, spec);
-    let mut r = FrameRenderer::new(&loaded, common::backend()).unwrap_or_else(|e| panic!("{e}"));
-    let scene = r.sample(3, 0).unwrap();
-    r.render(&scene).unwrap()
+    let mut r = common::renderer(&loaded, 3);
+    r.render(0).unwrap().buffers
 }
 
 /// Pixels of instance `id` at least `margin` pixels from any other instance.
@@ -288,7 +286,7 @@ fn bad_environment_maps_are_refused_with_the_field_or_file_named() {
         &sphere_spec(&broken, material, 0.0),
     ))
     .unwrap();
-    let err = match FrameRenderer::new(&loaded, common::backend()) {
+    let err = match synthvis::Renderer::new(&loaded, common::render_options()) {
         Ok(_) => panic!("a broken map was accepted"),
         Err(e) => e.to_string(),
     };
@@ -372,9 +370,9 @@ fn a_maps_sun_becomes_a_light_that_casts_shadows() {
         let dir = tmp.path().join(format!("sun-{with_sun}"));
         std::fs::create_dir_all(&dir).unwrap();
         let loaded = common::write_spec(&dir, &spec(with_sun));
-        let mut r = FrameRenderer::new(&loaded, common::backend()).unwrap();
-        let scene = r.sample(5, 0).unwrap();
-        let frame = r.render(&scene).unwrap();
+        let mut r = common::renderer(&loaded, 5);
+        let rendered = r.render(0).unwrap();
+        let (scene, frame) = (rendered.scene, rendered.buffers);
         // The sun in the world: the map turned 90° about +y (the inverse of the shader's
         // map frame: x' = c x + s z, z' = -s x + c z).
         let towards = [sun[2], sun[1], -sun[0]];

@@ -91,9 +91,9 @@ fn unit_cube_depth_mask_and_bbox_match_analytic_projection() {
     let (loaded, out) = common::render_spec(tmp.path(), &spec());
 
     // Float depth and ids straight from the renderer.
-    let mut renderer = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let mut renderer = common::renderer(&loaded, 0);
     let scene = synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap();
-    let buffers = renderer.render(&scene).unwrap();
+    let buffers = renderer.render_scene(&scene).unwrap().buffers;
 
     // Depth at the centre pixel.
     let (cx, cy) = (W / 2, H / 2);

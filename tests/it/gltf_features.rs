@@ -91,10 +91,11 @@ fn skinned_mesh_is_drawn_in_its_joint_pose() {
         "objects": [{ "asset": "m", "position": [0, 0, 0] }]
     });
     let loaded = common::write_spec(tmp.path(), &spec);
-    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let mut r = common::renderer(&loaded, 0);
     let b = r
-        .render(&synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap())
-        .unwrap();
+        .render_scene(&synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap())
+        .unwrap()
+        .buffers;
     // Camera at +3 Z looking at the origin: u = 100 x / 3 + 100, v = -100 y / 3 + 100.
     let id_at = |wx: f64, wy: f64| {
         let (u, v) = (
@@ -191,9 +192,9 @@ fn sparse_accessor_and_second_uv_set() {
         "background": { "color": [0, 0, 0] }
     });
     let loaded = common::write_spec(tmp.path(), &spec);
-    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let mut r = common::renderer(&loaded, 0);
     let scene = synthvis::randomize::sample_frame(&loaded.resolved, 0, 0).unwrap();
-    let b = r.render(&scene).unwrap();
+    let b = r.render_scene(&scene).unwrap().buffers;
     let px = |wx: f64, wy: f64| {
         // Camera at +3 Z looking at the origin: u = 100 x / 3 + 100, v = -100 y / 3 + 100.
         let (u, v) = (
@@ -322,8 +323,8 @@ fn a_16k_texture_is_downscaled_with_a_warning_and_renders() {
             "lights": [{ "type": "directional", "direction": [0, 0, -1], "intensity": 3 }]
         }),
     );
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let b = r.render(&r.sample(0, 0).unwrap()).unwrap();
+    let mut r = common::renderer(&spec, 0);
+    let b = r.render(0).unwrap().buffers;
     assert!(b.instance.iter().filter(|id| **id == 1).count() > 1000);
     let centre = (32 * 64 + 32) * 3;
     assert!(b.rgb[centre] > 150, "band at the centre: {}", b.rgb[centre]);
@@ -397,9 +398,9 @@ fn render_quad(
         "render": render
     });
     let loaded = common::write_spec(dir, &spec);
-    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
-    let scene = r.sample(0, 0).unwrap();
-    let buffers = r.render(&scene).unwrap();
+    let mut r = common::renderer(&loaded, 0);
+    let frame = r.render(0).unwrap();
+    let (scene, buffers) = (frame.scene, frame.buffers);
     (scene, buffers)
 }
 
@@ -633,8 +634,8 @@ fn anisotropic_filtering_is_closer_to_the_supersampled_floor_than_trilinear() {
                 "render": { "preset": "fast", "anisotropic_filtering": anisotropic }
             }),
         );
-        let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-        r.render(&r.sample(0, 0).unwrap()).unwrap()
+        let mut r = common::renderer(&spec, 0);
+        r.render(0).unwrap().buffers
     };
     let (plain, sharp, big) = (render(false, 1), render(true, 1), render(false, 4));
     assert_eq!(plain.instance, sharp.instance);

@@ -11,8 +11,8 @@ use synthvis::gpu::FrameBuffers;
 
 fn render(dir: &Path, spec: &Value) -> (synthvis::scene::FrameScene, FrameBuffers) {
     let mut r = common::frame_renderer(dir, spec);
-    let scene = r.sample(spec["seed"].as_u64().unwrap(), 0).unwrap();
-    let frame = r.render(&scene).unwrap();
+    let frame = r.render(0).unwrap();
+    let (scene, frame) = (frame.scene, frame.buffers);
     (scene, frame)
 }
 

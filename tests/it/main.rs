@@ -23,6 +23,7 @@ mod physics;
 mod properties;
 mod randomizers;
 mod realism;
+mod render_api;
 mod rle;
 mod samples;
 mod scale;

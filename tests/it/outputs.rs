@@ -4,10 +4,10 @@
 use crate::common;
 
 use std::path::Path;
-use synthvis::pipeline::Cancel;
+use synthvis::render::Cancel;
 
-use synthvis::pipeline::NoProgress;
-use synthvis::{RenderOptions, render_dataset};
+use synthvis::dataset::NoProgress;
+use synthvis::{DatasetOptions, render_dataset};
 
 fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
     let mut spec: serde_json::Value = serde_json::from_slice(
@@ -30,7 +30,7 @@ fn render_with(outputs: serde_json::Value, out: &Path, tmp: &Path) {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let loaded = common::write_spec(&dir, &spec);
-    let opts = RenderOptions::new(out);
+    let opts = DatasetOptions::new(out);
     render_dataset(&loaded, &opts, &mut NoProgress, &Cancel::new()).unwrap();
 }
 

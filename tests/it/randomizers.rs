@@ -170,10 +170,11 @@ fn top_face_row(light: Value) -> Vec<u8> {
             "ambient": { "intensity": 0.0 }
         }),
     );
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let mut r = common::renderer(&spec, 0);
     let b = r
-        .render(&sample_frame(&spec.resolved, 0, 0).unwrap())
-        .unwrap();
+        .render_scene(&sample_frame(&spec.resolved, 0, 0).unwrap())
+        .unwrap()
+        .buffers;
     let y = (b.height / 2) as usize;
     (0..b.width as usize)
         .map(|x| b.rgb[(y * b.width as usize + x) * 3])
@@ -404,9 +405,8 @@ fn primitive_pixels(kind: &str, material: Value) -> Vec<[u8; 3]> {
             "ambient": { "intensity": 0.2 }
         }),
     );
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let scene = r.sample(0, 0).unwrap();
-    let b = r.render(&scene).unwrap();
+    let mut r = common::renderer(&spec, 0);
+    let b = r.render(0).unwrap().buffers;
     b.instance
         .iter()
         .enumerate()
@@ -529,9 +529,8 @@ fn lit_sphere(ev100: Option<f64>, sun: f64, ambient: f64) -> Vec<u8> {
             "ambient": { "intensity": ambient }
         }),
     );
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let scene = r.sample(0, 0).unwrap();
-    r.render(&scene).unwrap().rgb
+    let mut r = common::renderer(&spec, 0);
+    r.render(0).unwrap().buffers.rgb
 }
 
 #[test]
@@ -596,8 +595,8 @@ fn a_pool_of_a_single_image_is_drawn() {
             "render": { "preset": "fast" }
         }),
     );
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
-    let b = r.render(&r.sample(0, 0).unwrap()).unwrap();
+    let mut r = common::renderer(&spec, 0);
+    let b = r.render(0).unwrap().buffers;
     let centre = 3 * (32 * 64 + 32);
     let px = [b.rgb[centre], b.rgb[centre + 1], b.rgb[centre + 2]];
     assert!(
@@ -633,10 +632,10 @@ fn image_textures_come_from_directory_pools() {
         }),
     );
     assert_eq!(spec.texture_pool.len(), 3, "{:?}", spec.texture_pool);
-    let mut r = synthvis::FrameRenderer::new(&spec, common::backend()).unwrap();
+    let mut r = common::renderer(&spec, 0);
     let mut seen = std::collections::BTreeSet::new();
     for i in 0..12 {
-        let scene = r.sample(0, i).unwrap();
+        let scene = r.sample(i).unwrap();
         let texture = scene.objects[0]
             .material
             .as_ref()
@@ -652,7 +651,7 @@ fn image_textures_come_from_directory_pools() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let b = r.render(&scene).unwrap();
+        let b = r.render_scene(&scene).unwrap().buffers;
         let object: Vec<[u8; 3]> = b
             .instance
             .iter()

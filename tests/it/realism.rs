@@ -119,10 +119,11 @@ fn shadows_fall_where_the_geometry_says_and_nowhere_else() {
         let mut r = common::frame_renderer(&tmp.path().join(i.to_string()), &spec);
         let mut sizes = std::collections::BTreeSet::new();
         for f in 0..6 {
-            let scene = r.sample(1, f).unwrap();
+            r.set_seed(1);
+            let scene = r.sample(f).unwrap();
             let size = scene.lights[0].shadow().unwrap().map_size;
             sizes.insert(size);
-            let frame = r.render(&scene).unwrap();
+            let frame = r.render_scene(&scene).unwrap().buffers;
             let shadows = analytic_shadows(DVec3::from_array(sun).normalize());
             let cam = &scene.camera;
             let ground_id = scene.objects[0].instance_id;
@@ -287,10 +288,7 @@ fn the_look_changes_colour_and_never_a_label() {
             spec["render"] = render;
             let mut r = common::frame_renderer(&tmp.path().join(format!("{name}{k}")), &spec);
             let frames: Vec<FrameBuffers> = (0..3)
-                .map(|f| {
-                    r.render(&r.sample(spec["seed"].as_u64().unwrap_or(0), f).unwrap())
-                        .unwrap()
-                })
+                .map(|f| r.render(f).map(|f| f.buffers).unwrap())
                 .collect();
             labels.push(frames.iter().map(labels_of).collect::<Vec<_>>());
             rgb.push(frames.into_iter().map(|f| f.rgb).collect::<Vec<_>>());
@@ -320,8 +318,9 @@ fn version_one_specs_keep_the_plain_look_and_version_two_defaults_to_realistic()
     v2.as_object_mut().unwrap().remove("render");
     let rgb = |name: &str, spec: &Value| {
         let mut r = common::frame_renderer(&tmp.path().join(name), spec);
-        let scene = r.sample(1, 0).unwrap();
-        (r.render(&scene).unwrap().rgb, scene)
+        r.set_seed(1);
+        let frame = r.render(0).unwrap();
+        (frame.buffers.rgb, frame.scene)
     };
     let (a, scene_v1) = rgb("v1", &v1);
     let (b, _) = rgb("fast", &fast);
@@ -382,8 +381,8 @@ fn ground_bounce_lights_the_faces_the_sun_misses() {
     let render = |name: &str, look: &Value| {
         let mut r =
             common::frame_renderer(&tmp.path().join(name), &shadow_scene(sun, look.clone()));
-        let scene = r.sample(1, 0).unwrap();
-        r.render(&scene).unwrap()
+        r.set_seed(1);
+        r.render(0).unwrap().buffers
     };
     let (a, b) = (render("plain", &plain), render("bounce", &bounced));
     assert_eq!(a.instance, b.instance);
@@ -427,8 +426,9 @@ fn point_and_spot_shadows_fall_where_projection_from_the_light_says() {
             let mut spec = shadow_scene([0.0, -1.0, 0.0], look);
             spec["lights"] = json!([light.clone()]);
             let mut r = common::frame_renderer(&tmp.path().join(format!("{i}{name}")), &spec);
-            let scene = r.sample(1, 0).unwrap();
-            (r.render(&scene).unwrap(), scene)
+            r.set_seed(1);
+            let frame = r.render(0).unwrap();
+            (frame.buffers, frame.scene)
         };
         let (lit, _) = render("off", false);
         let (frame, scene) = render("on", true);

@@ -16,9 +16,9 @@ fn render(model: &Path, size: u32, yaw: f64, pitch: f64) -> synthvis::gpu::Frame
     let tmp = tempfile::tempdir().unwrap();
     let spec = common::framing_spec(model, size, size, yaw, pitch);
     let loaded = common::write_spec(tmp.path(), &spec);
-    let mut r = synthvis::FrameRenderer::new(&loaded, common::backend()).unwrap();
+    let mut r = common::renderer(&loaded, 0);
     let scene = synthvis::randomize::sample_frame(&loaded.resolved, 1, 0).unwrap();
-    r.render(&scene).unwrap()
+    r.render_scene(&scene).unwrap().buffers
 }
 
 #[test]

@@ -1,13 +1,56 @@
 //! Every scene in `scenes/` validates, loads its assets and renders (two frames at a
-//! small resolution, through the whole pipeline, into a complete dataset).
+//! small resolution, through the whole pipeline, into a complete dataset), and its frames
+//! from the render API encode to the dataset's bytes.
 
 use crate::common;
 
+use std::ops::Range;
 use std::path::Path;
-use synthvis::pipeline::Cancel;
+use synthvis::render::Cancel;
 
-use synthvis::pipeline::NoProgress;
-use synthvis::{LoadedSpec, RenderOptions, render_dataset};
+use synthvis::dataset::NoProgress;
+use synthvis::{DatasetOptions, LoadedSpec, render_dataset};
+
+/// Frames `frames` of `spec` from the render API, encoded, are the files of the dataset
+/// `out` (byte for byte, and no file more or less), and their COCO records are the entries
+/// of its `annotations.json`.
+fn assert_frames_are_the_dataset(name: &str, spec: &LoadedSpec, out: &Path, frames: Range<u64>) {
+    let mut renderer = common::renderer(spec, spec.spec.seed);
+    let on_disk = common::files_under(out);
+    let coco = common::read_json(&out.join("annotations.json"));
+    let mut next_id = 1;
+    let (mut images, mut annotations) = (Vec::new(), Vec::new());
+    for frame in renderer.frames(frames.clone()) {
+        let frame = frame.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let encoded = frame.encode(&spec.spec.outputs).unwrap();
+        let stem = format!("{:06}.", frame.index);
+        let mut expected: Vec<&String> = on_disk.keys().filter(|k| k.contains(&stem)).collect();
+        expected.sort();
+        let mut got: Vec<&String> = encoded.files.iter().map(|(p, _)| p).collect();
+        got.sort();
+        assert_eq!(got, expected, "{name}: frame {} files", frame.index);
+        for (path, bytes) in &encoded.files {
+            assert!(
+                on_disk[path] == *bytes,
+                "{name}: {path} from the render API differs from the dataset's"
+            );
+        }
+        images.push(serde_json::to_value(frame.coco_image(&spec.spec.outputs)).unwrap());
+        let anns = frame.coco_annotations(next_id);
+        next_id += anns.len() as u64;
+        annotations.extend(anns.iter().map(|a| serde_json::to_value(a).unwrap()));
+    }
+    assert_eq!(
+        coco["images"].as_array().unwrap(),
+        &images,
+        "{name}: COCO images"
+    );
+    assert_eq!(
+        coco["annotations"].as_array().unwrap(),
+        &annotations,
+        "{name}: COCO annotations"
+    );
+}
 
 #[test]
 fn every_scene_validates_and_renders() {
@@ -58,9 +101,9 @@ fn every_scene_validates_and_renders() {
         std::fs::create_dir_all(&case).unwrap();
         let small = common::write_spec(&case, &v);
         let out = case.join("ds");
-        let opts = RenderOptions {
+        let opts = DatasetOptions {
             frames: Some(0..2),
-            ..RenderOptions::new(&out)
+            ..DatasetOptions::new(&out)
         };
         render_dataset(&small, &opts, &mut NoProgress, &Cancel::new())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -68,5 +111,6 @@ fn every_scene_validates_and_renders() {
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["complete"], true, "{name}");
         assert!(out.join("rgb/000001.png").is_file(), "{name}");
+        assert_frames_are_the_dataset(&name, &small, &out, 0..2);
     }
 }

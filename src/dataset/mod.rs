@@ -1,35 +1,26 @@
 //! Rendering a dataset: the frames a run owes ([`plan`]: its range, a shard's block,
-//! less what `--resume` keeps), the frame loop that renders and writes them
-//! ([`frame_loop`], [`sink`]), and the files that finish a dataset (COCO, the manifest).
-//! [`FrameRenderer`] renders single frames outside a run.
+//! less what `--resume` keeps), written as the render API hands them over
+//! ([`crate::render::Renderer::frames`]), and the files that finish a dataset (COCO, the
+//! manifest).
 
-mod frame_loop;
-mod frame_renderer;
 pub mod plan;
-pub mod sink;
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub use frame_renderer::FrameRenderer;
-pub use sink::FrameSink;
-
 use crate::Error;
-use crate::assets::AssetLibrary;
-use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, GpuContext, Renderer};
+use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::output::manifest::{Manifest, ShardInfo};
 use crate::output::store::FrameStore;
 use crate::output::{Durability, Format, FramesDigest, coco, create_layout, mark_complete};
-use crate::randomize::FrameSampler;
+use crate::render::{Cancel, FrameTimings, RenderOptions, Renderer};
 use crate::shard::Shard;
 use crate::spec::LoadedSpec;
 
 /// How to render a dataset.
 #[derive(Debug, Clone)]
-pub struct RenderOptions {
+pub struct DatasetOptions {
     /// Output directory.
     pub out: PathBuf,
     /// Frames to render (half-open); the spec's `0..frames` when none.
@@ -45,7 +36,7 @@ pub struct RenderOptions {
     /// Threads that encode and write frames; rayon's global pool (one per core) when
     /// none. The files do not depend on it.
     pub threads: Option<usize>,
-    /// Render workers, each with its own device and queue; [`default_workers`] when
+    /// Render workers, each with its own device and queue; [`crate::render::default_workers`] when
     /// none. The files do not depend on it.
     pub workers: Option<usize>,
     /// Render only this shard's block of the frames.
@@ -66,7 +57,7 @@ pub struct RenderOptions {
     pub format: Format,
 }
 
-impl RenderOptions {
+impl DatasetOptions {
     /// Options to render the spec's frames with its seed into `out`: a new or empty
     /// directory, the automatic backend and draw mode, one encoder thread per core.
     pub fn new(out: impl Into<PathBuf>) -> Self {
@@ -85,43 +76,6 @@ impl RenderOptions {
             durable: false,
             format: Format::Folders,
         }
-    }
-}
-
-/// A request to stop a run, as a signal handler makes it: the signal's number, 0 while
-/// none came. The run stops after the frames in flight and reports
-/// [`Error::Interrupted`] with the signal.
-#[derive(Debug, Default, Clone)]
-pub struct Cancel(Arc<AtomicUsize>);
-
-impl Cancel {
-    /// No request yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the run to stop, because of `signal` (the first request is the one kept).
-    pub fn request(&self, signal: i32) {
-        let _ = self.0.compare_exchange(
-            0,
-            usize::try_from(signal).unwrap_or(1),
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        );
-    }
-
-    /// The signal that asked the run to stop, if any did.
-    pub fn requested(&self) -> Option<i32> {
-        match self.0.load(Ordering::SeqCst) {
-            0 => None,
-            s => Some(i32::try_from(s).unwrap_or(1)),
-        }
-    }
-
-    /// The shared word a signal handler writes the signal's number into
-    /// (`signal_hook::flag::register_usize`).
-    pub fn word(&self) -> Arc<AtomicUsize> {
-        Arc::clone(&self.0)
     }
 }
 
@@ -144,25 +98,6 @@ pub struct RenderSummary {
     pub workers: usize,
 }
 
-/// Seconds each stage of one frame took.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FrameTimings {
-    /// Sampling the frame scene.
-    pub randomize: f64,
-    /// Draw list, uniform uploads, command recording and submission.
-    pub record_submit: f64,
-    /// Waiting for the GPU and reading the targets back.
-    pub wait_readback: f64,
-    /// Finishing the colour image on the CPU (anti-aliasing, sensor effects).
-    pub post: f64,
-    /// Instance masks, boxes and RLE.
-    pub labels: f64,
-    /// PNG/EXR encoding and the labels JSON.
-    pub encode: f64,
-    /// Writing the files (temp file + rename).
-    pub write: f64,
-}
-
 /// Progress callbacks from the frame loop.
 pub trait Progress {
     /// Called once with the adapter in use before the first frame: `total` frames to
@@ -183,7 +118,7 @@ impl Progress for NoProgress {}
 /// `resume` finishes the job.
 pub fn render_dataset(
     spec: &LoadedSpec,
-    opts: &RenderOptions,
+    opts: &DatasetOptions,
     progress: &mut dyn Progress,
     cancel: &Cancel,
 ) -> Result<RenderSummary, Error> {
@@ -202,40 +137,20 @@ pub fn render_dataset(
     let seed = opts.seed.unwrap_or(s.seed);
     let durability = Durability::synced_if(opts.durable);
 
-    let library = AssetLibrary::load(spec)?;
-    for warning in library.warnings() {
-        progress.warning(&warning);
+    let mut renderer = Renderer::new(
+        spec,
+        RenderOptions {
+            backend: opts.backend,
+            workers: opts.workers,
+            draw_mode: opts.draw_mode,
+            seed: Some(seed),
+        },
+    )?;
+    renderer.set_cancel(cancel.clone());
+    for warning in renderer.warnings() {
+        progress.warning(warning);
     }
-    let bounds = library.bounds();
-    let colliders = library.colliders(spec);
-    let suns = library.environment_suns();
-    let sampler = FrameSampler::new(&spec.resolved, &bounds)?
-        .with_colliders(&colliders)
-        .with_environment_suns(&suns);
-    let first = GpuContext::new(opts.backend)?;
-    let adapter = first.summary.clone();
-    // By default no more workers than frames: each one costs a device and an upload.
-    let workers = opts
-        .workers
-        .unwrap_or_else(|| {
-            default_workers(&first).min(frames.end.saturating_sub(frames.start) as usize)
-        })
-        .max(1);
-    let mut contexts = vec![first];
-    for _ in 1..workers {
-        contexts.push(GpuContext::new(opts.backend)?);
-    }
-    let mut renderers = contexts
-        .into_iter()
-        .map(|ctx| {
-            let mut r = Renderer::new(ctx, &library, s.resolution.width, s.resolution.height)?;
-            r.set_normals(s.outputs.normals);
-            if let Some(mode) = opts.draw_mode {
-                r.set_draw_mode(mode);
-            }
-            Ok(r)
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    let adapter = renderer.adapter().clone();
     let pool = match opts.threads {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -247,7 +162,7 @@ pub fn render_dataset(
         None => None,
     };
 
-    let mut manifest = Manifest::for_run(spec, &library, seed, &frames, &adapter);
+    let mut manifest = Manifest::for_run(spec, renderer.library(), seed, &frames, &adapter);
     manifest.format = opts.format;
     manifest.shard = opts.shard.map(|shard| ShardInfo {
         index: shard.index,
@@ -259,24 +174,10 @@ pub fn render_dataset(
     create_layout(&opts.out, &s.outputs, opts.format)?;
     progress.started(&adapter, plan.todo.len() as u64, plan.kept.len() as u64);
 
-    let sink = FrameSink {
-        dir: &opts.out,
-        outputs: &s.outputs,
-        durability,
-        bounds: &bounds,
-        labels: spec.resolved.labels,
-    };
     let store = FrameStore::new(&opts.out, opts.format, durability)?;
-    let draw_mode = renderers[0].draw_mode();
-    let written = frame_loop::FrameLoop {
-        sampler,
-        renderers: &mut renderers,
-        sink,
-        store,
-        seed,
-        pool: pool.as_ref(),
-    }
-    .run(&plan.todo, progress, cancel)?;
+    let draw_mode = renderer.draw_mode();
+    let workers = renderer.workers_for(plan.todo.len());
+    let written = write_frames(&mut renderer, &plan.todo, store, pool.as_ref(), progress)?;
     if let Some(signal) = cancel.requested() {
         return Err(Error::Interrupted { signal });
     }
@@ -311,26 +212,43 @@ pub fn render_dataset(
     })
 }
 
-/// Render workers by default: one on a GPU (it renders frames in parallel by itself);
-/// on Vulkan's CPU rasterizer, whose vertex stage is single-threaded and whose
-/// submissions block, one per core up to [`MAX_DEFAULT_CPU_WORKERS`], so one worker's
-/// frame rasterizes while another's is recorded or finished (measured in the README,
-/// "Performance"). Mesa's GL rasterizer keeps one per two cores: a GL render with two
-/// workers (two contexts in one process) once died without a message in CI. A run with
-/// fewer frames gets fewer ([`render_dataset`]).
-pub fn default_workers(ctx: &GpuContext) -> usize {
-    let info = ctx.adapter.get_info();
-    if info.device_type != wgpu::DeviceType::Cpu {
-        return 1;
+/// Renders `todo` and writes each frame as it comes, in order; returns each frame's labels
+/// checksum. Stops at the first error or when the renderer's cancel is requested.
+fn write_frames(
+    renderer: &mut Renderer,
+    todo: &[u64],
+    mut store: FrameStore<'_>,
+    pool: Option<&rayon::ThreadPool>,
+    progress: &mut dyn Progress,
+) -> Result<Vec<(u64, String)>, Error> {
+    let outputs = renderer.outputs().clone();
+    let mut frames = renderer.frames(todo.iter().copied());
+    let mut written = Vec::with_capacity(todo.len());
+    while let Some(frame) = frames.next() {
+        let frame = frame?;
+        if let Some(warning) = frame
+            .scene
+            .physics
+            .as_ref()
+            .and_then(|p| p.warning(frame.index))
+        {
+            progress.warning(&warning);
+        }
+        let mut timings = frame.timings;
+        let t = Instant::now();
+        // Encoding runs on the encoder pool when one is asked for.
+        let encoded = match pool {
+            Some(pool) => pool.install(|| frame.encode(&outputs)),
+            None => frame.encode(&outputs),
+        }?;
+        timings.encode = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        store.put(frame.index, &encoded.files)?;
+        timings.write = t.elapsed().as_secs_f64();
+        written.push((frame.index, encoded.labels_sha256));
+        progress.frame_done(written.len() as u64, &timings);
+        frames.recycle(frame);
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if info.backend == wgpu::Backend::Gl {
-        (cores / 2).max(1)
-    } else {
-        cores.clamp(1, MAX_DEFAULT_CPU_WORKERS)
-    }
+    store.finish()?;
+    Ok(written)
 }
-
-/// Most render workers a CPU rasterizer gets by default: each holds every asset on its
-/// own device, so memory grows with them.
-pub const MAX_DEFAULT_CPU_WORKERS: usize = 8;
