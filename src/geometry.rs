@@ -7,6 +7,9 @@
 use glam::{DMat3, DMat4, DQuat, DVec3};
 use serde::{Deserialize, Serialize};
 
+/// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
+pub type Bounds = (DVec3, DVec3);
+
 /// A unit quaternion for a rotation of `angle` radians about a unit `axis`.
 pub fn quat_axis_angle(axis: DVec3, angle: f64) -> DQuat {
     let (s, c) = (libm::sin(angle * 0.5), libm::cos(angle * 0.5));
@@ -113,7 +116,7 @@ impl Pose {
 /// `hi.x` when bit 0 of `i` is set (else `lo.x`), `hi.y` for bit 1 and `hi.z` for bit 2.
 /// So 0 = (lo.x, lo.y, lo.z), 1 = (hi.x, lo.y, lo.z), 2 = (lo.x, hi.y, lo.z), …,
 /// 7 = (hi.x, hi.y, hi.z).
-pub fn box_corners((lo, hi): (DVec3, DVec3)) -> [DVec3; 8] {
+pub fn box_corners((lo, hi): Bounds) -> [DVec3; 8] {
     std::array::from_fn(|i| {
         let pick = |bit: usize, l: f64, h: f64| if i & (1 << bit) == 0 { l } else { h };
         DVec3::new(

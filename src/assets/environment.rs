@@ -33,7 +33,7 @@ pub struct EnvironmentMap {
     pub rgb: Vec<[f32; 3]>,
     /// Diffuse irradiance over π as spherical harmonics (bands 0-2, nine coefficients
     /// of linear RGB): a white Lambertian surface with normal n reflects radiance
-    /// Σₖ sh[k] Yₖ(n) ([`sh_basis`]), in the map's own frame.
+    /// Σₖ sh\[k\] Yₖ(n) ([`sh_basis`]), in the map's own frame.
     pub sh: [[f32; 3]; 9],
     /// The sun taken out of the map, when it was asked for and the map has one.
     pub sun: Option<MapSun>,
@@ -61,9 +61,9 @@ fn luminance(p: [f32; 3]) -> f64 {
 }
 
 /// Takes the sun out of an equirectangular map of `width`×`height` linear RGB pixels: the
-/// pixels within [`SUN_RADIUS_DEG`] of the brightest become the mean of the ring round
+/// pixels within `SUN_RADIUS_DEG` of the brightest become the mean of the ring round
 /// them, and what they held above it becomes a [`MapSun`]. None (and the map untouched)
-/// when the brightest pixel does not outshine its ring [`SUN_CONTRAST`] times (an
+/// when the brightest pixel does not outshine its ring `SUN_CONTRAST` times (an
 /// overcast sky, a studio).
 pub fn split_sun(width: u32, height: u32, rgb: &mut [[f32; 3]]) -> Option<MapSun> {
     let brightest = (0..rgb.len()).fold(0, |best, i| {

@@ -16,7 +16,7 @@ pub enum AlphaMode {
 /// A material's use of a texture.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextureRef {
-    /// Index into [`Asset::textures`].
+    /// Index into [`Asset::textures`](super::Asset::textures).
     pub texture: usize,
     /// Which TEXCOORD set (0 or 1; KHR_texture_transform's `texCoord` overrides).
     pub tex_coord: u32,
@@ -120,7 +120,7 @@ pub enum MipFilter {
 /// A texture: an image and how it is sampled.
 #[derive(Debug, Clone, Copy)]
 pub struct Texture {
-    /// Index into [`Asset::images`].
+    /// Index into [`Asset::images`](super::Asset::images).
     pub image: usize,
     /// Sampler settings.
     pub sampling: Sampling,

@@ -2,28 +2,10 @@
 //! or not; flat normals where NORMAL is absent), the node draws that place them, and the
 //! bounds of what an asset draws.
 
-use bytemuck::{Pod, Zeroable};
 use glam::{DMat4, DVec3};
 use gltf::mesh::Mode;
 
-/// One vertex as the GPU reads it.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
-pub struct Vertex {
-    /// Position in mesh space.
-    pub position: [f32; 3],
-    /// Unit normal in mesh space.
-    pub normal: [f32; 3],
-    /// TEXCOORD_0.
-    pub uv0: [f32; 2],
-    /// TEXCOORD_1.
-    pub uv1: [f32; 2],
-    /// COLOR_0 (linear RGBA; white when absent).
-    pub color: [f32; 4],
-    /// TANGENT: unit tangent in mesh space and the bitangent's sign in w (from the file,
-    /// else MikkTSpace where the material has a normal map; zero: none).
-    pub tangent: [f32; 4],
-}
+pub use super::vertex::Vertex;
 
 /// A triangle list sharing one material.
 #[derive(Debug, Clone)]
@@ -32,7 +14,7 @@ pub struct Primitive {
     pub vertices: Vec<Vertex>,
     /// Triangle list indices into `vertices`.
     pub indices: Vec<u32>,
-    /// Index into [`Asset::materials`].
+    /// Index into [`Asset::materials`](super::Asset::materials).
     pub material: usize,
 }
 
@@ -46,7 +28,7 @@ pub struct Mesh {
 /// A mesh drawn at a node of the asset's scene.
 #[derive(Debug, Clone, Copy)]
 pub struct MeshDraw {
-    /// Index into [`Asset::meshes`].
+    /// Index into [`Asset::meshes`](super::Asset::meshes).
     pub mesh: usize,
     /// Node→asset-root transform.
     pub transform: DMat4,

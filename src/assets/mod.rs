@@ -20,6 +20,7 @@ pub mod nodes;
 pub mod skin;
 mod tangents;
 pub mod uri;
+mod vertex;
 
 use std::path::{Path, PathBuf};
 

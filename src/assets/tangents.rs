@@ -4,7 +4,7 @@
 
 use bevy_mikktspace::{Geometry, Ops, TangentSpace};
 
-use super::mesh::Vertex;
+use super::vertex::Vertex;
 
 /// `libm`'s square root and arc cosine: the same bits on every machine.
 struct LibmOps;

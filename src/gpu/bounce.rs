@@ -5,7 +5,7 @@
 
 use glam::DVec3;
 
-use super::upload::GpuAsset;
+use crate::assets::MeanAlbedo;
 use crate::geometry::srgb_to_linear;
 use crate::scene::{FrameScene, MaterialSample, PatternKind};
 
@@ -28,11 +28,12 @@ pub(super) struct Bouncer {
 }
 
 /// The frame's bouncers, and for each object its bouncer's slot + 1 (0: none), from the
-/// objects' world box `corners` ([`super::shadows::object_corners`]).
-pub(super) fn bouncers(
+/// objects' world box `corners` ([`super::shadows::object_corners`]) and each asset's mean
+/// albedo (`albedo_of` an asset index).
+pub(super) fn bouncers<'a>(
     scene: &FrameScene,
     corners: &[[DVec3; 8]],
-    assets: &[GpuAsset],
+    albedo_of: impl Fn(usize) -> &'a MeanAlbedo,
 ) -> (Vec<Bouncer>, Vec<u32>) {
     let mut candidates: Vec<(usize, Bouncer)> = scene
         .objects
@@ -48,7 +49,7 @@ pub(super) fn bouncers(
             if !size.is_finite() || size.min_element() <= FLAT * size.max_element() {
                 return None;
             }
-            let asset = &assets[object.asset_index].albedo;
+            let asset = albedo_of(object.asset_index);
             Some((
                 k,
                 Bouncer {
@@ -78,7 +79,7 @@ pub(super) fn bouncers(
 /// materials' factors, a procedural pattern's two colours in place of the textures (an
 /// image from the pool counts as the asset's own textures), and the HSV shift applied to
 /// the mean.
-fn object_albedo(asset: &crate::assets::MeanAlbedo, material: Option<&MaterialSample>) -> [f64; 3] {
+fn object_albedo(asset: &MeanAlbedo, material: Option<&MaterialSample>) -> [f64; 3] {
     let Some(m) = material else {
         return asset.with_factors;
     };

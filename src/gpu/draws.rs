@@ -5,7 +5,7 @@
 use glam::{DMat3, DMat4, DVec3};
 
 use super::context::GpuContext;
-use super::pipelines::{DrawMode, Look, PassKind, PipelineKey};
+use super::pipeline_key::{DrawMode, Look, PassKind, PipelineKey};
 use super::uniforms::InstanceData;
 use super::upload::GpuAsset;
 use crate::assets::AlphaMode;

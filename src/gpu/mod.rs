@@ -3,7 +3,7 @@
 //!
 //! - [`context`]: adapter and device; [`driver_env`]: quiet driver defaults;
 //! - [`amodal`]: the labeled objects' unoccluded masks (bitmasks and their readback);
-//! - [`renderer`]: the orchestrator, [`passes`] one file per render pass;
+//! - [`renderer`]: the orchestrator, `passes` one file per render pass;
 //! - `layouts` (bind group layouts), `pipelines` (pipelines, draw modes), `uniforms`
 //!   (what shaders read), `draws` (the frame's draw list), `shadows` (shadow views and
 //!   maps), `upload` (assets to the GPU), `targets` (render targets and readback),
@@ -21,6 +21,7 @@ mod layouts;
 pub mod mipmaps;
 mod passes;
 mod pipeline_build;
+mod pipeline_key;
 mod pipelines;
 pub mod renderer;
 mod shadows;
@@ -29,7 +30,7 @@ mod uniforms;
 mod upload;
 
 pub use context::{AdapterSummary, BackendChoice, GpuContext, GpuError, list_adapters};
-pub use pipelines::DrawMode;
+pub use pipeline_key::DrawMode;
 pub use renderer::{PendingFrame, RenderTimings, Renderer};
 pub use targets::{FrameBuffers, READBACK_RING, unpack_normal};
 pub use uniforms::projection;

@@ -3,7 +3,7 @@
 //! them).
 
 use super::draws::INSTANCE_STRIDE;
-use super::pipelines::{AmodalView, DrawMode, PassKind, PipelineKey};
+use super::pipeline_key::{AmodalView, DrawMode, PassKind, PipelineKey};
 use super::shadows::SHADOW_FORMAT;
 use super::targets::{COLOR_FORMAT, DEPTH_FORMAT, ID_FORMAT, LINEAR_DEPTH_FORMAT, NORMAL_FORMAT};
 use crate::assets::Vertex;

@@ -1,5 +1,5 @@
 //! The frame renderer: assets uploaded once; per frame, the draw list and uniforms are
-//! built, the passes recorded ([`super::passes`]) and the targets read back into
+//! built, the passes recorded (`super::passes`) and the targets read back into
 //! [`FrameBuffers`]. This file orchestrates; each concern lives in its own module.
 
 use super::amodal::AmodalTargets;
@@ -20,7 +20,7 @@ use super::upload::{GpuAsset, Uploader, upload_pool};
 use crate::assets::AssetLibrary;
 use crate::scene::{Brdf, FrameScene, LightSample};
 
-/// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish`].
+/// A frame submitted by [`Renderer::submit`], to be read back by [`Renderer::finish_into`].
 pub struct PendingFrame {
     slot: Slot,
     /// Word planes of the frame's amodal masks (0: no labeled object).
@@ -260,7 +260,7 @@ impl Renderer {
             ShadowPlan::default()
         };
         let (bouncers, bouncer_slots) = if scene.render.object_bounce {
-            bounce::bouncers(scene, &corners, assets)
+            bounce::bouncers(scene, &corners, |i| &assets[i].albedo)
         } else {
             (Vec::new(), Vec::new())
         };

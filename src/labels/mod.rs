@@ -10,16 +10,14 @@ pub mod visibility;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::spec::{AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions};
 pub use masks::{InstanceMask, class_image, instance_masks};
 pub use rle::{Rle, RleBuilder};
-pub use visibility::{
-    AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions, Silhouette, amodal_mask,
-    silhouettes,
-};
+pub use visibility::{Silhouette, amodal_mask, silhouettes};
 
+use crate::geometry::Bounds;
 use crate::geometry::{Pose, box_corners};
 use crate::gpu::FrameBuffers;
-use crate::randomize::Bounds;
 use crate::scene::FrameScene;
 use keypoints::cuboid_keypoints;
 

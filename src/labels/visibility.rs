@@ -2,8 +2,6 @@
 //! object the image would show with nothing in front of it, where that silhouette lies,
 //! and how much of it falls outside the image.
 
-use serde::{Deserialize, Serialize};
-
 use super::masks::InstanceMask;
 use crate::gpu::FrameBuffers;
 use crate::gpu::amodal::WIDE_FACTOR;
@@ -73,88 +71,6 @@ impl Silhouette {
         let total = self.unclipped_pixels();
         let outside = total - self.unoccluded_pixels;
         (total > 0).then(|| outside as f64 / total as f64)
-    }
-}
-
-/// How an instance appears in `annotations.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CocoStatus {
-    /// An annotation with `iscrowd: 0`.
-    Annotated,
-    /// An annotation with `iscrowd: 1` (below the spec's thresholds, policy `crowd`).
-    Crowd,
-    /// No annotation: below the spec's thresholds (policy `drop`).
-    BelowThreshold,
-    /// No annotation: no visible pixel.
-    NotVisible,
-}
-
-/// What becomes of instances below the thresholds.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum BelowThreshold {
-    /// No annotation (the instance stays in `labels/*.json`).
-    #[default]
-    Drop,
-    /// An annotation with `iscrowd: 1`, which COCOeval ignores and YOLO export skips.
-    Crowd,
-}
-
-/// What the label stage computes beyond the always-present labels.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LabelOptions {
-    /// Which instances become COCO annotations.
-    pub policy: AnnotationPolicy,
-    /// The cuboid's corners and centre as COCO keypoints.
-    pub keypoints: bool,
-    /// Each instance's unoccluded mask as RLE (`amodal_segmentation`).
-    pub amodal_masks: bool,
-}
-
-/// Which instances become COCO annotations.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AnnotationPolicy {
-    /// Fewest visible pixels an annotation needs.
-    pub min_visible_pixels: u64,
-    /// Least visibility (visible / unoccluded) an annotation needs.
-    pub min_visibility: f64,
-    /// What becomes of the others.
-    pub below: BelowThreshold,
-}
-
-impl AnnotationPolicy {
-    /// Annotate every instance with a visible pixel (spec versions 0 and 1).
-    pub const EVERY_VISIBLE: Self = Self {
-        min_visible_pixels: 1,
-        min_visibility: 0.0,
-        below: BelowThreshold::Drop,
-    };
-
-    /// The defaults from spec version 2: at least 16 visible pixels (a 4×4 patch) and a
-    /// tenth of the unoccluded silhouette, so slivers make no annotation.
-    pub const SPARE_SLIVERS: Self = Self {
-        min_visible_pixels: 16,
-        min_visibility: 0.1,
-        below: BelowThreshold::Drop,
-    };
-
-    /// The status of an instance with `visible_pixels` and `visibility`.
-    pub fn status(&self, visible_pixels: u64, visibility: Option<f64>) -> CocoStatus {
-        if visible_pixels == 0 {
-            CocoStatus::NotVisible
-        } else if visible_pixels < self.min_visible_pixels
-            || visibility.unwrap_or(0.0) < self.min_visibility
-        {
-            match self.below {
-                BelowThreshold::Drop => CocoStatus::BelowThreshold,
-                BelowThreshold::Crowd => CocoStatus::Crowd,
-            }
-        } else {
-            CocoStatus::Annotated
-        }
     }
 }
 

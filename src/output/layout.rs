@@ -190,11 +190,14 @@ pub fn frame_stem(i: u64) -> String {
     format!("{i:06}")
 }
 
+/// The folder of a webdataset dataset's tars.
+pub const WEBDATASET_FOLDER: &str = "webdataset";
+
 /// The folders a run with these outputs needs in this format: for folders each
 /// modality's once, in [`LAYOUT`] order; for webdataset the tars' folder.
 pub fn folders_in(outputs: &OutputsSpec, format: Format) -> Vec<&'static str> {
     if format != Format::Folders {
-        return vec![super::webdataset::FOLDER];
+        return vec![WEBDATASET_FOLDER];
     }
     let mut out: Vec<&'static str> = Vec::new();
     for kind in LAYOUT.iter().filter(|k| k.modality.enabled(outputs)) {
@@ -213,12 +216,7 @@ pub fn dataset_entries() -> Vec<&'static str> {
             out.push(kind.folder);
         }
     }
-    out.extend([
-        super::webdataset::FOLDER,
-        COCO_FILE,
-        MANIFEST_FILE,
-        SHARDS_FILE,
-    ]);
+    out.extend([WEBDATASET_FOLDER, COCO_FILE, MANIFEST_FILE, SHARDS_FILE]);
     out
 }
 

@@ -20,7 +20,7 @@ use super::layout::frame_stem;
 use super::{Modality, OutputError};
 
 /// The folder of a webdataset dataset's tars.
-pub const FOLDER: &str = "webdataset";
+pub const FOLDER: &str = super::layout::WEBDATASET_FOLDER;
 
 /// The tar of block `t`, relative to the dataset.
 pub fn tar_path(block: u64) -> String {

@@ -22,8 +22,7 @@ use crate::spec::resolve::{
     AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
 };
 
-/// An asset's axis-aligned bounding box in its own frame: `(min, max)`.
-pub type Bounds = (DVec3, DVec3);
+pub use crate::geometry::Bounds;
 
 /// Why a frame could not be sampled.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,7 @@
 pub mod camera;
 pub mod dist;
 pub mod error;
+pub mod labels;
 pub mod lights;
 pub mod load;
 pub mod material;
@@ -32,6 +33,7 @@ pub use dist::{
     normal_quantile_approx,
 };
 pub use error::{SpecError, SpecIssue};
+pub use labels::{AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions, LabelsSpec};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
 pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
@@ -167,46 +169,6 @@ pub enum PngCompression {
     Default,
     /// Smallest files, slowest.
     Best,
-}
-
-/// Which instances become COCO annotations. Every labeled instance is listed in
-/// `labels/*.json` whatever these say.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LabelsSpec {
-    /// Fewest visible pixels an annotation needs (default 16 from spec version 2; 1
-    /// before).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_visible_pixels: Option<u64>,
-    /// Least visibility (visible / unoccluded pixels, in [0, 1]) an annotation needs
-    /// (default 0.1 from spec version 2; 0 before).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_visibility: Option<f64>,
-    /// What becomes of instances below either threshold: `drop` (no annotation, the
-    /// default) or `crowd` (an annotation with `iscrowd: 1`).
-    #[serde(default)]
-    pub below_threshold: crate::labels::BelowThreshold,
-    /// Give each annotation its cuboid's 8 corners and centre as COCO `keypoints`.
-    #[serde(default)]
-    pub keypoints: bool,
-}
-
-impl LabelsSpec {
-    /// The policy these settings give a spec of `version`.
-    pub fn policy(&self, version: u32) -> crate::labels::AnnotationPolicy {
-        let defaults = if version >= 2 {
-            crate::labels::AnnotationPolicy::SPARE_SLIVERS
-        } else {
-            crate::labels::AnnotationPolicy::EVERY_VISIBLE
-        };
-        crate::labels::AnnotationPolicy {
-            min_visible_pixels: self
-                .min_visible_pixels
-                .unwrap_or(defaults.min_visible_pixels),
-            min_visibility: self.min_visibility.unwrap_or(defaults.min_visibility),
-            below: self.below_threshold,
-        }
-    }
 }
 
 /// Which images each frame writes. Labels and COCO are always written.

@@ -35,7 +35,7 @@ pub struct ResolvedSpec {
     /// Background.
     pub background: BackgroundSpec,
     /// Which instances become COCO annotations, and what else is labeled.
-    pub labels: crate::labels::LabelOptions,
+    pub labels: super::LabelOptions,
 }
 
 /// An asset with its category resolved.
@@ -252,7 +252,7 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
             physics: spec.physics.clone().unwrap_or_default().resolve(),
             ambient: spec.ambient.clone(),
             background: spec.background.clone(),
-            labels: crate::labels::LabelOptions {
+            labels: super::LabelOptions {
                 policy: spec.labels.policy(spec.version),
                 keypoints: spec.labels.keypoints,
                 amodal_masks: spec.outputs.amodal_masks,

@@ -123,7 +123,7 @@ pub fn hsv_to_rgb(h: f64, s: f64, v: f64) -> [f64; 3] {
     }
 }
 
-/// The sRGB colour of a black body at `kelvin` (clamped to [`KELVIN_RANGE`]), scaled so
+/// The sRGB colour of a black body at `kelvin` (clamped to `KELVIN_RANGE`), scaled so
 /// its brightest channel is 1: the CIE 1931 chromaticity of the Planckian locus from
 /// Kim et al.'s cubic fit (2002), converted through XYZ to linear sRGB (D65).
 pub fn kelvin_to_srgb(kelvin: f64) -> [f64; 3] {
