@@ -1,7 +1,7 @@
-//! Tiles the first frames of a dataset into one picture (the README's scene pictures):
+//! Tiles the first frames of a dataset into one picture (the book's scene pictures):
 //! `cargo run --release --example contact_sheet -- DATASET_DIR OUT.png [FRAMES] [COLUMNS] [THUMB_WIDTH]`
 //! (defaults: 8 frames, 4 columns, 320 px wide thumbnails). `DATASET_DIR` may list several
-//! datasets separated by commas: each starts a new row (the README's fast / realistic
+//! datasets separated by commas: each starts a new row (the book's fast / realistic
 //! pairs).
 
 use image::{RgbImage, imageops};

@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-/// Largest accepted side of an encoded image, pixels: the 16384² textures the README
+/// Largest accepted side of an encoded image, pixels: the 16384² textures the book
 /// promises to downscale still load.
 pub const MAX_IMAGE_SIDE: u32 = 16384;
 /// Largest accepted decoded size: 16384² RGBA8 pixels, 1 GiB.

@@ -39,7 +39,7 @@ impl Bound {
 /// A named set of limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
-    /// Limits measured between Vulkan lavapipe and GL llvmpipe (see the README): labels
+    /// Limits measured between Vulkan lavapipe and GL llvmpipe (see the book, "Golden tests"): labels
     /// exact, colour within a rounding level.
     #[default]
     Default,
@@ -123,7 +123,7 @@ impl Tolerances {
         match profile {
             // Measured between Vulkan lavapipe and GL llvmpipe (Mesa 22.3.6) over the
             // first 16 frames of all seven example scenes, 112 frames at 640x480
-            // (README, "Guard your dataset with golden tests"): in 2 frames 1-2 pixels on
+            // (the book, "Golden tests"): in 2 frames 1-2 pixels on
             // a silhouette took another instance id (and one a visible area 1 px larger);
             // boxes, instances and poses never changed; colour stayed within FLIP mean
             // 8.4e-5, p99 1.7e-3, mean 0.001 levels and 1.3e-5 of pixels past 8 levels;

@@ -25,7 +25,7 @@ pub enum DrawMode {
     Instanced,
     /// One draw per instance with its data in a uniform: on Mesa's CPU rasterizers the
     /// vertex stage dominates, and per-vertex instance attribute fetches cost more there
-    /// than the saved draw calls (measured in `README.md`, "Performance").
+    /// than the saved draw calls (measured in the book, "Performance").
     PerObject,
 }
 

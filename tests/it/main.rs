@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod determinism;
 mod distributions;
+mod docs;
 mod environment;
 mod export;
 mod geometry;

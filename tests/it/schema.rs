@@ -163,19 +163,18 @@ fn schema_and_parser_agree_on_distribution_forms() {
 }
 
 #[test]
-fn the_readme_spec_example_is_valid() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let section = &readme[readme
-        .find("## Scene spec")
-        .expect("README has a spec section")..];
+fn the_books_spec_example_is_valid() {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/reference/spec.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let section = &text[text
+        .find("# Scene spec")
+        .expect("the spec reference opens with its example")..];
     let start = section.find("```json\n").expect("a json block") + "```json\n".len();
     let end = start + section[start..].find("```").unwrap();
     let example: Value = serde_json::from_str(&section[start..end]).unwrap();
     let errs = errors(&validator(), &example);
     assert!(errs.is_empty(), "{errs:#?}");
-    let spec =
-        synthvis::spec::parse(&section.as_bytes()[start..end], Path::new("README.md")).unwrap();
+    let spec = synthvis::spec::parse(&section.as_bytes()[start..end], &page).unwrap();
     let issues = synthvis::spec::validate(&spec);
     assert!(issues.is_empty(), "{issues:?}");
 }
