@@ -7,13 +7,37 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::LoadedSpec;
+use crate::dataset::DatasetError;
 use crate::dataset::{DatasetOptions, Progress, render_dataset};
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::labels::label_frame;
+use crate::output::OutputError;
 use crate::output::frame::encode_frame;
+use crate::render::RenderError;
 use crate::render::{Cancel, FrameTimings, RenderOptions, Renderer};
 use crate::spec::Preset;
-use crate::{Error, LoadedSpec};
+use crate::spec::SpecError;
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The overrides make the spec invalid.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// The measured run failed.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The floor's frame could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The floor's files could not be encoded or written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// No temporary folder, or no frame measured.
+    #[error("bench: {0}")]
+    Setup(String),
+}
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -40,7 +64,7 @@ pub struct BenchOptions {
 
 impl BenchOptions {
     /// The spec with this run's overrides applied, validated again.
-    fn apply(&self, spec: &LoadedSpec) -> Result<LoadedSpec, Error> {
+    fn apply(&self, spec: &LoadedSpec) -> Result<LoadedSpec, SpecError> {
         let mut out = spec.spec.clone();
         if let Some((width, height)) = self.resolution {
             out.resolution = crate::spec::Resolution { width, height };
@@ -55,7 +79,7 @@ impl BenchOptions {
         if let Some(preset) = self.preset {
             out.render.preset = Some(preset);
         }
-        Ok(spec.with_spec(out)?)
+        spec.with_spec(out)
     }
 }
 
@@ -184,10 +208,10 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 }
 
 /// Runs the benchmark.
-pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error> {
+pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let spec = &opts.apply(spec)?;
     let tmp =
-        tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary directory: {e}")))?;
+        tempfile::tempdir().map_err(|e| BenchError::Setup(format!("temporary directory: {e}")))?;
     let ds = tmp.path().join("dataset");
     let total = opts.warmup + opts.frames;
     let render_opts = DatasetOptions {
@@ -204,7 +228,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
     let summary = render_dataset(spec, &render_opts, &mut c, &Cancel::new())?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (Some((t0, c0)), Some((t1, c1))) = (c.window_start, c.window_end) else {
-        return Err(Error::Internal("no frame was measured".into()));
+        return Err(BenchError::Setup("no frame was measured".into()));
     };
     let wall = (t1 - t0).as_secs_f64().max(1e-9);
     let pick = |f: fn(&FrameTimings) -> f64| c.timings.iter().map(f).collect::<Vec<_>>();
@@ -244,7 +268,6 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, Error>
             &encoded.files,
             crate::output::Durability::Renamed,
         )
-        .map_err(Error::from)
     })?;
     let floor_frames_per_s =
         opts.frames.max(1) as f64 / floor_start.elapsed().as_secs_f64().max(1e-9);

@@ -4,11 +4,27 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::assets::AssetError;
 use crate::assets::AssetLibrary;
 use crate::randomize::FrameSampler;
+use crate::randomize::RandomizeError;
 use crate::scene::FrameScene;
 use crate::spec::LoadedSpec;
+use crate::spec::SpecError;
+
+/// Why a spec could not be validated or explained.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// The spec is unreadable or invalid.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// An asset could not be loaded.
+    #[error(transparent)]
+    Asset(#[from] AssetError),
+    /// A frame could not be sampled.
+    #[error(transparent)]
+    Randomize(#[from] RandomizeError),
+}
 
 /// How many frames `validate` samples: placement can only be judged with the assets'
 /// bounds, so an impossible placement is reported before a render, not in it.
@@ -55,7 +71,7 @@ impl fmt::Display for ValidateReport {
 
 /// Checks the spec at `file`, loads its assets and samples its first
 /// [`VALIDATE_SAMPLED_FRAMES`] frames; nothing is rendered.
-pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
+pub fn validate(file: &Path) -> Result<ValidateReport, InspectError> {
     let loaded = LoadedSpec::from_file(file)?;
     let library = AssetLibrary::load(&loaded)?;
     let bounds = library.bounds();
@@ -86,7 +102,7 @@ pub fn validate(file: &Path) -> Result<ValidateReport, Error> {
 /// The scene frame `frame` of the spec at `file` draws, with `seed` or the spec's: the
 /// record `labels/NNNNNN.json` carries under `scene`. Assets are loaded only when
 /// placement needs their bounds or a light comes from an environment map's sun.
-pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, Error> {
+pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, InspectError> {
     let loaded = LoadedSpec::from_file(file)?;
     let map_suns = (loaded.resolved.render.environment.as_ref()).is_some_and(|e| e.sun);
     let (bounds, colliders, suns) = if loaded.resolved.needs_asset_bounds() || map_suns {

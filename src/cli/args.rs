@@ -5,7 +5,6 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use synthvis::Error;
 use synthvis::golden::{CompareOptions, Profile};
 use synthvis::gpu::{BackendChoice, DrawMode};
 use synthvis::output::Format;
@@ -99,7 +98,7 @@ pub(crate) struct RunArgs {
 
 impl RunArgs {
     /// `--shard K/N` or `--shard auto` (with `--shards N`).
-    pub fn shard(&self) -> Result<Option<Shard>, Error> {
+    pub fn shard(&self) -> Result<Option<Shard>, synthvis::shard::ShardError> {
         Ok(match self.shard.as_deref() {
             None => None,
             Some("auto") => Some(Shard::from_env(|k| std::env::var_os(k), self.shards)?),
@@ -121,114 +120,28 @@ impl RunArgs {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Render a dataset from a scene spec.
-    Render {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// Output directory (must be new or empty unless --overwrite).
-        #[arg(long)]
-        out: PathBuf,
-        /// Frames to render: N (frames 0..N) or A..B (half-open); overrides the spec.
-        #[arg(long, value_parser = parse_frames)]
-        frames: Option<Range<u64>>,
-        /// Run seed; overrides the spec.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Replace the synthvis dataset in --out (only its files are removed).
-        #[arg(long, conflicts_with = "resume")]
-        overwrite: bool,
-        #[command(flatten)]
-        run: RunArgs,
-        #[command(flatten)]
-        storage: StorageArgs,
-    },
+    Render(RenderArgs),
     /// Render a sweep: datasets at every point of a grid, zip or random sample of spec
     /// parameters (JSON pointers), each into DIR/<point>/, with DIR/index.json and
     /// DIR/index.csv listing the points.
-    Sweep {
-        /// The sweep file (JSON: base spec, parameters, combine).
-        sweep: PathBuf,
-        /// The sweep folder.
-        #[arg(long)]
-        out: PathBuf,
-        /// Print the points, their values and frames (and this shard's part); render
-        /// nothing.
-        #[arg(long)]
-        dry_run: bool,
-        #[command(flatten)]
-        run: RunArgs,
-    },
+    Sweep(SweepArgs),
     /// Join shard datasets into one, byte for byte what a single run of all their frames
     /// writes (provenance in shards.json); shards of a sweep into one sweep folder.
-    Merge {
-        /// The merged dataset's folder (new or empty).
-        out: PathBuf,
-        /// The shard datasets, in any order.
-        #[arg(required = true)]
-        shards: Vec<PathBuf>,
-        /// Flush every file to the disk before the merged dataset counts as complete.
-        #[arg(long)]
-        durable: bool,
-    },
+    Merge(MergeArgs),
     /// Measure the pipeline on a spec: per-stage times, frames/s, CPU use, memory and the
     /// encode-and-write floor. Renders into a temporary directory.
-    Bench {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// Frames measured.
-        #[arg(long, default_value_t = 200)]
-        frames: u64,
-        /// Frames rendered before measuring.
-        #[arg(long, default_value_t = 10)]
-        warmup: u64,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Override the resolution, WxH (scaling studies).
-        #[arg(long, value_parser = parse_resolution)]
-        resolution: Option<(u32, u32)>,
-        /// Override the object instances per frame; the spec's groups share them in turn.
-        #[arg(long)]
-        objects: Option<u32>,
-        /// How draws are issued: instanced or per-object (the images are the same; the
-        /// default is the adapter's faster mode: per-object on CPU rasterizers).
-        #[arg(long)]
-        draw_mode: Option<DrawMode>,
-        /// Render workers, each with its own device and queue (default: one on a GPU, one
-        /// per core up to 8 on Vulkan's CPU rasterizer, one per two cores on GL's). The
-        /// files are the same for any number.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
-        workers: Option<u32>,
-        /// Override the spec's `render.preset`: fast or realistic (each look's frames/s
-        /// from one spec).
-        #[arg(long)]
-        preset: Option<Preset>,
-    },
+    Bench(BenchArgs),
     /// Check a dataset against its manifest: complete, every file present and matching
     /// its checksum. Exit code 0 when intact, 3 when incomplete or corrupt.
-    Verify {
-        /// The dataset directory.
-        dir: PathBuf,
-    },
+    Verify(VerifyArgs),
     /// Check a spec and load its assets without rendering.
-    Validate {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-    },
+    Validate(ValidateArgs),
     /// Print the JSON Schema of the scene spec (point an editor at it to complete and
     /// check specs).
     Schema,
     /// Print the scene sampled for one frame (camera, lights, objects) as JSON without
     /// rendering: the record `labels/NNNNNN.json` carries under `scene`.
-    Explain {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// Frame index.
-        #[arg(long, default_value_t = 0)]
-        frame: u64,
-        /// Run seed; overrides the spec.
-        #[arg(long)]
-        seed: Option<u64>,
-    },
+    Explain(ExplainArgs),
     /// List graphics adapters and say which one a render would use.
     Info,
     /// Golden-image regression tests: record reference frames of a spec, check that the
@@ -240,32 +153,10 @@ pub(crate) enum Command {
     /// Pictures of a dataset: each frame's RGB with mask outlines, boxes, amodal boxes
     /// (dashed), cuboids and category names, beside its depth and instance ids; and a
     /// contact sheet.
-    Preview {
-        /// The dataset (folder layout or webdataset).
-        dataset: PathBuf,
-        /// Folder for the pictures (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Frames to show: a list of frame numbers and half-open ranges, e.g. 0,5,10..12
-        /// (default: the first 16).
-        #[arg(long, value_parser = parse_frame_list)]
-        frames: Option<FrameList>,
-        /// Also put the frames on one sheet (contact-sheet.png).
-        #[arg(long)]
-        contact_sheet: bool,
-    },
+    Preview(PreviewArgs),
     /// What a dataset holds: instances and annotations per category and per image,
     /// visibility, truncation, box sizes and aspects, pixel coverage.
-    Stats {
-        /// The dataset (folder layout or webdataset).
-        dataset: PathBuf,
-        /// Print JSON instead of the table.
-        #[arg(long)]
-        json: bool,
-        /// Also draw the figures as bar charts into this SVG file.
-        #[arg(long)]
-        chart: Option<PathBuf>,
-    },
+    Stats(StatsArgs),
     /// Rewrite a finished dataset in a layout training code reads.
     Export {
         #[command(subcommand)]
@@ -274,64 +165,17 @@ pub(crate) enum Command {
     /// Compare two rendered datasets frame by frame (colour, depth, instance and class
     /// images, labels), with the same metrics and report as `golden check`. Exit code 4
     /// when a frame differs beyond its tolerances.
-    Diff {
-        /// The reference dataset.
-        a: PathBuf,
-        /// The dataset compared with it.
-        b: PathBuf,
-        #[command(flatten)]
-        compare: CompareArgs,
-    },
+    Diff(DiffArgs),
 }
 
 #[derive(Subcommand)]
 pub(crate) enum ExportFormat {
     /// Ultralytics YOLO: images/{train,val}, labels/{train,val} (one line an object, crowds
     /// left out), data.yaml.
-    Yolo {
-        /// The dataset (folder layout or webdataset).
-        dataset: PathBuf,
-        /// Output folder (new or empty, or an earlier export with --overwrite).
-        #[arg(long)]
-        out: PathBuf,
-        /// detect: boxes; segment: one polygon an object (parts joined).
-        #[arg(long, value_enum, default_value = "detect")]
-        task: YoloTaskArg,
-        /// Share of frames in val, in [0, 1]; each frame's side depends only on the seed and
-        /// its index.
-        #[arg(long, default_value_t = 0.1)]
-        val_fraction: f64,
-        /// Seed of the train/val split.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// copy the images, or symlink them (folder layout only).
-        #[arg(long, value_enum, default_value = "copy")]
-        images: ImageModeArg,
-        /// Replace an earlier synthvis export in --out.
-        #[arg(long)]
-        overwrite: bool,
-    },
+    Yolo(YoloArgs),
     /// The BOP benchmark's layout: scenes with rgb, depth, mask, mask_visib and
     /// scene_camera/scene_gt/scene_gt_info JSON, models/ (PLY, mm) and camera.json.
-    Bop {
-        /// The dataset (rendered with outputs.amodal_masks and depth on).
-        dataset: PathBuf,
-        /// Output folder (new or empty, or an earlier export with --overwrite).
-        #[arg(long)]
-        out: PathBuf,
-        /// The spec that rendered the dataset: its assets become the models.
-        #[arg(long)]
-        spec: PathBuf,
-        /// Split folder name.
-        #[arg(long, default_value = "train_pbr")]
-        split: String,
-        /// Frames per scene folder.
-        #[arg(long, default_value_t = 1000)]
-        frames_per_scene: u64,
-        /// Replace an earlier synthvis export in --out.
-        #[arg(long)]
-        overwrite: bool,
-    },
+    Bop(BopArgs),
 }
 
 /// `--task`.
@@ -369,43 +213,13 @@ impl From<ImageModeArg> for synthvis::export::yolo::ImageMode {
 #[derive(Subcommand)]
 pub(crate) enum GoldenAction {
     /// Render chosen frames of a spec into a new golden set.
-    Record {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// Frames to keep: a list of frame numbers and half-open ranges, e.g. 0,5,10..12.
-        #[arg(long, value_parser = parse_frame_list)]
-        frames: FrameList,
-        /// The golden folder (new or empty).
-        #[arg(long)]
-        dir: PathBuf,
-        /// The limits stored with the goldens: default (measured between Mesa's Vulkan and
-        /// GL drivers) or gpu (room for real GPUs).
-        #[arg(long, default_value = "default")]
-        tolerances: Profile,
-    },
+    Record(RecordArgs),
     /// Render the golden frames again and compare them with the references; never writes
     /// a reference. Exit code 4 when a frame differs beyond its tolerances.
-    Check {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// The golden folder.
-        #[arg(long)]
-        dir: PathBuf,
-        #[command(flatten)]
-        compare: CompareArgs,
-    },
+    Check(CheckArgs),
     /// Re-render golden frames and write over the references that changed (all frames,
     /// or those named); says which files changed.
-    Bless {
-        /// The scene spec (JSON).
-        spec: PathBuf,
-        /// The golden folder.
-        #[arg(long)]
-        dir: PathBuf,
-        /// Frames to bless (default: every frame of the set), e.g. 0,5,10..12.
-        #[arg(long, value_parser = parse_frame_list)]
-        frames: Option<FrameList>,
-    },
+    Bless(BlessArgs),
 }
 
 /// How `golden check` and `diff` compare and report.
@@ -481,4 +295,249 @@ fn parse_frames(s: &str) -> Result<Range<u64>, String> {
         return Err(format!("frame range `{s}` is empty"));
     }
     Ok(range)
+}
+
+/// The arguments of `Command::Render`.
+#[derive(clap::Args)]
+pub(crate) struct RenderArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// Output directory (must be new or empty unless --overwrite).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Frames to render: N (frames 0..N) or A..B (half-open); overrides the spec.
+    #[arg(long, value_parser = parse_frames)]
+    pub(crate) frames: Option<Range<u64>>,
+    /// Run seed; overrides the spec.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Replace the synthvis dataset in --out (only its files are removed).
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) overwrite: bool,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
+}
+
+/// The arguments of `Command::Sweep`.
+#[derive(clap::Args)]
+pub(crate) struct SweepArgs {
+    /// The sweep file (JSON: base spec, parameters, combine).
+    pub(crate) sweep: PathBuf,
+    /// The sweep folder.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Print the points, their values and frames (and this shard's part); render
+    /// nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// The arguments of `Command::Merge`.
+#[derive(clap::Args)]
+pub(crate) struct MergeArgs {
+    /// The merged dataset's folder (new or empty).
+    pub(crate) out: PathBuf,
+    /// The shard datasets, in any order.
+    #[arg(required = true)]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Flush every file to the disk before the merged dataset counts as complete.
+    #[arg(long)]
+    pub(crate) durable: bool,
+}
+
+/// The arguments of `Command::Bench`.
+#[derive(clap::Args)]
+pub(crate) struct BenchArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// Frames measured.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) frames: u64,
+    /// Frames rendered before measuring.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) warmup: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Override the resolution, WxH (scaling studies).
+    #[arg(long, value_parser = parse_resolution)]
+    pub(crate) resolution: Option<(u32, u32)>,
+    /// Override the object instances per frame; the spec's groups share them in turn.
+    #[arg(long)]
+    pub(crate) objects: Option<u32>,
+    /// How draws are issued: instanced or per-object (the images are the same; the
+    /// default is the adapter's faster mode: per-object on CPU rasterizers).
+    #[arg(long)]
+    pub(crate) draw_mode: Option<DrawMode>,
+    /// Render workers, each with its own device and queue (default: one on a GPU, one
+    /// per core up to 8 on Vulkan's CPU rasterizer, one per two cores on GL's). The
+    /// files are the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub(crate) workers: Option<u32>,
+    /// Override the spec's `render.preset`: fast or realistic (each look's frames/s
+    /// from one spec).
+    #[arg(long)]
+    pub(crate) preset: Option<Preset>,
+}
+
+/// The arguments of `Command::Verify`.
+#[derive(clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The dataset directory.
+    pub(crate) dir: PathBuf,
+}
+
+/// The arguments of `Command::Validate`.
+#[derive(clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+}
+
+/// The arguments of `Command::Explain`.
+#[derive(clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// Frame index.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) frame: u64,
+    /// Run seed; overrides the spec.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+/// The arguments of `Command::Preview`.
+#[derive(clap::Args)]
+pub(crate) struct PreviewArgs {
+    /// The dataset (folder layout or webdataset).
+    pub(crate) dataset: PathBuf,
+    /// Folder for the pictures (created if missing).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Frames to show: a list of frame numbers and half-open ranges, e.g. 0,5,10..12
+    /// (default: the first 16).
+    #[arg(long, value_parser = parse_frame_list)]
+    pub(crate) frames: Option<FrameList>,
+    /// Also put the frames on one sheet (contact-sheet.png).
+    #[arg(long)]
+    pub(crate) contact_sheet: bool,
+}
+
+/// The arguments of `Command::Stats`.
+#[derive(clap::Args)]
+pub(crate) struct StatsArgs {
+    /// The dataset (folder layout or webdataset).
+    pub(crate) dataset: PathBuf,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Also draw the figures as bar charts into this SVG file.
+    #[arg(long)]
+    pub(crate) chart: Option<PathBuf>,
+}
+
+/// The arguments of `Command::Diff`.
+#[derive(clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The reference dataset.
+    pub(crate) a: PathBuf,
+    /// The dataset compared with it.
+    pub(crate) b: PathBuf,
+    #[command(flatten)]
+    pub(crate) compare: CompareArgs,
+}
+
+/// The arguments of `ExportFormat::Yolo`.
+#[derive(clap::Args)]
+pub(crate) struct YoloArgs {
+    /// The dataset (folder layout or webdataset).
+    pub(crate) dataset: PathBuf,
+    /// Output folder (new or empty, or an earlier export with --overwrite).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// detect: boxes; segment: one polygon an object (parts joined).
+    #[arg(long, value_enum, default_value = "detect")]
+    pub(crate) task: YoloTaskArg,
+    /// Share of frames in val, in [0, 1]; each frame's side depends only on the seed and
+    /// its index.
+    #[arg(long, default_value_t = 0.1)]
+    pub(crate) val_fraction: f64,
+    /// Seed of the train/val split.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// copy the images, or symlink them (folder layout only).
+    #[arg(long, value_enum, default_value = "copy")]
+    pub(crate) images: ImageModeArg,
+    /// Replace an earlier synthvis export in --out.
+    #[arg(long)]
+    pub(crate) overwrite: bool,
+}
+
+/// The arguments of `ExportFormat::Bop`.
+#[derive(clap::Args)]
+pub(crate) struct BopArgs {
+    /// The dataset (rendered with outputs.amodal_masks and depth on).
+    pub(crate) dataset: PathBuf,
+    /// Output folder (new or empty, or an earlier export with --overwrite).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// The spec that rendered the dataset: its assets become the models.
+    #[arg(long)]
+    pub(crate) spec: PathBuf,
+    /// Split folder name.
+    #[arg(long, default_value = "train_pbr")]
+    pub(crate) split: String,
+    /// Frames per scene folder.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) frames_per_scene: u64,
+    /// Replace an earlier synthvis export in --out.
+    #[arg(long)]
+    pub(crate) overwrite: bool,
+}
+
+/// The arguments of `GoldenAction::Record`.
+#[derive(clap::Args)]
+pub(crate) struct RecordArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// Frames to keep: a list of frame numbers and half-open ranges, e.g. 0,5,10..12.
+    #[arg(long, value_parser = parse_frame_list)]
+    pub(crate) frames: FrameList,
+    /// The golden folder (new or empty).
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// The limits stored with the goldens: default (measured between Mesa's Vulkan and
+    /// GL drivers) or gpu (room for real GPUs).
+    #[arg(long, default_value = "default")]
+    pub(crate) tolerances: Profile,
+}
+
+/// The arguments of `GoldenAction::Check`.
+#[derive(clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// The golden folder.
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    #[command(flatten)]
+    pub(crate) compare: CompareArgs,
+}
+
+/// The arguments of `GoldenAction::Bless`.
+#[derive(clap::Args)]
+pub(crate) struct BlessArgs {
+    /// The scene spec (JSON).
+    pub(crate) spec: PathBuf,
+    /// The golden folder.
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// Frames to bless (default: every frame of the set), e.g. 0,5,10..12.
+    #[arg(long, value_parser = parse_frame_list)]
+    pub(crate) frames: Option<FrameList>,
 }

@@ -9,14 +9,28 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::Error;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
+use crate::output::OutputError;
 use crate::output::manifest::{Manifest, ShardInfo};
 use crate::output::store::FrameStore;
 use crate::output::{Durability, Format, FramesDigest, coco, create_layout, mark_complete};
-use crate::render::{Cancel, FrameTimings, RenderOptions, Renderer};
+use crate::render::{Cancel, FrameTimings, RenderError, RenderOptions, Renderer};
 use crate::shard::Shard;
 use crate::spec::LoadedSpec;
+
+/// Why a dataset could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// A frame could not be rendered, or the run was interrupted.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The dataset could not be written, or its folder is not one to write into.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The encoder threads could not start.
+    #[error("internal error: {0}")]
+    Threads(String),
+}
 
 /// How to render a dataset.
 #[derive(Debug, Clone)]
@@ -113,7 +127,8 @@ pub trait Progress {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// Renders a dataset of `spec` into `opts.out`. Stops early with [`Error::Interrupted`]
+/// Renders a dataset of `spec` into `opts.out`. Stops early with
+/// [`RenderError::Interrupted`]
 /// when `cancel` is requested; the manifest then stays `complete: false`, and a run with
 /// `resume` finishes the job.
 pub fn render_dataset(
@@ -121,7 +136,7 @@ pub fn render_dataset(
     opts: &DatasetOptions,
     progress: &mut dyn Progress,
     cancel: &Cancel,
-) -> Result<RenderSummary, Error> {
+) -> Result<RenderSummary, DatasetError> {
     let start = Instant::now();
     let s = &spec.spec;
     let all = opts.frames.clone().unwrap_or(0..s.frames);
@@ -157,7 +172,9 @@ pub fn render_dataset(
                 .num_threads(n)
                 .thread_name(|i| format!("synthvis-encode-{i}"))
                 .build()
-                .map_err(|e| Error::Internal(format!("cannot start {n} encoder threads: {e}")))?,
+                .map_err(|e| {
+                    DatasetError::Threads(format!("cannot start {n} encoder threads: {e}"))
+                })?,
         ),
         None => None,
     };
@@ -179,7 +196,7 @@ pub fn render_dataset(
     let workers = renderer.workers_for(plan.todo.len());
     let written = write_frames(&mut renderer, &plan.todo, store, pool.as_ref(), progress)?;
     if let Some(signal) = cancel.requested() {
-        return Err(Error::Interrupted { signal });
+        return Err(RenderError::Interrupted { signal }.into());
     }
 
     let mut checksums = plan.kept;
@@ -220,7 +237,7 @@ fn write_frames(
     mut store: FrameStore<'_>,
     pool: Option<&rayon::ThreadPool>,
     progress: &mut dyn Progress,
-) -> Result<Vec<(u64, String)>, Error> {
+) -> Result<Vec<(u64, String)>, DatasetError> {
     let outputs = renderer.outputs().clone();
     let mut frames = renderer.frames(todo.iter().copied());
     let mut written = Vec::with_capacity(todo.len());

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::Error;
 use crate::output::manifest::{Manifest, is_synthvis_manifest};
 use crate::output::reader::DatasetReader;
 use crate::output::webdataset::blocks;
@@ -46,7 +45,7 @@ pub fn prepare(
     manifest: &Manifest,
     overwrite: bool,
     resume: bool,
-) -> Result<Plan, Error> {
+) -> Result<Plan, OutputError> {
     let frames = manifest.frames[0]..manifest.frames[1];
     if resume && dir.is_dir() {
         // A run killed while writing its first manifest left only a temporary file.
@@ -65,8 +64,7 @@ pub fn prepare(
         return Err(OutputError::ResumeMismatch {
             dir: dir.to_owned(),
             field,
-        }
-        .into());
+        });
     }
     remove_temporary_files(dir)?;
     // Frames are kept by the unit they are stored in: a frame in the folder layout, a

@@ -78,7 +78,7 @@ pub fn export_bop(
     dataset: &Path,
     out: &Path,
     opts: &BopOptions,
-) -> Result<BopSummary, crate::Error> {
+) -> Result<BopSummary, ExportError> {
     let mut source = SourceDataset::open(dataset)?;
     let refuse = |message: String| ExportError::Dataset {
         dir: dataset.to_owned(),
@@ -89,8 +89,7 @@ pub fn export_bop(
         return Err(refuse(format!(
             "{} is not the spec that rendered it (its checksum differs from the manifest's spec_sha256)",
             opts.spec.display()
-        ))
-        .into());
+        )));
     }
     let outputs = &source.manifest.spec["outputs"];
     if outputs["amodal_masks"] != true || outputs["depth"] == false {
@@ -98,8 +97,7 @@ pub fn export_bop(
             "BOP needs each object's unoccluded mask and the depth images: render with \
              \"outputs\": { \"amodal_masks\": true } and depth on"
                 .into(),
-        )
-        .into());
+        ));
     }
     let sized = spec.resolved.groups.iter().position(|g| {
         g.shape.is_some()
@@ -112,11 +110,10 @@ pub fn export_bop(
         return Err(refuse(format!(
             "objects[{group}] draws labeled containers at a size per instance (`shape`): BOP \
              models are rigid, one mesh per object"
-        ))
-        .into());
+        )));
     }
     if opts.frames_per_scene == 0 {
-        return Err(refuse("--frames-per-scene must be at least 1".into()).into());
+        return Err(refuse("--frames-per-scene must be at least 1".into()));
     }
     let asset_index = |name: &str| spec.spec.assets.iter().position(|a| a.name == name);
     let [w, h] = source.resolution();
@@ -153,9 +150,10 @@ pub fn export_bop(
         let mut infos = Vec::new();
         for (gt, inst) in labels.instances.iter().enumerate() {
             let Some(obj) = asset_index(&inst.asset) else {
-                return Err(
-                    refuse(format!("{rel}: asset {} is not in the spec", inst.asset)).into(),
-                );
+                return Err(refuse(format!(
+                    "{rel}: asset {} is not in the spec",
+                    inst.asset
+                )));
             };
             let scale = inst.pose_camera.scale;
             match scales[obj] {
@@ -165,8 +163,7 @@ pub fn export_bop(
                         "frame {frame}: asset {} appears at scale {scale} and at {s}: BOP models are \
                          rigid, so every instance of an asset must share one scale",
                         inst.asset
-                    ))
-                    .into());
+                    )));
                 }
                 Some(_) => {}
             }

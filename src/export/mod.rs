@@ -56,6 +56,12 @@ pub enum ExportError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The spec given to a BOP export is unreadable or invalid.
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    /// The spec's assets (the BOP models) could not be loaded.
+    #[error(transparent)]
+    Asset(#[from] crate::assets::AssetError),
 }
 
 /// An I/O error's mapper naming `path` and what was being done.

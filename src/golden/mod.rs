@@ -25,13 +25,16 @@ pub use metrics::{FrameComparison, Measurement};
 pub use report::Comparison;
 pub use tolerance::{Bound, Profile, Tolerances};
 
+use crate::VERSION;
 use crate::gpu::{AdapterSummary, BackendChoice};
 use crate::hash::sha256_hex;
+use crate::output::OutputError;
 use crate::output::reader::DatasetFiles;
 use crate::output::{self, Modality, layout};
+use crate::render::RenderError;
 use crate::render::{RenderOptions, Renderer};
+use crate::spec::SpecError;
 use crate::spec::{LoadedSpec, OutputsSpec};
-use crate::{Error, VERSION};
 
 /// The golden set's description, `golden.json` in its folder.
 pub const GOLDEN_FILE: &str = "golden.json";
@@ -103,6 +106,29 @@ pub enum GoldenError {
         /// The folder.
         dir: PathBuf,
     },
+    /// The spec is unreadable or invalid.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// The frames could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// A golden set, report or its files could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A report file could not be made (a temporary folder, an image, the JUnit XML).
+    #[error("{0}")]
+    Report(String),
+    /// `golden check` or `diff` found frames past their tolerances (each is in the
+    /// comparison's table).
+    #[error("{what}: {failed} of {total} frames differ beyond their tolerances")]
+    Mismatch {
+        /// What was compared.
+        what: String,
+        /// Frames that failed.
+        failed: usize,
+        /// Frames compared.
+        total: usize,
+    },
 }
 
 /// Reads `dir/golden.json`.
@@ -128,8 +154,9 @@ pub fn read_set(dir: &Path) -> Result<GoldenSet, GoldenError> {
     Ok(set)
 }
 
-fn write_set(dir: &Path, set: &GoldenSet) -> Result<(), Error> {
-    let mut json = serde_json::to_vec_pretty(set).map_err(|e| Error::Internal(e.to_string()))?;
+fn write_set(dir: &Path, set: &GoldenSet) -> Result<(), GoldenError> {
+    let mut json =
+        serde_json::to_vec_pretty(set).map_err(|e| GoldenError::Report(e.to_string()))?;
     json.push(b'\n');
     output::write_atomic(&dir.join(GOLDEN_FILE), &json)?;
     Ok(())
@@ -156,7 +183,7 @@ fn render_frames(
     frames: &[u64],
     dir: &Path,
     backend: BackendChoice,
-) -> Result<AdapterSummary, Error> {
+) -> Result<AdapterSummary, GoldenError> {
     let mut with_all = spec.spec.clone();
     with_all.outputs = all_outputs(&spec.spec.outputs);
     let spec = spec.with_spec(with_all)?;
@@ -208,17 +235,16 @@ pub fn record(
     dir: &Path,
     tolerances: Tolerances,
     backend: BackendChoice,
-) -> Result<GoldenSet, Error> {
+) -> Result<GoldenSet, GoldenError> {
     let frames = sorted(frames);
     if frames.is_empty() {
-        return Err(GoldenError::NoFrames.into());
+        return Err(GoldenError::NoFrames);
     }
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if occupied {
         return Err(GoldenError::NotEmpty {
             dir: dir.to_owned(),
-        }
-        .into());
+        });
     }
     let spec = LoadedSpec::from_file(spec_file)?;
     let adapter = render_frames(&spec, &frames, dir, backend)?;
@@ -266,15 +292,15 @@ pub fn bless(
     dir: &Path,
     frames: Option<&[u64]>,
     backend: BackendChoice,
-) -> Result<BlessReport, Error> {
+) -> Result<BlessReport, GoldenError> {
     let set = read_set(dir)?;
     let frames = sorted(frames.unwrap_or(&set.frames));
     if frames.is_empty() {
-        return Err(GoldenError::NoFrames.into());
+        return Err(GoldenError::NoFrames);
     }
     let spec = LoadedSpec::from_file(spec_file)?;
     let fresh =
-        tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary folder: {e}")))?;
+        tempfile::tempdir().map_err(|e| GoldenError::Report(format!("temporary folder: {e}")))?;
     let adapter = render_frames(&spec, &frames, fresh.path(), backend)?;
     output::create_layout(
         dir,
@@ -322,7 +348,7 @@ pub struct CompareOptions {
 }
 
 impl CompareOptions {
-    fn tolerances(&self, stored: Option<&Tolerances>) -> Result<Tolerances, Error> {
+    fn tolerances(&self, stored: Option<&Tolerances>) -> Result<Tolerances, GoldenError> {
         let mut t = match (self.profile, stored) {
             (Some(p), _) => Tolerances::profile(p),
             (None, Some(stored)) => stored.clone(),
@@ -340,7 +366,7 @@ impl CompareOptions {
         reference: &Path,
         actual: &Path,
         suite: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), GoldenError> {
         if let Some(dir) = &self.report {
             comparison.write_report(dir, reference, actual)?;
         }
@@ -385,12 +411,12 @@ pub fn check(
     dir: &Path,
     options: &CompareOptions,
     backend: BackendChoice,
-) -> Result<Comparison, Error> {
+) -> Result<Comparison, GoldenError> {
     let set = read_set(dir)?;
     let tolerances = options.tolerances(Some(&set.tolerances))?;
     let spec = LoadedSpec::from_file(spec_file)?;
     let actual =
-        tempfile::tempdir().map_err(|e| Error::Internal(format!("temporary folder: {e}")))?;
+        tempfile::tempdir().map_err(|e| GoldenError::Report(format!("temporary folder: {e}")))?;
     let adapter = render_frames(&spec, &set.frames, actual.path(), backend)?;
     let mut notes = Vec::new();
     if sha256_hex(&spec.bytes) != set.spec_sha256 {
@@ -426,15 +452,14 @@ pub fn check(
 }
 
 /// Compares two rendered datasets frame by frame: every frame of either must be in both.
-pub fn diff(a: &Path, b: &Path, options: &CompareOptions) -> Result<Comparison, Error> {
+pub fn diff(a: &Path, b: &Path, options: &CompareOptions) -> Result<Comparison, GoldenError> {
     let tolerances = options.tolerances(None)?;
     let (fa, fb) = (frames::frames_in(a), frames::frames_in(b));
     for (dir, f) in [(a, &fa), (b, &fb)] {
         if f.is_empty() {
             return Err(GoldenError::NoDataset {
                 dir: dir.to_owned(),
-            }
-            .into());
+            });
         }
     }
     let common: Vec<u64> = fa.iter().copied().filter(|f| fb.contains(f)).collect();

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use image::RgbImage;
 
+use super::GoldenError;
 use super::metrics::FrameComparison;
 use super::tolerance::Tolerances;
-use crate::Error;
 use crate::output::reader::DatasetFiles;
 use crate::output::{Modality, write_atomic};
 
@@ -102,9 +102,9 @@ impl Comparison {
         dir: &Path,
         reference_dir: &Path,
         actual_dir: &Path,
-    ) -> Result<PathBuf, Error> {
+    ) -> Result<PathBuf, GoldenError> {
         std::fs::create_dir_all(dir).map_err(|source| {
-            Error::Output(crate::output::OutputError::Io {
+            GoldenError::Output(crate::output::OutputError::Io {
                 path: dir.to_owned(),
                 action: "cannot create report directory",
                 source,
@@ -196,7 +196,7 @@ impl Comparison {
 
     /// Writes JUnit XML: one test suite, one test case per frame, failures naming the
     /// metrics that failed.
-    pub fn write_junit(&self, path: &Path, suite: &str) -> Result<(), Error> {
+    pub fn write_junit(&self, path: &Path, suite: &str) -> Result<(), GoldenError> {
         use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
         let mut suite = TestSuite::new(suite.to_owned());
         for f in &self.frames {
@@ -223,7 +223,7 @@ impl Comparison {
         report.add_test_suite(suite);
         let xml = report
             .to_string()
-            .map_err(|e| Error::Internal(format!("JUnit XML: {e}")))?;
+            .map_err(|e| GoldenError::Report(format!("JUnit XML: {e}")))?;
         write_atomic(path, xml.as_bytes())?;
         Ok(())
     }
@@ -240,14 +240,14 @@ fn number(v: f64) -> String {
     }
 }
 
-fn png(picture: &RgbImage) -> Result<Vec<u8>, Error> {
+fn png(picture: &RgbImage) -> Result<Vec<u8>, GoldenError> {
     crate::output::images::png_rgb8(
         picture.as_raw(),
         picture.width(),
         picture.height(),
         crate::spec::PngCompression::Fast,
     )
-    .map_err(|e| Error::Internal(format!("encoding a report image: {e}")))
+    .map_err(|e| GoldenError::Report(format!("encoding a report image: {e}")))
 }
 
 fn figure(html: &mut String, caption: &str, png: &[u8]) {

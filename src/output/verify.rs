@@ -8,6 +8,16 @@ use super::layout::{COCO_FILE, MANIFEST_FILE};
 use super::manifest::{Manifest, TOOL};
 use super::reader::DatasetReader;
 
+/// `verify` found the dataset incomplete or corrupt (each problem is in its report).
+#[derive(Debug, thiserror::Error)]
+#[error("{dir}: {problems} problem(s); the dataset is incomplete or corrupt")]
+pub struct DatasetInvalid {
+    /// The dataset directory.
+    pub dir: std::path::PathBuf,
+    /// How many problems were found.
+    pub problems: usize,
+}
+
 /// What `verify` found wrong; empty means the dataset is complete and intact.
 #[derive(Debug, Default)]
 pub struct VerifyReport {
@@ -25,12 +35,12 @@ impl VerifyReport {
         self.problems.is_empty()
     }
 
-    /// `Ok` when intact, else [`crate::Error::DatasetInvalid`] for `dir`.
-    pub fn into_result(self, dir: &Path) -> Result<Self, crate::Error> {
+    /// `Ok` when intact, else [`DatasetInvalid`] for `dir`.
+    pub fn into_result(self, dir: &Path) -> Result<Self, DatasetInvalid> {
         if self.ok() {
             Ok(self)
         } else {
-            Err(crate::Error::DatasetInvalid {
+            Err(DatasetInvalid {
                 dir: dir.to_owned(),
                 problems: self.problems.len(),
             })

@@ -15,8 +15,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use super::{Cancel, Frame, FrameTimings, Renderer, SceneSource};
-use crate::Error;
+use super::{Cancel, Frame, FrameTimings, RenderError, Renderer, SceneSource};
 use crate::gpu::{self, FrameBuffers, PendingFrame};
 use crate::scene::FrameScene;
 
@@ -45,7 +44,7 @@ impl Stop {
 pub struct Frames<'r> {
     renderer: &'r mut Renderer,
     /// Each worker's channel of finished frames.
-    inbox: Vec<Receiver<Result<Rendered, Error>>>,
+    inbox: Vec<Receiver<Result<Rendered, RenderError>>>,
     /// Each worker's channel of buffers to reuse.
     recycle: Vec<Sender<FrameBuffers>>,
     /// Each worker's thread; it returns the worker's renderer.
@@ -59,7 +58,7 @@ pub struct Frames<'r> {
     /// Buffers handed back so far (they go to the workers in turn).
     recycled: usize,
     /// An error to yield before anything else (a worker that could not be opened).
-    failed: Option<Error>,
+    failed: Option<RenderError>,
     done: bool,
 }
 
@@ -122,7 +121,7 @@ impl<'r> Frames<'r> {
             match thread {
                 Ok(t) => frames.threads.push(t),
                 Err(e) => {
-                    frames.failed = Some(Error::Internal(format!(
+                    frames.failed = Some(RenderError::Worker(format!(
                         "cannot start render worker {w}: {e}"
                     )));
                     frames.done = true;
@@ -151,7 +150,7 @@ impl<'r> Frames<'r> {
 }
 
 impl Iterator for Frames<'_> {
-    type Item = Result<Frame, Error>;
+    type Item = Result<Frame, RenderError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.failed.take() {
@@ -172,8 +171,8 @@ impl Iterator for Frames<'_> {
                 // panic is raised again when this sequence is dropped).
                 self.done = true;
                 return Some(Err(match self.stop.cancel.requested() {
-                    Some(signal) => Error::Interrupted { signal },
-                    None => Error::Internal("a render worker stopped with no frame".into()),
+                    Some(signal) => RenderError::Interrupted { signal },
+                    None => RenderError::Worker("a render worker stopped with no frame".into()),
                 }));
             }
         };
@@ -220,7 +219,7 @@ impl Drop for Frames<'_> {
 
 /// A frame's sampled scene (or why it could not be sampled), and the seconds the
 /// render worker waited for it.
-type Sampled = (Result<FrameScene, Error>, f64);
+type Sampled = (Result<FrameScene, RenderError>, f64);
 
 /// Calls `body` with the scenes of `frames` in order. Sampling is a pure function of the
 /// frame, so where it runs changes nothing: inline on the render worker when it is cheap,
@@ -270,7 +269,7 @@ fn with_scenes<R>(
 fn render_worker(
     renderer: &mut gpu::Renderer,
     scenes: &mut dyn Iterator<Item = Sampled>,
-    out: &SyncSender<Result<Rendered, Error>>,
+    out: &SyncSender<Result<Rendered, RenderError>>,
     free: &Receiver<FrameBuffers>,
     stop: &Stop,
 ) {
@@ -320,7 +319,7 @@ fn finish(
     pending: PendingFrame,
     scene: FrameScene,
     randomize: f64,
-    out: &SyncSender<Result<Rendered, Error>>,
+    out: &SyncSender<Result<Rendered, RenderError>>,
     free: &Receiver<FrameBuffers>,
 ) -> bool {
     let mut buffers = free.try_recv().unwrap_or_default();

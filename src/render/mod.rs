@@ -10,6 +10,7 @@
 //! frames of [`Renderer::frames`], golden sets and the bench floor those of
 //! [`Renderer::render`].
 
+mod error;
 mod frame;
 mod frames;
 
@@ -17,10 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+pub use error::{RenderError, signal_name};
 pub use frame::Frame;
 pub use frames::Frames;
 
-use crate::Error;
 use crate::assets::AssetLibrary;
 use crate::assets::environment::MapSun;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, FrameBuffers, GpuContext};
@@ -46,7 +47,7 @@ pub struct RenderOptions {
 
 /// A request to stop rendering, as a signal handler makes it: the signal's number, 0
 /// while none came. [`Renderer::frames`] stops after the frames in flight and yields
-/// [`Error::Interrupted`] with the signal.
+/// [`RenderError::Interrupted`] with the signal.
 #[derive(Debug, Default, Clone)]
 pub struct Cancel(Arc<AtomicUsize>);
 
@@ -111,7 +112,7 @@ pub(crate) struct SceneSource {
 
 impl SceneSource {
     /// Samples frame `index` of the run with seed `seed`.
-    fn sample(&self, seed: u64, index: u64) -> Result<FrameScene, Error> {
+    fn sample(&self, seed: u64, index: u64) -> Result<FrameScene, RenderError> {
         Ok(FrameSampler::new(&self.spec, &self.bounds)?
             .with_colliders(&self.colliders)
             .with_environment_suns(&self.suns)
@@ -181,7 +182,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Loads `spec`'s assets and opens the first render worker's device.
-    pub fn new(spec: &LoadedSpec, options: RenderOptions) -> Result<Self, Error> {
+    pub fn new(spec: &LoadedSpec, options: RenderOptions) -> Result<Self, RenderError> {
         let library = AssetLibrary::load(spec)?;
         let bounds = library.bounds();
         // Fails here, once, when the spec places objects by bounds the assets lack.
@@ -208,7 +209,7 @@ impl Renderer {
     }
 
     /// A new render worker: a device with every asset uploaded.
-    fn open_worker(&self) -> Result<crate::gpu::Renderer, Error> {
+    fn open_worker(&self) -> Result<crate::gpu::Renderer, RenderError> {
         let ctx = GpuContext::new(self.options.backend)?;
         let r = &self.source.spec.resolution;
         let (width, height) = (r.width, r.height);
@@ -221,7 +222,7 @@ impl Renderer {
     }
 
     /// Renders frame `index`, alone, on the first worker.
-    pub fn render(&mut self, index: u64) -> Result<Frame, Error> {
+    pub fn render(&mut self, index: u64) -> Result<Frame, RenderError> {
         let t0 = Instant::now();
         let scene = self.source.sample(self.seed, index)?;
         let randomize = t0.elapsed().as_secs_f64();
@@ -233,7 +234,7 @@ impl Renderer {
     /// Renders `scene` as given (sampled by [`Renderer::sample`] and perhaps changed, or
     /// made by hand) on the first worker, and labels it with this spec's assets and
     /// label options.
-    pub fn render_scene(&mut self, scene: &FrameScene) -> Result<Frame, Error> {
+    pub fn render_scene(&mut self, scene: &FrameScene) -> Result<Frame, RenderError> {
         let worker = &mut self.workers[0];
         let pending = worker.submit(scene)?;
         let mut buffers = FrameBuffers::default();
@@ -258,7 +259,7 @@ impl Renderer {
 
     /// Samples frame `index`'s scene without rendering it (what `synthvis explain`
     /// prints).
-    pub fn sample(&self, index: u64) -> Result<FrameScene, Error> {
+    pub fn sample(&self, index: u64) -> Result<FrameScene, RenderError> {
         self.source.sample(self.seed, index)
     }
 

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{INDEX_CSV, INDEX_FILE, POINT_SPEC};
-use crate::Error;
 use crate::output::merge::merge as merge_dataset;
 use crate::output::{Durability, OutputError, layout, write_atomic_with};
 
@@ -35,8 +34,8 @@ pub struct SweepMergeSummary {
     pub shards: usize,
 }
 
-fn refuse(message: String) -> Error {
-    OutputError::Merge(message).into()
+fn refuse(message: String) -> OutputError {
+    OutputError::Merge(message)
 }
 
 /// Merges the sweep folders `dirs` (the shards of one sweep) into `out` (new or empty).
@@ -44,7 +43,7 @@ pub fn merge(
     out: &Path,
     dirs: &[PathBuf],
     durability: Durability,
-) -> Result<SweepMergeSummary, Error> {
+) -> Result<SweepMergeSummary, OutputError> {
     let read = |dir: &Path, name: &str| {
         std::fs::read(dir.join(name))
             .map_err(|e| refuse(format!("{}: {e}", dir.join(name).display())))
@@ -68,8 +67,7 @@ pub fn merge(
     if std::fs::read_dir(out).is_ok_and(|mut e| e.next().is_some()) {
         return Err(OutputError::NotEmpty {
             dir: out.to_owned(),
-        }
-        .into());
+        });
     }
     for point in &ids.points {
         let holders: Vec<PathBuf> = dirs

@@ -183,6 +183,20 @@ pub enum SweepError {
         /// What is wrong.
         message: String,
     },
+    /// A point's dataset could not be rendered.
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
+    /// The sweep's own files (index, point specs) could not be written or merged.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// `index.json` or `index.csv` could not be encoded.
+    #[error("{file}: cannot encode: {message}")]
+    Index {
+        /// The index file.
+        file: &'static str,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// A sweep ready to run: its file, base spec and points.

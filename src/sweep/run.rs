@@ -11,7 +11,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Combine, INDEX_CSV, INDEX_FILE, POINT_SPEC, Sweep, SweepError};
-use crate::Error;
 use crate::dataset::{DatasetOptions, Progress, render_dataset};
 use crate::gpu::BackendChoice;
 use crate::output::{Durability, write_atomic, write_atomic_with};
@@ -84,7 +83,7 @@ struct IndexPoint<'a> {
 }
 
 /// `index.json` and `index.csv`: the same bytes for every shard of a sweep.
-fn index_files(sweep: &Sweep) -> Result<(Vec<u8>, Vec<u8>), Error> {
+fn index_files(sweep: &Sweep) -> Result<(Vec<u8>, Vec<u8>), SweepError> {
     let bytes = std::fs::read(&sweep.file).map_err(|source| SweepError::Read {
         file: sweep.file.clone(),
         source,
@@ -109,10 +108,16 @@ fn index_files(sweep: &Sweep) -> Result<(Vec<u8>, Vec<u8>), Error> {
             })
             .collect(),
     };
-    let mut json = serde_json::to_vec_pretty(&index).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut json = serde_json::to_vec_pretty(&index).map_err(|e| SweepError::Index {
+        file: INDEX_FILE,
+        message: e.to_string(),
+    })?;
     json.push(b'\n');
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let csv_error = |e: csv::Error| Error::Internal(format!("index.csv: {e}"));
+    let csv_error = |e: csv::Error| SweepError::Index {
+        file: INDEX_CSV,
+        message: e.to_string(),
+    };
     let mut header = vec!["id".to_owned()];
     header.extend(sweep.sweep.parameters.iter().map(|p| p.pointer.clone()));
     header.push("frames".into());
@@ -126,9 +131,10 @@ fn index_files(sweep: &Sweep) -> Result<(Vec<u8>, Vec<u8>), Error> {
         row.push(p.frames.to_string());
         csv.write_record(&row).map_err(csv_error)?;
     }
-    let csv = csv
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("index.csv: {e}")))?;
+    let csv = csv.into_inner().map_err(|e| SweepError::Index {
+        file: INDEX_CSV,
+        message: e.to_string(),
+    })?;
     Ok((json, csv))
 }
 
@@ -169,7 +175,7 @@ pub fn run(
     progress: &mut dyn Progress,
     started: &mut dyn FnMut(&str, &str, &Range<u64>),
     cancel: &Cancel,
-) -> Result<Vec<Block>, Error> {
+) -> Result<Vec<Block>, SweepError> {
     let (index, csv) = index_files(sweep)?;
     let dir = &opts.out;
     let folder = |message: String| SweepError::Folder {
@@ -182,19 +188,19 @@ pub fn run(
             return Err(folder(
                 "not empty: sweep into a new folder, or pass --resume to continue the sweep in it"
                     .into(),
-            )
-            .into());
+            ));
         }
         match std::fs::read(dir.join(INDEX_FILE)) {
             Ok(existing) if existing == index => {}
             Ok(_) => {
                 return Err(folder(
                     "holds another sweep (its index.json differs): sweep into a new folder".into(),
-                )
-                .into());
+                ));
             }
             Err(_) => {
-                return Err(folder("not empty and holds no sweep (no index.json)".into()).into());
+                return Err(folder(
+                    "not empty and holds no sweep (no index.json)".into(),
+                ));
             }
         }
     }

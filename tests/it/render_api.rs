@@ -5,7 +5,7 @@
 use crate::common;
 
 use synthvis::render::Cancel;
-use synthvis::{Error, Frame, LoadedSpec, RenderOptions, Renderer};
+use synthvis::{Frame, LoadedSpec, RenderError, RenderOptions, Renderer};
 
 fn quickstart() -> LoadedSpec {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json");
@@ -121,7 +121,7 @@ fn a_cancelled_sequence_ends_with_the_signal() {
     let rest: Vec<_> = frames.collect();
     assert!(rest.len() < 49, "stops early ({} more frames)", rest.len());
     match rest.last() {
-        Some(Err(Error::Interrupted { signal: 15 })) => {}
+        Some(Err(RenderError::Interrupted { signal: 15 })) => {}
         other => panic!("expected the interruption last, got {other:?}"),
     }
 }

@@ -1,0 +1,89 @@
+//! `synthvis export yolo|bop`: a finished dataset in a training layout.
+
+use anyhow::Context;
+use synthvis::export::bop::{BopOptions, export_bop};
+use synthvis::export::yolo::{YoloOptions, export_yolo};
+
+use super::args::{BopArgs, ExportFormat, YoloArgs};
+use super::console::say;
+
+/// Exports the dataset in the format asked for.
+pub(crate) fn run(format: ExportFormat) -> anyhow::Result<()> {
+    match format {
+        ExportFormat::Yolo(args) => yolo(args),
+        ExportFormat::Bop(args) => bop(args),
+    }
+}
+
+fn bop(args: BopArgs) -> anyhow::Result<()> {
+    let BopArgs {
+        dataset,
+        out,
+        spec,
+        split,
+        frames_per_scene,
+        overwrite,
+    } = args;
+    let opts = BopOptions {
+        spec,
+        split,
+        frames_per_scene,
+        overwrite,
+    };
+    let summary = export_bop(&dataset, &out, &opts).with_context(|| {
+        format!(
+            "exporting {} as BOP to {}",
+            dataset.display(),
+            out.display()
+        )
+    })?;
+    say(format_args!(
+        "exported {} images in {} scenes, {} objects, {} models to {}",
+        summary.images,
+        summary.scenes,
+        summary.objects,
+        summary.models,
+        out.display()
+    ));
+    Ok(())
+}
+
+fn yolo(args: YoloArgs) -> anyhow::Result<()> {
+    let YoloArgs {
+        dataset,
+        out,
+        task,
+        val_fraction,
+        seed,
+        images,
+        overwrite,
+    } = args;
+    let opts = YoloOptions {
+        task: task.into(),
+        val_fraction,
+        seed,
+        images: images.into(),
+        overwrite,
+    };
+    let summary = export_yolo(&dataset, &out, &opts).with_context(|| {
+        format!(
+            "exporting {} as YOLO to {}",
+            dataset.display(),
+            out.display()
+        )
+    })?;
+    say(format_args!(
+        "exported {} images (train {}, val {}), {} objects{} to {}",
+        summary.images[0] + summary.images[1],
+        summary.images[0],
+        summary.images[1],
+        summary.objects,
+        if summary.crowds_skipped > 0 {
+            format!(" ({} crowd annotations left out)", summary.crowds_skipped)
+        } else {
+            String::new()
+        },
+        out.display()
+    ));
+    Ok(())
+}
