@@ -23,9 +23,10 @@ use std::path::{Path, PathBuf};
 use glam::{DMat3, DVec3};
 use serde::Deserialize;
 
-use super::{EXPORT_MARKER, ExportError, SourceDataset, begin, io};
+use super::{EXPORT_MARKER, ExportError, begin, io};
 use crate::assets::AssetLibrary;
 use crate::labels::{InstanceLabel, Rle, RleJson};
+use crate::output::reader::FinishedDataset;
 use crate::output::{Modality, frame_stem};
 use crate::spec::LoadedSpec;
 
@@ -79,7 +80,7 @@ pub fn export_bop(
     out: &Path,
     opts: &BopOptions,
 ) -> Result<BopSummary, ExportError> {
-    let mut source = SourceDataset::open(dataset)?;
+    let mut source = FinishedDataset::open(dataset)?;
     let refuse = |message: String| ExportError::Dataset {
         dir: dataset.to_owned(),
         message,

@@ -12,12 +12,7 @@ pub mod yolo;
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::labels::InstanceLabel;
-use crate::output::manifest::Manifest;
-use crate::output::reader::DatasetFiles;
-use crate::output::{Format, Modality};
+use crate::output::reader::ReadError;
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +59,15 @@ pub enum ExportError {
     Asset(#[from] crate::assets::AssetError),
 }
 
+impl From<ReadError> for ExportError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::NotReadable { dir, message } => ExportError::Dataset { dir, message },
+            ReadError::File { file, message } => ExportError::Read { file, message },
+        }
+    }
+}
+
 /// An I/O error's mapper naming `path` and what was being done.
 pub(crate) fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> ExportError {
     let path = path.to_owned();
@@ -77,90 +81,6 @@ pub(crate) fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Erro
 /// The file an export leaves in its output folder, saying what made it (and marking the
 /// folder as one `--overwrite` may replace).
 pub const EXPORT_MARKER: &str = "synthvis-export.json";
-
-#[derive(Deserialize)]
-struct FrameLabels {
-    instances: Vec<InstanceLabel>,
-}
-
-/// A complete dataset opened for export.
-pub struct SourceDataset {
-    /// Its folder.
-    pub dir: PathBuf,
-    /// Its manifest.
-    pub manifest: Manifest,
-    /// Category names in id order (id 1 first).
-    pub categories: Vec<String>,
-    files: DatasetFiles,
-}
-
-impl SourceDataset {
-    /// Opens `dir`: a complete synthvis dataset, in either storage format.
-    pub fn open(dir: &Path) -> Result<Self, ExportError> {
-        let refuse = |message: String| ExportError::Dataset {
-            dir: dir.to_owned(),
-            message,
-        };
-        let manifest = Manifest::read(dir).map_err(refuse)?;
-        if !manifest.complete {
-            return Err(refuse(
-                "the dataset is not complete (its manifest says so): finish it with `synthvis render --resume` first".into(),
-            ));
-        }
-        let categories = manifest.spec["categories"]
-            .as_array()
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Self {
-            dir: dir.to_owned(),
-            files: DatasetFiles::new(dir, manifest.format),
-            categories,
-            manifest,
-        })
-    }
-
-    /// The dataset's frames, in order.
-    pub fn frames(&self) -> std::ops::Range<u64> {
-        self.manifest.frames[0]..self.manifest.frames[1]
-    }
-
-    /// Image `[width, height]`.
-    pub fn resolution(&self) -> [u32; 2] {
-        self.manifest.resolution
-    }
-
-    /// Whether frames lie in files of their own (folder layout) rather than in tars.
-    pub fn is_folders(&self) -> bool {
-        self.manifest.format == Format::Folders
-    }
-
-    /// Frame `frame`'s labeled instances, as the label stage wrote them.
-    pub fn instances(&mut self, frame: u64) -> Result<Vec<InstanceLabel>, ExportError> {
-        self.labels::<FrameLabels>(frame).map(|l| l.instances)
-    }
-
-    /// Frame `frame`'s labels file read as `T` (any part of the file).
-    pub fn labels<T: serde::de::DeserializeOwned>(&mut self, frame: u64) -> Result<T, ExportError> {
-        let rel = Modality::Labels.path(frame);
-        let bytes = self.read(&rel)?;
-        serde_json::from_slice(&bytes).map_err(|e| ExportError::Read {
-            file: self.files.name(&rel),
-            message: format!("not a synthvis labels file: {e}"),
-        })
-    }
-
-    /// The bytes of the file at folder-layout path `rel`.
-    pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, ExportError> {
-        self.files.read(rel).map_err(|message| ExportError::Read {
-            file: self.files.name(rel),
-            message,
-        })
-    }
-}
 
 /// Where an export is written until it is complete: a hidden sibling of `out`.
 pub(crate) fn staging_dir(out: &Path) -> PathBuf {

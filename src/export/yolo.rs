@@ -18,8 +18,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::polygon::mask_polygon;
-use super::{EXPORT_MARKER, ExportError, SourceDataset, begin, io};
+use super::{EXPORT_MARKER, ExportError, begin, io};
 use crate::labels::{CocoStatus, InstanceLabel, Rle};
+use crate::output::reader::FinishedDataset;
 use crate::output::{Modality, frame_stem};
 use crate::rng::FrameRng;
 
@@ -85,7 +86,7 @@ pub fn export_yolo(
             ),
         });
     }
-    let mut source = SourceDataset::open(dataset)?;
+    let mut source = FinishedDataset::open(dataset)?;
     if opts.images == ImageMode::Symlink && !source.is_folders() {
         return Err(ExportError::Dataset {
             dir: dataset.to_owned(),

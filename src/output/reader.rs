@@ -1,12 +1,15 @@
 //! A dataset read back, whatever its format: its frames in order, each checked against
-//! the checksums its labels file records (for `verify`, `--resume` and `merge`); or
-//! single files by their folder-layout path ([`DatasetFiles`]: labels for assembling
-//! `annotations.json`, every image for `diff` and its reports).
+//! the checksums its labels file records (for `verify`, `--resume` and `merge`); single
+//! files by their folder-layout path ([`DatasetFiles`]: labels for assembling
+//! `annotations.json`, every image for `diff` and its reports); or a finished dataset
+//! with its manifest ([`FinishedDataset`]: what `export`, `stats` and `preview` read).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::labels::InstanceLabel;
 
 use super::layout::MANIFEST_FILE;
 use super::layout::{Format, Modality};
@@ -302,5 +305,111 @@ impl DatasetFiles {
         };
         frames.sort_unstable();
         frames
+    }
+}
+
+/// Why a finished dataset could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The folder holds no complete synthvis dataset.
+    #[error("{dir}: {message}")]
+    NotReadable {
+        /// The dataset folder.
+        dir: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file of the dataset could not be read.
+    #[error("{file}: {message}")]
+    File {
+        /// The file (or tar and member).
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct FrameLabels {
+    instances: Vec<InstanceLabel>,
+}
+
+/// A complete dataset opened for reading, whatever its format: its manifest, its
+/// categories, each frame's labels and files (what `export`, `stats` and `preview` read).
+pub struct FinishedDataset {
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Category names in id order (id 1 first).
+    pub categories: Vec<String>,
+    files: DatasetFiles,
+}
+
+impl FinishedDataset {
+    /// Opens `dir`: a complete synthvis dataset, in either storage format.
+    pub fn open(dir: &Path) -> Result<Self, ReadError> {
+        let refuse = |message: String| ReadError::NotReadable {
+            dir: dir.to_owned(),
+            message,
+        };
+        let manifest = Manifest::read(dir).map_err(refuse)?;
+        if !manifest.complete {
+            return Err(refuse(
+                "the dataset is not complete (its manifest says so): finish it with `synthvis render --resume` first".into(),
+            ));
+        }
+        let categories = manifest.spec["categories"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            dir: dir.to_owned(),
+            files: DatasetFiles::new(dir, manifest.format),
+            categories,
+            manifest,
+        })
+    }
+
+    /// The dataset's frames, in order.
+    pub fn frames(&self) -> std::ops::Range<u64> {
+        self.manifest.frames[0]..self.manifest.frames[1]
+    }
+
+    /// Image `[width, height]`.
+    pub fn resolution(&self) -> [u32; 2] {
+        self.manifest.resolution
+    }
+
+    /// Whether frames lie in files of their own (folder layout) rather than in tars.
+    pub fn is_folders(&self) -> bool {
+        self.manifest.format == Format::Folders
+    }
+
+    /// Frame `frame`'s labeled instances, as the label stage wrote them.
+    pub fn instances(&mut self, frame: u64) -> Result<Vec<InstanceLabel>, ReadError> {
+        self.labels::<FrameLabels>(frame).map(|l| l.instances)
+    }
+
+    /// Frame `frame`'s labels file read as `T` (any part of the file).
+    pub fn labels<T: serde::de::DeserializeOwned>(&mut self, frame: u64) -> Result<T, ReadError> {
+        let rel = Modality::Labels.path(frame);
+        let bytes = self.read(&rel)?;
+        serde_json::from_slice(&bytes).map_err(|e| ReadError::File {
+            file: self.files.name(&rel),
+            message: format!("not a synthvis labels file: {e}"),
+        })
+    }
+
+    /// The bytes of the file at folder-layout path `rel`.
+    pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, ReadError> {
+        self.files.read(rel).map_err(|message| ReadError::File {
+            file: self.files.name(rel),
+            message,
+        })
     }
 }

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, GenericImage, Rgb, RgbImage};
 
-use crate::export::{ExportError, SourceDataset, io};
+use crate::export::{ExportError, io};
 use crate::labels::CocoStatus;
 use crate::labels::keypoints::skeleton;
+use crate::output::reader::FinishedDataset;
 use crate::output::{Modality, frame_stem};
 use draw::{dashed_box, depth_colour, id_colour, line, solid_box, text};
 
@@ -48,7 +49,7 @@ pub fn preview(
     frames: Option<&[u64]>,
     contact_sheet: bool,
 ) -> Result<PreviewSummary, ExportError> {
-    let mut source = SourceDataset::open(dataset)?;
+    let mut source = FinishedDataset::open(dataset)?;
     let all = source.frames();
     let frames: Vec<u64> = match frames {
         Some(f) => f.to_vec(),
@@ -96,7 +97,7 @@ fn write_error(path: &Path, e: image::ImageError) -> ExportError {
 }
 
 /// Decodes the PNG at folder-layout path `rel`.
-fn read_png(source: &mut SourceDataset, rel: &str) -> Result<DynamicImage, ExportError> {
+fn read_png(source: &mut FinishedDataset, rel: &str) -> Result<DynamicImage, ExportError> {
     let bytes = source.read(rel)?;
     image::load_from_memory(&bytes).map_err(|e| ExportError::Read {
         file: source.dir.join(rel).display().to_string(),
@@ -107,7 +108,7 @@ fn read_png(source: &mut SourceDataset, rel: &str) -> Result<DynamicImage, Expor
 /// Frame `frame`'s panels: the annotated RGB image, then depth and instance ids where
 /// the dataset has them.
 fn frame_panels(
-    source: &mut SourceDataset,
+    source: &mut FinishedDataset,
     frame: u64,
     summary: &mut PreviewSummary,
 ) -> Result<Vec<RgbImage>, ExportError> {

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::export::{ExportError, SourceDataset};
+use crate::export::ExportError;
 use crate::labels::CocoStatus;
+use crate::output::reader::FinishedDataset;
 
 /// Bins of the visibility and truncation histograms: ten of width 0.1 (1.0 falls in the
 /// last).
@@ -114,7 +115,7 @@ fn fraction_bin(v: f64) -> usize {
 
 /// Reads every frame's labels of the dataset in `dir` (folders or tars).
 pub fn dataset_stats(dir: &Path) -> Result<DatasetStats, ExportError> {
-    let mut source = SourceDataset::open(dir)?;
+    let mut source = FinishedDataset::open(dir)?;
     let resolution = source.resolution();
     let mut stats = DatasetStats {
         resolution,

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::common;
+
 /// Longer than any case takes on a loaded 2-core machine; a hang shows as a failure.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -111,7 +113,7 @@ fn every_bad_input_gets_its_stated_outcome_from_render_and_validate() {
             }
             _ => {}
         }
-        let mut render = Command::new(env!("CARGO_BIN_EXE_synthvis"));
+        let mut render = common::synthvis_command();
         render
             .arg("render")
             .arg(case.join("spec.json"))
@@ -123,7 +125,7 @@ fn every_bad_input_gets_its_stated_outcome_from_render_and_validate() {
         let render_code = rendered.0;
         failures.extend(judge(&name, "render", rendered, &expect.render));
 
-        let mut validate = Command::new(env!("CARGO_BIN_EXE_synthvis"));
+        let mut validate = common::synthvis_command();
         validate.arg("validate").arg(case.join("spec.json"));
         let validated = run(validate, tmp.path(), "validate");
         failures.extend(judge(&name, "validate", validated, &expect.validate));

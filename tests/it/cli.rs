@@ -388,7 +388,7 @@ fn injected_disk_full_fails_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ds");
     let spec = quickstart();
-    let o = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+    let o = common::synthvis_command()
         .args([
             "render",
             s(&spec),
@@ -441,7 +441,7 @@ fn an_unwritable_output_directory_is_refused() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     let out = dir.join("ds");
-    let mut render = Command::new(env!("CARGO_BIN_EXE_synthvis"));
+    let mut render = common::synthvis_command();
     render.args([
         "render",
         s(&quickstart()),
@@ -480,7 +480,7 @@ fn validate_reports_an_impossible_placement() {
 fn a_reader_that_leaves_early_is_not_a_crash() {
     // `synthvis explain SPEC | head -1`: the reader is gone before synthvis writes.
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+    let mut child = common::synthvis_command()
         .args(["explain", s(&quickstart()), "--frame", "3"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -497,7 +497,7 @@ fn a_closed_stderr_does_not_abort_a_render() {
     use std::process::Stdio;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ds");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+    let mut child = common::synthvis_command()
         .args([
             "render",
             s(&quickstart()),
@@ -524,7 +524,7 @@ fn a_render_prints_only_its_own_lines() {
     let tmp = tempfile::tempdir().unwrap();
     for (k, backend) in ["auto", "vulkan"].iter().enumerate() {
         let out = tmp.path().join(format!("ds{k}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_synthvis"))
+        let o = common::synthvis_command()
             .args([
                 "--backend",
                 backend,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common;
 use crate::common::read_json;
-use crate::scale::{quickstart_spec, render};
+use crate::common::{quickstart_spec, render};
 
 /// The quickstart at 320×240, 12 frames, thin annotations made crowds.
 fn dataset(dir: &Path, extra: &[&str]) -> std::path::PathBuf {

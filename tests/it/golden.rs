@@ -225,7 +225,7 @@ fn only_bless_changes_references_and_only_those_it_names() {
         before,
         "check wrote into the golden set"
     );
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_synthvis"))
+    let cli = common::synthvis_command()
         .args(["golden", "check"])
         .arg(&file)
         .arg("--dir")

@@ -5,55 +5,14 @@
 //! not fit together and folders of another run are refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common;
-
-/// The quickstart scene with its assets found from anywhere, changed by `edit`, written
-/// into `dir/name`.
-pub(crate) fn quickstart_spec(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/quickstart.json");
-    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    for a in v["assets"].as_array_mut().unwrap() {
-        let name = Path::new(a["path"].as_str().unwrap())
-            .file_name()
-            .unwrap()
-            .to_owned();
-        a["path"] = serde_json::json!(common::assets_dir().join(name));
-    }
-    edit(&mut v);
-    let file = dir.join(name);
-    std::fs::write(&file, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-    file
-}
-
-/// The quickstart scene at 160x120 with `frames` frames, written into `dir`.
-pub(crate) fn small_spec(dir: &Path, frames: u64) -> PathBuf {
-    quickstart_spec(dir, "small.json", |v| {
-        v["resolution"] = serde_json::json!({ "width": 160, "height": 120 });
-        v["frames"] = serde_json::json!(frames);
-    })
-}
-
-/// `synthvis render SPEC --out OUT -q EXTRA`.
-fn render_command(spec: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
-    let mut cmd = common::synthvis_command();
-    cmd.arg("render")
-        .arg(spec)
-        .arg("--out")
-        .arg(out)
-        .arg("-q")
-        .args(extra);
-    cmd
-}
-
-/// Runs `synthvis render SPEC --out OUT -q EXTRA` to its end.
-pub(crate) fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
-    render_command(spec, out, extra).output().unwrap()
-}
+use crate::common::{
+    self, finished_files, quickstart_spec, render, render_killed_when, small_spec,
+};
 
 fn assert_same(a: &Path, b: &Path) {
     common::assert_same_files(a, b, |name| name == "shards.json");
@@ -154,44 +113,6 @@ fn four_shard_processes_merge_into_the_bytes_of_one_run() {
     let o = render(&spec, &other, &["--shard", "3/4", "--seed", "99"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     refused(&[shard(0), shard(1), shard(2), other], "another seed");
-}
-
-/// Starts `render SPEC --out OUT -q EXTRA`, kills it with SIGKILL `then` after `when`
-/// first holds for OUT (polled every 2 ms), and says whether the kill caught the run
-/// unfinished (its manifest not complete).
-pub(crate) fn render_killed_when(
-    spec: &Path,
-    out: &Path,
-    extra: &[&str],
-    when: impl Fn(&Path) -> bool,
-    then: Duration,
-) -> bool {
-    let mut child = render_command(spec, out, extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !when(out) && Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(then);
-    child.kill().unwrap(); // SIGKILL
-    let _ = child.wait();
-    let complete = std::fs::read(out.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .is_some_and(|m| m["complete"] == true);
-    !complete
-}
-
-/// The finished files in `dir` (temporary `.NAME.tmp` files left out).
-pub(crate) fn finished_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .count()
-    })
 }
 
 #[test]

@@ -6,11 +6,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::common;
+
 fn schema() -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_synthvis"))
-        .arg("schema")
-        .output()
-        .unwrap();
+    let out = common::synthvis_command().arg("schema").output().unwrap();
     assert!(out.status.success());
     serde_json::from_slice(&out.stdout).unwrap()
 }

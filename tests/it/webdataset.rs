@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common;
-use crate::scale::{finished_files, render, render_killed_when, small_spec};
+use crate::common::{finished_files, render, render_killed_when, small_spec};
 
 const WEBDATASET: [&str; 3] = ["--format", "webdataset", "--frames-per-tar"];
 

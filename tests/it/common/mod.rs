@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests: spec files in temp dirs, the sample models,
 //! framing a camera on an asset, and image comparison with diff output.
 
+mod runs;
+
+pub use runs::{finished_files, quickstart_spec, render, render_killed_when, small_spec};
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
