@@ -24,6 +24,7 @@
 //! ```
 
 // No panics in the library: errors are values. Tests may unwrap.
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

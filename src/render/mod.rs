@@ -169,7 +169,7 @@ impl SceneSource {
 /// [`crate::gpu`]).
 pub struct Renderer {
     source: Arc<SceneSource>,
-    library: Arc<AssetLibrary>,
+    library: AssetLibrary,
     outputs: OutputsSpec,
     options: RenderOptions,
     /// The run seed frames are sampled with.
@@ -196,7 +196,7 @@ impl Renderer {
         let mut this = Self {
             source: Arc::new(source),
             warnings: library.warnings(),
-            library: Arc::new(library),
+            library,
             outputs: spec.spec.outputs.clone(),
             seed: options.seed.unwrap_or(spec.spec.seed),
             options,
