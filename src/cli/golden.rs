@@ -1,11 +1,10 @@
-//! `synthvis golden record|check|bless` and `synthvis diff`: frames compared with
-//! references.
+//! `synthvis golden record|check|bless`: frames of a spec compared with references.
 
 use anyhow::Context;
 use synthvis::golden::{self, CompareOptions, Comparison, GoldenError, Tolerances};
 use synthvis::gpu::BackendChoice;
 
-use super::args::{BlessArgs, CheckArgs, DiffArgs, GoldenAction, RecordArgs};
+use super::args::{BlessArgs, CheckArgs, GoldenAction, RecordArgs};
 use super::console::{note, say};
 
 /// Runs a golden action.
@@ -64,18 +63,13 @@ fn bless(args: BlessArgs, backend: BackendChoice) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `synthvis diff`: two datasets compared frame by frame.
-pub(crate) fn diff(args: DiffArgs) -> anyhow::Result<()> {
-    let DiffArgs { a, b, compare } = args;
-    let options = compare.options();
-    let comparison = golden::diff(&a, &b, &options)
-        .with_context(|| format!("comparing {} with {}", a.display(), b.display()))?;
-    conclude(&comparison, &options, "diff")
-}
-
 /// Prints a comparison's table and where its reports went; a failing comparison is an
 /// error (exit code 4).
-fn conclude(comparison: &Comparison, options: &CompareOptions, what: &str) -> anyhow::Result<()> {
+pub(super) fn conclude(
+    comparison: &Comparison,
+    options: &CompareOptions,
+    what: &str,
+) -> anyhow::Result<()> {
     say(comparison.table());
     if let Some(dir) = &options.report {
         say(format_args!(

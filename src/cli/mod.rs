@@ -7,14 +7,18 @@ pub(crate) mod console;
 pub(crate) mod exit;
 
 mod bench;
+mod diff;
+mod explain;
 mod export;
 mod golden;
 mod info;
-mod inspect;
-mod look;
 mod merge;
+mod preview;
 mod render;
+mod schema;
+mod stats;
 mod sweep;
+mod validate;
 mod verify;
 
 use args::{Cli, Command};
@@ -28,14 +32,14 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => merge::run(args),
         Command::Bench(args) => bench::run(args, backend),
         Command::Verify(args) => verify::run(args),
-        Command::Validate(args) => inspect::validate(args),
-        Command::Schema => inspect::schema(),
-        Command::Explain(args) => inspect::explain(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Schema => schema::run(),
+        Command::Explain(args) => explain::run(args),
         Command::Info => info::run(backend),
         Command::Golden { action } => golden::run(action, backend),
-        Command::Preview(args) => look::preview(args),
-        Command::Stats(args) => look::stats(args),
+        Command::Preview(args) => preview::run(args),
+        Command::Stats(args) => stats::run(args),
         Command::Export { format } => export::run(format),
-        Command::Diff(args) => golden::diff(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

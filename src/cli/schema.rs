@@ -1,0 +1,9 @@
+//! `synthvis schema`: the scene spec's JSON Schema.
+
+use super::console::say;
+
+/// Prints the scene spec's JSON Schema.
+pub(crate) fn run() -> anyhow::Result<()> {
+    say(serde_json::to_string_pretty(&synthvis::spec::json_schema())?);
+    Ok(())
+}

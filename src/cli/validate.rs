@@ -1,0 +1,15 @@
+//! `synthvis validate`: a spec and its assets checked, its first frames sampled; nothing
+//! rendered.
+
+use super::args::ValidateArgs;
+use super::console::{note, say};
+
+/// Checks the spec and its assets, printing warnings and the summary.
+pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<()> {
+    let report = synthvis::inspect::validate(&args.spec)?;
+    for w in &report.warnings {
+        note(format!("warning: {w}"));
+    }
+    say(report);
+    Ok(())
+}
