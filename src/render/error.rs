@@ -32,7 +32,7 @@ pub enum RenderError {
 }
 
 /// The name of a signal the run stops on.
-pub fn signal_name(signal: i32) -> &'static str {
+fn signal_name(signal: i32) -> &'static str {
     match signal {
         2 => "SIGINT",
         15 => "SIGTERM",

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub use error::{RenderError, signal_name};
+pub use error::RenderError;
 pub use frame::Frame;
 pub use frames::Frames;
 
@@ -103,7 +103,7 @@ pub struct FrameTimings {
 
 /// What a render worker samples frames from: the resolved spec and what the loaded assets
 /// tell the sampler (boxes, colliders, environment suns). Shared by the workers' threads.
-pub(crate) struct SceneSource {
+struct SceneSource {
     spec: ResolvedSpec,
     bounds: Vec<Bounds>,
     colliders: Vec<AssetCollider>,
