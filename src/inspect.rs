@@ -103,13 +103,21 @@ pub fn validate(file: &Path) -> Result<ValidateReport, InspectError> {
 /// record `labels/NNNNNN.json` carries under `scene`. Assets are loaded only when
 /// placement needs their bounds or a light comes from an environment map's sun.
 pub fn explain(file: &Path, frame: u64, seed: Option<u64>) -> Result<FrameScene, InspectError> {
-    let loaded = LoadedSpec::from_file(file)?;
+    explain_spec(&LoadedSpec::from_file(file)?, frame, seed)
+}
+
+/// [`explain`] for a spec already loaded (the Python package's `Renderer.explain`).
+pub fn explain_spec(
+    loaded: &LoadedSpec,
+    frame: u64,
+    seed: Option<u64>,
+) -> Result<FrameScene, InspectError> {
     let map_suns = (loaded.resolved.render.environment.as_ref()).is_some_and(|e| e.sun);
     let (bounds, colliders, suns) = if loaded.resolved.needs_asset_bounds() || map_suns {
-        let library = AssetLibrary::load(&loaded)?;
+        let library = AssetLibrary::load(loaded)?;
         (
             library.bounds(),
-            library.colliders(&loaded),
+            library.colliders(loaded),
             library.environment_suns(),
         )
     } else {

@@ -32,6 +32,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod cli;
 pub mod dataset;
 pub mod export;
 pub mod geometry;

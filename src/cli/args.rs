@@ -4,12 +4,12 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::golden::{CompareOptions, Profile};
+use crate::gpu::{BackendChoice, DrawMode};
+use crate::output::Format;
+use crate::shard::Shard;
+use crate::spec::Preset;
 use clap::{Parser, Subcommand};
-use synthvis::golden::{CompareOptions, Profile};
-use synthvis::gpu::{BackendChoice, DrawMode};
-use synthvis::output::Format;
-use synthvis::shard::Shard;
-use synthvis::spec::Preset;
 
 /// Render labeled synthetic vision datasets (RGB, depth, segmentation, COCO) from a
 /// JSON scene spec, headless, on any GPU or Mesa's CPU drivers.
@@ -98,7 +98,7 @@ pub(crate) struct RunArgs {
 
 impl RunArgs {
     /// `--shard K/N` or `--shard auto` (with `--shards N`).
-    pub fn shard(&self) -> Result<Option<Shard>, synthvis::shard::ShardError> {
+    pub fn shard(&self) -> Result<Option<Shard>, crate::shard::ShardError> {
         Ok(match self.shard.as_deref() {
             None => None,
             Some("auto") => Some(Shard::from_env(|k| std::env::var_os(k), self.shards)?),
@@ -192,7 +192,7 @@ pub(crate) enum ImageModeArg {
     Symlink,
 }
 
-impl From<YoloTaskArg> for synthvis::export::yolo::YoloTask {
+impl From<YoloTaskArg> for crate::export::yolo::YoloTask {
     fn from(t: YoloTaskArg) -> Self {
         match t {
             YoloTaskArg::Detect => Self::Detect,
@@ -201,7 +201,7 @@ impl From<YoloTaskArg> for synthvis::export::yolo::YoloTask {
     }
 }
 
-impl From<ImageModeArg> for synthvis::export::yolo::ImageMode {
+impl From<ImageModeArg> for crate::export::yolo::ImageMode {
     fn from(m: ImageModeArg) -> Self {
         match m {
             ImageModeArg::Copy => Self::Copy,

@@ -1,9 +1,9 @@
 //! `synthvis bench`: the pipeline measured stage by stage.
 
+use crate::LoadedSpec;
+use crate::bench::BenchOptions;
+use crate::gpu::BackendChoice;
 use anyhow::Context;
-use synthvis::LoadedSpec;
-use synthvis::bench::BenchOptions;
-use synthvis::gpu::BackendChoice;
 
 use super::args::BenchArgs;
 use super::console::say;
@@ -21,7 +21,7 @@ pub(crate) fn run(args: BenchArgs, backend: BackendChoice) -> anyhow::Result<()>
         workers: args.workers.map(|n| n as usize),
         preset: args.preset,
     };
-    let report = synthvis::bench::run(&loaded, &opts)
+    let report = crate::bench::run(&loaded, &opts)
         .with_context(|| format!("benchmarking {}", args.spec.display()))?;
     if args.json {
         say(serde_json::to_string_pretty(&report)?);

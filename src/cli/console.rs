@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crate::dataset::Progress;
+use crate::gpu::AdapterSummary;
+use crate::render::{Cancel, FrameTimings};
 use indicatif::{ProgressBar, ProgressStyle};
-use synthvis::dataset::Progress;
-use synthvis::gpu::AdapterSummary;
-use synthvis::render::{Cancel, FrameTimings};
 
 /// Writes a line to stdout. A reader that went away (`synthvis explain ... | head`) is
 /// not a failure: the process ends quietly with exit 0.
@@ -99,7 +99,7 @@ pub(crate) fn stop_on_signals(cancel: &Cancel) {
 /// Any panic left is a bug: say so briefly, with what to put in a report.
 pub(crate) fn install_panic_report() {
     std::panic::set_hook(Box::new(|info| {
-        if synthvis::panic_guard::active() {
+        if crate::panic_guard::active() {
             return; // Contained and reported as an error by the library.
         }
         let location = info
@@ -116,7 +116,7 @@ pub(crate) fn install_panic_report() {
             "synthvis {} crashed: {message}{location}\n\
              This is a bug. Please report it with the command line, the scene spec (and its \
              assets if you can share them) and the output of `synthvis info`.",
-            synthvis::VERSION
+            crate::VERSION
         ));
     }));
 }
@@ -124,8 +124,19 @@ pub(crate) fn install_panic_report() {
 /// The error and its causes joined by ": ", leaving out a cause whose text the message
 /// before it already includes (our errors print their I/O source inline).
 pub(crate) fn error_chain(e: &anyhow::Error) -> String {
+    join_causes(e.chain())
+}
+
+/// An error's message as the command line prints it (after `error: `): the error and its
+/// causes joined by ": ", leaving out a cause whose text the message before it already
+/// includes. The Python package raises its exceptions with these messages.
+pub fn error_message(e: &(dyn std::error::Error + 'static)) -> String {
+    join_causes(std::iter::successors(Some(e), |e| e.source()))
+}
+
+fn join_causes<'a>(causes: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
     let mut out = String::new();
-    for cause in e.chain() {
+    for cause in causes {
         let text = cause.to_string();
         if !out.contains(&text) {
             if !out.is_empty() {

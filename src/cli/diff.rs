@@ -1,8 +1,8 @@
 //! `synthvis diff`: two rendered datasets compared frame by frame, with the metrics and
 //! report of `golden check`.
 
+use crate::golden;
 use anyhow::Context;
-use synthvis::golden;
 
 use super::args::DiffArgs;
 use super::golden::conclude;

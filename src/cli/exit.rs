@@ -6,20 +6,20 @@
 
 use std::error::Error as StdError;
 
-use synthvis::assets::AssetError;
-use synthvis::bench::BenchError;
-use synthvis::dataset::DatasetError;
-use synthvis::export::ExportError;
-use synthvis::golden::GoldenError;
-use synthvis::gpu::GpuError;
-use synthvis::inspect::InspectError;
-use synthvis::output::OutputError;
-use synthvis::output::verify::DatasetInvalid;
-use synthvis::randomize::RandomizeError;
-use synthvis::render::RenderError;
-use synthvis::shard::ShardError;
-use synthvis::spec::SpecError;
-use synthvis::sweep::SweepError;
+use crate::assets::AssetError;
+use crate::bench::BenchError;
+use crate::dataset::DatasetError;
+use crate::export::ExportError;
+use crate::golden::GoldenError;
+use crate::gpu::GpuError;
+use crate::inspect::InspectError;
+use crate::output::OutputError;
+use crate::output::verify::DatasetInvalid;
+use crate::randomize::RandomizeError;
+use crate::render::RenderError;
+use crate::shard::ShardError;
+use crate::spec::SpecError;
+use crate::sweep::SweepError;
 
 /// Bad input: the user's spec, asset, folder or flags.
 const BAD_INPUT: u8 = 2;

@@ -1,8 +1,8 @@
 //! `synthvis export yolo|bop`: a finished dataset in a training layout.
 
+use crate::export::bop::{BopOptions, export_bop};
+use crate::export::yolo::{YoloOptions, export_yolo};
 use anyhow::Context;
-use synthvis::export::bop::{BopOptions, export_bop};
-use synthvis::export::yolo::{YoloOptions, export_yolo};
 
 use super::args::{BopArgs, ExportFormat, YoloArgs};
 use super::console::say;

@@ -1,8 +1,8 @@
 //! `synthvis golden record|check|bless`: frames of a spec compared with references.
 
+use crate::golden::{self, CompareOptions, Comparison, GoldenError, Tolerances};
+use crate::gpu::BackendChoice;
 use anyhow::Context;
-use synthvis::golden::{self, CompareOptions, Comparison, GoldenError, Tolerances};
-use synthvis::gpu::BackendChoice;
 
 use super::args::{BlessArgs, CheckArgs, GoldenAction, RecordArgs};
 use super::console::{note, say};

@@ -1,6 +1,6 @@
 //! `synthvis info`: the adapters, and the one a render uses.
 
-use synthvis::gpu::{BackendChoice, GpuError, list_adapters};
+use crate::gpu::{BackendChoice, GpuError, list_adapters};
 
 use super::console::say;
 

@@ -1,7 +1,7 @@
 //! `synthvis merge`: shard datasets (or sweep folders) joined into one.
 
+use crate::output::Durability;
 use anyhow::Context;
-use synthvis::output::Durability;
 
 use super::args::MergeArgs;
 use super::console::say;
@@ -14,8 +14,8 @@ pub(crate) fn run(args: MergeArgs) -> anyhow::Result<()> {
         durable,
     } = args;
     let durability = Durability::synced_if(durable);
-    if synthvis::sweep::merge::is_sweep(&shards[0]) {
-        let summary = synthvis::sweep::merge::merge(&out, &shards, durability)
+    if crate::sweep::merge::is_sweep(&shards[0]) {
+        let summary = crate::sweep::merge::merge(&out, &shards, durability)
             .with_context(|| format!("merging into {}", out.display()))?;
         say(format_args!(
             "merged {} sweep folders, {} points, into {}",
@@ -25,7 +25,7 @@ pub(crate) fn run(args: MergeArgs) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let summary = synthvis::output::merge::merge(&out, &shards, durability)
+    let summary = crate::output::merge::merge(&out, &shards, durability)
         .with_context(|| format!("merging into {}", out.display()))?;
     say(format_args!(
         "merged {} shards, frames {}..{} ({} files), into {}",

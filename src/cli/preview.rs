@@ -14,7 +14,7 @@ pub(crate) fn run(args: PreviewArgs) -> anyhow::Result<()> {
         contact_sheet,
     } = args;
     let frames = frames.map(|f| f.0);
-    let summary = synthvis::preview::preview(&dataset, &out, frames.as_deref(), contact_sheet)
+    let summary = crate::preview::preview(&dataset, &out, frames.as_deref(), contact_sheet)
         .with_context(|| format!("previewing {}", dataset.display()))?;
     say(format_args!(
         "previewed {} frames ({} boxes, {} crowd boxes) into {}",

@@ -1,9 +1,9 @@
 //! `synthvis render`: a dataset from a scene spec.
 
+use crate::gpu::BackendChoice;
+use crate::render::Cancel;
+use crate::{DatasetOptions, LoadedSpec, render_dataset};
 use anyhow::Context;
-use synthvis::gpu::BackendChoice;
-use synthvis::render::Cancel;
-use synthvis::{DatasetOptions, LoadedSpec, render_dataset};
 
 use super::args::RenderArgs;
 use super::console::{Bar, say, stop_on_signals};

@@ -4,6 +4,6 @@ use super::console::say;
 
 /// Prints the scene spec's JSON Schema.
 pub(crate) fn run() -> anyhow::Result<()> {
-    say(serde_json::to_string_pretty(&synthvis::spec::json_schema())?);
+    say(serde_json::to_string_pretty(&crate::spec::json_schema())?);
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::console::{note, say};
 
 /// Prints what the dataset holds (a table or JSON), and draws it as an SVG chart.
 pub(crate) fn run(args: StatsArgs) -> anyhow::Result<()> {
-    let stats = synthvis::stats::dataset_stats(&args.dataset)
+    let stats = crate::stats::dataset_stats(&args.dataset)
         .with_context(|| format!("reading {}", args.dataset.display()))?;
     if args.json {
         say(serde_json::to_string_pretty(&stats)?);
@@ -15,7 +15,7 @@ pub(crate) fn run(args: StatsArgs) -> anyhow::Result<()> {
         say(stats.table().trim_end());
     }
     if let Some(path) = args.chart {
-        synthvis::stats::chart::write_chart(&stats, &path).map_err(anyhow::Error::msg)?;
+        crate::stats::chart::write_chart(&stats, &path).map_err(anyhow::Error::msg)?;
         note(format_args!("chart: {}", path.display()));
     }
     Ok(())

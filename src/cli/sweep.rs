@@ -2,11 +2,11 @@
 
 use std::ops::Range;
 
+use crate::gpu::BackendChoice;
+use crate::render::Cancel;
+use crate::sweep::Sweep;
+use crate::sweep::run::{SweepOptions, describe};
 use anyhow::Context;
-use synthvis::gpu::BackendChoice;
-use synthvis::render::Cancel;
-use synthvis::sweep::Sweep;
-use synthvis::sweep::run::{SweepOptions, describe};
 
 use super::args::SweepArgs;
 use super::console::{Bar, note, say, stop_on_signals};
@@ -43,7 +43,7 @@ pub(crate) fn run(args: SweepArgs, backend: BackendChoice) -> anyhow::Result<()>
             frames.start, frames.end
         ));
     };
-    let blocks = synthvis::sweep::run::run(&loaded, &opts, &mut progress, &mut started, &cancel);
+    let blocks = crate::sweep::run::run(&loaded, &opts, &mut progress, &mut started, &cancel);
     progress.finish();
     let blocks = blocks.with_context(|| format!("sweeping {}", sweep.display()))?;
     say(format_args!(

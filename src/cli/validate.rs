@@ -6,7 +6,7 @@ use super::console::{note, say};
 
 /// Checks the spec and its assets, printing warnings and the summary.
 pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<()> {
-    let report = synthvis::inspect::validate(&args.spec)?;
+    let report = crate::inspect::validate(&args.spec)?;
     for w in &report.warnings {
         note(format!("warning: {w}"));
     }

@@ -7,7 +7,7 @@ use super::console::{note, say};
 /// (exit code 3).
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let dir = args.dir;
-    let report = synthvis::output::verify::verify(&dir);
+    let report = crate::output::verify::verify(&dir);
     for p in &report.problems {
         note(format!("problem: {p}"));
     }

@@ -4,7 +4,8 @@ use crate::gpu::FrameBuffers;
 use crate::labels::FrameLabels;
 use crate::output::OutputError;
 use crate::output::coco::{CocoAnnotation, CocoImage, annotation_records, image_record};
-use crate::output::frame::{EncodedFrame, encode_frame, object_coordinates};
+use crate::output::frame::{EncodedFrame, ImageInfo, LabelsFile, encode_frame, object_coordinates};
+use crate::output::layout::Modality;
 use crate::render::FrameTimings;
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -58,6 +59,27 @@ impl Frame {
     /// (paths relative to the dataset root, the labels file last): the same bytes.
     pub fn encode(&self, outputs: &OutputsSpec) -> Result<EncodedFrame, OutputError> {
         encode_frame(&self.scene, &self.buffers, &self.labels, outputs)
+    }
+
+    /// The labels file `labels/NNNNNN.json` holds for this frame, but for its `files`
+    /// (the image files' checksums, which exist only once files are written).
+    pub fn labels_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let document = LabelsFile {
+            frame_index: self.index,
+            image: ImageInfo {
+                file_name: Modality::Rgb.path(self.index),
+                width: self.width(),
+                height: self.height(),
+            },
+            scene: &self.scene,
+            instances: &self.labels.instances,
+            files: Default::default(),
+        };
+        let mut value = serde_json::to_value(&document)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("files");
+        }
+        serde_json::to_vec(&value)
     }
 
     /// The frame's record in `annotations.json`'s `images`, for a dataset written with

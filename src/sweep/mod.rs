@@ -475,9 +475,9 @@ pub fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Result<(), S
     }
 }
 
-/// Makes every relative asset path and image-pool folder of a spec absolute against
-/// `folder`.
-fn absolutize_paths(spec: &mut Value, folder: &Path) {
+/// Makes every relative asset path, image-pool folder and environment map of a spec
+/// absolute against `folder`, so that the spec means the same written anywhere.
+pub fn absolutize_paths(spec: &mut Value, folder: &Path) {
     let fix = |v: &mut Value| {
         if let Some(p) = v.as_str()
             && !Path::new(p).is_absolute()
@@ -508,6 +508,27 @@ fn absolutize_paths(spec: &mut Value, folder: &Path) {
         }
     }
     walk(spec, &fix);
+    // Environment maps: a file, `{"choice": [files]}` or `{"dir": folder}`; `neutral` is
+    // a name, not a file.
+    let fix_map = |v: &mut Value| {
+        if v.as_str() != Some("neutral") {
+            fix(v);
+        }
+    };
+    if let Some(map) = spec.pointer_mut("/render/environment/map") {
+        match map {
+            Value::String(_) => fix_map(map),
+            Value::Object(fields) => {
+                if let Some(dir) = fields.get_mut("dir") {
+                    fix(dir);
+                }
+                if let Some(choice) = fields.get_mut("choice").and_then(Value::as_array_mut) {
+                    choice.iter_mut().for_each(fix_map);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -519,6 +540,34 @@ mod tests {
         let r: Linspace =
             serde_json::from_value(json!({"start": start, "stop": stop, "num": num})).unwrap();
         linspace(&r).unwrap()
+    }
+
+    #[test]
+    fn absolutize_paths_covers_assets_pools_and_environment_maps() {
+        let folder = Path::new("/data/scenes");
+        let mut spec = json!({
+            "assets": [{"path": "../assets/a.glb"}, {"path": "/abs/b.glb"}],
+            "background": {"images": {"dir": "bg"}},
+            "render": {"environment": {"map": {"choice": ["neutral", "sky.hdr"]}}}
+        });
+        absolutize_paths(&mut spec, folder);
+        assert_eq!(spec["assets"][0]["path"], "/data/scenes/../assets/a.glb");
+        assert_eq!(spec["assets"][1]["path"], "/abs/b.glb");
+        assert_eq!(spec["background"]["images"]["dir"], "/data/scenes/bg");
+        let choice = &spec["render"]["environment"]["map"]["choice"];
+        assert_eq!(*choice, json!(["neutral", "/data/scenes/sky.hdr"]));
+        for (map, fixed) in [
+            (
+                json!({"dir": "../skies"}),
+                json!({"dir": "/data/scenes/../skies"}),
+            ),
+            (json!("neutral"), json!("neutral")),
+            (json!("sky.exr"), json!("/data/scenes/sky.exr")),
+        ] {
+            let mut spec = json!({"render": {"environment": {"map": map}}});
+            absolutize_paths(&mut spec, folder);
+            assert_eq!(spec["render"]["environment"]["map"], fixed);
+        }
     }
 
     #[test]
