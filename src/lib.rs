@@ -43,6 +43,7 @@ pub mod inspect;
 pub mod labels;
 pub mod output;
 pub mod panic_guard;
+pub mod parallel;
 pub mod physics;
 pub mod post;
 pub mod preview;

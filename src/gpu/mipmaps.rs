@@ -58,6 +58,11 @@ fn linear_to_srgb_byte(l: f32) -> u8 {
 /// Every level below the base image, largest first, as (width, height, RGBA8 bytes).
 /// Alpha is always averaged linearly.
 pub fn mip_chain(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, u32, Vec<u8>)> {
+    crate::parallel::install(|| mip_levels(rgba, width, height, srgb))
+}
+
+/// [`mip_chain`], its rows on the current rayon pool.
+fn mip_levels(rgba: &[u8], width: u32, height: u32, srgb: bool) -> Vec<(u32, u32, Vec<u8>)> {
     let table = srgb_table();
     let mut levels: Vec<(u32, u32, Vec<u8>)> = Vec::new();
     let (mut w, mut h) = (width, height);

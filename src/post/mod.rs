@@ -1,7 +1,7 @@
 //! Finishing of the RGB image after read-back, on the CPU: anti-aliasing ([`fxaa`] on the
 //! [`edges`] the label buffers show) and sensor and lens effects ([`sensor`]). Each step is
 //! a pure function of the frame's images (and, for noise, of named random streams), fanned
-//! out over rows on rayon's pool, so a frame's pixels never depend on how the work is
+//! out over rows on the library's rayon pool ([`crate::parallel`]), so a frame's pixels never depend on how the work is
 //! split.
 //!
 //! Why the CPU: on Mesa's CPU rasterizers every extra full-screen GPU pass costs about
@@ -25,13 +25,15 @@ pub fn finish_rgb(
     look: &RenderLook,
 ) {
     let (w, h) = (width as usize, height as usize);
-    if look.antialiasing == Antialiasing::Fxaa {
-        let edges = edges::EdgeFinder::new(depth, instance, w, h);
-        fxaa::fxaa(rgb, w, h, |x, y| edges.is_edge(x, y));
-    }
-    if let Some(sensor) = &look.sensor {
-        sensor::apply(rgb, w, h, sensor);
-    }
+    crate::parallel::install(|| {
+        if look.antialiasing == Antialiasing::Fxaa {
+            let edges = edges::EdgeFinder::new(depth, instance, w, h);
+            fxaa::fxaa(rgb, w, h, |x, y| edges.is_edge(x, y));
+        }
+        if let Some(sensor) = &look.sensor {
+            sensor::apply(rgb, w, h, sensor);
+        }
+    });
 }
 
 /// Runs `step` over a copy of `rgb` on a pool of `threads` threads (tests of thread-count

@@ -224,7 +224,7 @@ type Sampled = (Result<FrameScene, RenderError>, f64);
 /// Calls `body` with the scenes of `frames` in order. Sampling is a pure function of the
 /// frame, so where it runs changes nothing: inline on the render worker when it is cheap,
 /// and, when the spec drops objects (a simulation of milliseconds to seconds a frame),
-/// ahead of rendering on rayon's pool, a batch of frames at a time, from a thread of
+/// ahead of rendering on the library's rayon pool, a batch of frames at a time, from a thread of
 /// its own, so simulation overlaps rendering.
 fn with_scenes<R>(
     source: &SceneSource,
@@ -241,12 +241,14 @@ fn with_scenes<R>(
         return body(&mut inline);
     }
     use rayon::prelude::*;
-    let batch = rayon::current_num_threads().max(1);
+    let batch = crate::parallel::install(rayon::current_num_threads).max(1);
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel(2 * batch);
         scope.spawn(move || {
             for chunk in frames.chunks(batch) {
-                let scenes: Vec<_> = chunk.par_iter().map(|&i| source.sample(seed, i)).collect();
+                let scenes: Vec<_> = crate::parallel::install(|| {
+                    chunk.par_iter().map(|&i| source.sample(seed, i)).collect()
+                });
                 for scene in scenes {
                     if tx.send(scene).is_err() {
                         return; // The worker stopped.

@@ -1,0 +1,143 @@
+"""PyTorch: DataLoaders with 0, 1 and 2 workers yield the same frames; ranks split an
+epoch without overlap or gap; set_epoch moves an endless stream; fork and spawn both
+work; a torchvision Mask R-CNN trains five steps on the samples with finite losses (the
+README's example)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+from torch.utils.data import DataLoader  # noqa: E402
+
+import synthvis  # noqa: E402
+from synthvis.torch import SyntheticDataset, SyntheticMapDataset  # noqa: E402
+from conftest import small_spec  # noqa: E402
+
+RAW = ("rgb", "instance", "labels")
+
+
+def indices(loader: DataLoader) -> list[int]:
+    return [int(s["index"]) for s in loader]
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_workers_yield_the_epochs_frames_each_once(workers: int) -> None:
+    ds = SyntheticDataset(small_spec("quickstart"), frames=10, target_format="raw", outputs=RAW)
+    loader = DataLoader(ds, batch_size=None, num_workers=workers)
+    assert sorted(indices(loader)) == list(range(10))
+
+
+def test_samples_are_the_frames_whatever_the_worker() -> None:
+    spec = small_spec("quickstart")
+    ds = SyntheticDataset(spec, frames=[4, 7], target_format="raw", outputs=RAW)
+    renderer = synthvis.Renderer(spec)
+    for sample in DataLoader(ds, batch_size=None, num_workers=2):
+        frame = renderer.render(int(sample["index"]))
+        np.testing.assert_array_equal(sample["rgb"].numpy(), frame.rgb)
+        np.testing.assert_array_equal(sample["instance"].numpy(), frame.instance)
+        assert sample["labels"] == frame.labels
+
+
+def test_two_ranks_split_an_epoch_without_overlap_or_gap() -> None:
+    spec = small_spec("quickstart")
+    seen = []
+    for rank in range(2):
+        ds = SyntheticDataset(spec, frames=11, target_format="raw", outputs=("rgb",), rank=rank, world_size=2)
+        seen.append(indices(DataLoader(ds, batch_size=None, num_workers=2)))
+    assert not set(seen[0]) & set(seen[1])
+    assert sorted(seen[0] + seen[1]) == list(range(11))
+
+
+def test_rank_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    ds = SyntheticDataset(small_spec("quickstart"), frames=7, target_format="raw", outputs=("rgb",))
+    assert indices(DataLoader(ds, batch_size=None)) == [1, 4]
+
+
+def test_set_epoch_moves_an_endless_stream() -> None:
+    ds = SyntheticDataset(small_spec("quickstart"), target_format="raw", outputs=("rgb",))
+
+    def first(n: int) -> list[int]:
+        out = []
+        for sample in DataLoader(ds, batch_size=None, num_workers=2):
+            out.append(int(sample["index"]))
+            if len(out) == n:
+                break
+        return out
+
+    epoch0 = first(6)
+    assert sorted(epoch0) == list(range(6))
+    ds.set_epoch(1)
+    epoch1 = first(6)
+    assert not set(epoch0) & set(epoch1)
+    assert sorted(epoch1) == [(1 << 40) + i for i in range(6)]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_dataloader_workers_under_fork_and_spawn(method: str) -> None:
+    spec = small_spec("quickstart")
+    synthvis.Renderer(spec).render(0)  # the main process has rendered (rayon, driver up)
+    ds = SyntheticDataset(spec, frames=6, target_format="raw", outputs=("rgb",))
+    loader = DataLoader(ds, batch_size=None, num_workers=2, multiprocessing_context=method)
+    assert sorted(indices(loader)) == list(range(6))
+
+
+def test_map_dataset_renders_frame_i() -> None:
+    spec = small_spec("quickstart")
+    ds = SyntheticMapDataset(spec, frames=range(3, 9), target_format="raw", outputs=("rgb",))
+    assert len(ds) == 6 and ds[2]["index"] == 5
+    loader = DataLoader(ds, batch_size=2, num_workers=2, shuffle=False)
+    batches = list(loader)
+    assert [int(i) for b in batches for i in b["index"]] == list(range(3, 9))
+
+
+def test_torchvision_targets_have_the_model_types() -> None:
+    ds = SyntheticDataset(small_spec("bin_picking"), frames=2)
+    image, target = next(iter(ds))
+    assert image.dtype == torch.float32 and image.shape == (3, 120, 160) and float(image.max()) <= 1.0
+    n = len(target["labels"])
+    assert n > 0
+    assert target["boxes"].shape == (n, 4) and target["boxes"].dtype == torch.float32
+    assert target["labels"].dtype == torch.int64
+    assert target["masks"].shape == (n, 120, 160) and target["masks"].dtype == torch.uint8
+    assert target["iscrowd"].dtype == torch.int64 and target["area"].dtype == torch.float32
+    assert isinstance(target["image_id"], int)
+    assert bool((target["boxes"][:, 2:] > target["boxes"][:, :2]).all())
+
+
+def test_mask_rcnn_trains_five_steps_with_finite_losses() -> None:
+    torchvision = pytest.importorskip("torchvision")
+    # README example: begin
+    from torch.utils.data import DataLoader
+    from torchvision.models.detection import maskrcnn_resnet50_fpn
+
+    from synthvis.torch import SyntheticDataset
+
+    spec = synthvis.Spec("scenes/quickstart.json").with_overrides(
+        {"/resolution": {"width": 320, "height": 240}}
+    )
+    dataset = SyntheticDataset(spec)  # renders frames as they are taken, forever
+    loader = DataLoader(dataset, batch_size=2, num_workers=2, collate_fn=lambda b: tuple(zip(*b)))
+    model = maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=len(spec.categories) + 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.002, momentum=0.9)
+    warmup = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5)
+    model.train()
+    for step, (images, targets) in enumerate(loader):
+        losses = model(list(images), list(targets))
+        loss = sum(losses.values())
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        optimizer.step()
+        warmup.step()
+        print(f"step {step}: loss {loss.item():.3f}")
+        if step == 4:
+            break
+    # README example: end
+        assert math.isfinite(loss.item()), losses
+    assert step == 4 and torchvision is not None
