@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Any, Callable, Iterable, Iterator, Sequence, Union
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable, Union
 
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
@@ -109,9 +110,7 @@ def frame_to_sample(
         for name in outputs:
             value = getattr(frame, name)
             if value is None:
-                raise ValueError(
-                    f"outputs names {name!r}, which the spec's outputs do not ask for"
-                )
+                raise ValueError(f"outputs names {name!r}, which the spec's outputs do not ask for")
             sample[name] = torch.from_numpy(value) if hasattr(value, "dtype") else value
         return sample
     raise ValueError(f"target_format must be 'torchvision' or 'raw', not {target_format!r}")
@@ -119,9 +118,7 @@ def frame_to_sample(
 
 def _check_outputs(target_format: str, outputs: Sequence[str]) -> tuple[str, ...]:
     if target_format not in ("torchvision", "raw"):
-        raise ValueError(
-            f"target_format must be 'torchvision' or 'raw', not {target_format!r}"
-        )
+        raise ValueError(f"target_format must be 'torchvision' or 'raw', not {target_format!r}")
     unknown = [o for o in outputs if o not in RAW_OUTPUTS]
     if unknown:
         raise ValueError(f"outputs: unknown {unknown}; choose from {list(RAW_OUTPUTS)}")
@@ -150,8 +147,14 @@ class _RendererPerProcess:
 
     def __getstate__(self) -> dict[str, Any]:
         # The renderer stays behind: the receiving process makes its own.
-        return {"spec": self.spec, "seed": self.seed, "backend": self.backend,
-                "workers": self.workers, "_renderer": None, "_pid": -1}
+        return {
+            "spec": self.spec,
+            "seed": self.seed,
+            "backend": self.backend,
+            "workers": self.workers,
+            "_renderer": None,
+            "_pid": -1,
+        }
 
 
 class SyntheticDataset(IterableDataset):

@@ -53,14 +53,16 @@ def synthvis_command() -> str:
 
 def cargo_binary() -> Path | None:
     """The cargo-built binary, when the repository has one (CI builds it first)."""
-    for profile in ("release", "debug"):
+    for profile in ("debug", "release"):
         path = REPO / "target" / profile / "synthvis"
         if path.exists():
             return path
     return None
 
 
-def run_cli(*args: str | os.PathLike[str], command: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | os.PathLike[str], command: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Runs the wheel's `synthvis` command (or ``command``) and returns what it did."""
     return subprocess.run(
         [command or synthvis_command(), *map(str, args)],

@@ -11,10 +11,10 @@ import numpy as np
 import OpenEXR
 import png
 import pytest
+from conftest import read_json, render_dataset, small_spec
 from PIL import Image
 
 import synthvis
-from conftest import read_json, render_dataset, small_spec
 
 FRAMES = (0, 3)
 
@@ -24,7 +24,11 @@ def read_png16(path: Path) -> np.ndarray:
     width, height, rows, info = png.Reader(filename=str(path)).read()
     planes = info["planes"]
     data = np.vstack([np.asarray(row, dtype=np.uint16) for row in rows])
-    return data.reshape(height, width, planes).squeeze(-1) if planes == 1 else data.reshape(height, width, planes)
+    return (
+        data.reshape(height, width, planes).squeeze(-1)
+        if planes == 1
+        else data.reshape(height, width, planes)
+    )
 
 
 def without_ids(annotation: dict) -> dict:
@@ -33,7 +37,12 @@ def without_ids(annotation: dict) -> dict:
 
 @pytest.mark.parametrize("scene", ["quickstart", "bin_picking", "shelf", "tabletop", "lighting"])
 def test_frames_equal_the_files_render_writes(scene: str, tmp_path: Path) -> None:
-    outputs = {**small_spec(scene).to_dict().get("outputs", {}), "depth_exr": True, "normals": True, "nocs": True}
+    outputs = {
+        **small_spec(scene).to_dict().get("outputs", {}),
+        "depth_exr": True,
+        "normals": True,
+        "nocs": True,
+    }
     spec = small_spec(scene, **{"/outputs": outputs})
     dataset = render_dataset(spec, tmp_path / "dataset", f"0..{max(FRAMES) + 1}")
     coco = read_json(dataset / "annotations.json")
@@ -43,12 +52,18 @@ def test_frames_equal_the_files_render_writes(scene: str, tmp_path: Path) -> Non
         name = f"{i:06d}"
         rgb = np.asarray(Image.open(dataset / "rgb" / f"{name}.png"))
         np.testing.assert_array_equal(frame.rgb, rgb)
-        np.testing.assert_array_equal(frame.instance, read_png16(dataset / "instance" / f"{name}.png"))
-        np.testing.assert_array_equal(frame.class_ids, read_png16(dataset / "class" / f"{name}.png"))
+        np.testing.assert_array_equal(
+            frame.instance, read_png16(dataset / "instance" / f"{name}.png")
+        )
+        np.testing.assert_array_equal(
+            frame.class_ids, read_png16(dataset / "class" / f"{name}.png")
+        )
         exr = OpenEXR.File(str(dataset / "depth" / f"{name}.exr")).channels()["Z"].pixels
         np.testing.assert_array_equal(frame.depth, exr)
         depth_mm = read_png16(dataset / "depth" / f"{name}.png").astype(np.int64)
-        ours_mm = np.where(frame.depth > 0, np.clip(np.round(frame.depth.astype(np.float64) * 1000), 1, 65535), 0)
+        ours_mm = np.where(
+            frame.depth > 0, np.clip(np.round(frame.depth.astype(np.float64) * 1000), 1, 65535), 0
+        )
         assert np.abs(ours_mm - depth_mm).max() <= 1
         normals_png = read_png16(dataset / "normals" / f"{name}.png")
         surface = normals_png.any(axis=-1)
@@ -64,7 +79,9 @@ def test_frames_equal_the_files_render_writes(scene: str, tmp_path: Path) -> Non
         image = next(im for im in coco["images"] if im["id"] == frame.image_id)
         assert frame.coco_image == image
         np.testing.assert_allclose(frame.K, np.array(image["K"]))
-        np.testing.assert_allclose(frame.world_to_camera, np.array(labels["scene"]["camera"]["world_to_camera"]))
+        np.testing.assert_allclose(
+            frame.world_to_camera, np.array(labels["scene"]["camera"]["world_to_camera"])
+        )
         expected = [without_ids(a) for a in coco["annotations"] if a["image_id"] == frame.image_id]
         assert [without_ids(a) for a in frame.coco] == expected
         assert [a["id"] for a in frame.coco] == list(range(1, len(expected) + 1))

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SCENES, cargo_binary, run_cli, small_spec, synthvis_command
 
 import synthvis
-from conftest import SCENES, cargo_binary, run_cli, small_spec, synthvis_command
 
 
 def test_version_is_the_package_version() -> None:
@@ -47,7 +47,16 @@ def test_render_writes_the_cargo_binarys_bytes(tmp_path: Path) -> None:
     spec_file = tmp_path / "quick.json"
     small_spec("quickstart").save(spec_file)
     for command, out in ((synthvis_command(), "wheel"), (str(binary), "cargo")):
-        done = run_cli("render", spec_file, "--out", tmp_path / out, "--frames", "0..3", "--quiet", command=command)
+        done = run_cli(
+            "render",
+            spec_file,
+            "--out",
+            tmp_path / out,
+            "--frames",
+            "0..3",
+            "--quiet",
+            command=command,
+        )
         assert done.returncode == 0, done.stderr
     same_tree(tmp_path / "wheel", tmp_path / "cargo")
 
@@ -62,7 +71,9 @@ def test_render_writes_the_cargo_binarys_bytes(tmp_path: Path) -> None:
         (["validate", str(SCENES / "quickstart.json")], 0),
     ],
 )
-def test_exit_codes_and_messages_match_the_cargo_binary(args: list[str], code: int, tmp_path: Path) -> None:
+def test_exit_codes_and_messages_match_the_cargo_binary(
+    args: list[str], code: int, tmp_path: Path
+) -> None:
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     ours = run_cli(*args)
     assert ours.returncode == code, ours.stderr
@@ -70,13 +81,17 @@ def test_exit_codes_and_messages_match_the_cargo_binary(args: list[str], code: i
     if binary is not None:
         theirs = run_cli(*args, command=str(binary))
         assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
-        assert ours.stderr.replace(synthvis_command(), "synthvis") == theirs.stderr.replace(str(binary), "synthvis")
+        assert ours.stderr.replace(synthvis_command(), "synthvis") == theirs.stderr.replace(
+            str(binary), "synthvis"
+        )
 
 
 def test_python_dash_m_runs_the_command_too() -> None:
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "synthvis", "--version"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "synthvis", "--version"], capture_output=True, text=True
+    )
     assert done.returncode == 0 and done.stdout.startswith("synthvis ")
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SCENES, small_spec
 
 import synthvis
-from conftest import SCENES, small_spec
 
 
 def test_a_bad_field_raises_spec_error_naming_file_and_field(tmp_path: Path) -> None:

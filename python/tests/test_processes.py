@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 import pytest
+from conftest import small_spec
 
 import synthvis
-from conftest import small_spec
 
 
 def test_another_thread_runs_while_render_runs() -> None:
@@ -55,7 +55,7 @@ def test_spec_and_renderer_pickle_as_what_they_were() -> None:
     np.testing.assert_array_equal(copy.render(2).rgb, renderer.render(2).rgb)
 
 
-def _render_in_child(renderer: synthvis.Renderer, queue: "multiprocessing.Queue[object]") -> None:
+def _render_in_child(renderer: synthvis.Renderer, queue: multiprocessing.Queue[object]) -> None:
     try:
         queue.put(("ok", renderer.render(3).rgb.sum()))
     except synthvis.RenderError as e:

@@ -6,16 +6,18 @@ README's example)."""
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+from conftest import small_spec  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 import synthvis  # noqa: E402
 from synthvis.torch import SyntheticDataset, SyntheticMapDataset  # noqa: E402
-from conftest import small_spec  # noqa: E402
 
 RAW = ("rgb", "instance", "labels")
 
@@ -46,7 +48,9 @@ def test_two_ranks_split_an_epoch_without_overlap_or_gap() -> None:
     spec = small_spec("quickstart")
     seen = []
     for rank in range(2):
-        ds = SyntheticDataset(spec, frames=11, target_format="raw", outputs=("rgb",), rank=rank, world_size=2)
+        ds = SyntheticDataset(
+            spec, frames=11, target_format="raw", outputs=("rgb",), rank=rank, world_size=2
+        )
         seen.append(indices(DataLoader(ds, batch_size=None, num_workers=2)))
     assert not set(seen[0]) & set(seen[1])
     assert sorted(seen[0] + seen[1]) == list(range(11))
@@ -99,7 +103,9 @@ def test_map_dataset_renders_frame_i() -> None:
 def test_torchvision_targets_have_the_model_types() -> None:
     ds = SyntheticDataset(small_spec("bin_picking"), frames=2)
     image, target = next(iter(ds))
-    assert image.dtype == torch.float32 and image.shape == (3, 120, 160) and float(image.max()) <= 1.0
+    assert (
+        image.dtype == torch.float32 and image.shape == (3, 120, 160) and float(image.max()) <= 1.0
+    )
     n = len(target["labels"])
     assert n > 0
     assert target["boxes"].shape == (n, 4) and target["boxes"].dtype == torch.float32
@@ -110,34 +116,21 @@ def test_torchvision_targets_have_the_model_types() -> None:
     assert bool((target["boxes"][:, 2:] > target["boxes"][:, :2]).all())
 
 
-def test_mask_rcnn_trains_five_steps_with_finite_losses() -> None:
-    torchvision = pytest.importorskip("torchvision")
-    # README example: begin
-    from torch.utils.data import DataLoader
-    from torchvision.models.detection import maskrcnn_resnet50_fpn
+README = Path(__file__).resolve().parents[2] / "README.md"
 
-    from synthvis.torch import SyntheticDataset
 
-    spec = synthvis.Spec("scenes/quickstart.json").with_overrides(
-        {"/resolution": {"width": 320, "height": 240}}
-    )
-    dataset = SyntheticDataset(spec)  # renders frames as they are taken, forever
-    loader = DataLoader(dataset, batch_size=2, num_workers=2, collate_fn=lambda b: tuple(zip(*b)))
-    model = maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=len(spec.categories) + 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.002, momentum=0.9)
-    warmup = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5)
-    model.train()
-    for step, (images, targets) in enumerate(loader):
-        losses = model(list(images), list(targets))
-        loss = sum(losses.values())
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-        optimizer.step()
-        warmup.step()
-        print(f"step {step}: loss {loss.item():.3f}")
-        if step == 4:
-            break
-    # README example: end
-        assert math.isfinite(loss.item()), losses
-    assert step == 4 and torchvision is not None
+def readme_training_example() -> str:
+    """The README's Python block that trains Mask R-CNN."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return next(b for b in blocks if "maskrcnn_resnet50_fpn" in b)
+
+
+def test_mask_rcnn_trains_five_steps_with_finite_losses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs the README's example as written (from the repository's root): five training
+    steps of a torchvision Mask R-CNN from random weights on SyntheticDataset batches."""
+    pytest.importorskip("torchvision")
+    monkeypatch.chdir(README.parent)
+    namespace: dict[str, object] = {"synthvis": synthvis, "torch": torch}
+    exec(compile(readme_training_example(), "README.md", "exec"), namespace)
+    assert namespace["step"] == 4
+    assert math.isfinite(namespace["loss"].item())  # type: ignore[attr-defined]
