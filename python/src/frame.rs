@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use synthvis::gpu::unpack_normal;
+use synthvis::labels::InstanceLabel;
 use synthvis::spec::OutputsSpec;
 use synthvis::spec::labels::CocoStatus;
 
@@ -268,19 +269,11 @@ impl Frame {
     /// `boxes` (N, 4) float32 `[x0, y0, x1, y1]` pixel edges (COCO's box, `x1 = x + w`),
     /// `labels` (N,) int64 category ids, `masks` (N, H, W) uint8 visible masks,
     /// `area` (N,) float32 visible pixels, `iscrowd` (N,) int64, `instance_ids` (N,)
-    /// int64, and `image_id` (int, index + 1).
-    fn detection_target<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let annotated: Vec<_> = (self.frame.labels.instances.iter())
-            .filter_map(|inst| {
-                let iscrowd = match inst.coco {
-                    CocoStatus::Annotated => 0,
-                    CocoStatus::Crowd => 1,
-                    CocoStatus::BelowThreshold | CocoStatus::NotVisible => return None,
-                };
-                inst.segmentation.as_ref()?;
-                Some((inst, inst.bbox?, iscrowd))
-            })
-            .collect();
+    /// int64, and `image_id` (int, index + 1). `masks=False` leaves the masks out (a box
+    /// detector needs none, and they are most of the bytes).
+    #[pyo3(signature = (masks = true))]
+    fn detection_target<'py>(&self, py: Python<'py>, masks: bool) -> PyResult<Bound<'py, PyDict>> {
+        let annotated = self.annotated();
         let n = annotated.len();
         let (w, h) = (self.frame.width() as usize, self.frame.height() as usize);
         // Annotation row of each instance id, for one pass over the instance image.
@@ -288,24 +281,31 @@ impl Frame {
         for (row, (inst, _, _)) in annotated.iter().enumerate() {
             row_of[usize::from(inst.instance_id)] = row;
         }
-        let mut masks = vec![0u8; n * w * h];
-        {
-            let instance = self.instance.bind(py).readonly();
-            let ids = instance
-                .as_slice()
-                .map_err(|e| errors::runtime(format!("instance image: {e}")))?;
-            for (pixel, &id) in ids.iter().enumerate() {
-                let row = row_of[usize::from(id)];
-                if row != usize::MAX {
-                    masks[row * w * h + pixel] = 1;
+        let dict = PyDict::new(py);
+        if masks {
+            let masks = Array3::<u8>::zeros((n, h, w)).into_pyarray(py);
+            {
+                let mut out = masks.readwrite();
+                let out = out
+                    .as_slice_mut()
+                    .map_err(|e| errors::runtime(format!("masks: {e}")))?;
+                let instance = self.instance.bind(py).readonly();
+                let ids = instance
+                    .as_slice()
+                    .map_err(|e| errors::runtime(format!("instance image: {e}")))?;
+                for (pixel, &id) in ids.iter().enumerate() {
+                    let row = row_of[usize::from(id)];
+                    if row != usize::MAX {
+                        out[row * w * h + pixel] = 1;
+                    }
                 }
             }
+            dict.set_item("masks", masks)?;
         }
         let boxes: Vec<f32> = (annotated.iter())
             .flat_map(|(_, [x, y, bw, bh], _)| [*x, *y, x + bw, y + bh].map(|v| v as f32))
             .collect();
         let shape_error = |e: ShapeError| errors::runtime(format!("detection target: {e}"));
-        let dict = PyDict::new(py);
         let boxes = Array2::from_shape_vec((n, 4), boxes).map_err(shape_error)?;
         dict.set_item("boxes", boxes.into_pyarray(py))?;
         let labels: Array1<i64> = annotated
@@ -313,8 +313,6 @@ impl Frame {
             .map(|(i, _, _)| i64::from(i.category_id))
             .collect();
         dict.set_item("labels", labels.into_pyarray(py))?;
-        let masks = Array3::from_shape_vec((n, h, w), masks).map_err(shape_error)?;
-        dict.set_item("masks", masks.into_pyarray(py))?;
         let area: Array1<f32> = annotated.iter().map(|(i, _, _)| i.area as f32).collect();
         dict.set_item("area", area.into_pyarray(py))?;
         let iscrowd: Array1<i64> = annotated.iter().map(|(_, _, c)| *c).collect();
@@ -327,6 +325,13 @@ impl Frame {
         Ok(dict)
     }
 
+    /// N, the number of annotations `detection_target` returns (the COCO file's for
+    /// this frame).
+    #[getter]
+    fn annotation_count(&self) -> usize {
+        self.annotated().len()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Frame(index={}, seed={}, {}x{}, {} instances)",
@@ -336,6 +341,23 @@ impl Frame {
             self.frame.height(),
             self.frame.labels.instances.len()
         )
+    }
+}
+
+impl Frame {
+    /// The instances `annotations.json` holds, with their boxes and `iscrowd`.
+    fn annotated(&self) -> Vec<(&InstanceLabel, [u32; 4], i64)> {
+        (self.frame.labels.instances.iter())
+            .filter_map(|inst| {
+                let iscrowd = match inst.coco {
+                    CocoStatus::Annotated => 0,
+                    CocoStatus::Crowd => 1,
+                    CocoStatus::BelowThreshold | CocoStatus::NotVisible => return None,
+                };
+                inst.segmentation.as_ref()?;
+                Some((inst, inst.bbox?, iscrowd))
+            })
+            .collect()
     }
 }
 

@@ -5,8 +5,9 @@
 
 - ``synthvis bench``: the command's own benchmark (render, label, encode PNGs, write);
 - ``Renderer.frames``: frames as NumPy arrays with their labels, no encoding, no disk;
-- ``DataLoader``: a :class:`synthvis.torch.SyntheticDataset` (torchvision targets)
-  through a ``DataLoader`` with N workers feeding an empty loop (needs the torch extra).
+- ``DataLoader``: a :class:`synthvis.torch.SyntheticDataset` through a ``DataLoader``
+  with N workers feeding an empty loop (needs the torch extra), once with torchvision
+  targets (float image, masks) and once with the raw RGB array alone.
 
 It prints a table (``--json`` for a dict) with each figure's ratio to ``synthvis bench``.
 """
@@ -60,14 +61,14 @@ def renderer_frames(spec: Spec, frames: int, warmup: int) -> float:
     return count / (time.perf_counter() - t0)
 
 
-def data_loader(spec: Spec, frames: int, warmup: int, workers: int) -> float:
+def data_loader(spec: Spec, frames: int, warmup: int, workers: int, **options: Any) -> float:
     """Frames/s of a ``DataLoader`` with ``workers`` workers over a
-    ``SyntheticDataset`` with torchvision targets, feeding an empty loop."""
+    ``SyntheticDataset(spec, **options)``, feeding an empty loop."""
     from torch.utils.data import DataLoader
 
     from synthvis.torch import SyntheticDataset
 
-    dataset = SyntheticDataset(spec, frames=range(warmup + frames))
+    dataset = SyntheticDataset(spec, frames=range(warmup + frames), **options)
     loader = DataLoader(
         dataset,
         batch_size=None,
@@ -117,10 +118,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["renderer_frames"] = renderer_frames(spec, args.frames, args.warmup)
     if args.loader_workers >= 0:
         try:
-            results["data_loader"] = data_loader(
-                spec, args.frames, args.warmup, args.loader_workers
+            n = args.loader_workers
+            results["loader_workers"] = n
+            results["data_loader"] = data_loader(spec, args.frames, args.warmup, n)
+            results["data_loader_raw"] = data_loader(
+                spec, args.frames, args.warmup, n, target_format="raw", outputs=("rgb",)
             )
-            results["loader_workers"] = args.loader_workers
         except ImportError:
             print("torch is not installed: no DataLoader figure", file=sys.stderr)
     if args.json:
@@ -134,7 +137,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("Renderer.frames (arrays)", results["renderer_frames"]),
     ]
     if "data_loader" in results:
-        rows.append((f"DataLoader, {args.loader_workers} workers", results["data_loader"]))
+        n = args.loader_workers
+        rows.append((f"DataLoader, {n} workers, torchvision", results["data_loader"]))
+        rows.append((f"DataLoader, {n} workers, raw rgb", results["data_loader_raw"]))
     for name, fps in rows:
         print(f"{name:<34}{fps:>10.1f}{fps / base:>8.2f}")
     return results

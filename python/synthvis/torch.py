@@ -95,13 +95,14 @@ def frame_to_sample(
     target_format: str = "torchvision",
     outputs: Sequence[str] = ("rgb",),
     image_dtype: torch.dtype = torch.float32,
+    masks: bool = True,
 ) -> Any:
     """One rendered frame as a sample of ``target_format`` (see the module's doc).
     Tensors share memory with the frame's arrays where the type allows."""
     if target_format == "torchvision":
         rgb = torch.from_numpy(frame.rgb).permute(2, 0, 1)
         image = rgb.to(image_dtype).div_(255.0) if image_dtype.is_floating_point else rgb
-        target = frame.detection_target()
+        target = frame.detection_target(masks)
         out = {k: torch.from_numpy(v) for k, v in target.items() if k != "image_id"}
         out["image_id"] = target["image_id"]
         return image, out
@@ -181,6 +182,7 @@ class SyntheticDataset(IterableDataset):
         transform: Callable[[Any], Any] | None = None,
         *,
         image_dtype: torch.dtype = torch.float32,
+        masks: bool = True,
         backend: str = "auto",
         workers: int | None = None,
         rank: int | None = None,
@@ -197,6 +199,7 @@ class SyntheticDataset(IterableDataset):
         self.target_format = target_format
         self.transform = transform
         self.image_dtype = image_dtype
+        self.masks = masks
         self.rank, self.world_size = rank, world_size
         self.epoch = 0
         self._renderer = _RendererPerProcess(self.spec, seed, backend, workers)
@@ -240,7 +243,7 @@ class SyntheticDataset(IterableDataset):
             with renderer.frames(chunk) as frames:
                 for frame in frames:
                     sample = frame_to_sample(
-                        frame, self.target_format, self.outputs, self.image_dtype
+                        frame, self.target_format, self.outputs, self.image_dtype, self.masks
                     )
                     yield self.transform(sample) if self.transform else sample
 
@@ -260,6 +263,7 @@ class SyntheticMapDataset(Dataset):
         transform: Callable[[Any], Any] | None = None,
         *,
         image_dtype: torch.dtype = torch.float32,
+        masks: bool = True,
         backend: str = "auto",
         workers: int | None = 1,
     ) -> None:
@@ -272,6 +276,7 @@ class SyntheticMapDataset(Dataset):
         self.target_format = target_format
         self.transform = transform
         self.image_dtype = image_dtype
+        self.masks = masks
         self._renderer = _RendererPerProcess(self.spec, seed, backend, workers)
 
     def __len__(self) -> int:
@@ -280,5 +285,7 @@ class SyntheticMapDataset(Dataset):
     def __getitem__(self, i: int) -> Any:
         info = get_worker_info()
         frame = self._renderer.get(info.num_workers if info else 1).render(self.frames[i])
-        sample = frame_to_sample(frame, self.target_format, self.outputs, self.image_dtype)
+        sample = frame_to_sample(
+            frame, self.target_format, self.outputs, self.image_dtype, self.masks
+        )
         return self.transform(sample) if self.transform else sample
