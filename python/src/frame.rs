@@ -277,7 +277,8 @@ impl Frame {
         let n = annotated.len();
         let (w, h) = (self.frame.width() as usize, self.frame.height() as usize);
         // Annotation row of each instance id, for one pass over the instance image.
-        let mut row_of = vec![usize::MAX; 1 + usize::from(u16::MAX)];
+        let max_id = annotated.iter().map(|(i, _, _)| i.instance_id).max();
+        let mut row_of = vec![usize::MAX; 1 + usize::from(max_id.unwrap_or(0))];
         for (row, (inst, _, _)) in annotated.iter().enumerate() {
             row_of[usize::from(inst.instance_id)] = row;
         }
@@ -294,8 +295,9 @@ impl Frame {
                     .as_slice()
                     .map_err(|e| errors::runtime(format!("instance image: {e}")))?;
                 for (pixel, &id) in ids.iter().enumerate() {
-                    let row = row_of[usize::from(id)];
-                    if row != usize::MAX {
+                    if let Some(&row) = row_of.get(usize::from(id))
+                        && row != usize::MAX
+                    {
                         out[row * w * h + pixel] = 1;
                     }
                 }

@@ -9,13 +9,14 @@ number of workers and ranks. :class:`SyntheticMapDataset` renders frame ``i`` fo
 Samples come in two forms (``target_format``):
 
 - ``"torchvision"``: ``(image, target)`` as torchvision's detection models take them:
-  ``image`` a CHW tensor (float32 in [0, 1], or uint8 with ``image_dtype="uint8"``);
+  ``image`` a CHW tensor (float32 in [0, 1], or uint8 with ``image_dtype=torch.uint8``);
   ``target`` a dict with ``boxes`` (N, 4) float32 ``[x0, y0, x1, y1]``, ``labels`` (N,)
   int64 category ids (1 = the spec's first category), ``masks`` (N, H, W) uint8,
   ``image_id`` (int, the COCO file's), ``area`` (N,) float32 and ``iscrowd`` (N,) int64.
   Crowd regions come with ``iscrowd`` 1 and instances below the spec's thresholds are left
   out, as in ``annotations.json``; torchvision's models do not read ``iscrowd``, so drop
-  crowds first (``target["iscrowd"] == 0``) if the spec makes them.
+  crowds first (``target["iscrowd"] == 0``) if the spec makes them. ``masks=False``
+  leaves the masks out (box detectors): they are most of a sample's bytes.
 - ``"raw"``: a dict of the frame's arrays as tensors (``rgb`` HWC uint8, ``depth``,
   ``instance``, ``class_ids``, ``normals``/``nocs`` when the spec asks, ``K``,
   ``world_to_camera``) restricted to ``outputs``, plus ``index``, ``image_id``,
