@@ -22,9 +22,10 @@ Samples come in two forms (``target_format``):
   ``world_to_camera``) restricted to ``outputs``, plus ``index``, ``image_id``,
   ``labels`` (the labels file's dict) and ``coco`` (the frame's annotation dicts).
 
-Threads: a worker process renders with ``cores // num_workers`` render workers (at least
-one), and on Mesa's CPU drivers the rasterizer's threads are capped to the same share
-(``LP_NUM_THREADS``, unless set), so workers times threads stays within the cores.
+Threads: a worker process renders with ``cores // (num_workers * LOCAL_WORLD_SIZE)``
+render workers (at least one), and on Mesa's CPU drivers the rasterizer's threads are
+capped to the same share (``LP_NUM_THREADS``, unless set), so workers times threads stays
+within the cores.
 """
 
 from __future__ import annotations
@@ -137,7 +138,11 @@ class _RendererPerProcess:
         self._pid = -1
 
     def get(self, share: int) -> Renderer:
+        """This process's renderer; ``share`` is the number of DataLoader workers of this
+        rank, and each rank on the machine (``LOCAL_WORLD_SIZE``, as torchrun sets it)
+        has as many."""
         if self._renderer is None or self._pid != os.getpid():
+            share *= max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
             threads = max(1, _cores() // max(1, share))
             if share > 1:
                 # Mesa's CPU rasterizers start a thread per core in every process.

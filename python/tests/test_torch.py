@@ -6,6 +6,7 @@ README's example)."""
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -134,3 +135,20 @@ def test_mask_rcnn_trains_five_steps_with_finite_losses(monkeypatch: pytest.Monk
     exec(compile(readme_training_example(), "README.md", "exec"), namespace)
     assert namespace["step"] == 4
     assert math.isfinite(namespace["loss"].item())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("local_ranks", [1, 2])
+def test_render_threads_are_capped_to_each_processs_share(
+    local_ranks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synthvis.torch import _cores, _RendererPerProcess
+
+    monkeypatch.delenv("LP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(local_ranks))
+    share = max(1, _cores() // (2 * local_ranks))
+    renderer = _RendererPerProcess(small_spec("quickstart"), None, "auto", None).get(2)
+    assert renderer.workers == share and not renderer.is_open
+    assert os.environ["LP_NUM_THREADS"] == str(share)
+    alone = _RendererPerProcess(small_spec("quickstart"), None, "auto", None)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    assert alone.get(1).workers is None  # the main process: the adapter's default
