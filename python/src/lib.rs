@@ -2,11 +2,11 @@
 //! API ([`synthvis::Renderer`]) and its command line ([`synthvis::cli::main`]); the
 //! pure-Python package (`python/synthvis`) re-exports it and adds the PyTorch datasets.
 //!
-//! - [`spec`]: `Spec`, a validated scene spec (a file, a dict, or either with overrides).
-//! - [`renderer`]: `Renderer`, which opens its device lazily and renders frames with the
+//! - `spec`: `Spec`, a validated scene spec (a file, a dict, or either with overrides).
+//! - `renderer`: `Renderer`, which opens its device lazily and renders frames with the
 //!   GIL released; `FrameIterator`, the pipelined sequence `Renderer.frames` returns.
-//! - [`frame`]: `Frame`, whose arrays are NumPy arrays owning the buffers Rust filled.
-//! - [`errors`]: the library's errors as `synthvis.errors` exceptions.
+//! - `frame`: `Frame`, whose arrays are NumPy arrays owning the buffers Rust filled.
+//! - `errors`: the library's errors as `synthvis.errors` exceptions.
 
 use pyo3::prelude::*;
 
