@@ -38,11 +38,16 @@ def test_another_thread_runs_while_render_runs() -> None:
         renderer.render(i)
     elapsed = time.perf_counter() - t0
     during = ticks - before
+    # The same time with this thread asleep (the GIL free): what the counter manages on
+    # this machine under its present load.
+    before = ticks
+    time.sleep(elapsed)
+    idle = ticks - before
     stop.set()
     thread.join()
-    # With the GIL held through each render the counter would move only between renders;
-    # released, it ticks all along (a tick is a 0.5 ms sleep and a little more).
-    assert during >= 0.25 * elapsed / 0.0005, (during, elapsed)
+    # With the GIL held through each render the counter would tick about once a render
+    # (when the render returns); released, it ticks all along, as when this thread sleeps.
+    assert during >= max(20, 0.3 * idle), (during, idle, elapsed)
 
 
 def test_spec_and_renderer_pickle_as_what_they_were() -> None:
