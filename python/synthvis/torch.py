@@ -128,6 +128,31 @@ def _check_outputs(target_format: str, outputs: Sequence[str]) -> tuple[str, ...
     return tuple(outputs)
 
 
+class _Samples:
+    """What turns a frame into a sample: the form, the outputs, the image type, whether
+    masks come, and the user's ``transform``."""
+
+    def __init__(
+        self,
+        target_format: str,
+        outputs: Sequence[str],
+        image_dtype: torch.dtype,
+        masks: bool,
+        transform: Callable[[Any], Any] | None,
+    ) -> None:
+        self.outputs = _check_outputs(target_format, outputs)
+        self.target_format = target_format
+        self.image_dtype = image_dtype
+        self.masks = masks
+        self.transform = transform
+
+    def __call__(self, frame: Frame) -> Any:
+        sample = frame_to_sample(
+            frame, self.target_format, self.outputs, self.image_dtype, self.masks
+        )
+        return self.transform(sample) if self.transform else sample
+
+
 class _RendererPerProcess:
     """A renderer made in the process that uses it (after a fork, the child makes its
     own), with its threads capped to the process's share of the cores."""
@@ -201,11 +226,7 @@ class SyntheticDataset(IterableDataset):
         if frames is not None and any(i < 0 for i in frames):
             raise ValueError("frames: frame indices must be non-negative")
         self.frames = frames
-        self.outputs = _check_outputs(target_format, outputs)
-        self.target_format = target_format
-        self.transform = transform
-        self.image_dtype = image_dtype
-        self.masks = masks
+        self._samples = _Samples(target_format, outputs, image_dtype, masks, transform)
         self.rank, self.world_size = rank, world_size
         self.epoch = 0
         self._renderer = _RendererPerProcess(self.spec, seed, backend, workers)
@@ -248,10 +269,7 @@ class SyntheticDataset(IterableDataset):
                 return
             with renderer.frames(chunk) as frames:
                 for frame in frames:
-                    sample = frame_to_sample(
-                        frame, self.target_format, self.outputs, self.image_dtype, self.masks
-                    )
-                    yield self.transform(sample) if self.transform else sample
+                    yield self._samples(frame)
 
 
 class SyntheticMapDataset(Dataset):
@@ -278,11 +296,7 @@ class SyntheticMapDataset(Dataset):
         if frames is None:
             frames = self.spec.frames
         self.frames = range(frames) if isinstance(frames, int) else frames
-        self.outputs = _check_outputs(target_format, outputs)
-        self.target_format = target_format
-        self.transform = transform
-        self.image_dtype = image_dtype
-        self.masks = masks
+        self._samples = _Samples(target_format, outputs, image_dtype, masks, transform)
         self._renderer = _RendererPerProcess(self.spec, seed, backend, workers)
 
     def __len__(self) -> int:
@@ -291,7 +305,4 @@ class SyntheticMapDataset(Dataset):
     def __getitem__(self, i: int) -> Any:
         info = get_worker_info()
         frame = self._renderer.get(info.num_workers if info else 1).render(self.frames[i])
-        sample = frame_to_sample(
-            frame, self.target_format, self.outputs, self.image_dtype, self.masks
-        )
-        return self.transform(sample) if self.transform else sample
+        return self._samples(frame)
