@@ -8,8 +8,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use synthvis::gpu::unpack_normal;
 use synthvis::labels::InstanceLabel;
+use synthvis::output::coco::coco_iscrowd;
 use synthvis::spec::OutputsSpec;
-use synthvis::spec::labels::CocoStatus;
 
 use crate::{errors, json};
 
@@ -191,22 +191,19 @@ impl Frame {
     /// (u, v) is at (u, v)).
     #[getter(K)]
     fn k<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        PyArray2::from_vec2(py, &rows(&self.frame.scene.camera.k))
-            .map_err(|e| errors::runtime(e.to_string()))
+        matrix(py, &self.frame.scene.camera.k)
     }
 
     /// (4, 4) float64: the world → camera transform (OpenCV camera frame).
     #[getter]
     fn world_to_camera<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        PyArray2::from_vec2(py, &rows(&self.frame.scene.camera.world_to_camera))
-            .map_err(|e| errors::runtime(e.to_string()))
+        matrix(py, &self.frame.scene.camera.world_to_camera)
     }
 
     /// (4, 4) float64: the camera → world transform.
     #[getter]
     fn camera_to_world<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        PyArray2::from_vec2(py, &rows(&self.frame.scene.camera.camera_to_world))
-            .map_err(|e| errors::runtime(e.to_string()))
+        matrix(py, &self.frame.scene.camera.camera_to_world)
     }
 
     /// The labels file `labels/NNNNNN.json` as `json.load` reads it, but for `files`
@@ -349,21 +346,21 @@ impl Frame {
 impl Frame {
     /// The instances `annotations.json` holds, with their boxes and `iscrowd`.
     fn annotated(&self) -> Vec<(&InstanceLabel, [u32; 4], i64)> {
+        // The records annotation_records makes: the same instances, in the same order.
         (self.frame.labels.instances.iter())
             .filter_map(|inst| {
-                let iscrowd = match inst.coco {
-                    CocoStatus::Annotated => 0,
-                    CocoStatus::Crowd => 1,
-                    CocoStatus::BelowThreshold | CocoStatus::NotVisible => return None,
-                };
                 inst.segmentation.as_ref()?;
-                Some((inst, inst.bbox?, iscrowd))
+                Some((inst, inst.bbox?, i64::from(coco_iscrowd(inst)?)))
             })
             .collect()
     }
 }
 
-/// A row-major matrix as rows.
-fn rows<const R: usize, const C: usize>(m: &[[f64; C]; R]) -> Vec<Vec<f64>> {
-    m.iter().map(|row| row.to_vec()).collect()
+/// A row-major matrix as a (R, C) float64 array.
+fn matrix<'py, const R: usize, const C: usize>(
+    py: Python<'py>,
+    m: &[[f64; C]; R],
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let rows: Vec<Vec<f64>> = m.iter().map(|row| row.to_vec()).collect();
+    PyArray2::from_vec2(py, &rows).map_err(|e| errors::runtime(e.to_string()))
 }

@@ -39,13 +39,12 @@ impl Spec {
     /// Reads the spec file at `path`.
     pub(crate) fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let file = absolute(&path)?;
-        let bytes = std::fs::read(&file).map_err(|source| {
-            errors::spec(&synthvis::spec::SpecError::Read {
-                file: file.clone(),
-                source,
-            })
-        })?;
-        Self::from_bytes(py, bytes, file)
+        let loaded = py
+            .detach(|| LoadedSpec::from_file(&file))
+            .map_err(|e| errors::spec(&e))?;
+        Ok(Self {
+            loaded: Arc::new(loaded),
+        })
     }
 
     /// The spec JSON as a `serde_json` value.
@@ -111,7 +110,7 @@ impl Spec {
             let pointer: String = pointer.extract()?;
             let value: serde_json::Value = serde_json::from_slice(&dumps(&value)?)
                 .map_err(|e| errors::invalid(format!("override {pointer}: {e}")))?;
-            synthvis::sweep::set_pointer(&mut doc, &pointer, value)
+            synthvis::spec::edit::set_pointer(&mut doc, &pointer, value)
                 .map_err(|m| errors::invalid(format!("override {pointer}: {m}")))?;
         }
         let bytes = serde_json::to_vec_pretty(&doc)
@@ -136,7 +135,7 @@ impl Spec {
     fn save(&self, path: PathBuf) -> PyResult<()> {
         let mut doc = self.document()?;
         let folder = self.loaded.file.parent().unwrap_or(Path::new("/"));
-        synthvis::sweep::absolutize_paths(&mut doc, folder);
+        synthvis::spec::edit::absolutize_paths(&mut doc, folder);
         let mut text = serde_json::to_vec_pretty(&doc)
             .map_err(|e| errors::invalid(format!("{}: {e}", self.loaded.file.display())))?;
         text.push(b'\n');

@@ -136,3 +136,24 @@ def test_detection_target_matches_the_coco_records() -> None:
         assert mask.sum() == a["area"]
         np.testing.assert_array_equal(mask.astype(bool), frame.instance == a["instance_id"])
     assert target["image_id"] == frame.image_id
+
+
+def test_a_spec_from_json_or_a_dict_renders_as_its_file(tmp_path: Path) -> None:
+    spec = small_spec("quickstart")
+    scenes = Path(spec.path).parent
+    again = synthvis.Spec.from_json(spec.to_json(), base_dir=scenes)
+    from_dict = synthvis.Spec.from_dict(spec.to_dict(), base_dir=scenes)
+    saved = tmp_path / "saved.json"
+    spec.save(saved)
+    expected = synthvis.Renderer(spec).render(2).rgb
+    for other in (again, from_dict, synthvis.Spec(saved)):
+        assert other.categories == spec.categories and other.resolution == (160, 120)
+        np.testing.assert_array_equal(synthvis.Renderer(other).render(2).rgb, expected)
+
+
+def test_a_closed_renderer_opens_again_on_use() -> None:
+    with synthvis.Renderer(small_spec("quickstart")) as renderer:
+        first = renderer.render(1).rgb
+        assert renderer.is_open and renderer.adapter["name"]
+    assert not renderer.is_open
+    np.testing.assert_array_equal(renderer.render(1).rgb, first)

@@ -152,3 +152,15 @@ def test_render_threads_are_capped_to_each_processs_share(
     alone = _RendererPerProcess(small_spec("quickstart"), None, "auto", None)
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
     assert alone.get(1).workers is None  # the main process: the adapter's default
+
+
+def test_lighter_samples_leave_out_masks_and_keep_uint8_images() -> None:
+    spec = small_spec("bin_picking")
+    full_image, full = next(iter(SyntheticDataset(spec, frames=[2])))
+    ds = SyntheticDataset(spec, frames=[2], masks=False, image_dtype=torch.uint8)
+    image, target = next(iter(ds))
+    assert "masks" not in target and "masks" in full
+    assert image.dtype == torch.uint8
+    assert torch.equal(image.float() / 255.0, full_image)
+    for key in ("boxes", "labels", "area", "iscrowd", "instance_ids"):
+        assert torch.equal(target[key], full[key]), key

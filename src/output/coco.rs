@@ -198,12 +198,9 @@ pub fn annotation_records(
     let mut next_id = first_id;
     let mut out = Vec::new();
     for inst in instances {
-        let iscrowd = match inst.coco {
-            CocoStatus::Annotated => 0,
-            CocoStatus::Crowd => 1,
-            CocoStatus::BelowThreshold | CocoStatus::NotVisible => continue,
-        };
-        let (Some(bbox), Some(segmentation)) = (inst.bbox, inst.segmentation.as_ref()) else {
+        let (Some(iscrowd), Some(bbox), Some(segmentation)) =
+            (coco_iscrowd(inst), inst.bbox, inst.segmentation.as_ref())
+        else {
             continue;
         };
         out.push(CocoAnnotation {
@@ -233,6 +230,16 @@ pub fn annotation_records(
         next_id += 1;
     }
     out
+}
+
+/// `iscrowd` of the annotation `annotations.json` holds for `inst`: 0, 1 for a crowd
+/// region, `None` when it holds none (below the thresholds, or not visible).
+pub fn coco_iscrowd(inst: &InstanceLabel) -> Option<u8> {
+    match inst.coco {
+        CocoStatus::Annotated => Some(0),
+        CocoStatus::Crowd => Some(1),
+        CocoStatus::BelowThreshold | CocoStatus::NotVisible => None,
+    }
 }
 
 /// Reads frame `frame`'s labels file.

@@ -14,6 +14,7 @@
 
 pub mod camera;
 pub mod dist;
+pub mod edit;
 pub mod error;
 pub mod labels;
 pub mod lights;
