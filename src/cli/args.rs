@@ -463,13 +463,21 @@ pub(crate) struct YoloArgs {
     /// detect: boxes; segment: one polygon an object (parts joined).
     #[arg(long, value_enum, default_value = "detect")]
     pub(crate) task: YoloTaskArg,
-    /// Share of frames in val, in [0, 1]; each frame's side depends only on the seed and
-    /// its index.
-    #[arg(long, default_value_t = 0.1)]
-    pub(crate) val_fraction: f64,
+    /// Share of DATASET's frames in val, between 0 and 1 (default 0.1); each frame's side
+    /// depends only on the seed and its index (but for one frame moved across, should a
+    /// side be left empty).
+    #[arg(long, conflicts_with = "val")]
+    pub(crate) val_fraction: Option<f64>,
     /// Seed of the train/val split.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
+    /// A dataset rendered apart to be the val split (with DATASET's categories); DATASET is
+    /// then all train.
+    #[arg(long, value_name = "DATASET")]
+    pub(crate) val: Option<PathBuf>,
+    /// A dataset rendered apart to be a test split (with DATASET's categories).
+    #[arg(long, value_name = "DATASET")]
+    pub(crate) test: Option<PathBuf>,
     /// copy the images, or symlink them (folder layout only).
     #[arg(long, value_enum, default_value = "copy")]
     pub(crate) images: ImageModeArg,

@@ -5,7 +5,7 @@ use crate::export::yolo::{YoloOptions, export_yolo};
 use anyhow::Context;
 
 use super::args::{BopArgs, ExportFormat, YoloArgs};
-use super::console::say;
+use super::console::{note, say};
 
 /// Exports the dataset in the format asked for.
 pub(crate) fn run(format: ExportFormat) -> anyhow::Result<()> {
@@ -55,6 +55,8 @@ fn yolo(args: YoloArgs) -> anyhow::Result<()> {
         task,
         val_fraction,
         seed,
+        val,
+        test,
         images,
         overwrite,
     } = args;
@@ -62,6 +64,8 @@ fn yolo(args: YoloArgs) -> anyhow::Result<()> {
         task: task.into(),
         val_fraction,
         seed,
+        val,
+        test,
         images: images.into(),
         overwrite,
     };
@@ -72,11 +76,20 @@ fn yolo(args: YoloArgs) -> anyhow::Result<()> {
             out.display()
         )
     })?;
+    if let Some((frame, side)) = summary.moved {
+        note(format!(
+            "note: the seeded split left {side} empty, so frame {frame} (the nearest draw) moved to {side}"
+        ));
+    }
+    let [train, val, test] = summary.images;
     say(format_args!(
-        "exported {} images (train {}, val {}), {} objects{} to {}",
-        summary.images[0] + summary.images[1],
-        summary.images[0],
-        summary.images[1],
+        "exported {} images (train {train}, val {val}{}), {} objects{} to {}",
+        train + val + test,
+        if test > 0 {
+            format!(", test {test}")
+        } else {
+            String::new()
+        },
         summary.objects,
         if summary.crowds_skipped > 0 {
             format!(" ({} crowd annotations left out)", summary.crowds_skipped)

@@ -13,7 +13,9 @@
 //! DIR/SPLIT/SSSSSS/scene_gt_info.json           bbox_obj, bbox_visib, px_count_*, visib_fract
 //! ```
 //!
-//! Image ids are the frame indices. BOP's objects are rigid: every instance of an asset
+//! Image ids (`IIIIII`, the keys of the scene files) are the dataset's COCO image ids,
+//! frame index + 1, so a BOP result's `im_id` names the same image in `annotations.json`.
+//! Scene `S` holds frames `S·N .. S·N + N - 1`. BOP's objects are rigid: every instance of an asset
 //! must share one scale, which its model is written at.
 
 use std::fmt::Write as _;
@@ -136,17 +138,18 @@ pub fn export_bop(
             continue;
         };
         let rel = Modality::Labels.path(frame);
+        let im_id = frame + 1;
         let labels: FrameIn = source.labels(frame)?;
         k_first.get_or_insert(labels.scene.camera.k);
         for (sub, m) in [("rgb", Modality::Rgb), ("depth", Modality::Depth)] {
             let path = writer
                 .dir
                 .join(sub)
-                .join(format!("{}.png", frame_stem(frame)));
+                .join(format!("{}.png", frame_stem(im_id)));
             let bytes = source.read(&m.path(frame))?;
             std::fs::write(&path, bytes).map_err(io(&path, "cannot write"))?;
         }
-        writer.camera(frame, &labels.scene.camera)?;
+        writer.camera(im_id, &labels.scene.camera)?;
         let mut gts = Vec::new();
         let mut infos = Vec::new();
         for (gt, inst) in labels.instances.iter().enumerate() {
@@ -192,7 +195,7 @@ pub fn export_bop(
                 inst.unoccluded_pixels,
                 inst.area
             ));
-            let stem = format!("{}_{gt:06}.png", frame_stem(frame));
+            let stem = format!("{}_{gt:06}.png", frame_stem(im_id));
             for (sub, rle) in [
                 ("mask", inst.amodal_segmentation.as_ref()),
                 ("mask_visib", inst.segmentation.as_ref()),
@@ -201,8 +204,8 @@ pub fn export_bop(
             }
             summary.objects += 1;
         }
-        writer.entry(Entry::Gt, frame, &format!("[{}]", gts.join(", ")))?;
-        writer.entry(Entry::GtInfo, frame, &format!("[{}]", infos.join(", ")))?;
+        writer.entry(Entry::Gt, im_id, &format!("[{}]", gts.join(", ")))?;
+        writer.entry(Entry::GtInfo, im_id, &format!("[{}]", infos.join(", ")))?;
         summary.images += 1;
     }
     if let Some(done) = scene.take() {
@@ -230,6 +233,7 @@ pub fn export_bop(
         "dataset": std::path::absolute(dataset).unwrap_or_else(|_| dataset.to_owned()),
         "split": opts.split,
         "frames_per_scene": opts.frames_per_scene,
+        "image_ids": "im_id is the dataset's COCO image id: frame index + 1",
         "images": summary.images,
         "objects": summary.objects,
     });
@@ -309,14 +313,14 @@ impl SceneWriter {
         })
     }
 
-    fn entry(&mut self, which: Entry, frame: u64, value: &str) -> Result<(), ExportError> {
+    fn entry(&mut self, which: Entry, im_id: u64, value: &str) -> Result<(), ExportError> {
         let (f, path, first) = &mut self.files[which as usize];
         let sep = if *first { "\n" } else { ",\n" };
         *first = false;
-        write!(f, "{sep}  \"{frame}\": {value}").map_err(io(path, "cannot write"))
+        write!(f, "{sep}  \"{im_id}\": {value}").map_err(io(path, "cannot write"))
     }
 
-    fn camera(&mut self, frame: u64, cam: &CameraIn) -> Result<(), ExportError> {
+    fn camera(&mut self, im_id: u64, cam: &CameraIn) -> Result<(), ExportError> {
         let m = cam.world_to_camera;
         let r: Vec<f64> = (0..3).flat_map(|i| (0..3).map(move |j| m[i][j])).collect();
         let t: Vec<f64> = (0..3).map(|i| m[i][3] * 1000.0).collect();
@@ -326,7 +330,7 @@ impl SceneWriter {
             json_list(r.iter()),
             json_list(t.iter())
         );
-        self.entry(Entry::Camera, frame, &value)
+        self.entry(Entry::Camera, im_id, &value)
     }
 
     fn finish(self) -> Result<(), ExportError> {

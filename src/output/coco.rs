@@ -68,8 +68,9 @@ pub struct CocoImage {
     /// The class image, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class_file_name: Option<String>,
-    /// `labels/NNNNNN.json`.
-    pub labels_file_name: String,
+    /// `labels/NNNNNN.json` (not named in an export's COCO files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_file_name: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -184,7 +185,7 @@ fn image_record_of(
         depth_file_name: first(&[Modality::Depth, Modality::DepthExr]),
         instance_file_name: first(&[Modality::Instance]),
         class_file_name: first(&[Modality::Class]),
-        labels_file_name: Modality::Labels.path(frame),
+        labels_file_name: Some(Modality::Labels.path(frame)),
     }
 }
 
@@ -263,9 +264,52 @@ pub fn write_coco(
     durability: Durability,
     format: Format,
 ) -> Result<(), OutputError> {
+    write_coco_file(
+        &dir.join(COCO_FILE),
+        &mut DatasetFiles::new(dir, format),
+        frames,
+        header,
+        CocoImages::All,
+        durability,
+    )
+}
+
+/// Which of a dataset's frames a COCO file holds, and what it calls their images.
+#[derive(Clone, Copy)]
+pub enum CocoImages<'a> {
+    /// Every frame, its images named as in the dataset (`annotations.json`).
+    All,
+    /// The frames this names, each under the path it gives (an export's copy of the RGB
+    /// image); the dataset's other files, which such a file does not sit beside, are not
+    /// named. Ids stay the dataset's.
+    Renamed(&'a dyn Fn(u64) -> Option<String>),
+}
+
+/// Writes the COCO file `path` from the labels of frames `frames` of the dataset read by
+/// `files`, streaming them: the frames `images` selects, with the image and annotation
+/// ids the dataset's `annotations.json` gives them.
+pub fn write_coco_file(
+    path: &Path,
+    files: &mut DatasetFiles,
+    frames: std::ops::Range<u64>,
+    header: &CocoHeader<'_>,
+    images: CocoImages<'_>,
+    durability: Durability,
+) -> Result<(), OutputError> {
     let (width, height) = header.resolution;
-    let mut file = AtomicFile::create(&dir.join(COCO_FILE), durability)?;
+    let mut file = AtomicFile::create(path, durability)?;
     let jerr = |e: serde_json::Error, f: &AtomicFile| f.write_error(e.into());
+    let select = |f: u64, image: &mut CocoImage| match images {
+        CocoImages::All => true,
+        CocoImages::Renamed(name) => name(f).is_some_and(|n| {
+            image.file_name = n;
+            image.depth_file_name = None;
+            image.instance_file_name = None;
+            image.class_file_name = None;
+            image.labels_file_name = None;
+            true
+        }),
+    };
 
     let info = serde_json::json!({
         "description": "synthvis synthetic dataset",
@@ -289,23 +333,34 @@ pub fn write_coco(
     file.write_all(b"\n],\n\"images\": [")?;
     // Only the labels are read: from a tar, by the member's offset, not hashing the images.
     // Two passes over them (images, then annotations) keep memory flat in the frames.
-    let mut files = DatasetFiles::new(dir, format);
-    for (n, f) in frames.clone().enumerate() {
-        let labels = read_labels(&mut files, f)?;
-        let image = image_record_of(f, (width, height), labels.scene.camera, |m| {
+    let mut first = true;
+    for f in frames.clone() {
+        let labels = read_labels(files, f)?;
+        let mut image = image_record_of(f, (width, height), labels.scene.camera, |m| {
             labels.files.contains_key(&m.path(f))
         });
-        file.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+        if !select(f, &mut image) {
+            continue;
+        }
+        file.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
         serde_json::to_writer(file.writer(), &image).map_err(|e| jerr(e, &file))?;
     }
     file.write_all(b"\n],\n\"annotations\": [")?;
+    // Every frame's annotations are counted, so that ids are the whole dataset's.
     let mut next_id: u64 = 1;
+    let mut first = true;
     for f in frames {
-        let labels = read_labels(&mut files, f)?;
-        for ann in annotation_records(labels.frame_index, &labels.instances, next_id) {
-            file.write_all(if next_id == 1 { b"\n" } else { b",\n" })?;
+        let labels = read_labels(files, f)?;
+        let records = annotation_records(labels.frame_index, &labels.instances, next_id);
+        next_id += records.len() as u64;
+        if matches!(images, CocoImages::Renamed(name) if name(f).is_none()) {
+            continue;
+        }
+        for ann in records {
+            file.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
             serde_json::to_writer(file.writer(), &ann).map_err(|e| jerr(e, &file))?;
-            next_id += 1;
         }
     }
     file.write_all(b"\n]\n}\n")?;

@@ -405,6 +405,24 @@ impl FinishedDataset {
         })
     }
 
+    /// The COCO header of the dataset's `annotations.json`: its categories (with their
+    /// supercategories) and whether annotations carry keypoints, from the manifest's spec.
+    pub fn coco_categories(&self) -> Result<(Vec<crate::spec::CategorySpec>, bool), ReadError> {
+        let spec = &self.manifest.spec;
+        let categories = serde_json::from_value(spec["categories"].clone()).map_err(|e| {
+            ReadError::NotReadable {
+                dir: self.dir.clone(),
+                message: format!("manifest.json: spec categories: {e}"),
+            }
+        })?;
+        Ok((categories, spec["labels"]["keypoints"] == true))
+    }
+
+    /// The dataset's files, for readers of their own ([`super::coco::write_coco_file`]).
+    pub fn files(&mut self) -> &mut DatasetFiles {
+        &mut self.files
+    }
+
     /// The bytes of the file at folder-layout path `rel`.
     pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, ReadError> {
         self.files.read(rel).map_err(|message| ReadError::File {

@@ -1,8 +1,9 @@
 //! `synthvis export yolo`, through the binary: what is read back from the export equals
 //! the COCO labels (boxes within the printed rounding, polygons within a pixel of the
-//! masks), crowds are left out, the split is the seed's, exports are byte-identical
-//! whether the dataset is folders or tars, and bad requests are refused before anything
-//! is written.
+//! masks), crowds are left out, the split is the seed's and never leaves a side empty,
+//! image ids round-trip from file stems to `annotations.json`, separately rendered
+//! validation and test sets join one export, exports are byte-identical whether the
+//! dataset is folders or tars, and bad requests are refused before anything is written.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,11 +39,15 @@ fn export(dataset: &Path, out: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Every label file of an export: "split/NNNNNN" → its lines as numbers.
+/// Every label file of an export: "split/NNNNNN" (NNNNNN: the COCO image id) → its lines
+/// as numbers.
 fn label_files(dir: &Path) -> BTreeMap<String, Vec<Vec<f64>>> {
     let mut out = BTreeMap::new();
-    for split in ["train", "val"] {
-        for e in std::fs::read_dir(dir.join("labels").join(split)).unwrap() {
+    for split in ["train", "val", "test"] {
+        let Ok(entries) = std::fs::read_dir(dir.join("labels").join(split)) else {
+            continue;
+        };
+        for e in entries {
             let path = e.unwrap().path();
             let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
             let lines = std::fs::read_to_string(&path)
@@ -66,10 +71,11 @@ fn annotations(coco: &Value, frame: u64) -> Vec<&Value> {
         .collect()
 }
 
-/// The frame of an export's label file `split/NNNNNN` and its COCO annotations that are
-/// no crowds, in order.
+/// The frame of an export's label file `split/NNNNNN` (named by image id, frame + 1) and
+/// its COCO annotations that are no crowds, in order.
 fn non_crowd<'a>(coco: &'a Value, key: &str) -> (u64, Vec<&'a Value>) {
-    let frame: u64 = key.split('/').nth(1).unwrap().parse().unwrap();
+    let image_id: u64 = key.split('/').nth(1).unwrap().parse().unwrap();
+    let frame = image_id - 1;
     let anns = annotations(coco, frame)
         .into_iter()
         .filter(|a| a["iscrowd"] == 0)
@@ -284,7 +290,7 @@ fn yolo_export_refusals_name_the_problem_and_write_nothing() {
     let out = tmp.path().join("out");
 
     let o = export(&ds, &out, &["--val-fraction", "1.5"]);
-    common::assert_fails_with(&o, 2, "--val-fraction must lie in [0, 1]");
+    common::assert_fails_with(&o, 2, "--val-fraction must lie between 0 and 1, found 1.5");
     assert!(!out.exists());
 
     // A folder that is not an earlier export is never replaced.
@@ -312,13 +318,13 @@ fn yolo_export_refusals_name_the_problem_and_write_nothing() {
     std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
     let o = export(&ds, &fresh, &[]);
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let o = export(
-        &ds,
-        &fresh,
-        &["--overwrite", "--images", "symlink", "--val-fraction", "0"],
-    );
+    let o = export(&ds, &fresh, &["--overwrite", "--images", "symlink"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let link = fresh.join("images/train/000003.png");
+    let link = ["train", "val"]
+        .map(|s| fresh.join(format!("images/{s}/000004.png")))
+        .into_iter()
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
+        .expect("frame 3 (image id 4) in one split");
     assert!(
         std::fs::symlink_metadata(&link)
             .unwrap()
@@ -328,6 +334,223 @@ fn yolo_export_refusals_name_the_problem_and_write_nothing() {
     assert_eq!(
         std::fs::read(&link).unwrap(),
         std::fs::read(ds.join("rgb/000003.png")).unwrap()
+    );
+}
+
+/// The ids of the images in `coco`, in order.
+fn image_ids(coco: &Value) -> Vec<u64> {
+    coco["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_u64().unwrap())
+        .collect()
+}
+
+/// Checks an export's `annotations/SPLIT.json` against the dataset it came from: the
+/// images of the split's label files (ids = file stems, file names in the export), and
+/// the dataset's own annotation records of those images, ids and all.
+fn assert_split_coco(export: &Path, split: &str, dataset: &Path) {
+    let coco = read_json(&dataset.join("annotations.json"));
+    let part = read_json(&export.join(format!("annotations/{split}.json")));
+    let stems: Vec<u64> = label_files(export)
+        .keys()
+        .filter_map(|k| k.strip_prefix(&format!("{split}/")))
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(
+        image_ids(&part),
+        stems,
+        "{split}: images are the label files'"
+    );
+    for image in part["images"].as_array().unwrap() {
+        let name = image["file_name"].as_str().unwrap();
+        assert_eq!(
+            name,
+            format!("images/{split}/{:06}.png", image["id"].as_u64().unwrap())
+        );
+        assert!(export.join(name).is_file(), "{name}");
+        assert_eq!(image["frame_index"], image["id"].as_u64().unwrap() - 1);
+    }
+    let want: Vec<&Value> = coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| stems.contains(&a["image_id"].as_u64().unwrap()))
+        .collect();
+    let got: Vec<&Value> = part["annotations"].as_array().unwrap().iter().collect();
+    assert_eq!(got, want, "{split}: the dataset's annotation records");
+    assert_eq!(part["categories"], coco["categories"]);
+}
+
+/// Predictions in the form Ultralytics writes (`image_id` from the file stem, `category_id`
+/// class + 1, `bbox` `[x, y, w, h]` in pixels), made from an export's own label files:
+/// each names an image of `annotations.json` and matches one of its boxes.
+fn assert_predictions_round_trip(export: &Path, dataset: &Path, (w, h): (f64, f64)) {
+    let coco = read_json(&dataset.join("annotations.json"));
+    let mut matched = 0;
+    for (key, rows) in label_files(export) {
+        let image_id: u64 = key.split('/').nth(1).unwrap().parse().unwrap();
+        for row in rows {
+            let (cw, ch) = (row[3] * w, row[4] * h);
+            let bbox = [row[1] * w - cw / 2.0, row[2] * h - ch / 2.0, cw, ch];
+            let category_id = row[0] as u64 + 1;
+            let hit = coco["annotations"].as_array().unwrap().iter().any(|a| {
+                a["image_id"] == image_id
+                    && a["category_id"] == category_id
+                    && a["iscrowd"] == 0
+                    && (0..4).all(|k| (a["bbox"][k].as_f64().unwrap() - bbox[k]).abs() < 1e-3)
+            });
+            assert!(
+                hit,
+                "{key}: {bbox:?} of category {category_id} is in no annotation of image {image_id}"
+            );
+            matched += 1;
+        }
+    }
+    assert!(matched > 0);
+}
+
+#[test]
+fn yolo_splits_are_never_empty_and_image_ids_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[]);
+    let out = |name: &str| tmp.path().join(name);
+    let count = |dir: &Path, split: &str| {
+        label_files(dir)
+            .keys()
+            .filter(|k| k.starts_with(&format!("{split}/")))
+            .count()
+    };
+
+    // Asking for an empty side is refused, naming the way out.
+    for (fraction, empty) in [("0", "val"), ("1", "train")] {
+        let o = export(&ds, &out("empty"), &["--val-fraction", fraction]);
+        common::assert_fails_with(&o, 2, &format!("would leave {empty} empty"));
+        common::assert_fails_with(&o, 2, "--val DATASET");
+        assert!(!out("empty").exists());
+    }
+    // A draw that leaves a side empty moves the nearest frame across, and says so.
+    for (fraction, side) in [("0.000001", "val"), ("0.999999", "train")] {
+        let dir = out(&format!("moved-{side}"));
+        let o = export(&ds, &dir, &["--val-fraction", fraction]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        assert!(
+            common::stderr(&o).contains(&format!("moved to {side}")),
+            "{}",
+            common::stderr(&o)
+        );
+        assert_eq!(count(&dir, side), 1, "{side} at {fraction}");
+        assert_eq!(count(&dir, "train") + count(&dir, "val"), 12);
+    }
+    // One frame cannot fill two sides.
+    let spec = quickstart_spec(tmp.path(), "one.json", |v| {
+        v["resolution"] = json!({ "width": 160, "height": 120 });
+        v["frames"] = json!(1);
+    });
+    let one = out("one");
+    assert!(render(&spec, &one, &[]).status.success());
+    let o = export(&one, &out("one-yolo"), &[]);
+    common::assert_fails_with(
+        &o,
+        2,
+        "it has 1 frame: a train and a val split need two or more",
+    );
+
+    // File stems are COCO image ids: each split's COCO file and Ultralytics-style
+    // predictions agree with annotations.json.
+    let split = out("split");
+    let o = export(&ds, &split, &["--val-fraction", "0.5", "--seed", "7"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    for s in ["train", "val"] {
+        assert_split_coco(&split, s, &ds);
+    }
+    assert!(!split.join("annotations/test.json").exists());
+    assert_predictions_round_trip(&split, &ds, (320.0, 240.0));
+}
+
+#[test]
+fn yolo_export_takes_validation_and_test_sets_rendered_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = dataset(tmp.path(), &[]);
+    let spec = tmp.path().join("spec.json");
+    let apart = |name: &str, seed: &str, frames: &str| {
+        let dir = tmp.path().join(name);
+        let o = render(&spec, &dir, &["--seed", seed, "--frames", frames]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        dir
+    };
+    let val = apart("val", "99", "0..4");
+    let test = apart("test", "100", "0..3");
+    let out = tmp.path().join("yolo");
+    let o = common::synthvis_command()
+        .args(["export", "yolo"])
+        .arg(&train)
+        .arg("--out")
+        .arg(&out)
+        .arg("--val")
+        .arg(&val)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("(train 12, val 4, test 3)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let yaml = std::fs::read_to_string(out.join("data.yaml")).unwrap();
+    assert!(
+        yaml.contains("train: images/train\nval: images/val\ntest: images/test\n"),
+        "{yaml}"
+    );
+    for (split, source) in [("train", &train), ("val", &val), ("test", &test)] {
+        assert_split_coco(&out, split, source);
+        // Each split's labels are its own dataset's.
+        let coco = read_json(&source.join("annotations.json"));
+        for (key, rows) in label_files(&out) {
+            if key.starts_with(&format!("{split}/")) {
+                let (frame, anns) = non_crowd(&coco, &key);
+                assert_eq!(rows.len(), anns.len(), "{key}");
+                assert_eq!(
+                    std::fs::read(out.join(format!("images/{key}.png"))).unwrap(),
+                    std::fs::read(source.join(format!("rgb/{frame:06}.png"))).unwrap(),
+                    "{key}"
+                );
+            }
+        }
+    }
+
+    // The same frames twice, a fraction beside --val, other categories: refused.
+    let refused = |extra: &[&str], needle: &str| {
+        let o = export(&train, &tmp.path().join("no"), extra);
+        common::assert_fails_with(&o, 2, needle);
+        assert!(!tmp.path().join("no").exists());
+    };
+    let same = train.to_string_lossy().into_owned();
+    refused(&["--val", &same], "same spec and seed");
+    let val_s = val.to_string_lossy().into_owned();
+    refused(
+        &["--val", &val_s, "--val-fraction", "0.2"],
+        "cannot be used with",
+    );
+    let renamed = quickstart_spec(tmp.path(), "renamed.json", |v| {
+        v["resolution"] = json!({ "width": 320, "height": 240 });
+        v["frames"] = json!(2);
+        v["categories"][1]["name"] = json!("sphere");
+        for a in v["assets"].as_array_mut().unwrap() {
+            if a["category"] == "ball" {
+                a["category"] = json!("sphere");
+            }
+        }
+    });
+    let other = tmp.path().join("other");
+    assert!(render(&renamed, &other, &[]).status.success());
+    let other_s = other.to_string_lossy().into_owned();
+    refused(
+        &["--test", &other_s],
+        "category id 2 is \"ball\" there and \"sphere\" here",
     );
 }
 
@@ -506,9 +729,15 @@ fn bop_export_reads_back_as_the_labels() {
     for frame in 0..5u64 {
         let scene = out.join(format!("train_pbr/{:06}", frame / 3));
         let labels = read_json(&ds.join(format!("labels/{frame:06}.json")));
-        let gt = &read_json(&scene.join("scene_gt.json"))[frame.to_string()];
-        let gi = &read_json(&scene.join("scene_gt_info.json"))[frame.to_string()];
-        let cam = &read_json(&scene.join("scene_camera.json"))[frame.to_string()];
+        // BOP's im_id is the COCO image id.
+        let im_id = (frame + 1).to_string();
+        let gt = &read_json(&scene.join("scene_gt.json"))[&im_id];
+        let gi = &read_json(&scene.join("scene_gt_info.json"))[&im_id];
+        let cam = &read_json(&scene.join("scene_camera.json"))[&im_id];
+        assert_eq!(
+            std::fs::read(scene.join(format!("rgb/{:06}.png", frame + 1))).unwrap(),
+            std::fs::read(ds.join(format!("rgb/{frame:06}.png"))).unwrap()
+        );
         let k: Vec<f64> = labels["scene"]["camera"]["K"]
             .as_array()
             .unwrap()
@@ -535,7 +764,7 @@ fn bop_export_reads_back_as_the_labels() {
             if inst["bbox"].is_array() {
                 assert_eq!(gi[g]["bbox_visib"], inst["bbox"]);
             }
-            let stem = format!("{frame:06}_{g:06}.png");
+            let stem = format!("{:06}_{g:06}.png", frame + 1);
             assert_eq!(
                 count(&scene.join("mask_visib").join(&stem)),
                 inst["area"].as_u64().unwrap()
