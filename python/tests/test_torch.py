@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the torch extra is not installed")
-from conftest import small_spec  # noqa: E402
+from conftest import render_dataset, small_spec  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 import synthvis  # noqa: E402
@@ -115,6 +115,53 @@ def test_torchvision_targets_have_the_model_types() -> None:
     assert target["iscrowd"].dtype == torch.int64 and target["area"].dtype == torch.float32
     assert isinstance(target["image_id"], int)
     assert bool((target["boxes"][:, 2:] > target["boxes"][:, :2]).all())
+
+
+def test_torchvision_predictions_score_ap_1_against_the_coco_file(tmp_path: Path) -> None:
+    """Predictions built from the dataset's targets as a torchvision evaluation loop builds
+    them (image_id from the target) score 1.0 with pycocotools against the annotations.json
+    that `synthvis render` writes for the same spec and frames: the ids agree."""
+    import contextlib
+    import io
+
+    from pycocotools import mask as mask_utils
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    spec = small_spec("bin_picking", 320, 240)
+    dataset_dir = render_dataset(spec, tmp_path / "dataset", "0..4")
+    predictions = []
+    for _image, target in SyntheticMapDataset(spec, frames=4):
+        for box, label, mask, crowd in zip(
+            target["boxes"].tolist(),
+            target["labels"].tolist(),
+            target["masks"].numpy(),
+            target["iscrowd"].tolist(),
+        ):
+            if crowd:
+                continue
+            x0, y0, x1, y1 = box
+            rle = mask_utils.encode(np.asfortranarray(mask))
+            rle["counts"] = rle["counts"].decode()
+            predictions.append(
+                {
+                    "image_id": target["image_id"],
+                    "category_id": label,
+                    "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "segmentation": rle,
+                    "score": 1.0,
+                }
+            )
+    assert predictions
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(dataset_dir / "annotations.json"))
+        detections = gt.loadRes(predictions)
+        for kind in ("bbox", "segm"):
+            evaluation = COCOeval(gt, detections, kind)
+            evaluation.evaluate()
+            evaluation.accumulate()
+            evaluation.summarize()
+            assert evaluation.stats[0] == pytest.approx(1.0), kind
 
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -118,9 +118,7 @@ def main() -> int:
     except (OSError, ValueError) as e:
         print(f"cannot read the export {args.export}: {e}")
         return 2
-    source_of = {
-        split: Path(d["dir"]) for d in marker["datasets"] for split in d["splits"]
-    }
+    source_of = {split: Path(d["dir"]) for d in marker["datasets"] for split in d["splits"]}
     failures = 0
     for split in ("train", "val", "test"):
         if split not in data:
