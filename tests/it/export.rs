@@ -443,6 +443,19 @@ fn yolo_splits_are_never_empty_and_image_ids_round_trip() {
         assert_eq!(count(&dir, side), 1, "{side} at {fraction}");
         assert_eq!(count(&dir, "train") + count(&dir, "val"), 12);
     }
+    // The case a user met: the default fraction with --seed 4 draws no frame of the first
+    // 16 below 0.1; frame 8 (image 9) is the nearest.
+    let seed4 = out("seed4");
+    let o = export(&ds, &seed4, &["--seed", "4"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("frame 8 (the nearest draw) moved to val"));
+    assert_eq!(
+        label_files(&seed4)
+            .keys()
+            .filter(|k| k.starts_with("val/"))
+            .collect::<Vec<_>>(),
+        ["val/000009"]
+    );
     // One frame cannot fill two sides.
     let spec = quickstart_spec(tmp.path(), "one.json", |v| {
         v["resolution"] = json!({ "width": 160, "height": 120 });
