@@ -154,7 +154,8 @@ fn export(e: &ExportError) -> u8 {
         | ExportError::NotEmpty { .. }
         | ExportError::Spec(_)
         | ExportError::Asset(_) => BAD_INPUT,
-        ExportError::Read { .. } => 3,
+        ExportError::Read { .. } | ExportError::Output(OutputError::Labels { .. }) => 3,
+        ExportError::Output(e) => output(e),
         ExportError::Io { .. } => FAILURE,
     }
 }

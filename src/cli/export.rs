@@ -77,6 +77,7 @@ fn yolo(args: YoloArgs) -> anyhow::Result<()> {
         )
     })?;
     if let Some((frame, side)) = summary.moved {
+        let side = side.name();
         note(format!(
             "note: the seeded split left {side} empty, so frame {frame} (the nearest draw) moved to {side}"
         ));

@@ -51,6 +51,9 @@ pub enum ExportError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A COCO file of the export could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// The spec given to a BOP export is unreadable or invalid.
     #[error(transparent)]
     Spec(#[from] crate::spec::SpecError),

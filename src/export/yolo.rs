@@ -113,7 +113,7 @@ pub struct YoloSummary {
     pub crowds_skipped: u64,
     /// The frame moved across because the seeded split left a side empty, and the side it
     /// went to.
-    pub moved: Option<(u64, &'static str)>,
+    pub moved: Option<(u64, Split)>,
 }
 
 /// One dataset of an export and where its frames go.
@@ -130,6 +130,39 @@ pub fn export_yolo(
     out: &Path,
     opts: &YoloOptions,
 ) -> Result<YoloSummary, ExportError> {
+    let mut summary = YoloSummary::default();
+    let mut sources = open_sources(dataset, opts, &mut summary)?;
+    let present: Vec<Split> = Split::ALL
+        .into_iter()
+        .filter(|&split| sources.iter().any(|s| s.splits.contains(&split)))
+        .collect();
+    let staging = begin(out, opts.overwrite)?;
+    for split in &present {
+        for kind in ["images", "labels"] {
+            let d = staging.join(kind).join(split.name());
+            std::fs::create_dir_all(&d).map_err(io(&d, "cannot create"))?;
+        }
+    }
+    let annotations = staging.join("annotations");
+    std::fs::create_dir_all(&annotations).map_err(io(&annotations, "cannot create"))?;
+    for source in &mut sources {
+        export_frames(source, &staging, opts, &mut summary)?;
+        write_split_coco(source, &annotations)?;
+    }
+    write_data_yaml(&staging, out, &present, &sources[0].dataset.categories)?;
+    write_marker(&staging, dataset, &sources, opts, &summary)?;
+    staging.finish(out)?;
+    Ok(summary)
+}
+
+/// Opens the datasets of an export and decides each frame's split: `dataset` split by
+/// the seeded draw (recording a frame moved to fill a side in `summary`), or all `train`
+/// beside `opts.val`; `opts.test` all `test`. Refuses what cannot make one export.
+fn open_sources(
+    dataset: &Path,
+    opts: &YoloOptions,
+    summary: &mut YoloSummary,
+) -> Result<Vec<Source>, ExportError> {
     let refuse = |dir: &Path, message: String| ExportError::Dataset {
         dir: dir.to_owned(),
         message,
@@ -140,8 +173,6 @@ pub fn export_yolo(
             "--val-fraction splits one dataset; with --val the whole of it is train: give one or the other".into(),
         ));
     }
-    let mut summary = YoloSummary::default();
-    let mut sources = Vec::new();
     let train = FinishedDataset::open(dataset)?;
     let frames = train.frames();
     let splits = if opts.val.is_some() {
@@ -153,11 +184,11 @@ pub fn export_yolo(
         summary.moved = moved;
         splits
     };
-    sources.push(Source {
+    let mut sources = vec![Source {
         path: dataset.to_owned(),
         dataset: train,
         splits,
-    });
+    }];
     for (path, split) in [(&opts.val, Split::Val), (&opts.test, Split::Test)] {
         let Some(path) = path else { continue };
         let other = FinishedDataset::open(path)?;
@@ -188,78 +219,77 @@ pub fn export_yolo(
                 .into(),
         ));
     }
+    Ok(sources)
+}
 
-    let staging = begin(out, opts.overwrite)?;
-    let present: Vec<Split> = Split::ALL
-        .into_iter()
-        .filter(|&split| sources.iter().any(|s| s.splits.contains(&split)))
-        .collect();
-    for split in &present {
-        for kind in ["images", "labels"] {
-            let d = staging.join(kind).join(split.name());
-            std::fs::create_dir_all(&d).map_err(io(&d, "cannot create"))?;
+/// `annotations/SPLIT.json` for each split `source` fills: the dataset's COCO records of
+/// those frames (its ids), their images named as the export has them.
+fn write_split_coco(source: &mut Source, dir: &Path) -> Result<(), ExportError> {
+    let (categories, keypoints) = source.dataset.coco_categories()?;
+    let [w, h] = source.dataset.resolution();
+    let version = source.dataset.manifest.version.clone();
+    let header = CocoHeader {
+        resolution: (w, h),
+        categories: &categories,
+        keypoints,
+        tool_version: &version,
+    };
+    let frames = source.dataset.frames();
+    for split in Split::ALL {
+        if !source.splits.contains(&split) {
+            continue;
         }
+        let splits = &source.splits;
+        let name =
+            |f: u64| (splits[(f - frames.start) as usize] == split).then(|| export_image(split, f));
+        write_coco_file(
+            &dir.join(format!("{}.json", split.name())),
+            source.dataset.files(),
+            frames.clone(),
+            &header,
+            CocoImages::Renamed(&name),
+            Durability::Renamed,
+        )?;
     }
-    let annotations = staging.join("annotations");
-    std::fs::create_dir_all(&annotations).map_err(io(&annotations, "cannot create"))?;
-    for source in &mut sources {
-        export_frames(source, &staging, opts, &mut summary)?;
-        let (categories, keypoints) = source.dataset.coco_categories()?;
-        let [w, h] = source.dataset.resolution();
-        let version = source.dataset.manifest.version.clone();
-        let header = CocoHeader {
-            resolution: (w, h),
-            categories: &categories,
-            keypoints,
-            tool_version: &version,
-        };
-        let frames = source.dataset.frames();
-        for &split in &present {
-            if !source.splits.contains(&split) {
-                continue;
-            }
-            let splits = &source.splits;
-            let name = |f: u64| {
-                (splits[(f - frames.start) as usize] == split).then(|| export_image(split, f))
-            };
-            let path = annotations.join(format!("{}.json", split.name()));
-            write_coco_file(
-                &path,
-                source.dataset.files(),
-                frames.clone(),
-                &header,
-                CocoImages::Renamed(&name),
-                Durability::Renamed,
-            )
-            .map_err(|e| ExportError::Read {
-                file: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-        }
-    }
-    write_data_yaml(&staging, out, &present, &sources[0].dataset.categories)?;
+    Ok(())
+}
+
+/// The export's marker: what made it, from which datasets, and what it holds.
+fn write_marker(
+    staging: &Path,
+    dataset: &Path,
+    sources: &[Source],
+    opts: &YoloOptions,
+    summary: &YoloSummary,
+) -> Result<(), ExportError> {
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let datasets: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            let splits: Vec<_> = Split::ALL
+                .iter()
+                .filter(|sp| s.splits.contains(sp))
+                .map(|sp| sp.name())
+                .collect();
+            serde_json::json!({ "dir": absolute(&s.path), "splits": splits })
+        })
+        .collect();
+    let [train, val, test] = summary.images;
     let marker = serde_json::json!({
         "tool": "synthvis",
         "version": crate::VERSION,
         "export": "yolo",
         "dataset": absolute(dataset),
-        "datasets": sources.iter().map(|s| serde_json::json!({
-            "dir": absolute(&s.path),
-            "splits": Split::ALL.iter().filter(|&&sp| s.splits.contains(&sp)).map(|sp| sp.name()).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "datasets": datasets,
         "options": opts,
         "image_ids": "file stems and annotations/SPLIT.json ids are the dataset's COCO image ids: frame index + 1",
-        "images": { "train": summary.images[0], "val": summary.images[1], "test": summary.images[2] },
-        "moved_to_fill_a_split": summary.moved.map(|(frame, side)| serde_json::json!({ "frame": frame, "to": side })),
+        "images": { "train": train, "val": val, "test": test },
+        "moved_to_fill_a_split": summary.moved.map(|(frame, side)| serde_json::json!({ "frame": frame, "to": side.name() })),
         "objects": summary.objects,
         "crowds_skipped": summary.crowds_skipped,
     });
-    let marker_path = staging.join(EXPORT_MARKER);
-    std::fs::write(&marker_path, format!("{marker:#}\n"))
-        .map_err(io(&marker_path, "cannot write"))?;
-    staging.finish(out)?;
-    Ok(summary)
+    let path = staging.join(EXPORT_MARKER);
+    std::fs::write(&path, format!("{marker:#}\n")).map_err(io(&path, "cannot write"))
 }
 
 /// The export's path of frame `frame`'s image in `split`, named by its COCO image id.
@@ -274,7 +304,7 @@ fn split_frames(
     frames: std::ops::Range<u64>,
     val_fraction: f64,
     seed: u64,
-) -> Result<(Vec<Split>, Option<(u64, &'static str)>), String> {
+) -> Result<(Vec<Split>, Option<(u64, Split)>), String> {
     let ask =
         "give a fraction between 0 and 1, or a validation set rendered apart with --val DATASET";
     if !(val_fraction > 0.0 && val_fraction < 1.0) {
@@ -322,7 +352,7 @@ fn split_frames(
         };
         if let Some(i) = nearest {
             splits[i] = side;
-            moved = Some((frames.start + i as u64, side.name()));
+            moved = Some((frames.start + i as u64, side));
         }
     }
     Ok((splits, moved))

@@ -335,6 +335,13 @@ fn yolo_export_refusals_name_the_problem_and_write_nothing() {
         std::fs::read(&link).unwrap(),
         std::fs::read(ds.join("rgb/000003.png")).unwrap()
     );
+
+    // A damaged labels file: exit 3 naming it, nothing left behind.
+    std::fs::write(ds.join("labels/000002.json"), "{\"frame_index\": 2,").unwrap();
+    let broken = tmp.path().join("broken");
+    let o = export(&ds, &broken, &[]);
+    common::assert_fails_with(&o, 3, "labels/000002.json");
+    assert!(!broken.exists() && !tmp.path().join(".broken.partial").exists());
 }
 
 /// The ids of the images in `coco`, in order.
