@@ -39,11 +39,7 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
         file: path.to_owned(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(read_error)?;
-    if !meta.is_file() {
-        return Err(read_error(std::io::Error::other("not a regular file")));
-    }
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let bytes = super::read_regular_file(path).map_err(read_error)?;
 
     refuse_bad_glb_header(&bytes).map_err(invalid)?;
     let gltf::Gltf { document, blob } =

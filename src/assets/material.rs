@@ -135,6 +135,16 @@ fn wrap(mode: gltf::texture::WrappingMode) -> Wrap {
     }
 }
 
+/// The sampling glTF gives a texture with no sampler: repeat, linear, trilinear mipmaps
+/// (what mesh files' textures get too).
+pub const DEFAULT_SAMPLING: Sampling = Sampling {
+    wrap_u: Wrap::Repeat,
+    wrap_v: Wrap::Repeat,
+    mag_linear: true,
+    min_linear: true,
+    mipmaps: MipFilter::Linear,
+};
+
 pub(super) fn sampling(s: &gltf::texture::Sampler) -> Sampling {
     use gltf::texture::{MagFilter, MinFilter};
     Sampling {

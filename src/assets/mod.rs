@@ -13,6 +13,7 @@ pub mod builtin;
 mod collision;
 pub mod document;
 pub mod environment;
+pub mod formats;
 pub mod image;
 pub mod material;
 pub mod mesh;
@@ -117,16 +118,54 @@ pub enum AssetError {
         /// The decoder's message.
         message: String,
     },
-    /// Nothing drawable: no triangle in the default scene.
-    #[error("{file}: no triangles to draw in the default scene")]
+    /// A PLY or STL file is malformed.
+    #[error("{file}: invalid mesh file: {message}")]
+    Mesh {
+        /// The asset file.
+        file: PathBuf,
+        /// What is wrong, naming the element (vertex, face, triangle) where known.
+        message: String,
+    },
+    /// The file's extension names no format synthvis reads.
+    #[error(
+        "{file}: cannot read this kind of file: synthvis reads {}",
+        formats::READABLE
+    )]
+    UnknownFormat {
+        /// The asset file.
+        file: PathBuf,
+    },
+    /// Nothing drawable: no triangle in the default scene (or, in a mesh file, none at
+    /// all: a point cloud or an empty file).
+    #[error("{file}: no triangles to draw (a point cloud, only lines, or an empty file?)")]
     Empty {
         /// The asset file.
         file: PathBuf,
     },
 }
 
-/// Loads one glTF asset.
+/// Loads one asset file: glTF, PLY or STL, told apart by the extension.
 pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
+    match formats::MeshFormat::of(path) {
+        Some(formats::MeshFormat::Gltf) => load_gltf(name, path),
+        Some(format) => formats::load(name, path, format),
+        // No extension: read as glTF, as synthvis always has (its reader tells .gltf from
+        // .glb by the bytes).
+        None if path.extension().is_none() => load_gltf(name, path),
+        None => match std::fs::metadata(path) {
+            Err(source) => Err(AssetError::Read {
+                file: path.to_owned(),
+                source,
+            }),
+            Ok(_) => Err(AssetError::UnknownFormat {
+                file: path.to_owned(),
+            }),
+        },
+    }
+}
+
+/// Loads one glTF asset.
+fn load_gltf(name: &str, path: &Path) -> Result<Asset, AssetError> {
     let document::Document {
         gltf,
         buffers,
@@ -218,6 +257,15 @@ pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
     })
 }
 
+/// The bytes of the regular file `path`: a device, FIFO or folder is refused before
+/// reading (reading one could block forever or never end).
+pub(crate) fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
+}
+
 /// One texture-pool image, resized to the pool's square size.
 fn load_pool_image(path: &Path) -> Result<Image, AssetError> {
     let bytes = std::fs::read(path).map_err(|source| AssetError::Read {
@@ -231,6 +279,27 @@ fn load_pool_image(path: &Path) -> Result<Image, AssetError> {
 }
 
 impl Asset {
+    /// Brings the asset from its file's units and up axis to metres, +Y up: scales it by
+    /// `metres` per unit and, for `up` = Z, turns it a quarter turn about +X (the file's +Z
+    /// becomes +Y, its +Y becomes -Z). Nothing changes for metres, +Y up.
+    pub fn reorient(&mut self, metres: f64, up: crate::spec::UpAxis) {
+        let turn = match up {
+            crate::spec::UpAxis::Y => DMat4::IDENTITY,
+            crate::spec::UpAxis::Z => DMat4::from_rotation_x(-std::f64::consts::FRAC_PI_2),
+        };
+        if metres == 1.0 && turn == DMat4::IDENTITY {
+            return;
+        }
+        let m = DMat4::from_scale(DVec3::splat(metres)) * turn;
+        for d in &mut self.draws {
+            d.transform = m * d.transform;
+        }
+        if let Some(bounds) = mesh::bounds(&self.meshes, &self.draws) {
+            self.bounds = bounds;
+        }
+        self.albedo_cache = std::sync::OnceLock::new();
+    }
+
     /// Rescales the asset so its bounding-box diagonal is `diagonal` metres and moves the
     /// box centre to the asset origin.
     pub fn normalize(&mut self, diagonal: f64) {
@@ -289,6 +358,10 @@ impl AssetLibrary {
                         });
                     }
                 };
+                asset.reorient(
+                    a.units.map_or(1.0, crate::spec::Units::metres),
+                    a.up.unwrap_or(crate::spec::UpAxis::Y),
+                );
                 if let Some(d) = a.normalize_diagonal {
                     asset.normalize(d);
                 }

@@ -37,7 +37,9 @@ pub use error::{SpecError, SpecIssue};
 pub use labels::{AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions, LabelsSpec};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
-pub use objects::{AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec};
+pub use objects::{
+    AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec, UnitName, Units, UpAxis,
+};
 pub use physics::{
     ColliderKind, DecompositionSettings, DecompositionSpec, DropSettings, DropSpec,
     PhysicsSettings, PhysicsSpec, Unsettled,

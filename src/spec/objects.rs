@@ -25,14 +25,14 @@ fn default_supercategory() -> String {
     "object".to_owned()
 }
 
-/// A glTF asset.
+/// An asset: a mesh file (glTF, PLY or STL) or a built-in shape.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetSpec {
     /// Name objects use to refer to it (unique).
     pub name: String,
-    /// `.gltf` or `.glb` file; relative paths resolve against the spec's folder
-    /// (exclusive with `primitive`).
+    /// `.gltf`, `.glb`, `.ply` or `.stl` file; relative paths resolve against the spec's
+    /// folder (exclusive with `primitive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// A built-in shape instead of a file (exclusive with `path`).
@@ -45,12 +45,65 @@ pub struct AssetSpec {
     /// the box centre (real assets come in any unit and with any origin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize_diagonal: Option<f64>,
+    /// The file's length unit: `"m"` (the default), `"cm"`, `"mm"`, or metres per unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<Units>,
+    /// The file's up axis: `"y"` (glTF's, the default) or `"z"` (most CAD exports and BOP
+    /// models), turned to +Y by a quarter turn about +X (the file's +Y becomes -Z).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up: Option<UpAxis>,
     /// How its instances collide when the spec drops objects (default `auto`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collider: Option<super::ColliderKind>,
     /// V-HACD settings, with `collider: decomposition`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decomposition: Option<super::DecompositionSpec>,
+}
+
+/// An asset file's length unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Units {
+    /// A named unit.
+    Named(UnitName),
+    /// Metres per file unit.
+    Metres(f64),
+}
+
+/// A named length unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum UnitName {
+    /// Metres.
+    #[serde(rename = "m")]
+    Metre,
+    /// Centimetres.
+    #[serde(rename = "cm")]
+    Centimetre,
+    /// Millimetres.
+    #[serde(rename = "mm")]
+    Millimetre,
+}
+
+impl Units {
+    /// Metres per file unit.
+    pub fn metres(self) -> f64 {
+        match self {
+            Units::Named(UnitName::Metre) => 1.0,
+            Units::Named(UnitName::Centimetre) => 0.01,
+            Units::Named(UnitName::Millimetre) => 0.001,
+            Units::Metres(m) => m,
+        }
+    }
+}
+
+/// An asset file's up axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UpAxis {
+    /// +Y up (glTF).
+    Y,
+    /// +Z up.
+    Z,
 }
 
 /// Which asset an object instance is: drawn per instance.

@@ -201,7 +201,7 @@ fn check_assets(spec: &Spec, sink: &mut dyn IssueSink) {
             ),
             (None, None) => sink.issue(
                 &format!("assets[{i}]"),
-                "give `path` (a glTF file) or `primitive` (cube, sphere, cylinder, cone, torus, plane)"
+                "give `path` (a glTF, PLY or STL file) or `primitive` (cube, sphere, cylinder, cone, torus, plane)"
                     .into(),
             ),
             _ => {}
@@ -212,6 +212,23 @@ fn check_assets(spec: &Spec, sink: &mut dyn IssueSink) {
             sink.issue(
                 &format!("assets[{i}].normalize_diagonal"),
                 format!("must be a positive length in metres, found {d}"),
+            );
+        }
+        if let Some(u) = a.units
+            && !(u.metres() > 0.0 && u.metres().is_finite())
+        {
+            sink.issue(
+                &format!("assets[{i}].units"),
+                format!(
+                    "must be \"m\", \"cm\", \"mm\" or a positive number of metres per unit, found {}",
+                    u.metres()
+                ),
+            );
+        }
+        if a.primitive.is_some() && (a.units.is_some() || a.up.is_some()) {
+            sink.issue(
+                &format!("assets[{i}]"),
+                "`units` and `up` describe a file; a `primitive` is built in metres, +Y up".into(),
             );
         }
         if let Some(cat) = &a.category

@@ -285,7 +285,12 @@ def main():
          patched("background", {"texture": {"images": {"dir": "pool"}}}), 2,
          ["bad.png", "cannot decode image"], files={"pool/bad.png": b"not a png at all"})
     case("spec-version-0-reads", patched("version", 0), 0, [])
-    case("spec-newer-version", patched("version", 2), 2, [S, "version", "upgrade synthvis"])
+    case("spec-newer-version", patched("version", 3), 2, [S, "version", "upgrade synthvis"])
+    visibility = patched("version", 2)
+    visibility["assets"] = [{"name": "cube", "primitive": "cube", "category": "cube"}]
+    visibility["labels"] = {"min_visibility": 1.5, "below_threshold": "crowd"}
+    case("labels-visibility-out-of-range", visibility, 2,
+         [S, "labels.min_visibility", "must lie in [0, 1]"])
     case("spec-asset-missing", with_asset("nowhere.glb"), 2, ["nowhere.glb"])
     # --- glTF
     good = tri_gltf([(0, 0, 0), (1, 0, 0), (0, 1, 0)])
@@ -321,6 +326,59 @@ def main():
     nan = float("nan")
     case("gltf-nan-positions", with_asset("a.glb"), 2, ["a.glb", "POSITION"],
          files={"a.glb": tri_gltf([(0, 0, 0), (nan, 0, 0), (0, 1, 0)], indices=[0, 1, 2])})
+    # --- PLY and STL
+    def ply(fmt, vertices, faces, extra_header=""):
+        head = (f"ply\nformat {fmt} 1.0\n{extra_header}element vertex {len(vertices)}\n"
+                "property float x\nproperty float y\nproperty float z\n"
+                f"element face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n")
+        if fmt == "ascii":
+            body = "".join(" ".join(repr(c) for c in v) + "\n" for v in vertices)
+            body += "".join(f"{len(f)} " + " ".join(map(str, f)) + "\n" for f in faces)
+            return (head + body).encode()
+        out = head.encode()
+        for v in vertices:
+            out += struct.pack("<3f", *v)
+        for f in faces:
+            out += struct.pack("<B", len(f)) + struct.pack(f"<{len(f)}i", *f)
+        return out
+
+    tri = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)]
+    case("ply-renders", with_asset("a.ply"), 0, [], files={"a.ply": ply("ascii", tri, [[0, 1, 2]])})
+    whole = ply("binary_little_endian", tri, [[0, 1, 2]])
+    case("ply-truncated-binary", with_asset("a.ply"), 2, ["a.ply", "invalid mesh file"],
+         files={"a.ply": whole[:-6]})
+    nan_tri = [(0.0, 0.0, 0.0), (nan, 0.0, 0.0), (0.0, 1.0, 0.0)]
+    case("ply-nan-position", with_asset("a.ply"), 2, ["a.ply", "vertex 1", "not finite"],
+         files={"a.ply": ply("binary_little_endian", nan_tri, [[0, 1, 2]])})
+    case("ply-ascii-bad-number", with_asset("a.ply"), 2, ["a.ply", "not a readable PLY file", "Line"],
+         files={"a.ply": ply("ascii", nan_tri, [[0, 1, 2]])})
+    case("ply-index-out-of-range", with_asset("a.ply"), 2, ["a.ply", "face 0", "vertex index 7"],
+         files={"a.ply": ply("ascii", tri, [[0, 1, 7]])})
+    case("ply-point-cloud", with_asset("a.ply"), 2, ["a.ply", "no triangles"],
+         files={"a.ply": ply("ascii", tri, [])})
+    case("ply-not-ply", with_asset("a.ply"), 2, ["a.ply", "not a readable PLY file"],
+         files={"a.ply": b"this is not a mesh\n"})
+    case("ply-count-beyond-file", with_asset("a.ply"), 2, ["a.ply", "invalid mesh file"],
+         files={"a.ply": ply("ascii", tri, [[0, 1, 2]]).replace(b"element vertex 3", b"element vertex 3000000000")})
+    case("ply-missing-texture-renders", with_asset("a.ply"), 0, [],
+         files={"a.ply": ply("ascii", tri, [[0, 1, 2]], "comment TextureFile nowhere.png\n")})
+
+    def stl_binary(triangles, count=None):
+        out = b"\0" * 80 + struct.pack("<I", len(triangles) if count is None else count)
+        for t in triangles:
+            out += struct.pack("<3f", 0, 0, 0) + b"".join(struct.pack("<3f", *p) for p in t) + b"\0\0"
+        return out
+
+    case("stl-renders", with_asset("a.stl"), 0, [], files={"a.stl": stl_binary([tri])})
+    case("stl-truncated-binary", with_asset("a.stl"), 2, ["a.stl", "truncated", "1000 triangles"],
+         files={"a.stl": stl_binary([tri], count=1000)})
+    case("stl-empty-file", with_asset("a.stl"), 2, ["a.stl", "invalid mesh file"], files={"a.stl": b""})
+    case("stl-no-triangles", with_asset("a.stl"), 2, ["a.stl", "no triangles"],
+         files={"a.stl": b"solid empty\nendsolid empty\n"})
+    case("stl-nan-vertex", with_asset("a.stl"), 2, ["a.stl", "vertex 2", "not finite"],
+         files={"a.stl": stl_binary([[(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (nan, 1.0, 0.0)]])})
+    case("asset-unknown-format", with_asset("a.fbx"), 2, ["a.fbx", "cannot read this kind of file", ".ply"],
+         files={"a.fbx": b"Kaydara FBX Binary"})
     # --- glTF node graphs that are not trees
     doc, b = tri_doc()
     doc["nodes"] = [{"mesh": 0, "children": [0]}]

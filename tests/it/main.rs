@@ -19,6 +19,7 @@ mod golden;
 mod gpu;
 mod light_transport;
 mod look_goldens;
+mod mesh_files;
 mod outputs;
 mod physics;
 mod properties;

@@ -289,3 +289,123 @@ proptest! {
         );
     }
 }
+
+/// A tetrahedron as PLY (ASCII, binary little- and big-endian, with colours and texture
+/// coordinates) and STL (ASCII and binary): the seeds of the mesh-file property.
+fn mesh_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let points = [
+        [0.0f32, 0.0, 0.0],
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [0.0, 0.0, 1.0],
+    ];
+    let faces = [[0i32, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]];
+    let header = |format: &str| {
+        format!(
+            "ply\nformat {format} 1.0\ncomment TextureFile none.png\nelement vertex 4\n\
+             property float x\nproperty float y\nproperty float z\nproperty uchar red\n\
+             property uchar green\nproperty uchar blue\nproperty float s\nproperty float t\n\
+             element face 4\nproperty list uchar int vertex_indices\nend_header\n"
+        )
+    };
+    let mut ascii = header("ascii");
+    for p in points {
+        ascii += &format!("{} {} {} 200 100 50 0.5 0.5\n", p[0], p[1], p[2]);
+    }
+    for f in faces {
+        ascii += &format!("3 {} {} {}\n", f[0], f[1], f[2]);
+    }
+    let binary = |big: bool| {
+        let mut out = header(if big {
+            "binary_big_endian"
+        } else {
+            "binary_little_endian"
+        })
+        .into_bytes();
+        let f32b = |x: f32| {
+            if big {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            }
+        };
+        for p in points {
+            p.iter().for_each(|&x| out.extend(f32b(x)));
+            out.extend([200u8, 100, 50]);
+            out.extend(f32b(0.5));
+            out.extend(f32b(0.5));
+        }
+        for f in faces {
+            out.push(3);
+            f.iter().for_each(|&i| {
+                out.extend(if big {
+                    i.to_be_bytes()
+                } else {
+                    i.to_le_bytes()
+                })
+            });
+        }
+        out
+    };
+    let mut stl_ascii = String::from("solid t\n");
+    let mut stl_binary = vec![0u8; 80];
+    stl_binary.extend(4u32.to_le_bytes());
+    for f in faces {
+        stl_ascii += "facet normal 0 0 0\nouter loop\n";
+        stl_binary.extend([0u8; 12]);
+        for i in f {
+            let p = points[i as usize];
+            stl_ascii += &format!("vertex {} {} {}\n", p[0], p[1], p[2]);
+            p.iter().for_each(|x| stl_binary.extend(x.to_le_bytes()));
+        }
+        stl_ascii += "endloop\nendfacet\n";
+        stl_binary.extend([0u8; 2]);
+    }
+    stl_ascii += "endsolid t\n";
+    vec![
+        ("ply", ascii.into_bytes()),
+        ("ply", binary(false)),
+        ("ply", binary(true)),
+        ("stl", stl_ascii.into_bytes()),
+        ("stl", stl_binary),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(192))]
+
+    #[test]
+    fn mutated_mesh_files_never_panic_the_loader(
+        seed in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let seeds = mesh_seeds();
+        let (ext, bytes) = seed.get(&seeds);
+        let mut bytes = bytes.clone();
+        for m in &mutations {
+            mutate(&mut bytes, m);
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(format!("mutated.{ext}"));
+        std::fs::write(&path, &bytes).unwrap();
+        let contained = synthvis::panic_guard::caught();
+        let result = synthvis::assets::load_asset("mutated", &path);
+        prop_assert_eq!(
+            synthvis::panic_guard::caught(),
+            contained,
+            "the loader contained a panic: {:?}",
+            result.err()
+        );
+    }
+}
+
+#[test]
+fn mesh_seeds_load_unmutated() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (ext, bytes)) in mesh_seeds().into_iter().enumerate() {
+        let path = tmp.path().join(format!("seed{i}.{ext}"));
+        std::fs::write(&path, bytes).unwrap();
+        let asset = synthvis::assets::load_asset("seed", &path).unwrap();
+        assert_eq!(asset.meshes[0].primitives[0].indices.len(), 12, "seed {i}");
+    }
+}
