@@ -118,7 +118,7 @@ pub enum AssetError {
         /// The decoder's message.
         message: String,
     },
-    /// A PLY or STL file is malformed.
+    /// An OBJ, PLY or STL file is malformed.
     #[error("{file}: invalid mesh file: {message}")]
     Mesh {
         /// The asset file.
@@ -144,7 +144,7 @@ pub enum AssetError {
     },
 }
 
-/// Loads one asset file: glTF, PLY or STL, told apart by the extension.
+/// Loads one asset file: glTF, OBJ, PLY or STL, told apart by the extension.
 pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
     match formats::MeshFormat::of(path) {
         Some(formats::MeshFormat::Gltf) => load_gltf(name, path),

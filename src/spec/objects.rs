@@ -25,13 +25,13 @@ fn default_supercategory() -> String {
     "object".to_owned()
 }
 
-/// An asset: a mesh file (glTF, PLY or STL) or a built-in shape.
+/// An asset: a mesh file (glTF, OBJ, PLY or STL) or a built-in shape.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetSpec {
     /// Name objects use to refer to it (unique).
     pub name: String,
-    /// `.gltf`, `.glb`, `.ply` or `.stl` file; relative paths resolve against the spec's
+    /// `.gltf`, `.glb`, `.obj`, `.ply` or `.stl` file; relative paths resolve against the spec's
     /// folder (exclusive with `primitive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,

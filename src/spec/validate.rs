@@ -201,7 +201,7 @@ fn check_assets(spec: &Spec, sink: &mut dyn IssueSink) {
             ),
             (None, None) => sink.issue(
                 &format!("assets[{i}]"),
-                "give `path` (a glTF, PLY or STL file) or `primitive` (cube, sphere, cylinder, cone, torus, plane)"
+                "give `path` (a glTF, OBJ, PLY or STL file) or `primitive` (cube, sphere, cylinder, cone, torus, plane)"
                     .into(),
             ),
             _ => {}

@@ -377,6 +377,19 @@ def main():
          files={"a.stl": b"solid empty\nendsolid empty\n"})
     case("stl-nan-vertex", with_asset("a.stl"), 2, ["a.stl", "vertex 2", "not finite"],
          files={"a.stl": stl_binary([[(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (nan, 1.0, 0.0)]])})
+    obj_tri = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+    case("obj-renders", with_asset("a.obj"), 0, [], files={"a.obj": obj_tri})
+    case("obj-missing-mtl-renders", with_asset("a.obj"), 0, [], files={"a.obj": b"mtllib nowhere.mtl\n" + obj_tri})
+    case("obj-index-out-of-range", with_asset("a.obj"), 2, ["a.obj", "line 4", "names no vertex"],
+         files={"a.obj": b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n"})
+    case("obj-nan-position", with_asset("a.obj"), 2, ["a.obj", "vertex 1", "not finite"],
+         files={"a.obj": b"v 0 0 0\nv nan 0 0\nv 0 1 0\nf 1 2 3\n"})
+    case("obj-no-faces", with_asset("a.obj"), 2, ["a.obj", "no triangles"],
+         files={"a.obj": b"v 0 0 0\nv 1 0 0\nv 0 1 0\n"})
+    case("obj-lines-only", with_asset("a.obj"), 2, ["a.obj", "no triangles"],
+         files={"a.obj": b"v 0 0 0\nv 1 0 0\nl 1 2\n"})
+    case("obj-bad-number", with_asset("a.obj"), 2, ["a.obj", "line 1", "not a readable OBJ file"],
+         files={"a.obj": b"v 0 zero 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"})
     case("asset-unknown-format", with_asset("a.fbx"), 2, ["a.fbx", "cannot read this kind of file", ".ply"],
          files={"a.fbx": b"Kaydara FBX Binary"})
     # --- glTF node graphs that are not trees

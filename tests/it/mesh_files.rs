@@ -263,3 +263,75 @@ fn ply_and_stl_cubes_render_as_the_gltf_cube() {
         "a millimetre file read as metres: edge {edge} m"
     );
 }
+
+/// An OBJ of `t` with an MTL file naming the texture: one vertex, normal and texture
+/// coordinate line a corner, faces with relative (negative) indices in one group and
+/// absolute ones in another.
+fn write_obj(dir: &Path, t: &Triangles) {
+    let mut obj = String::from("# made by synthvis tests\nmtllib cube.mtl\no cube\n");
+    let half = t.corners.len() / 6; // half the triangles
+    for (k, tri) in t.corners.chunks(3).enumerate() {
+        if k == 0 {
+            obj.push_str("g first\nusemtl textured\n");
+        } else if k == half {
+            obj.push_str("g second\nusemtl textured\n");
+        }
+        for (p, n, uv) in tri {
+            let _ = writeln!(obj, "v {:?} {:?} {:?}", p[0], p[1], p[2]);
+            let _ = writeln!(obj, "vn {:?} {:?} {:?}", n[0], n[1], n[2]);
+            // OBJ's v points up; glTF's down.
+            let _ = writeln!(obj, "vt {:?} {:?}", uv[0], 1.0 - uv[1]);
+        }
+        if k < half {
+            obj.push_str("f -3/-3/-3 -2/-2/-2 -1/-1/-1\n");
+        } else {
+            let i = 3 * k + 1;
+            let _ = writeln!(
+                obj,
+                "f {0}/{0}/{0} {1}/{1}/{1} {2}/{2}/{2}",
+                i,
+                i + 1,
+                i + 2
+            );
+        }
+    }
+    std::fs::write(dir.join("cube.obj"), obj).unwrap();
+    std::fs::write(
+        dir.join("cube.mtl"),
+        "newmtl textured\nKd 1 1 1\nNs 144\nd 1\nmap_Kd texture.png\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_obj_cube_with_its_mtl_renders_as_the_gltf_cube() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cube = glb_cube(dir);
+    write_obj(dir, &cube);
+    let reference = render(dir, "glb", json!({ "path": cube_glb() }));
+    let asset = synthvis::assets::load_asset("cube", &dir.join("cube.obj")).unwrap();
+    assert!(asset.warnings.is_empty(), "{:?}", asset.warnings);
+    // Ns 144 is roughness 1 - 12/30, the glTF cube's 0.6.
+    assert!((asset.materials[0].roughness - 0.6).abs() < 1e-6);
+    assert!(asset.materials[0].base_color_texture.is_some());
+    let frame = render(dir, "obj", json!({ "path": dir.join("cube.obj") }));
+    assert!(frame.buffers.instance == reference.buffers.instance, "mask");
+    assert!(frame.buffers.depth == reference.buffers.depth, "depth");
+    let diff = mean_difference(&frame.buffers.rgb, &reference.buffers.rgb);
+    assert!(diff < 1.5, "RGB differs by {diff:.3} levels on average");
+
+    // Without its MTL: a warning naming it, and the default material.
+    std::fs::remove_file(dir.join("cube.mtl")).unwrap();
+    let bare = synthvis::assets::load_asset("cube", &dir.join("cube.obj")).unwrap();
+    assert!(
+        bare.warnings.iter().any(|w| w.contains("cube.mtl")),
+        "{:?}",
+        bare.warnings
+    );
+    let frame = render(dir, "obj_bare", json!({ "path": dir.join("cube.obj") }));
+    assert!(
+        frame.buffers.instance == reference.buffers.instance,
+        "mask without MTL"
+    );
+}

@@ -290,8 +290,8 @@ proptest! {
     }
 }
 
-/// A tetrahedron as PLY (ASCII, binary little- and big-endian, with colours and texture
-/// coordinates) and STL (ASCII and binary): the seeds of the mesh-file property.
+/// A tetrahedron as OBJ, PLY (ASCII, binary little- and big-endian, with colours and
+/// texture coordinates) and STL (ASCII and binary): the seeds of the mesh-file property.
 fn mesh_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let points = [
         [0.0f32, 0.0, 0.0],
@@ -362,7 +362,20 @@ fn mesh_seeds() -> Vec<(&'static str, Vec<u8>)> {
         stl_binary.extend([0u8; 2]);
     }
     stl_ascii += "endsolid t\n";
+    let mut obj = String::from("o t\n");
+    for p in points {
+        obj += &format!("v {} {} {}\nvt 0.5 0.5\nvn 0 0 1\n", p[0], p[1], p[2]);
+    }
+    for f in faces {
+        obj += &format!(
+            "f {0}/{0}/{0} {1}/{1}/{1} {2}/{2}/{2}\n",
+            f[0] + 1,
+            f[1] + 1,
+            f[2] + 1
+        );
+    }
     vec![
+        ("obj", obj.into_bytes()),
         ("ply", ascii.into_bytes()),
         ("ply", binary(false)),
         ("ply", binary(true)),

@@ -1,11 +1,13 @@
-//! Mesh files other than glTF: PLY ([`ply`]) and STL ([`stl`]), read into the same
-//! [`Asset`] a glTF file becomes: one mesh drawn at the asset origin, its material the
-//! [`mesh_file_material`] (times vertex colours, with a PLY's texture).
+//! Mesh files other than glTF: OBJ with MTL ([`obj`]), PLY ([`ply`]) and STL ([`stl`]),
+//! read into the same [`Asset`] a glTF file becomes: one mesh drawn at the asset origin,
+//! its primitives' materials the file's (OBJ) or the [`mesh_file_material`] (times vertex
+//! colours, with a PLY's texture).
 //!
 //! Each reader hands over triangles as [`MeshData`]; one function checks what every format
 //! must hold (finite positions, indices in range, at least one triangle) and assembles the
 //! asset, so a bad file is refused naming its file and element whatever its format.
 
+pub mod obj;
 pub mod ply;
 pub mod stl;
 
@@ -13,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use glam::{DMat4, Vec3};
 
+use super::material::{DEFAULT_SAMPLING, IDENTITY_UV};
 use super::{Asset, AssetError, AssetFile, Image, Material, Mesh, MeshDraw, Primitive, Texture};
-use super::{Vertex, mesh};
+use super::{TextureRef, Vertex, mesh};
 use crate::hash::sha256_hex;
 
 /// The mesh-file formats synthvis reads, by file extension (lowercase).
@@ -22,6 +25,8 @@ use crate::hash::sha256_hex;
 pub enum MeshFormat {
     /// glTF 2.0, `.gltf` or `.glb` ([`super::document`]).
     Gltf,
+    /// Wavefront OBJ, with MTL materials.
+    Obj,
     /// Stanford PLY, ASCII or binary.
     Ply,
     /// STL, ASCII or binary.
@@ -34,6 +39,7 @@ impl MeshFormat {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "gltf" | "glb" => Some(Self::Gltf),
+            "obj" => Some(Self::Obj),
             "ply" => Some(Self::Ply),
             "stl" => Some(Self::Stl),
             _ => None,
@@ -42,21 +48,75 @@ impl MeshFormat {
 }
 
 /// The extensions synthvis reads, for messages.
-pub const READABLE: &str = ".gltf, .glb, .ply, .stl";
+pub const READABLE: &str = ".gltf, .glb, .obj, .ply, .stl";
 
 /// What a mesh-file reader found: triangles, with what they are drawn with.
 #[derive(Debug, Default)]
 pub struct MeshData {
-    /// Vertices; a normal of zero length is filled in from the faces.
-    pub vertices: Vec<Vertex>,
-    /// Triangle list, indices into `vertices` (checked before the asset is made).
-    pub indices: Vec<u32>,
-    /// A base-colour texture (a PLY's `comment TextureFile`), sampled with `uv0`.
-    pub texture: Option<Image>,
-    /// Files read besides the mesh file (the texture).
+    /// Triangle lists; a vertex normal of zero length is filled in from the faces, and
+    /// indices are checked before the asset is made.
+    pub primitives: Vec<Primitive>,
+    /// The materials the primitives name.
+    pub materials: Vec<Material>,
+    /// Texture images; texture `i` samples image `i` with [`DEFAULT_SAMPLING`].
+    pub images: Vec<Image>,
+    /// Files read besides the mesh file (material libraries' textures).
     pub extra_files: Vec<AssetFile>,
     /// Things skipped or changed while reading.
     pub warnings: Vec<String>,
+}
+
+impl MeshData {
+    /// One primitive drawn with the [`mesh_file_material`], textured with image 0 when
+    /// there is one: what a PLY or STL file holds.
+    fn single(mut self, vertices: Vec<Vertex>, indices: Vec<u32>) -> Self {
+        let mut material = mesh_file_material();
+        if !self.images.is_empty() {
+            material.base_color_texture = Some(TextureRef {
+                texture: 0,
+                tex_coord: 0,
+                transform: IDENTITY_UV,
+            });
+        }
+        self.materials = vec![material];
+        self.primitives = vec![Primitive {
+            vertices,
+            indices,
+            material: 0,
+        }];
+        self
+    }
+}
+
+/// Reads the texture image `file` (named by the file's `what`) into `data` and returns its
+/// texture index; a missing or unreadable image is a warning naming it, and `None`.
+pub(crate) fn read_texture(file: &Path, what: &str, data: &mut MeshData) -> Option<usize> {
+    let name = file.display().to_string();
+    let result = super::read_regular_file(file)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            let decoded = super::image::decode(&bytes)?;
+            Ok((
+                bytes,
+                super::image::capped(decoded, &name, &mut data.warnings)?,
+            ))
+        });
+    match result {
+        Ok((bytes, image)) => {
+            data.images.push(image);
+            data.extra_files.push(AssetFile {
+                path: file.to_owned(),
+                sha256: sha256_hex(&bytes),
+            });
+            Some(data.images.len() - 1)
+        }
+        Err(e) => {
+            data.warnings.push(format!(
+                "texture {name} ({what}) cannot be used: {e}; rendering without it"
+            ));
+            None
+        }
+    }
 }
 
 /// The material of a mesh file: white (times vertex colours and the texture, when the
@@ -70,7 +130,7 @@ pub fn mesh_file_material() -> Material {
     }
 }
 
-/// Reads the mesh file `path` (PLY or STL) as the asset `name`.
+/// Reads the mesh file `path` (OBJ, PLY or STL) as the asset `name`.
 pub fn load(name: &str, path: &Path, format: MeshFormat) -> Result<Asset, AssetError> {
     let bytes = super::read_regular_file(path).map_err(|source| AssetError::Read {
         file: path.to_owned(),
@@ -81,6 +141,7 @@ pub fn load(name: &str, path: &Path, format: MeshFormat) -> Result<Asset, AssetE
         message,
     };
     let data = match format {
+        MeshFormat::Obj => obj::read(&bytes, path),
         MeshFormat::Ply => ply::read(&bytes, path),
         MeshFormat::Stl => stl::read(&bytes),
         MeshFormat::Gltf => Err("a glTF file is read by the glTF loader".into()),
@@ -100,60 +161,56 @@ fn asset(name: &str, path: &Path, file: AssetFile, data: MeshData) -> Result<Ass
         message,
     };
     let MeshData {
-        mut vertices,
-        indices,
-        texture,
+        mut primitives,
+        mut materials,
+        images,
         extra_files,
         warnings,
     } = data;
-    if let Some(i) = vertices
-        .iter()
-        .position(|v| !v.position.iter().all(|c| c.is_finite()))
-    {
-        return Err(invalid(format!(
-            "vertex {i}: position {:?} is not finite",
-            vertices[i].position
-        )));
+    let several = primitives.len() > 1;
+    for (p, prim) in primitives.iter_mut().enumerate() {
+        let at = if several {
+            format!("part {p}: ")
+        } else {
+            String::new()
+        };
+        if let Some(i) = prim
+            .vertices
+            .iter()
+            .position(|v| !v.position.iter().all(|c| c.is_finite()))
+        {
+            return Err(invalid(format!(
+                "{at}vertex {i}: position {:?} is not finite",
+                prim.vertices[i].position
+            )));
+        }
+        let count = prim.vertices.len();
+        if let Some(k) = prim.indices.iter().position(|&i| i as usize >= count) {
+            return Err(invalid(format!(
+                "{at}face corner {k} (triangle {}): vertex index {} is out of range (the file has {count} vertices)",
+                k / 3,
+                prim.indices[k],
+            )));
+        }
+        prim.indices
+            .truncate(prim.indices.len() - prim.indices.len() % 3);
+        fill_normals(&mut prim.vertices, &prim.indices);
     }
-    if let Some(k) = indices.iter().position(|&i| i as usize >= vertices.len()) {
-        return Err(invalid(format!(
-            "face corner {k} (triangle {}): vertex index {} is out of range (the file has {} vertices)",
-            k / 3,
-            indices[k],
-            vertices.len()
-        )));
-    }
-    if indices.is_empty() {
+    primitives.retain(|p| !p.indices.is_empty());
+    if primitives.is_empty() {
         return Err(AssetError::Empty {
             file: path.to_owned(),
         });
     }
-    fill_normals(&mut vertices, &indices);
-    let mut material = mesh_file_material();
-    let (textures, images) = match texture {
-        Some(image) => {
-            material.base_color_texture = Some(super::TextureRef {
-                texture: 0,
-                tex_coord: 0,
-                transform: super::material::IDENTITY_UV,
-            });
-            (
-                vec![Texture {
-                    image: 0,
-                    sampling: super::material::DEFAULT_SAMPLING,
-                }],
-                vec![image],
-            )
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    let meshes = vec![Mesh {
-        primitives: vec![Primitive {
-            vertices,
-            indices,
-            material: 0,
-        }],
-    }];
+    let textures = (0..images.len())
+        .map(|image| Texture {
+            image,
+            sampling: DEFAULT_SAMPLING,
+        })
+        .collect();
+    // The last material is the default one, as for glTF.
+    materials.push(Material::default());
+    let meshes = vec![Mesh { primitives }];
     let draws = vec![MeshDraw {
         mesh: 0,
         transform: DMat4::IDENTITY,
@@ -169,8 +226,7 @@ fn asset(name: &str, path: &Path, file: AssetFile, data: MeshData) -> Result<Ass
         files,
         meshes,
         draws,
-        // The last material is the default one, as for glTF.
-        materials: vec![material, Material::default()],
+        materials,
         textures,
         images,
         bounds,

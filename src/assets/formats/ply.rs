@@ -16,10 +16,8 @@ use std::path::Path;
 use ply_rs_bw::parser::{Parser, Reader};
 use ply_rs_bw::ply::{Property, PropertyAccess, PropertyAccessResult};
 
-use super::{MeshData, vertex};
-use crate::assets::image;
-use crate::assets::{AssetFile, Vertex};
-use crate::hash::sha256_hex;
+use super::{MeshData, read_texture, vertex};
+use crate::assets::Vertex;
 
 /// A `vertex` element as read: the properties synthvis uses, by slot (the rest ignored),
 /// so a million vertices cost their numbers, not a map each.
@@ -107,6 +105,8 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<MeshData, String> {
         .map_err(|panic| format!("the PLY reader failed ({panic}); the file is malformed"))?
         .map_err(|e| format!("not a readable PLY file: {}", one_line(&e.to_string())))?;
     let mut data = MeshData::default();
+    let mut out_vertices = Vec::new();
+    let mut out_indices = Vec::new();
     let mut read_vertices = Vec::with_capacity(vertices.len());
     for (i, element) in vertices.iter().enumerate() {
         read_vertices.push(to_vertex(element).map_err(|m| format!("vertex {i}: {m}"))?);
@@ -128,7 +128,7 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<MeshData, String> {
             .collect::<Result<Vec<u32>, String>>()?;
         if per_corner_uv {
             // Each corner gets its own vertex, carrying the face's texture coordinates.
-            let first = u32::try_from(data.vertices.len())
+            let first = u32::try_from(out_vertices.len())
                 .map_err(|_| format!("face {i}: more corners than a mesh may hold"))?;
             let uvs = face
                 .texcoord
@@ -139,26 +139,24 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<MeshData, String> {
                 if let Some(uv) = uvs {
                     v.uv0 = [uv[2 * k] as f32, 1.0 - uv[2 * k + 1] as f32];
                 }
-                data.vertices.push(v);
+                out_vertices.push(v);
             }
             fan(
-                &mut data.indices,
+                &mut out_indices,
                 (first..first + corners.len() as u32).collect(),
             );
         } else {
-            fan(&mut data.indices, corners);
+            fan(&mut out_indices, corners);
         }
     }
     if !per_corner_uv {
-        data.vertices = read_vertices;
+        out_vertices = read_vertices;
     }
     if let Some(name) = texture_file(&header.comments) {
-        read_texture(
-            &path.parent().unwrap_or(Path::new("")).join(name),
-            &mut data,
-        );
+        let file = path.parent().unwrap_or(Path::new("")).join(name);
+        read_texture(&file, "comment TextureFile", &mut data);
     }
-    Ok(data)
+    Ok(data.single(out_vertices, out_indices))
 }
 
 /// The header, the vertices and the faces of a PLY file; other elements are read past.
@@ -188,29 +186,6 @@ fn parse(
         }
     }
     Ok((header, vertices, faces))
-}
-
-/// Reads the texture at `file` into `data`, or warns that it cannot be used.
-fn read_texture(file: &Path, data: &mut MeshData) {
-    let what = file.display().to_string();
-    let result = crate::assets::read_regular_file(file)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| {
-            let decoded = image::decode(&bytes)?;
-            Ok((bytes, image::capped(decoded, &what, &mut data.warnings)?))
-        });
-    match result {
-        Ok((bytes, img)) => {
-            data.texture = Some(img);
-            data.extra_files.push(AssetFile {
-                path: file.to_owned(),
-                sha256: sha256_hex(&bytes),
-            });
-        }
-        Err(e) => data.warnings.push(format!(
-            "texture {what} (comment TextureFile) cannot be used: {e}; rendering without it"
-        )),
-    }
 }
 
 /// `message` on one line: the reader's multi-line messages (line, text, cause) joined.
@@ -319,6 +294,7 @@ mod tests {
     #[test]
     fn a_quad_becomes_two_triangles_with_linear_colours() {
         let d = read(SQUARE.as_bytes(), Path::new("x.ply")).unwrap();
+        let d = &d.primitives[0];
         assert_eq!(d.indices, [0, 1, 2, 0, 2, 3]);
         assert_eq!(d.vertices[0].color, [1.0, 0.0, 0.0, 1.0]);
         assert_eq!(d.vertices.len(), 4);

@@ -17,7 +17,7 @@ pub fn read(bytes: &[u8]) -> Result<MeshData, String> {
     let mut cursor = std::io::Cursor::new(bytes);
     let triangles =
         stl_io::create_stl_reader(&mut cursor).map_err(|e| format!("not an STL file: {e}"))?;
-    let mut data = MeshData::default();
+    let (mut vertices, mut indices) = (Vec::new(), Vec::new());
     for (i, triangle) in triangles.enumerate() {
         let triangle = triangle.map_err(|e| format!("triangle {i}: {e}"))?;
         let corners = triangle.vertices.map(|v| [v[0], v[1], v[2]]);
@@ -28,16 +28,16 @@ pub fn read(bytes: &[u8]) -> Result<MeshData, String> {
             .try_normalize()
             .or(stored.try_normalize())
             .unwrap_or(Vec3::Z);
-        let first = u32::try_from(data.vertices.len())
+        let first = u32::try_from(vertices.len())
             .map_err(|_| format!("triangle {i}: more vertices than a mesh may hold"))?;
         for p in corners {
             let mut v = vertex(p);
             v.normal = normal.to_array();
-            data.vertices.push(v);
+            vertices.push(v);
         }
-        data.indices.extend([first, first + 1, first + 2]);
+        indices.extend([first, first + 1, first + 2]);
     }
-    Ok(data)
+    Ok(MeshData::default().single(vertices, indices))
 }
 
 /// A binary STL whose triangle count promises more bytes than the file holds is refused
@@ -93,7 +93,8 @@ mod tests {
         let b = read(&binary(1, &[TRIANGLE])).unwrap();
         let ascii = b"solid t\nfacet normal 0 0 0\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n";
         let a = read(ascii).unwrap();
-        for d in [&a, &b] {
+        let (a, b) = (&a.primitives[0], &b.primitives[0]);
+        for d in [a, b] {
             assert_eq!(d.indices, [0, 1, 2]);
             assert!(d.vertices.iter().all(|v| v.normal == [0.0, 0.0, 1.0]));
         }
