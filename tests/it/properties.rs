@@ -261,6 +261,31 @@ fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
     }
 }
 
+/// Loads `bytes`, mutated by `mutations`, as a file with extension `ext`: Ok or a typed
+/// error; a panic fails the property, contained or not.
+fn load_mutated(
+    ext: &str,
+    bytes: &[u8],
+    mutations: &[Mutation],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let mut bytes = bytes.to_vec();
+    for m in mutations {
+        mutate(&mut bytes, m);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(format!("mutated.{ext}"));
+    std::fs::write(&path, &bytes).unwrap();
+    let contained = synthvis::panic_guard::caught();
+    let result = synthvis::assets::load_asset("mutated", &path);
+    prop_assert_eq!(
+        synthvis::panic_guard::caught(),
+        contained,
+        "the loader contained a panic: {:?}",
+        result.err()
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(192))]
 
@@ -271,22 +296,7 @@ proptest! {
     ) {
         let seeds = gltf_seeds();
         let (ext, bytes) = seed.get(&seeds);
-        let mut bytes = bytes.clone();
-        for m in &mutations {
-            mutate(&mut bytes, m);
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join(format!("mutated.{ext}"));
-        std::fs::write(&path, &bytes).unwrap();
-        // Ok or a typed error; a panic fails the property, contained or not.
-        let contained = synthvis::panic_guard::caught();
-        let result = synthvis::assets::load_asset("mutated", &path);
-        prop_assert_eq!(
-            synthvis::panic_guard::caught(),
-            contained,
-            "the loader contained a panic: {:?}",
-            result.err()
-        );
+        load_mutated(ext, bytes, &mutations)?;
     }
 }
 
@@ -394,21 +404,7 @@ proptest! {
     ) {
         let seeds = mesh_seeds();
         let (ext, bytes) = seed.get(&seeds);
-        let mut bytes = bytes.clone();
-        for m in &mutations {
-            mutate(&mut bytes, m);
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join(format!("mutated.{ext}"));
-        std::fs::write(&path, &bytes).unwrap();
-        let contained = synthvis::panic_guard::caught();
-        let result = synthvis::assets::load_asset("mutated", &path);
-        prop_assert_eq!(
-            synthvis::panic_guard::caught(),
-            contained,
-            "the loader contained a panic: {:?}",
-            result.err()
-        );
+        load_mutated(ext, bytes, &mutations)?;
     }
 }
 
