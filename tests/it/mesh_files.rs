@@ -335,3 +335,105 @@ fn an_obj_cube_with_its_mtl_renders_as_the_gltf_cube() {
         "mask without MTL"
     );
 }
+
+/// Instance ids per pixel of a dataset's frame (`instance/NNNNNN.png`, 16-bit).
+fn instance_image(dataset: &Path, frame: u64) -> Vec<u16> {
+    image::open(dataset.join(format!("instance/{frame:06}.png")))
+        .unwrap()
+        .to_luma16()
+        .into_raw()
+}
+
+#[test]
+fn bop_models_load_back_in_millimetres_with_the_same_silhouettes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let spec = |paths: [serde_json::Value; 3], scales: [f64; 3]| {
+        let names = ["cube", "ball", "can"];
+        json!({
+            "version": 0,
+            "frames": 2,
+            "resolution": { "width": 200, "height": 150 },
+            "camera": { "fov_y_deg": 45, "position": [0, 1.2, 3], "look_at": [0, 0, 0] },
+            "outputs": { "amodal_masks": true },
+            "categories": names.map(|n| json!({ "name": n })),
+            "assets": (0..3).map(|i| {
+                let mut a = paths[i].clone();
+                a["name"] = json!(names[i]);
+                a["category"] = json!(names[i]);
+                a
+            }).collect::<Vec<_>>(),
+            "objects": (0..3).map(|i| json!({
+                "asset": names[i],
+                "position": [i as f64 - 1.0, 0.0, 0.0],
+                "rotation": "uniform",
+                "scale": scales[i],
+            })).collect::<Vec<_>>(),
+        })
+    };
+    let write = |name: &str, v: serde_json::Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+        path
+    };
+    let original = write(
+        "original.json",
+        spec(
+            ["cube", "ball", "can"].map(|n| json!({ "path": assets.join(format!("{n}.glb")) })),
+            [0.5, 0.6, 0.7],
+        ),
+    );
+    let ds = dir.join("ds");
+    let o = common::render(&original, &ds, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let bop = dir.join("bop");
+    let o = common::synthvis_command()
+        .args(["export", "bop"])
+        .arg(&ds)
+        .arg("--out")
+        .arg(&bop)
+        .arg("--spec")
+        .arg(&original)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+
+    // The models, in millimetres at the scale the instances shared, drawn at scale 1.
+    let models = write(
+        "models.json",
+        spec(
+            [1, 2, 3].map(
+                |i| json!({ "path": bop.join(format!("models/obj_{i:06}.ply")), "units": "mm" }),
+            ),
+            [1.0; 3],
+        ),
+    );
+    let again = dir.join("again");
+    let o = common::render(&models, &again, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    for frame in 0..2 {
+        let (a, b) = (instance_image(&ds, frame), instance_image(&again, frame));
+        for id in 1..=3u16 {
+            let inter = a
+                .iter()
+                .zip(&b)
+                .filter(|(x, y)| **x == id && **y == id)
+                .count();
+            let union = a
+                .iter()
+                .zip(&b)
+                .filter(|(x, y)| **x == id || **y == id)
+                .count();
+            assert!(
+                union > 100,
+                "frame {frame}: instance {id} covers {union} px"
+            );
+            let iou = inter as f64 / union as f64;
+            assert!(
+                iou >= 0.99,
+                "frame {frame}, instance {id}: mask IoU {iou:.4}"
+            );
+        }
+    }
+}
