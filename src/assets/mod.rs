@@ -239,22 +239,30 @@ fn load_gltf(name: &str, path: &Path) -> Result<Asset, AssetError> {
     // Stack order depends on traversal; sort for a stable draw order.
     draws.sort_by_key(|d| d.mesh);
 
-    let bounds = mesh::bounds(&meshes, &draws).ok_or(AssetError::Empty {
-        file: path.to_owned(),
-    })?;
-    Ok(Asset {
-        name: name.to_owned(),
-        path: path.to_owned(),
-        files,
-        meshes,
-        draws,
-        materials,
-        textures,
-        images,
-        bounds,
-        warnings,
-        albedo_cache: std::sync::OnceLock::new(),
-    })
+    Asset::assemble(
+        name,
+        path,
+        AssetParts {
+            files,
+            meshes,
+            draws,
+            materials,
+            textures,
+            images,
+            warnings,
+        },
+    )
+}
+
+/// What a loader read from an asset's files, before [`Asset::assemble`] makes it an asset.
+pub(crate) struct AssetParts {
+    pub(crate) files: Vec<AssetFile>,
+    pub(crate) meshes: Vec<Mesh>,
+    pub(crate) draws: Vec<MeshDraw>,
+    pub(crate) materials: Vec<Material>,
+    pub(crate) textures: Vec<Texture>,
+    pub(crate) images: Vec<Image>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The bytes of the regular file `path`: a device, FIFO or folder is refused before
@@ -279,6 +287,36 @@ fn load_pool_image(path: &Path) -> Result<Image, AssetError> {
 }
 
 impl Asset {
+    /// The asset `name` read from `path`, whatever its format: its bounds from what it
+    /// draws; refused as empty when it draws no triangle.
+    pub(crate) fn assemble(name: &str, path: &Path, parts: AssetParts) -> Result<Self, AssetError> {
+        let AssetParts {
+            files,
+            meshes,
+            draws,
+            materials,
+            textures,
+            images,
+            warnings,
+        } = parts;
+        let bounds = mesh::bounds(&meshes, &draws).ok_or(AssetError::Empty {
+            file: path.to_owned(),
+        })?;
+        Ok(Asset {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            files,
+            meshes,
+            draws,
+            materials,
+            textures,
+            images,
+            bounds,
+            warnings,
+            albedo_cache: std::sync::OnceLock::new(),
+        })
+    }
+
     /// Brings the asset from its file's units and up axis to metres, +Y up: scales it by
     /// `metres` per unit and, for `up` = Z, turns it a quarter turn about +X (the file's +Z
     /// becomes +Y, its +Y becomes -Z). Nothing changes for metres, +Y up.

@@ -297,14 +297,16 @@ fn export_image(split: Split, frame: u64) -> String {
     format!("images/{}/{}.png", split.name(), frame_stem(frame + 1))
 }
 
+/// Each frame's split, and the frame moved across to fill an empty side (with that side).
+type SplitPlan = (Vec<Split>, Option<(u64, Split)>);
+
 /// Each frame's side when `frames` are split with `val_fraction` from `seed`, and the frame
 /// moved across if the draws left a side empty.
-#[allow(clippy::type_complexity)]
 fn split_frames(
     frames: std::ops::Range<u64>,
     val_fraction: f64,
     seed: u64,
-) -> Result<(Vec<Split>, Option<(u64, Split)>), String> {
+) -> Result<SplitPlan, String> {
     let ask =
         "give a fraction between 0 and 1, or a validation set rendered apart with --val DATASET";
     if !(val_fraction > 0.0 && val_fraction < 1.0) {

@@ -11,13 +11,15 @@ pub mod obj;
 pub mod ply;
 pub mod stl;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use glam::{DMat4, Vec3};
 
 use super::material::{DEFAULT_SAMPLING, IDENTITY_UV};
-use super::{Asset, AssetError, AssetFile, Image, Material, Mesh, MeshDraw, Primitive, Texture};
-use super::{TextureRef, Vertex, mesh};
+use super::{
+    Asset, AssetError, AssetFile, AssetParts, Image, Material, Mesh, MeshDraw, Primitive, Texture,
+};
+use super::{TextureRef, Vertex};
 use crate::hash::sha256_hex;
 
 /// The mesh-file formats synthvis reads, by file extension (lowercase).
@@ -197,11 +199,6 @@ fn asset(name: &str, path: &Path, file: AssetFile, data: MeshData) -> Result<Ass
         fill_normals(&mut prim.vertices, &prim.indices);
     }
     primitives.retain(|p| !p.indices.is_empty());
-    if primitives.is_empty() {
-        return Err(AssetError::Empty {
-            file: path.to_owned(),
-        });
-    }
     let textures = (0..images.len())
         .map(|image| Texture {
             image,
@@ -210,29 +207,24 @@ fn asset(name: &str, path: &Path, file: AssetFile, data: MeshData) -> Result<Ass
         .collect();
     // The last material is the default one, as for glTF.
     materials.push(Material::default());
-    let meshes = vec![Mesh { primitives }];
-    let draws = vec![MeshDraw {
-        mesh: 0,
-        transform: DMat4::IDENTITY,
-    }];
-    let bounds = mesh::bounds(&meshes, &draws).ok_or(AssetError::Empty {
-        file: path.to_owned(),
-    })?;
     let mut files = vec![file];
     files.extend(extra_files);
-    Ok(Asset {
-        name: name.to_owned(),
-        path: PathBuf::from(path),
-        files,
-        meshes,
-        draws,
-        materials,
-        textures,
-        images,
-        bounds,
-        warnings,
-        albedo_cache: std::sync::OnceLock::new(),
-    })
+    Asset::assemble(
+        name,
+        path,
+        AssetParts {
+            files,
+            meshes: vec![Mesh { primitives }],
+            draws: vec![MeshDraw {
+                mesh: 0,
+                transform: DMat4::IDENTITY,
+            }],
+            materials,
+            textures,
+            images,
+            warnings,
+        },
+    )
 }
 
 /// Gives each vertex without a normal the area-weighted mean of its faces' normals (a

@@ -159,11 +159,11 @@ pub fn read(bytes: &[u8], path: &Path) -> Result<MeshData, String> {
     Ok(data.single(out_vertices, out_indices))
 }
 
+/// A PLY file as read: its header, its vertices and its faces.
+type Parsed = (ply_rs_bw::ply::Header, Vec<PlyVertex>, Vec<PlyFace>);
+
 /// The header, the vertices and the faces of a PLY file; other elements are read past.
-#[allow(clippy::type_complexity)]
-fn parse(
-    bytes: &[u8],
-) -> ply_rs_bw::parser::Result<(ply_rs_bw::ply::Header, Vec<PlyVertex>, Vec<PlyFace>)> {
+fn parse(bytes: &[u8]) -> ply_rs_bw::parser::Result<Parsed> {
     let mut reader = Reader::new(std::io::Cursor::new(bytes));
     let header = Parser::<PlyVertex>::new().read_header(&mut reader)?;
     let (mut vertices, mut faces) = (Vec::new(), Vec::new());
