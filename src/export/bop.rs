@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! DIR/camera.json                               cx, cy, fx, fy, width, height, depth_scale
-//! DIR/models/obj_NNNNNN.ply, models_info.json   each labeled asset (obj_id = asset index + 1), mm
+//! DIR/models/obj_NNNNNN.ply, models_info.json   each labeled asset (obj_id: its `bop_id`, else
+//!                                               its index in `assets` + 1), mm
 //! DIR/SPLIT/SSSSSS/rgb/IIIIII.png               scenes of --frames-per-scene frames
 //! DIR/SPLIT/SSSSSS/depth/IIIIII.png             millimetres (depth_scale 1)
 //! DIR/SPLIT/SSSSSS/mask/IIIIII_GGGGGG.png       each object's unoccluded mask (0/255)
@@ -119,6 +120,7 @@ pub fn export_bop(
         return Err(refuse("--frames-per-scene must be at least 1".into()));
     }
     let asset_index = |name: &str| spec.spec.assets.iter().position(|a| a.name == name);
+    let obj_ids = object_ids(&spec.spec.assets).map_err(refuse)?;
     let [w, h] = source.resolution();
     let staging = begin(out, opts.overwrite)?;
     let mut summary = BopSummary::default();
@@ -177,7 +179,7 @@ pub fn export_bop(
                 "{{\"cam_R_m2c\": {}, \"cam_t_m2c\": {}, \"obj_id\": {}}}",
                 json_list(r.iter().flatten()),
                 json_list(t.iter()),
-                obj + 1
+                obj_ids[obj]
             ));
             let bbox_visib = inst.bbox.map_or([-1, -1, -1, -1], |b| b.map(i64::from));
             let bbox_obj = inst.unclipped_bbox.unwrap_or([-1, -1, -1, -1]);
@@ -218,7 +220,15 @@ pub fn export_bop(
         .iter()
         .map(|a| a.category.is_some())
         .collect();
-    summary.models = write_models(&staging.join("models"), &library, &scales, &labeled)?;
+    summary.models = write_models(
+        &staging.join("models"),
+        &library,
+        &Models {
+            scales: &scales,
+            labeled: &labeled,
+            obj_ids: &obj_ids,
+        },
+    )?;
     let k = k_first.unwrap_or_default();
     let camera = format!(
         "{{\"cx\": {}, \"cy\": {}, \"depth_scale\": 1.0, \"fx\": {}, \"fy\": {}, \"height\": {h}, \"width\": {w}}}\n",
@@ -342,14 +352,53 @@ impl SceneWriter {
     }
 }
 
+/// Each asset's BOP object id: its `bop_id` (a BOP model set's own), else its index + 1;
+/// an error naming both assets when two would share one.
+fn object_ids(assets: &[crate::spec::AssetSpec]) -> Result<Vec<u32>, String> {
+    let ids: Vec<u32> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| a.bop_id.unwrap_or(i as u32 + 1))
+        .collect();
+    let mut seen: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (i, &id) in ids.iter().enumerate() {
+        if assets[i].category.is_none() {
+            continue;
+        }
+        if let Some(&j) = seen.get(&id) {
+            return Err(format!(
+                "assets `{}` and `{}` would both be BOP object {id}: give the second a \
+                 `bop_id` of its own",
+                assets[j].name, assets[i].name
+            ));
+        }
+        seen.insert(id, i);
+    }
+    Ok(ids)
+}
+
+/// What [`write_models`] writes of each asset, by asset index.
+struct Models<'a> {
+    /// The scale its instances share, if any frame shows one.
+    scales: &'a [Option<f64>],
+    /// Whether it is labeled (only labeled assets are BOP objects).
+    labeled: &'a [bool],
+    /// Its BOP object id.
+    obj_ids: &'a [u32],
+}
+
 /// Each labeled asset as `obj_NNNNNN.ply` (millimetres, at the scale its instances
 /// share; 1 for one no frame shows) and `models_info.json`; returns the number of models.
 fn write_models(
     dir: &Path,
     library: &AssetLibrary,
-    scales: &[Option<f64>],
-    labeled: &[bool],
+    models_of: &Models,
 ) -> Result<u64, ExportError> {
+    let Models {
+        scales,
+        labeled,
+        obj_ids,
+    } = *models_of;
     std::fs::create_dir_all(dir).map_err(io(dir, "cannot create"))?;
     let mut info = String::from("{");
     let mut models = 0;
@@ -399,7 +448,8 @@ fn write_models(
         for f in &faces {
             let _ = writeln!(ply, "3 {} {} {}", f[0], f[1], f[2]);
         }
-        let path = dir.join(format!("obj_{:06}.ply", i + 1));
+        let obj_id = obj_ids[i];
+        let path = dir.join(format!("obj_{obj_id:06}.ply"));
         std::fs::write(&path, ply).map_err(io(&path, "cannot write"))?;
         let (lo, hi) = points.iter().fold(
             (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY)),
@@ -412,7 +462,7 @@ fn write_models(
             info,
             "{sep}  \"{}\": {{\"diameter\": {}, \"min_x\": {}, \"min_y\": {}, \"min_z\": {}, \
              \"size_x\": {}, \"size_y\": {}, \"size_z\": {}}}",
-            i + 1,
+            obj_id,
             diameter(&points),
             lo.x,
             lo.y,

@@ -40,8 +40,10 @@ pub fn absolutize_paths(spec: &mut Value, folder: &Path) {
     };
     if let Some(assets) = spec.get_mut("assets").and_then(Value::as_array_mut) {
         for a in assets {
-            if let Some(path) = a.get_mut("path") {
-                fix(path);
+            for key in ["path", "dir", "bop_models"] {
+                if let Some(path) = a.get_mut(key) {
+                    fix(path);
+                }
             }
         }
     }
@@ -93,13 +95,16 @@ mod tests {
     fn absolutize_paths_covers_assets_pools_and_environment_maps() {
         let folder = Path::new("/data/scenes");
         let mut spec = json!({
-            "assets": [{"path": "../assets/a.glb"}, {"path": "/abs/b.glb"}],
+            "assets": [{"path": "../assets/a.glb"}, {"path": "/abs/b.glb"},
+                       {"dir": "ycb"}, {"bop_models": "lmo/models"}],
             "background": {"images": {"dir": "bg"}},
             "render": {"environment": {"map": {"choice": ["neutral", "sky.hdr"]}}}
         });
         absolutize_paths(&mut spec, folder);
         assert_eq!(spec["assets"][0]["path"], "/data/scenes/../assets/a.glb");
         assert_eq!(spec["assets"][1]["path"], "/abs/b.glb");
+        assert_eq!(spec["assets"][2]["dir"], "/data/scenes/ycb");
+        assert_eq!(spec["assets"][3]["bop_models"], "/data/scenes/lmo/models");
         assert_eq!(spec["background"]["images"]["dir"], "/data/scenes/bg");
         let choice = &spec["render"]["environment"]["map"]["choice"];
         assert_eq!(*choice, json!(["neutral", "/data/scenes/sky.hdr"]));

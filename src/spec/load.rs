@@ -9,8 +9,8 @@ use super::{Spec, SpecError, SpecIssue, material};
 /// A spec read from a file, with the folder its relative asset paths resolve against.
 #[derive(Debug, Clone)]
 pub struct LoadedSpec {
-    /// The spec as written (defaults filled in, image pools listed): what the manifest
-    /// records.
+    /// The spec as written (defaults filled in, image pools listed, asset folders
+    /// expanded into one asset per file): what the manifest records.
     pub spec: Spec,
     /// The same spec resolved for sampling (names turned into indices).
     pub resolved: ResolvedSpec,
@@ -186,8 +186,16 @@ impl LoadedSpec {
     /// points are checked before they are written.
     pub fn from_bytes(bytes: Vec<u8>, file: &Path) -> Result<Self, SpecError> {
         let mut spec = parse(&bytes, file)?;
-        let mut issues = super::validate(&spec);
         let folder = file.parent().unwrap_or(Path::new(""));
+        // Folders first: everything after sees one asset per file.
+        let expansion = super::folders::expand_asset_folders(&mut spec, folder);
+        if !expansion.is_empty() {
+            return Err(SpecError::Invalid {
+                file: file.to_owned(),
+                issues: expansion,
+            });
+        }
+        let mut issues = super::validate(&spec);
         let texture_pool = attach_image_pools(&mut spec, folder, &mut issues);
         attach_environment_maps(&mut spec, folder, &mut issues);
         let resolved = checked(issues, &spec, file)?;

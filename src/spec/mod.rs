@@ -9,6 +9,7 @@
 //!   [`material`], [`render`], and here the top level, background and outputs;
 //! - [`dist`]: the distributions any randomizable field takes;
 //! - [`load`]: reading a file into a [`LoadedSpec`];
+//! - [`folders`]: asset folders and BOP model sets, expanded into one asset per file;
 //! - [`validate`](mod@validate): semantic checks, one function per section;
 //! - [`resolve`](mod@resolve): the [`ResolvedSpec`] that sampling uses.
 
@@ -16,6 +17,7 @@ pub mod camera;
 pub mod dist;
 pub mod edit;
 pub mod error;
+pub mod folders;
 pub mod labels;
 pub mod lights;
 pub mod load;

@@ -38,7 +38,28 @@ pub struct AssetSpec {
     /// A built-in shape instead of a file (exclusive with `path`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primitive: Option<crate::primitives::PrimitiveKind>,
+    /// A folder of mesh files: the entry stands for one asset per file that `pattern`
+    /// matches, named `NAME/RELATIVE_PATH` (less the extension), in path order; objects
+    /// that name the entry draw any of them, equally likely (see [`super::folders`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Which files of `dir` (a glob relative to it: `*/textured.obj`, `**/*.ply`); every
+    /// `.gltf`, `.glb`, `.obj`, `.ply` and `.stl` file directly in `dir` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// A BOP dataset's `models` folder: one asset per object of its `models_info.json`
+    /// (`obj_NNNNNN.ply`, millimetres unless `units` says otherwise), named
+    /// `NAME/obj_NNNNNN`, each of category `obj_NNNNNN` with category id = BOP object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bop_models: Option<PathBuf>,
+    /// The object id `export bop` gives this asset (default: its index in `assets` + 1);
+    /// set for each asset of a `bop_models` entry to its BOP object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bop_id: Option<u32>,
     /// Category of its instances; none means unlabeled (instance id 0, no annotation).
+    /// On a `dir` entry also `"from_folder"` (the name of the folder under `dir` holding
+    /// the file) or `"from_file"` (the file name less its extension); such categories
+    /// are added to `categories` when missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Rescale the asset so its bounding-box diagonal is this many metres, re-centred on

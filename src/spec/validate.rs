@@ -194,6 +194,37 @@ fn check_assets(spec: &Spec, sink: &mut dyn IssueSink) {
                 format!("duplicate asset `{}`", a.name),
             );
         }
+        if a.pattern.is_some() && a.dir.is_none() {
+            sink.issue(
+                &format!("assets[{i}].pattern"),
+                "applies only with `dir` (a folder of mesh files)".into(),
+            );
+        }
+        if a.dir.is_some() || a.bop_models.is_some() {
+            sink.issue(
+                &format!("assets[{i}]"),
+                "`dir`, `pattern` and `bop_models` are expanded when a spec is loaded from \
+                 JSON (`LoadedSpec`); a spec built in code lists one asset per file"
+                    .into(),
+            );
+            continue;
+        }
+        if let Some(id) = a.bop_id {
+            if id == 0 {
+                sink.issue(
+                    &format!("assets[{i}].bop_id"),
+                    "BOP object ids start at 1".into(),
+                );
+            } else if let Some(j) = spec.assets[..i].iter().position(|b| b.bop_id == Some(id)) {
+                sink.issue(
+                    &format!("assets[{i}].bop_id"),
+                    format!(
+                        "{id} is also the BOP id of assets[{j}] (`{}`)",
+                        spec.assets[j].name
+                    ),
+                );
+            }
+        }
         match (&a.path, &a.primitive) {
             (Some(_), Some(_)) => sink.issue(
                 &format!("assets[{i}]"),

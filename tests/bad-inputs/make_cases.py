@@ -390,6 +390,42 @@ def main():
          files={"a.obj": b"v 0 0 0\nv 1 0 0\nl 1 2\n"})
     case("obj-bad-number", with_asset("a.obj"), 2, ["a.obj", "line 1", "not a readable OBJ file"],
          files={"a.obj": b"v 0 zero 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"})
+    # --- asset folders and BOP model sets (expanded when the spec loads)
+    def with_entry(entry):
+        return patched("assets.0", {"name": "cube", "category": "cube", **entry})
+    case("folder-renders", with_entry({"dir": "models", "pattern": "*/*"}), 0, [],
+         files={"models/a/tri.obj": obj_tri, "models/b/tri.stl": stl_binary([tri]),
+                "models/b/notes.txt": b"not a mesh"})
+    case("folder-missing", with_entry({"dir": "models"}), 2,
+         ["spec.json", "assets[0].dir", "is not a directory"])
+    case("folder-pattern-matches-nothing", with_entry({"dir": "models", "pattern": "*.ply"}), 2,
+         ["assets[0].pattern", "no .gltf, .glb, .obj, .ply or .stl file", "*.ply"],
+         files={"models/notes.txt": b"not a mesh"})
+    case("folder-pattern-leaves-dir", with_entry({"dir": "models", "pattern": "../*"}), 2,
+         ["assets[0].pattern", "must stay inside `dir`"], files={"models/tri.obj": obj_tri})
+    case("folder-pattern-malformed", with_entry({"dir": "models", "pattern": "[a"}), 2,
+         ["assets[0].pattern", "not a glob pattern"], files={"models/tri.obj": obj_tri})
+    case("folder-bad-mesh", with_entry({"dir": "models"}), 2, ["tri.stl", "truncated"],
+         files={"models/tri.stl": stl_binary([tri], count=1000)})
+    bop_info = b'{"1": {"diameter": 1.0}}'
+    case("bop-models-renders", with_entry({"bop_models": "models", "category": "cube"}), 0, [],
+         files={"models/models_info.json": bop_info,
+                "models/obj_000001.ply": ply("ascii", [(0, 0, 0), (1000, 0, 0), (0, 1000, 0)],
+                                             [[0, 1, 2]])})
+    case("bop-models-missing-info", with_entry({"bop_models": "models"}), 2,
+         ["assets[0].bop_models", "models_info.json"], files={"models/obj_000001.ply": b""})
+    case("bop-models-info-not-json", with_entry({"bop_models": "models"}), 2,
+         ["assets[0].bop_models", "not a BOP models_info.json"],
+         files={"models/models_info.json": b'{"1": '})
+    case("bop-models-info-bad-id", with_entry({"bop_models": "models"}), 2,
+         ["assets[0].bop_models", "`0` is not an object id"],
+         files={"models/models_info.json": b'{"0": {}}'})
+    case("bop-models-missing-ply", with_entry({"bop_models": "models"}), 2,
+         ["assets[0].bop_models", "lists object 1", "obj_000001.ply"],
+         files={"models/models_info.json": bop_info})
+    case("bop-models-truncated-ply", with_entry({"bop_models": "models", "category": "cube"}), 2,
+         ["obj_000001.ply", "invalid mesh file"],
+         files={"models/models_info.json": bop_info, "models/obj_000001.ply": whole[:-6]})
     case("asset-unknown-format", with_asset("a.fbx"), 2, ["a.fbx", "cannot read this kind of file", ".ply"],
          files={"a.fbx": b"Kaydara FBX Binary"})
     # --- glTF node graphs that are not trees

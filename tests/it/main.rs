@@ -5,6 +5,7 @@
 
 mod common;
 
+mod asset_sets;
 mod bad_inputs;
 mod cli;
 mod cluster;
