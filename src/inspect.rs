@@ -50,6 +50,9 @@ pub struct ValidateReport {
     /// Loader warnings, each naming its file, and frames whose dropped objects did not
     /// come to rest, each naming the frame and groups.
     pub warnings: Vec<String>,
+    /// Assets without licence information, one issue each (`assets[i].license`): a
+    /// warning, or an error under `validate --require-licenses`.
+    pub unlicensed: Vec<crate::spec::SpecIssue>,
 }
 
 impl fmt::Display for ValidateReport {
@@ -87,7 +90,29 @@ pub fn validate(file: &Path) -> Result<ValidateReport, InspectError> {
         let scene = sampler.sample(spec.seed, frame)?;
         warnings.extend(scene.physics.as_ref().and_then(|p| p.warning(frame)));
     }
+    let unlicensed = spec
+        .assets
+        .iter()
+        .zip(&library.licenses)
+        .enumerate()
+        .filter(|(_, (_, l))| l.is_missing())
+        .map(|(i, (a, _))| crate::spec::SpecIssue {
+            path: format!("assets[{i}].license"),
+            message: format!(
+                "`{}` ({}) has no licence information: set `license` (an SPDX id such as \
+                 CC-BY-4.0) and `attribution`, or put {}.license or a LICENSE file beside it",
+                a.name,
+                a.path.as_deref().unwrap_or(Path::new("")).display(),
+                a.path
+                    .as_deref()
+                    .and_then(Path::file_name)
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ),
+        })
+        .collect();
     Ok(ValidateReport {
+        unlicensed,
         file: file.to_owned(),
         assets: library.assets.len(),
         categories: spec.categories.len(),

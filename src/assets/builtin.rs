@@ -69,6 +69,7 @@ pub fn primitive_asset(name: &str, kind: crate::primitives::PrimitiveKind) -> As
         images: Vec::new(),
         bounds: (lo, hi),
         warnings: Vec::new(),
+        copyright: None,
         albedo_cache: std::sync::OnceLock::new(),
     }
 }

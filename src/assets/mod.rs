@@ -15,6 +15,7 @@ pub mod document;
 pub mod environment;
 pub mod formats;
 pub mod image;
+pub mod license;
 pub mod material;
 pub mod mesh;
 pub mod nodes;
@@ -65,6 +66,8 @@ pub struct Asset {
     pub bounds: (DVec3, DVec3),
     /// Things that were skipped or changed while loading.
     pub warnings: Vec<String>,
+    /// The file's own copyright notice (glTF's `asset.copyright`), if it has one.
+    pub copyright: Option<String>,
     /// [`Asset::mean_albedo`], computed on first use: every render worker uploads the
     /// same asset and reads it.
     albedo_cache: std::sync::OnceLock<albedo::MeanAlbedo>,
@@ -81,6 +84,8 @@ pub struct AssetLibrary {
     /// The environment maps of `render.environment`, in the spec's order (a frame's
     /// `map_index`); empty when no environment lights the frames.
     pub environments: Vec<environment::EnvironmentMap>,
+    /// Each asset's licence and attribution, in asset order.
+    pub licenses: Vec<license::AssetLicense>,
 }
 
 /// Why an asset could not be loaded.
@@ -177,6 +182,7 @@ fn load_gltf(name: &str, path: &Path) -> Result<Asset, AssetError> {
         file: path.to_owned(),
         message,
     };
+    let copyright = gltf.as_json().asset.copyright.clone();
 
     let textures = gltf
         .textures()
@@ -250,6 +256,7 @@ fn load_gltf(name: &str, path: &Path) -> Result<Asset, AssetError> {
             textures,
             images,
             warnings,
+            copyright,
         },
     )
 }
@@ -263,6 +270,7 @@ pub(crate) struct AssetParts {
     pub(crate) textures: Vec<Texture>,
     pub(crate) images: Vec<Image>,
     pub(crate) warnings: Vec<String>,
+    pub(crate) copyright: Option<String>,
 }
 
 /// The bytes of the regular file `path`: a device, FIFO or folder is refused before
@@ -298,6 +306,7 @@ impl Asset {
             textures,
             images,
             warnings,
+            copyright,
         } = parts;
         let bounds = mesh::bounds(&meshes, &draws).ok_or(AssetError::Empty {
             file: path.to_owned(),
@@ -313,6 +322,7 @@ impl Asset {
             images,
             bounds,
             warnings,
+            copyright,
             albedo_cache: std::sync::OnceLock::new(),
         })
     }
@@ -405,7 +415,17 @@ impl AssetLibrary {
                 }
                 Ok(asset)
             })
-            .collect::<Result<_, AssetError>>()?;
+            .collect::<Result<Vec<Asset>, AssetError>>()?;
+        let licenses = spec
+            .spec
+            .assets
+            .iter()
+            .zip(&assets)
+            .map(|(a, asset)| {
+                let file = a.path.as_deref().map(|p| spec.resolve_path(p));
+                license::asset_license(a, file.as_deref(), asset.copyright.as_deref())
+            })
+            .collect();
         let pool = spec
             .texture_pool
             .iter()
@@ -433,6 +453,7 @@ impl AssetLibrary {
             assets,
             pool,
             environments,
+            licenses,
         })
     }
 }

@@ -396,6 +396,9 @@ pub(crate) struct VerifyArgs {
 pub(crate) struct ValidateArgs {
     /// The scene spec (JSON).
     pub(crate) spec: PathBuf,
+    /// Refuse (exit 2) when an asset has no licence information, instead of warning.
+    #[arg(long)]
+    pub(crate) require_licenses: bool,
 }
 
 /// The arguments of `Command::Explain`.

@@ -10,6 +10,16 @@ pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<()> {
     for w in &report.warnings {
         note(format!("warning: {w}"));
     }
+    if args.require_licenses && !report.unlicensed.is_empty() {
+        return Err(crate::spec::SpecError::Invalid {
+            file: report.file,
+            issues: report.unlicensed,
+        }
+        .into());
+    }
+    for issue in &report.unlicensed {
+        note(format!("warning: {}: {issue}", report.file.display()));
+    }
     say(report);
     Ok(())
 }

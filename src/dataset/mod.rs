@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode};
 use crate::output::OutputError;
+use crate::output::licenses::LicenseTable;
 use crate::output::manifest::{Manifest, ShardInfo};
 use crate::output::store::FrameStore;
 use crate::output::{Durability, Format, FramesDigest, coco, create_layout, mark_complete};
@@ -205,11 +206,13 @@ pub fn render_dataset(
     for (frame, sha) in &checksums {
         digest.add(*frame, sha);
     }
+    let licenses = LicenseTable::new(&manifest.licenses);
     let header = coco::CocoHeader {
         resolution: (s.resolution.width, s.resolution.height),
         categories: &s.categories,
         keypoints: s.labels.keypoints,
         tool_version: crate::VERSION,
+        licenses: &licenses,
     };
     coco::write_coco(&opts.out, frames.clone(), &header, durability, opts.format)?;
     mark_complete(

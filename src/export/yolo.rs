@@ -228,11 +228,13 @@ fn write_split_coco(source: &mut Source, dir: &Path) -> Result<(), ExportError> 
     let (categories, keypoints) = source.dataset.coco_categories()?;
     let [w, h] = source.dataset.resolution();
     let version = source.dataset.manifest.version.clone();
+    let licenses = crate::output::licenses::LicenseTable::new(&source.dataset.manifest.licenses);
     let header = CocoHeader {
         resolution: (w, h),
         categories: &categories,
         keypoints,
         tool_version: &version,
+        licenses: &licenses,
     };
     let frames = source.dataset.frames();
     for split in Split::ALL {

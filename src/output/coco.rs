@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::OutputError;
 use super::atomic::{AtomicFile, Durability};
 use super::layout::{COCO_FILE, Format, Modality};
+use super::licenses::LicenseTable;
 use super::reader::DatasetFiles;
 use crate::geometry::Pose;
 use crate::labels::keypoints::{KEYPOINT_NAMES, skeleton};
@@ -31,6 +32,13 @@ struct LabelsIn {
 #[derive(Deserialize)]
 struct SceneIn {
     camera: CocoCamera,
+    #[serde(default)]
+    objects: Vec<ObjectIn>,
+}
+
+#[derive(Deserialize)]
+struct ObjectIn {
+    asset: String,
 }
 
 /// The camera facts a COCO image record carries.
@@ -71,6 +79,13 @@ pub struct CocoImage {
     /// `labels/NNNNNN.json` (not named in an export's COCO files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels_file_name: Option<String>,
+    /// COCO's licence id, when exactly one licence covers the assets the frame places.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<u32>,
+    /// The licence ids of every asset the frame places (see [`super::licenses`]); absent
+    /// when no asset of the dataset has licence information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<u32>>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +110,8 @@ pub struct CocoHeader<'a> {
     pub keypoints: bool,
     /// The synthvis version that made the dataset.
     pub tool_version: &'a str,
+    /// The licences of its assets.
+    pub licenses: &'a LicenseTable,
 }
 
 /// One entry of `annotations.json`'s `annotations`: a labelled instance (standard COCO
@@ -144,15 +161,16 @@ pub struct CocoAnnotation {
     pub cuboid_pixels: [[f64; 2]; 8],
 }
 
-/// Frame `frame`'s image record: `(width, height)`, its camera, and `present`, which says
-/// whether the frame has a file of a modality.
+/// Frame `frame`'s image record: `(width, height)`, its camera, `present`, which says
+/// whether the frame has a file of a modality, and its licence ids.
 pub fn image_record(
     frame: u64,
     (width, height): (u32, u32),
     camera: &crate::scene::CameraSample,
     present: impl Fn(Modality) -> bool,
+    licenses: Option<Vec<u32>>,
 ) -> CocoImage {
-    image_record_of(
+    let mut image = image_record_of(
         frame,
         (width, height),
         CocoCamera {
@@ -160,7 +178,20 @@ pub fn image_record(
             world_to_camera: camera.world_to_camera,
         },
         present,
-    )
+    );
+    image.set_licenses(licenses);
+    image
+}
+
+impl CocoImage {
+    /// Sets `licenses`, and COCO's own `license` when there is exactly one.
+    fn set_licenses(&mut self, licenses: Option<Vec<u32>>) {
+        self.license = match licenses.as_deref() {
+            Some([one]) => Some(*one),
+            _ => None,
+        };
+        self.licenses = licenses;
+    }
 }
 
 fn image_record_of(
@@ -186,6 +217,8 @@ fn image_record_of(
         instance_file_name: first(&[Modality::Instance]),
         class_file_name: first(&[Modality::Class]),
         labels_file_name: Some(Modality::Labels.path(frame)),
+        license: None,
+        licenses: None,
     }
 }
 
@@ -316,7 +349,8 @@ pub fn write_coco_file(
         "version": header.tool_version,
         "contributor": "synthvis",
     });
-    let opening = format!("{{\n\"info\": {info},\n\"licenses\": [],\n\"categories\": [");
+    let licenses = serde_json::to_string(header.licenses.entries()).map_err(|e| jerr(e, &file))?;
+    let opening = format!("{{\n\"info\": {info},\n\"licenses\": {licenses},\n\"categories\": [");
     file.write_all(opening.as_bytes())?;
     for (i, c) in header.categories.iter().enumerate() {
         let cat = CocoCategory {
@@ -339,6 +373,11 @@ pub fn write_coco_file(
         let mut image = image_record_of(f, (width, height), labels.scene.camera, |m| {
             labels.files.contains_key(&m.path(f))
         });
+        image.set_licenses(
+            header
+                .licenses
+                .image_ids(labels.scene.objects.iter().map(|o| o.asset.as_str())),
+        );
         if !select(f, &mut image) {
             continue;
         }

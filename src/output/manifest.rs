@@ -57,6 +57,10 @@ pub struct Manifest {
     pub spec_sha256: String,
     /// Every asset file read, with its SHA-256.
     pub assets: Vec<ManifestAsset>,
+    /// Every asset's licence and attribution, in asset order (absent in manifests
+    /// written before licences were read).
+    #[serde(default)]
+    pub licenses: Vec<crate::assets::license::AssetLicense>,
     /// Run seed.
     pub seed: u64,
     /// Frames rendered: `[start, end)`.
@@ -99,6 +103,7 @@ impl Manifest {
             spec: serde_json::to_value(&spec.spec).unwrap_or_default(),
             spec_sha256: sha256_hex(&spec.bytes),
             assets: asset_files(spec, library),
+            licenses: library.licenses.clone(),
             seed,
             frames: [frames.start, frames.end],
             format: Format::Folders,

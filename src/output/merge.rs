@@ -191,6 +191,7 @@ pub fn merge(
         categories: &categories,
         keypoints: spec["labels"]["keypoints"].as_bool().unwrap_or(false),
         tool_version: &run.version,
+        licenses: &super::licenses::LicenseTable::new(&run.licenses),
     };
     coco::write_coco(out, start..end, &header, durability, format)?;
     let mut provenance =

@@ -8,6 +8,7 @@ pub mod digest;
 pub mod frame;
 pub mod images;
 pub mod layout;
+pub mod licenses;
 pub mod manifest;
 pub mod merge;
 pub mod reader;

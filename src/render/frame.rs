@@ -31,6 +31,9 @@ pub struct Frame {
     pub labels: FrameLabels,
     /// Where this frame's time went.
     pub timings: FrameTimings,
+    /// The COCO licence ids of the assets it places (`annotations.json`'s image
+    /// `licenses`); none when no asset of the spec has licence information.
+    pub licenses: Option<Vec<u32>>,
 }
 
 impl Frame {
@@ -90,6 +93,7 @@ impl Frame {
             (self.width(), self.height()),
             &self.scene.camera,
             |m| m.enabled(outputs),
+            self.licenses.clone(),
         )
     }
 

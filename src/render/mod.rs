@@ -108,6 +108,7 @@ struct SceneSource {
     bounds: Vec<Bounds>,
     colliders: Vec<AssetCollider>,
     suns: Vec<Option<MapSun>>,
+    licenses: crate::output::licenses::LicenseTable,
 }
 
 impl SceneSource {
@@ -151,9 +152,13 @@ impl SceneSource {
             labels: t0.elapsed().as_secs_f64(),
             ..timings
         };
+        let licenses = self
+            .licenses
+            .image_ids(scene.objects.iter().map(|o| o.asset.as_str()));
         Frame {
             index: scene.frame_index,
             seed,
+            licenses,
             scene,
             buffers,
             labels,
@@ -191,6 +196,7 @@ impl Renderer {
             spec: spec.resolved.clone(),
             colliders: library.colliders(spec),
             suns: library.environment_suns(),
+            licenses: crate::output::licenses::LicenseTable::new(&library.licenses),
             bounds,
         };
         let mut this = Self {

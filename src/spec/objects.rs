@@ -56,6 +56,18 @@ pub struct AssetSpec {
     /// set for each asset of a `bop_models` entry to its BOP object id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bop_id: Option<u32>,
+    /// The asset's licence: an SPDX identifier or expression (`CC-BY-4.0`) or the
+    /// licence's name; when absent, a licence file beside the mesh is read (see
+    /// [`crate::assets::license`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// Where the licence's terms are (default: the SPDX page of an SPDX identifier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_url: Option<String>,
+    /// Who to credit: author, copyright holder, source (default: a `.license` file's
+    /// copyright line, else glTF's `asset.copyright`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
     /// Category of its instances; none means unlabeled (instance id 0, no annotation).
     /// On a `dir` entry also `"from_folder"` (the name of the folder under `dir` holding
     /// the file) or `"from_file"` (the file name less its extension); such categories

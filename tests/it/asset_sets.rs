@@ -453,3 +453,131 @@ fn an_exported_bop_set_loads_back_with_its_object_ids_and_silhouettes() {
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["2", "5", "9"]);
 }
+
+#[test]
+fn licences_reach_the_manifest_the_coco_file_and_validate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = model_folder(tmp.path());
+    // ball/: a LICENSE file naming its SPDX id; crate/box.glb: a REUSE file with the
+    // copyright holder; crate/can.glb: nothing.
+    std::fs::write(
+        models.join("ball/LICENSE"),
+        "SPDX-License-Identifier: CC0-1.0\n\nNo rights reserved.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        models.join("crate/box.glb.license"),
+        "SPDX-FileCopyrightText: 2026 Jane Doe\nSPDX-License-Identifier: CC-BY-4.0\n",
+    )
+    .unwrap();
+    let entry = json!({ "name": "parts", "dir": "models", "pattern": "*/*.glb",
+                        "category": "from_folder" });
+    let (loaded, out) = common::render_spec(tmp.path(), &folder_spec(entry));
+    let manifest = common::read_json(&out.join("manifest.json"));
+    let licenses = manifest["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), loaded.spec.assets.len());
+    assert_eq!(
+        licenses[0],
+        json!({ "asset": "parts/ball/ball", "license": "CC0-1.0",
+                "url": "https://spdx.org/licenses/CC0-1.0.html",
+                "sources": ["models/ball/LICENSE"] })
+    );
+    assert_eq!(
+        licenses[1],
+        json!({ "asset": "parts/crate/box", "license": "CC-BY-4.0",
+                "url": "https://spdx.org/licenses/CC-BY-4.0.html",
+                "attribution": "2026 Jane Doe", "sources": ["models/crate/box.glb.license"] })
+    );
+    assert_eq!(licenses[2], json!({ "asset": "parts/crate/can" }));
+    assert_eq!(licenses[3], json!({ "asset": "floor", "builtin": true }));
+
+    // COCO: one entry per licence, the unknown one included; each image lists the
+    // licences of the assets its frame places (from the labels' scene), COCO's own
+    // `license` when there is one.
+    let coco = common::read_json(&out.join("annotations.json"));
+    let entries = coco["licenses"].as_array().unwrap();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["CC0-1.0", "CC-BY-4.0", "unknown"]);
+    assert_eq!(entries[1]["attribution"], "2026 Jane Doe");
+    assert_eq!(entries[2]["assets"], json!(["parts/crate/can"]));
+    let id_of = |asset: &str| {
+        entries
+            .iter()
+            .find(|e| e["assets"].as_array().unwrap().iter().any(|a| a == asset))
+            .map(|e| e["id"].as_u64().unwrap())
+    };
+    let mut seen_several = false;
+    for image in coco["images"].as_array().unwrap() {
+        let f = image["frame_index"].as_u64().unwrap();
+        let labels = common::read_json(&out.join(format!("labels/{f:06}.json")));
+        let mut expected: Vec<u64> = labels["scene"]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| id_of(o["asset"].as_str().unwrap()))
+            .collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(image["licenses"], json!(expected), "frame {f}");
+        if expected.len() == 1 {
+            assert_eq!(image["license"], expected[0]);
+        } else {
+            seen_several = true;
+            assert!(image.get("license").is_none());
+        }
+    }
+    assert!(
+        seen_several,
+        "some frame shows assets under several licences"
+    );
+    // The render API's records agree with the file's.
+    let frame = common::renderer(&loaded, 0).render(1).unwrap();
+    let record = serde_json::to_value(frame.coco_image(&loaded.spec.outputs)).unwrap();
+    assert_eq!(record["licenses"], coco["images"][1]["licenses"]);
+
+    // validate warns of the one asset without a licence; --require-licenses refuses it.
+    let spec_file = tmp.path().join("spec.json");
+    let o = common::synthvis_command()
+        .arg("validate")
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("warning:") && err.contains("assets[2].license: `parts/crate/can`"),
+        "{err}"
+    );
+    assert_eq!(err.matches(".license: `").count(), 1, "{err}");
+    let o = common::synthvis_command()
+        .args(["validate", "--require-licenses"])
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    common::assert_fails_with(
+        &o,
+        2,
+        "assets[2].license: `parts/crate/can` (models/crate/can.glb) has no licence information",
+    );
+    // A licence in the spec wins over the files' own, for every file of the folder.
+    let entry = json!({ "name": "parts", "dir": "models", "pattern": "*/*.glb",
+                        "category": "from_folder", "license": "MIT", "attribution": "ACME" });
+    let spec = common::write_spec(tmp.path(), &folder_spec(entry));
+    let library = synthvis::assets::AssetLibrary::load(&spec).unwrap();
+    let l: Vec<(Option<&str>, Option<&str>)> = library
+        .licenses
+        .iter()
+        .map(|l| (l.license.as_deref(), l.attribution.as_deref()))
+        .collect();
+    assert_eq!(
+        l[..3],
+        [
+            (Some("MIT"), Some("ACME")),
+            (Some("MIT"), Some("ACME")),
+            (Some("MIT"), Some("ACME"))
+        ]
+    );
+}

@@ -223,6 +223,7 @@ fn asset(name: &str, path: &Path, file: AssetFile, data: MeshData) -> Result<Ass
             textures,
             images,
             warnings,
+            copyright: None,
         },
     )
 }
