@@ -8,6 +8,9 @@
 use gltf::Semantic;
 use gltf::accessor::{DataType, Dimensions};
 
+/// The glTF extension that stores vertex attributes as 8- and 16-bit integers.
+pub const QUANTIZATION_EXTENSION: &str = "KHR_mesh_quantization";
+
 /// Checks every buffer view and accessor against `buffers` (the loaded buffer bytes).
 pub fn check_layout(document: &gltf::Document, buffers: &[Vec<u8>]) -> Result<(), String> {
     for view in document.views() {
@@ -160,10 +163,19 @@ fn check_accessor(accessor: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<(), 
 
 /// What an attribute's accessor may be: its element shapes and component types
 /// (integers other than floats are read as normalized values where glTF allows).
-fn allowed(semantic: &Semantic) -> Option<(&'static [Dimensions], &'static [DataType])> {
-    use DataType::{F32, U8, U16};
+/// `quantized`: the file uses `KHR_mesh_quantization`, which allows 8- and 16-bit
+/// integers for positions, normals, tangents and texture coordinates.
+fn allowed(
+    semantic: &Semantic,
+    quantized: bool,
+) -> Option<(&'static [Dimensions], &'static [DataType])> {
+    use DataType::{F32, I8, I16, U8, U16};
     use Dimensions::{Vec2, Vec3, Vec4};
     Some(match semantic {
+        Semantic::Positions if quantized => (&[Vec3], &[F32, I8, U8, I16, U16]),
+        Semantic::Normals if quantized => (&[Vec3], &[F32, I8, I16]),
+        Semantic::Tangents if quantized => (&[Vec4], &[F32, I8, I16]),
+        Semantic::TexCoords(_) if quantized => (&[Vec2], &[F32, I8, U8, I16, U16]),
         Semantic::Positions | Semantic::Normals => (&[Vec3], &[F32]),
         Semantic::Tangents => (&[Vec4], &[F32]),
         Semantic::TexCoords(_) => (&[Vec2], &[F32, U8, U16]),
@@ -195,11 +207,14 @@ fn check_type(
 
 /// Checks the type of every accessor a primitive's attributes, indices and skins use.
 pub fn check_types(document: &gltf::Document) -> Result<(), String> {
+    let quantized = document
+        .extensions_used()
+        .any(|e| e == QUANTIZATION_EXTENSION);
     for mesh in document.meshes() {
         for prim in mesh.primitives() {
             let at = format!("meshes[{}].primitives[{}]", mesh.index(), prim.index());
             for (semantic, accessor) in prim.attributes() {
-                if let Some((dims, types)) = allowed(&semantic) {
+                if let Some((dims, types)) = allowed(&semantic, quantized) {
                     let what = format!("{at}.attributes.{}", semantic.to_string());
                     check_type(&what, &accessor, dims, types)?;
                 }

@@ -7,13 +7,22 @@
 use std::path::Path;
 
 use super::image::{Image, capped, decode};
-use super::{AssetError, AssetFile, accessors, nodes, uri};
+use super::{AssetError, AssetFile, accessors, compression, nodes, uri};
 use crate::hash::sha256_hex;
 
 /// Extensions read by this loader; others listed in `extensionsUsed` are ignored with a
 /// warning, others in `extensionsRequired` refuse the file.
-pub const SUPPORTED_EXTENSIONS: &[&str] =
-    &["KHR_materials_emissive_strength", "KHR_texture_transform"];
+pub const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "KHR_materials_emissive_strength",
+    "KHR_texture_transform",
+    super::accessors::QUANTIZATION_EXTENSION,
+    compression::MESHOPT_EXTENSIONS[0],
+    compression::MESHOPT_EXTENSIONS[1],
+    compression::DRACO_EXTENSION,
+];
+
+/// The largest meshopt fallback buffer allocated (1 GiB): its length is only a claim.
+const MAX_FALLBACK_BYTES: usize = 1 << 30;
 
 /// A glTF file with its data, ready to convert.
 pub struct Document {
@@ -60,31 +69,39 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
         });
     }
     refuse_known_crashes(&root).map_err(invalid)?;
-    let gltf = match crate::panic_guard::catch(|| gltf::Document::from_json(root)) {
-        Ok(Ok(document)) => document,
-        Ok(Err(gltf::Error::Validation(errors))) => {
-            let list: Vec<String> = errors.iter().map(|(p, e)| format!("{p}: {e}")).collect();
-            return Err(invalid(list.join("; ")));
-        }
-        Ok(Err(e)) => return Err(invalid(e.to_string())),
-        Err(panic) => {
-            return Err(invalid(format!(
-                "the glTF validator failed on this file ({panic}); it is malformed"
-            )));
-        }
-    };
-
-    let mut warnings: Vec<String> = gltf
-        .extensions_used()
-        .filter(|ext| !SUPPORTED_EXTENSIONS.contains(ext))
-        .map(|ext| format!("optional extension {ext} is ignored"))
-        .collect();
+    // The gltf crate's validator refuses required extensions it does not know itself;
+    // these are decoded here, so it need not.
+    let mut root = root;
+    root.extensions_required.retain(|e| {
+        e != accessors::QUANTIZATION_EXTENSION
+            && e != compression::DRACO_EXTENSION
+            && !compression::MESHOPT_EXTENSIONS.contains(&e.as_str())
+    });
     let mut files = vec![AssetFile {
         path: path.to_owned(),
         sha256: sha256_hex(&bytes),
     }];
     let base = path.parent().unwrap_or(Path::new(""));
-    let buffers = read_buffers(&gltf, base, blob, &mut files).map_err(invalid)?;
+    let (gltf, mut buffers) = if compression::uses_draco(&root) {
+        // Draco accessors have no data until decoded, which the validator refuses: the
+        // buffers are read from the unvalidated document (only its buffer list), the
+        // primitives decoded with bounds checks, and the result validated.
+        let unvalidated = gltf::Document::from_json_without_validation(root);
+        let mut buffers = read_buffers(&unvalidated, base, blob, &mut files).map_err(invalid)?;
+        let root =
+            compression::decode_draco(unvalidated.into_json(), &mut buffers).map_err(invalid)?;
+        (validated(root).map_err(invalid)?, buffers)
+    } else {
+        let gltf = validated(root).map_err(invalid)?;
+        let buffers = read_buffers(&gltf, base, blob, &mut files).map_err(invalid)?;
+        (gltf, buffers)
+    };
+    let mut warnings: Vec<String> = gltf
+        .extensions_used()
+        .filter(|ext| !SUPPORTED_EXTENSIONS.contains(ext))
+        .map(|ext| format!("optional extension {ext} is ignored"))
+        .collect();
+    compression::decode_meshopt(&gltf, &mut buffers).map_err(invalid)?;
     accessors::check_layout(&gltf, &buffers).map_err(invalid)?;
     accessors::check_types(&gltf).map_err(invalid)?;
     nodes::check_graph(&gltf).map_err(invalid)?;
@@ -97,6 +114,21 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
         files,
         warnings,
     })
+}
+
+/// `root` validated by the gltf crate into a document; the error lists what is wrong.
+fn validated(root: gltf::json::Root) -> Result<gltf::Document, String> {
+    match crate::panic_guard::catch(|| gltf::Document::from_json(root)) {
+        Ok(Ok(document)) => Ok(document),
+        Ok(Err(gltf::Error::Validation(errors))) => {
+            let list: Vec<String> = errors.iter().map(|(p, e)| format!("{p}: {e}")).collect();
+            Err(list.join("; "))
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => Err(format!(
+            "the glTF validator failed on this file ({panic}); it is malformed"
+        )),
+    }
 }
 
 /// A GLB whose header gives a total length shorter than the header itself, refused before
@@ -146,6 +178,18 @@ fn read_buffers(
     let mut out = Vec::new();
     for buffer in gltf.buffers() {
         let i = buffer.index();
+        if compression::is_meshopt_fallback(&buffer) {
+            // Filled by decoding the compressed views that point into it.
+            if buffer.length() > MAX_FALLBACK_BYTES {
+                return Err(format!(
+                    "buffers[{i}]: a meshopt fallback buffer of {} bytes is past the {} byte limit",
+                    buffer.length(),
+                    MAX_FALLBACK_BYTES
+                ));
+            }
+            out.push(vec![0; buffer.length()]);
+            continue;
+        }
         let bytes = match buffer.source() {
             gltf::buffer::Source::Bin => blob.take().ok_or(format!(
                 "buffers[{i}]: has no uri, and the file has no (further) GLB binary chunk"

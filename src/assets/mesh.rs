@@ -58,16 +58,79 @@ fn triangle_indices(mode: Mode, raw: Vec<u32>) -> Option<Vec<u32>> {
     }
 }
 
+/// The values of the accessor `semantic` of `prim` as floats, whatever its component
+/// type: floats as they are, integers (which `KHR_mesh_quantization` allows for positions,
+/// normals, tangents and texture coordinates) as their values, or as glTF's normalized
+/// values when the accessor is `normalized` (`max(c / 127, -1)` for a signed byte, `c /
+/// 255` for an unsigned one, and likewise for 16 bits).
+fn read_floats<const N: usize>(
+    prim: &gltf::Primitive,
+    semantic: &gltf::Semantic,
+    buffers: &[Vec<u8>],
+) -> Option<Vec<[f32; N]>>
+where
+    [f32; N]: gltf::accessor::Item,
+    [i8; N]: gltf::accessor::Item,
+    [u8; N]: gltf::accessor::Item,
+    [i16; N]: gltf::accessor::Item,
+    [u16; N]: gltf::accessor::Item,
+{
+    use gltf::accessor::{DataType, Iter};
+    let accessor = prim.get(semantic)?;
+    let normalized = accessor.normalized();
+    let data = |b: gltf::Buffer| buffers.get(b.index()).map(Vec::as_slice);
+    fn convert<T: Copy, const N: usize>(
+        items: Iter<'_, [T; N]>,
+        value: impl Fn(T) -> f32,
+    ) -> Vec<[f32; N]>
+    where
+        [T; N]: gltf::accessor::Item,
+    {
+        items.map(|item| item.map(&value)).collect()
+    }
+    Some(match accessor.data_type() {
+        DataType::F32 => Iter::<[f32; N]>::new(accessor, data)?.collect(),
+        DataType::I8 => convert(Iter::<[i8; N]>::new(accessor, data)?, |c| {
+            if normalized {
+                (f32::from(c) / 127.0).max(-1.0)
+            } else {
+                f32::from(c)
+            }
+        }),
+        DataType::U8 => convert(Iter::<[u8; N]>::new(accessor, data)?, |c| {
+            if normalized {
+                f32::from(c) / 255.0
+            } else {
+                f32::from(c)
+            }
+        }),
+        DataType::I16 => convert(Iter::<[i16; N]>::new(accessor, data)?, |c| {
+            if normalized {
+                (f32::from(c) / 32767.0).max(-1.0)
+            } else {
+                f32::from(c)
+            }
+        }),
+        DataType::U16 => convert(Iter::<[u16; N]>::new(accessor, data)?, |c| {
+            if normalized {
+                f32::from(c) / 65535.0
+            } else {
+                f32::from(c)
+            }
+        }),
+        DataType::U32 => return None,
+    })
+}
+
 pub(super) fn read_primitive(
     prim: &gltf::Primitive,
     buffers: &[Vec<u8>],
     default_material: usize,
 ) -> Result<Option<Primitive>, String> {
+    use gltf::Semantic;
     let reader = prim.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
-    let positions: Vec<[f32; 3]> = reader
-        .read_positions()
-        .ok_or("has no POSITION attribute")?
-        .collect();
+    let positions: Vec<[f32; 3]> =
+        read_floats(prim, &Semantic::Positions, buffers).ok_or("has no POSITION attribute")?;
     if let Some((k, p)) = positions
         .iter()
         .enumerate()
@@ -88,11 +151,11 @@ pub(super) fn read_primitive(
     let Some(indices) = triangle_indices(prim.mode(), raw) else {
         return Ok(None);
     };
-    let normals: Option<Vec<[f32; 3]>> = reader.read_normals().map(Iterator::collect);
-    let uv0: Option<Vec<[f32; 2]>> = reader.read_tex_coords(0).map(|t| t.into_f32().collect());
-    let uv1: Option<Vec<[f32; 2]>> = reader.read_tex_coords(1).map(|t| t.into_f32().collect());
+    let normals: Option<Vec<[f32; 3]>> = read_floats(prim, &Semantic::Normals, buffers);
+    let uv0: Option<Vec<[f32; 2]>> = read_floats(prim, &Semantic::TexCoords(0), buffers);
+    let uv1: Option<Vec<[f32; 2]>> = read_floats(prim, &Semantic::TexCoords(1), buffers);
     let colors: Option<Vec<[f32; 4]>> = reader.read_colors(0).map(|c| c.into_rgba_f32().collect());
-    let tangents: Option<Vec<[f32; 4]>> = reader.read_tangents().map(Iterator::collect);
+    let tangents: Option<Vec<[f32; 4]>> = read_floats(prim, &Semantic::Tangents, buffers);
     for (what, len) in [
         ("NORMAL", normals.as_ref().map(Vec::len)),
         ("TEXCOORD_0", uv0.as_ref().map(Vec::len)),

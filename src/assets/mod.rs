@@ -11,6 +11,7 @@ pub mod accessors;
 mod albedo;
 pub mod builtin;
 mod collision;
+pub mod compression;
 pub mod document;
 pub mod environment;
 pub mod formats;

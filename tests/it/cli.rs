@@ -185,19 +185,19 @@ fn asset_errors_name_the_file_and_the_problem() {
     assert!(err.contains("/nonexistent/thing.glb"), "{err}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let draco = tmp.path().join("draco.gltf");
+    let basisu = tmp.path().join("basisu.gltf");
     std::fs::write(
-        &draco,
-        r#"{"asset":{"version":"2.0"},"extensionsUsed":["KHR_draco_mesh_compression"],
-            "extensionsRequired":["KHR_draco_mesh_compression"]}"#,
+        &basisu,
+        r#"{"asset":{"version":"2.0"},"extensionsUsed":["KHR_texture_basisu"],
+            "extensionsRequired":["KHR_texture_basisu"]}"#,
     )
     .unwrap();
     let mut spec = base_spec();
-    spec["assets"][0]["path"] = serde_json::json!(draco);
+    spec["assets"][0]["path"] = serde_json::json!(basisu);
     let (code, err) = spec_error(&serde_json::to_string(&spec).unwrap());
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("draco.gltf") && err.contains("KHR_draco_mesh_compression"),
+        err.contains("basisu.gltf") && err.contains("KHR_texture_basisu"),
         "{err}"
     );
 }

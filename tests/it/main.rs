@@ -9,6 +9,7 @@ mod asset_sets;
 mod bad_inputs;
 mod cli;
 mod cluster;
+mod compressed;
 mod determinism;
 mod distributions;
 mod docs;

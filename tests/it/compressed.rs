@@ -1,0 +1,118 @@
+//! Compressed glTF: Khronos samples from `../shared/gltf-samples` compressed here with
+//! `gltf-transform` (`@gltf-transform/cli` from npm: Google's Draco encoder, meshoptimizer,
+//! quantization) render as their uncompressed twins do, seen by the same camera: the
+//! masks the same up to the compression's quantization (a few silhouette pixels), depth
+//! and colour within a small mean difference.
+//!
+//! The tool is found at `$SYNTHVIS_GLTF_TRANSFORM` or `target/tools/node_modules/.bin/`
+//! (`.ci/run` installs it there: `npm install --prefix target/tools @gltf-transform/cli`).
+//! Without it the test says it is skipped; under CI it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common;
+
+/// The `gltf-transform` command, if installed.
+fn gltf_transform() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SYNTHVIS_GLTF_TRANSFORM") {
+        return Some(PathBuf::from(p));
+    }
+    let local =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/node_modules/.bin/gltf-transform");
+    local.exists().then_some(local)
+}
+
+/// `gltf-transform MODE IN OUT` (one of `draco`, `meshopt`, `quantize`).
+fn compress(tool: &Path, mode: &str, input: &Path, out: &Path) {
+    let o = Command::new(tool)
+        .arg(mode)
+        .arg(input)
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", tool.display()));
+    assert!(
+        o.status.success(),
+        "gltf-transform {mode} {}: {}",
+        input.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Mean absolute difference of two equally long sequences.
+fn mean_difference(a: impl Iterator<Item = f64>, b: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = a
+        .zip(b)
+        .fold((0.0, 0usize), |(s, n), (x, y)| (s + (x - y).abs(), n + 1));
+    sum / n.max(1) as f64
+}
+
+#[test]
+fn compressed_samples_render_as_their_uncompressed_twins() {
+    let Some(tool) = gltf_transform() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs gltf-transform (target/tools/node_modules/.bin)"
+        );
+        eprintln!("skipped: gltf-transform is not installed (see tests/it/compressed.rs)");
+        return;
+    };
+    let Some(samples) = common::gltf_samples() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let models = [
+        "BoxTextured/glTF-Binary/BoxTextured.glb",
+        "WaterBottle/glTF/WaterBottle.gltf",
+        "Box/glTF-Embedded/Box.gltf",
+    ];
+    for (k, model) in models.iter().enumerate() {
+        let original = samples.join(model);
+        let spec = common::framing_spec(&original, 160, 120, 35.0, 25.0);
+        let reference = common::frame_renderer(&tmp.path().join(format!("{k}-original")), &spec)
+            .render(0)
+            .unwrap();
+        let covered = reference
+            .buffers
+            .instance
+            .iter()
+            .filter(|&&i| i > 0)
+            .count();
+        assert!(covered > 2000, "{model}: the original covers {covered} px");
+        for mode in ["quantize", "meshopt", "draco"] {
+            let squeezed = tmp.path().join(format!("{k}-{mode}.glb"));
+            compress(&tool, mode, &original, &squeezed);
+            let mut spec = spec.clone();
+            spec["assets"][0]["path"] = serde_json::json!(squeezed);
+            let frame = common::frame_renderer(&tmp.path().join(format!("{k}-{mode}")), &spec)
+                .render(0)
+                .unwrap_or_else(|e| panic!("{model} ({mode}): {e}"));
+            let differing = reference
+                .buffers
+                .instance
+                .iter()
+                .zip(&frame.buffers.instance)
+                .filter(|(a, b)| a != b)
+                .count();
+            let depth = mean_difference(
+                reference.buffers.depth.iter().map(|&d| f64::from(d)),
+                frame.buffers.depth.iter().map(|&d| f64::from(d)),
+            );
+            let rgb = mean_difference(
+                reference.buffers.rgb.iter().map(|&c| f64::from(c)),
+                frame.buffers.rgb.iter().map(|&c| f64::from(c)),
+            );
+            eprintln!(
+                "{model} ({mode}): {differing} of {covered} mask pixels differ, depth {depth:.5} m, rgb {rgb:.3} levels apart on average"
+            );
+            // Quantized positions (14 bits by default, Draco's 11 to 14) move an edge by
+            // well under a pixel here: only silhouette pixels can change.
+            assert!(
+                differing * 500 <= covered,
+                "{model} ({mode}): {differing} of {covered} mask pixels differ"
+            );
+            assert!(depth < 0.002, "{model} ({mode}): depth {depth} m apart");
+            assert!(rgb < 2.0, "{model} ({mode}): colour {rgb} levels apart");
+        }
+    }
+}
