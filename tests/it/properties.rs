@@ -191,12 +191,16 @@ proptest! {
     }
 }
 
-/// The glTF files the loader is mutated on: the project's own assets, and the Khronos
-/// samples when present.
+/// The glTF files the loader is mutated on: the project's own assets (and its ball
+/// compressed with Draco, meshopt and quantization), and the Khronos samples when present.
 fn gltf_seeds() -> Vec<(String, Vec<u8>)> {
+    let compressed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compressed");
     let mut files = vec![
         common::assets_dir().join("cube.glb"),
         common::assets_dir().join("can.glb"),
+        compressed.join("ball-draco.glb"),
+        compressed.join("ball-meshopt.glb"),
+        compressed.join("ball-quantize.glb"),
     ];
     if let Some(dir) = common::gltf_samples() {
         files.push(dir.join("Box/glTF-Embedded/Box.gltf"));
