@@ -41,6 +41,30 @@ fn compress(tool: &Path, mode: &str, input: &Path, out: &Path) {
     );
 }
 
+/// Pixels an object covers in `frame`.
+fn covered(frame: &synthvis::Frame) -> usize {
+    frame.buffers.instance.iter().filter(|&&i| i > 0).count()
+}
+
+/// Pixels whose instance id differs between two frames.
+fn differing(a: &synthvis::Frame, b: &synthvis::Frame) -> usize {
+    a.buffers
+        .instance
+        .iter()
+        .zip(&b.buffers.instance)
+        .filter(|(x, y)| x != y)
+        .count()
+}
+
+/// Frame 0 of `spec` with its asset read from `file`, rendered in `dir`.
+fn render_with(spec: &serde_json::Value, file: &Path, dir: &Path) -> synthvis::Frame {
+    let mut spec = spec.clone();
+    spec["assets"][0]["path"] = serde_json::json!(file);
+    common::frame_renderer(dir, &spec)
+        .render(0)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
 /// Mean absolute difference of two equally long sequences.
 fn mean_difference(a: impl Iterator<Item = f64>, b: impl Iterator<Item = f64>) -> f64 {
     let (sum, n) = a
@@ -71,31 +95,14 @@ fn compressed_samples_render_as_their_uncompressed_twins() {
     for (k, model) in models.iter().enumerate() {
         let original = samples.join(model);
         let spec = common::framing_spec(&original, 160, 120, 35.0, 25.0);
-        let reference = common::frame_renderer(&tmp.path().join(format!("{k}-original")), &spec)
-            .render(0)
-            .unwrap();
-        let covered = reference
-            .buffers
-            .instance
-            .iter()
-            .filter(|&&i| i > 0)
-            .count();
+        let reference = render_with(&spec, &original, &tmp.path().join(format!("{k}-original")));
+        let covered = covered(&reference);
         assert!(covered > 2000, "{model}: the original covers {covered} px");
         for mode in ["quantize", "meshopt", "draco"] {
             let squeezed = tmp.path().join(format!("{k}-{mode}.glb"));
             compress(&tool, mode, &original, &squeezed);
-            let mut spec = spec.clone();
-            spec["assets"][0]["path"] = serde_json::json!(squeezed);
-            let frame = common::frame_renderer(&tmp.path().join(format!("{k}-{mode}")), &spec)
-                .render(0)
-                .unwrap_or_else(|e| panic!("{model} ({mode}): {e}"));
-            let differing = reference
-                .buffers
-                .instance
-                .iter()
-                .zip(&frame.buffers.instance)
-                .filter(|(a, b)| a != b)
-                .count();
+            let frame = render_with(&spec, &squeezed, &tmp.path().join(format!("{k}-{mode}")));
+            let differing = differing(&reference, &frame);
             let depth = mean_difference(
                 reference.buffers.depth.iter().map(|&d| f64::from(d)),
                 frame.buffers.depth.iter().map(|&d| f64::from(d)),
@@ -137,15 +144,8 @@ fn the_committed_compressed_balls_render_as_the_ball() {
     let tmp = tempfile::tempdir().unwrap();
     let ball = common::assets_dir().join("ball.glb");
     let spec = common::framing_spec(&ball, 160, 120, 20.0, 30.0);
-    let reference = common::frame_renderer(&tmp.path().join("original"), &spec)
-        .render(0)
-        .unwrap();
-    let covered = reference
-        .buffers
-        .instance
-        .iter()
-        .filter(|&&i| i > 0)
-        .count();
+    let reference = render_with(&spec, &ball, &tmp.path().join("original"));
+    let covered = covered(&reference);
     assert!(covered > 2000, "the ball covers {covered} px");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compressed");
     let khr = tmp.path().join("ball-khr-meshopt.glb");
@@ -161,18 +161,8 @@ fn the_committed_compressed_balls_render_as_the_ball() {
         fixtures.join("ball-draco.glb"),
     ] {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
-        let mut spec = spec.clone();
-        spec["assets"][0]["path"] = serde_json::json!(file);
-        let frame = common::frame_renderer(&tmp.path().join(&name), &spec)
-            .render(0)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let differing = reference
-            .buffers
-            .instance
-            .iter()
-            .zip(&frame.buffers.instance)
-            .filter(|(a, b)| a != b)
-            .count();
+        let frame = render_with(&spec, &file, &tmp.path().join(&name));
+        let differing = differing(&reference, &frame);
         eprintln!("{name}: {differing} of {covered} mask pixels differ");
         assert!(
             differing * 500 <= covered,
