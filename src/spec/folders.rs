@@ -70,6 +70,20 @@ pub fn expand_asset_folders(spec: &mut Spec, folder: &Path) -> Vec<SpecIssue> {
     let mut sets: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, entry) in spec.assets.iter().enumerate() {
         let at = format!("assets[{i}]");
+        if let Some(cat) = entry.category.as_deref()
+            && (entry.dir.is_some() || entry.bop_models.is_some())
+            && !matches!(cat, CATEGORY_FROM_FOLDER | CATEGORY_FROM_FILE)
+            && !categories.iter().any(|c| c.name == cat)
+        {
+            issue(
+                format!("{at}.category"),
+                format!(
+                    "unknown category `{cat}`: declare it in `categories`, or use \
+                     \"from_folder\" or \"from_file\" on a folder"
+                ),
+            );
+            continue;
+        }
         let (base, members) = if let Some(dir) = &entry.dir {
             if !entry_form_ok(entry, &at, &mut issue) {
                 continue;
@@ -97,19 +111,19 @@ pub fn expand_asset_folders(spec: &mut Spec, folder: &Path) -> Vec<SpecIssue> {
                 .rsplit_once('.')
                 .map_or(m.relative.as_str(), |(stem, _)| stem);
             let name = format!("{}/{stem}", entry.name);
-            if let Some(cat) = &m.category {
-                let placed = match m.bop_id {
-                    Some(id) => place_bop_category(&mut categories, cat, id),
-                    None => {
-                        if !categories.iter().any(|c| &c.name == cat) {
-                            categories.push(new_category(cat));
-                        }
-                        Ok(())
+            // Categories the entry derives are added; a name it gives must be declared.
+            match (&m.category, m.bop_id, entry.category.is_some()) {
+                (Some(cat), Some(id), false) => {
+                    if let Err(message) = place_bop_category(&mut categories, cat, id) {
+                        issue(format!("{at}.bop_models"), message);
                     }
-                };
-                if let Err(message) = placed {
-                    issue(format!("{at}.bop_models"), message);
                 }
+                (Some(cat), None, true)
+                    if derived_category(entry) && !categories.iter().any(|c| &c.name == cat) =>
+                {
+                    categories.push(new_category(cat));
+                }
+                _ => {}
             }
             assets.push(AssetSpec {
                 name: name.clone(),
@@ -140,6 +154,15 @@ pub fn expand_asset_folders(spec: &mut Spec, folder: &Path) -> Vec<SpecIssue> {
     spec.assets = assets;
     spec.categories = categories;
     Vec::new()
+}
+
+/// Whether a `dir` entry derives each file's category (`from_folder`, `from_file`).
+fn derived_category(entry: &AssetSpec) -> bool {
+    entry.dir.is_some()
+        && matches!(
+            entry.category.as_deref(),
+            Some(CATEGORY_FROM_FOLDER | CATEGORY_FROM_FILE)
+        )
 }
 
 /// A folder or BOP entry gives nothing else a file would, and only the fields that apply
@@ -418,13 +441,6 @@ fn place_bop_category(
     id: u32,
 ) -> Result<(), String> {
     let index = id as usize - 1;
-    if name != format!("obj_{id:06}") {
-        // One category for the whole set: it goes wherever it is.
-        if !categories.iter().any(|c| c.name == name) {
-            categories.push(new_category(name));
-        }
-        return Ok(());
-    }
     if let Some(held) = categories.iter().position(|c| c.name == name) {
         if held == index {
             return Ok(());

@@ -251,6 +251,11 @@ fn bad_folders_and_model_sets_name_the_entry_and_the_file() {
             "applies only with `dir`",
         ),
         (
+            json!({ "name": "parts", "dir": "models", "category": "nope" }),
+            "assets[0].category",
+            "unknown category `nope`",
+        ),
+        (
             json!({ "name": "parts", "bop_models": "nowhere" }),
             "assets[0].bop_models",
             "models_info.json",
