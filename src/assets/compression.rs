@@ -9,6 +9,8 @@
 //!   into a new buffer that its accessors are pointed at.
 //!
 //! `KHR_mesh_quantization` needs no decoding: [`super::mesh`] reads integer attributes.
+//! `KHR_texture_basisu` textures are pointed at their KTX2 image here
+//! ([`use_basisu_sources`]), which [`super::image::decode`] transcodes.
 
 use serde_json::Value;
 
@@ -425,4 +427,36 @@ fn decode_primitive(
     views.push((indices, push_view(out, start, None)));
     out.resize(out.len().div_ceil(4) * 4, 0);
     Ok(views)
+}
+
+/// The extension for Basis Universal (KTX2) textures.
+pub const BASISU_EXTENSION: &str = "KHR_texture_basisu";
+
+/// Points each texture whose image is given only by `KHR_texture_basisu` at that image,
+/// so that the loader reads it (a KTX2 image, transcoded by [`super::image::decode`]); a
+/// texture with a PNG or JPEG `source` keeps it (the fallback draws as it is). Returns
+/// an error naming a texture whose KTX2 image does not exist.
+pub fn use_basisu_sources(root: &mut gltf::json::Root) -> Result<(), String> {
+    let images = root.images.len();
+    for (i, texture) in root.textures.iter_mut().enumerate() {
+        if texture.source.value() != u32::MAX as usize {
+            continue;
+        }
+        let source = texture
+            .extensions
+            .as_ref()
+            .and_then(|e| e.others.get(BASISU_EXTENSION))
+            .and_then(|e| e.get("source"))
+            .and_then(Value::as_u64);
+        let Some(source) = source else {
+            continue;
+        };
+        if source as usize >= images {
+            return Err(format!(
+                "textures[{i}].extensions.{BASISU_EXTENSION}.source: image {source} does not exist"
+            ));
+        }
+        texture.source = gltf::json::Index::new(source as u32);
+    }
+    Ok(())
 }

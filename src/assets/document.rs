@@ -19,6 +19,7 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     compression::MESHOPT_EXTENSIONS[0],
     compression::MESHOPT_EXTENSIONS[1],
     compression::DRACO_EXTENSION,
+    compression::BASISU_EXTENSION,
 ];
 
 /// The largest meshopt fallback buffer allocated (1 GiB): its length is only a claim.
@@ -75,8 +76,10 @@ pub fn read(path: &Path) -> Result<Document, AssetError> {
     root.extensions_required.retain(|e| {
         e != accessors::QUANTIZATION_EXTENSION
             && e != compression::DRACO_EXTENSION
+            && e != compression::BASISU_EXTENSION
             && !compression::MESHOPT_EXTENSIONS.contains(&e.as_str())
     });
+    compression::use_basisu_sources(&mut root).map_err(invalid)?;
     let mut files = vec![AssetFile {
         path: path.to_owned(),
         sha256: sha256_hex(&bytes),

@@ -29,6 +29,9 @@ pub struct Image {
 /// header against [`MAX_IMAGE_SIDE`] and [`MAX_DECODED_BYTES`]. Other pixel formats are
 /// converted by the image crate (16-bit samples rounded to 8 bits, floats clamped).
 pub fn decode(bytes: &[u8]) -> Result<Image, String> {
+    if bytes.starts_with(&KTX2_IDENTIFIER) {
+        return decode_ktx2(bytes);
+    }
     let reader = || {
         image::ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -65,6 +68,52 @@ pub fn decode(bytes: &[u8]) -> Result<Image, String> {
         width: rgba.width(),
         height: rgba.height(),
         rgba: rgba.into_raw(),
+    })
+}
+
+/// The first 12 bytes of every KTX2 file.
+const KTX2_IDENTIFIER: [u8; 12] = [
+    0xAB, 0x4B, 0x54, 0x58, 0x20, 0x32, 0x30, 0xBB, 0x0D, 0x0A, 0x1A, 0x0A,
+];
+
+/// A Basis Universal KTX2 texture (glTF's `KHR_texture_basisu`: ETC1S or UASTC), its base
+/// level transcoded to 8-bit RGBA by the `basisu` crate (a pure-Rust port of Binomial's
+/// transcoder); the same size limits as PNG and JPEG, checked before transcoding.
+fn decode_ktx2(bytes: &[u8]) -> Result<Image, String> {
+    let refuse =
+        |e: basisu::Error| format!("not a transcodable Basis Universal KTX2 texture ({e:?})");
+    let transcoder = crate::panic_guard::catch(|| basisu::Transcoder::new(bytes))
+        .map_err(|panic| format!("the KTX2 reader failed ({panic})"))?
+        .map_err(refuse)?;
+    let (width, height) = transcoder.base_dimensions();
+    let decoded = u64::from(width) * u64::from(height) * 4;
+    if width == 0
+        || height == 0
+        || width > MAX_IMAGE_SIDE
+        || height > MAX_IMAGE_SIDE
+        || decoded > MAX_DECODED_BYTES
+    {
+        return Err(format!(
+            "its KTX2 header claims {width}x{height} pixels: synthvis accepts 1 to \
+             {MAX_IMAGE_SIDE} pixels a side and {} GiB decoded",
+            MAX_DECODED_BYTES >> 30
+        ));
+    }
+    let rgba = crate::panic_guard::catch(|| {
+        transcoder.transcode(0, basisu::TargetFormat::Rgba32, basisu::DecodeFlags::NONE)
+    })
+    .map_err(|panic| format!("the KTX2 transcoder failed ({panic})"))?
+    .map_err(refuse)?;
+    if rgba.len() as u64 != decoded {
+        return Err(format!(
+            "the KTX2 transcoder gave {} bytes for {width}x{height} pixels",
+            rgba.len()
+        ));
+    }
+    Ok(Image {
+        width,
+        height,
+        rgba,
     })
 }
 

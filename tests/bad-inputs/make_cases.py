@@ -313,10 +313,10 @@ def main():
     case("gltf-corrupt-png", with_asset("a.gltf"), 2, ["a.gltf", "image"],
          files={"a.gltf": json.dumps({"asset": {"version": "2.0"}, "images": [{"uri": "tex.png"}]}).encode(),
                 "tex.png": png_bytes()[:30]})
-    # KTX2 textures are not decoded: a file that requires them is refused naming the extension.
-    case("gltf-required-basisu", with_asset("a.gltf"), 2, ["a.gltf", "KHR_texture_basisu"],
-         files={"a.gltf": json.dumps({"asset": {"version": "2.0"}, "extensionsUsed": ["KHR_texture_basisu"],
-                                      "extensionsRequired": ["KHR_texture_basisu"]}).encode()})
+    # WebP textures are not decoded: a file that requires them is refused naming the extension.
+    case("gltf-required-webp", with_asset("a.gltf"), 2, ["a.gltf", "EXT_texture_webp"],
+         files={"a.gltf": json.dumps({"asset": {"version": "2.0"}, "extensionsUsed": ["EXT_texture_webp"],
+                                      "extensionsRequired": ["EXT_texture_webp"]}).encode()})
     case("gltf-points-only", with_asset("a.glb"), 2, ["a.glb", "no triangles"],
          files={"a.glb": tri_gltf([(0, 0, 0), (1, 0, 0), (0, 1, 0)], mode=0)})
     case("gltf-no-vertices", with_asset("a.glb"), 2, ["a.glb"], files={"a.glb": tri_gltf([])})
@@ -430,7 +430,8 @@ def main():
     # --- compressed glTF: the repository's ball compressed by gltf-transform
     # (tests/data/compressed/make.sh), then damaged
     def compressed(mode):
-        data = open(os.path.join(HERE, "..", "data", "compressed", f"ball-{mode}.glb"), "rb").read()
+        name = mode if mode.startswith("cube-") else f"ball-{mode}"
+        data = open(os.path.join(HERE, "..", "data", "compressed", f"{name}.glb"), "rb").read()
         json_length = struct.unpack("<I", data[12:16])[0]
         doc = json.loads(data[20:20 + json_length])
         bin_start = 20 + json_length
@@ -476,6 +477,19 @@ def main():
     doc["buffers"][1]["byteLength"] = 1 << 40
     case("gltf-meshopt-fallback-too-large", with_asset("a.glb"), 2,
          ["a.glb", "buffers[1]", "fallback buffer"], files={"a.glb": as_glb(doc, bytes(b))})
+    for codec in ("etc1s", "uastc"):
+        doc, b = compressed(f"cube-{codec}")
+        case(f"gltf-ktx2-{codec}-renders", with_asset("a.glb"), 0, [], files={"a.glb": as_glb(doc, bytes(b))})
+    doc, b = compressed("cube-etc1s")
+    view = doc["bufferViews"][doc["images"][0]["bufferView"]]
+    b[view["byteOffset"] + 80:view["byteOffset"] + view["byteLength"]] = bytes(view["byteLength"] - 80)
+    case("gltf-ktx2-corrupt", with_asset("a.glb"), 2, ["a.glb", "images[0]", "KTX2"],
+         files={"a.glb": as_glb(doc, bytes(b))})
+    doc, b = compressed("cube-etc1s")
+    doc["textures"][0]["extensions"]["KHR_texture_basisu"]["source"] = 5
+    case("gltf-ktx2-missing-image", with_asset("a.glb"), 2,
+         ["a.glb", "textures[0].extensions.KHR_texture_basisu.source", "image 5 does not exist"],
+         files={"a.glb": as_glb(doc, bytes(b))})
     case("asset-unknown-format", with_asset("a.fbx"), 2, ["a.fbx", "cannot read this kind of file", ".ply"],
          files={"a.fbx": b"Kaydara FBX Binary"})
     # --- glTF node graphs that are not trees

@@ -185,19 +185,19 @@ fn asset_errors_name_the_file_and_the_problem() {
     assert!(err.contains("/nonexistent/thing.glb"), "{err}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let basisu = tmp.path().join("basisu.gltf");
+    let webp = tmp.path().join("webp.gltf");
     std::fs::write(
-        &basisu,
-        r#"{"asset":{"version":"2.0"},"extensionsUsed":["KHR_texture_basisu"],
-            "extensionsRequired":["KHR_texture_basisu"]}"#,
+        &webp,
+        r#"{"asset":{"version":"2.0"},"extensionsUsed":["EXT_texture_webp"],
+            "extensionsRequired":["EXT_texture_webp"]}"#,
     )
     .unwrap();
     let mut spec = base_spec();
-    spec["assets"][0]["path"] = serde_json::json!(basisu);
+    spec["assets"][0]["path"] = serde_json::json!(webp);
     let (code, err) = spec_error(&serde_json::to_string(&spec).unwrap());
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("basisu.gltf") && err.contains("KHR_texture_basisu"),
+        err.contains("webp.gltf") && err.contains("EXT_texture_webp"),
         "{err}"
     );
 }

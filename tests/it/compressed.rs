@@ -170,3 +170,43 @@ fn the_committed_compressed_balls_render_as_the_ball() {
         );
     }
 }
+
+#[test]
+fn ktx2_textures_render_as_the_png_they_were_encoded_from() {
+    // assets/cube.glb with its texture as Basis Universal KTX2 (ETC1S, UASTC), made by
+    // Binomial's encoder and given only through KHR_texture_basisu.
+    let tmp = tempfile::tempdir().unwrap();
+    let cube = common::assets_dir().join("cube.glb");
+    let spec = common::framing_spec(&cube, 160, 120, 35.0, 25.0);
+    let reference = render_with(&spec, &cube, &tmp.path().join("png"));
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compressed");
+    for (codec, tolerance) in [("etc1s", 2.0), ("uastc", 1.0)] {
+        let file = fixtures.join(format!("cube-{codec}.glb"));
+        let asset = synthvis::assets::load_asset("cube", &file).unwrap();
+        assert!(asset.warnings.is_empty(), "{codec}: {:?}", asset.warnings);
+        assert_eq!((asset.images[0].width, asset.images[0].height), (256, 256));
+        let frame = render_with(&spec, &file, &tmp.path().join(codec));
+        assert_eq!(
+            differing(&reference, &frame),
+            0,
+            "{codec}: the mask differs"
+        );
+        let rgb = mean_difference(
+            reference.buffers.rgb.iter().map(|&c| f64::from(c)),
+            frame.buffers.rgb.iter().map(|&c| f64::from(c)),
+        );
+        eprintln!("{codec}: rgb {rgb:.3} levels apart on average");
+        assert!(rgb < tolerance, "{codec}: colour {rgb} levels apart");
+        // Not a blank texture: the cube still shows its pattern's contrast.
+        let lit: Vec<u8> = frame
+            .buffers
+            .rgb
+            .chunks(3)
+            .zip(&frame.buffers.instance)
+            .filter(|&(_, &i)| i > 0)
+            .map(|(p, _)| p[1])
+            .collect();
+        let (lo, hi) = (lit.iter().min().unwrap(), lit.iter().max().unwrap());
+        assert!(hi - lo > 40, "{codec}: the textured faces span {lo}..{hi}");
+    }
+}

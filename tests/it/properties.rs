@@ -191,8 +191,9 @@ proptest! {
     }
 }
 
-/// The glTF files the loader is mutated on: the project's own assets (and its ball
-/// compressed with Draco, meshopt and quantization), and the Khronos samples when present.
+/// The glTF files the loader is mutated on: the project's own assets (its ball compressed
+/// with Draco, meshopt and quantization, its cube with KTX2 textures), and the Khronos
+/// samples when present.
 fn gltf_seeds() -> Vec<(String, Vec<u8>)> {
     let compressed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compressed");
     let mut files = vec![
@@ -201,6 +202,8 @@ fn gltf_seeds() -> Vec<(String, Vec<u8>)> {
         compressed.join("ball-draco.glb"),
         compressed.join("ball-meshopt.glb"),
         compressed.join("ball-quantize.glb"),
+        compressed.join("cube-etc1s.glb"),
+        compressed.join("cube-uastc.glb"),
     ];
     if let Some(dir) = common::gltf_samples() {
         files.push(dir.join("Box/glTF-Embedded/Box.gltf"));
