@@ -21,10 +21,7 @@ use std::path::{Path, PathBuf};
 
 use super::objects::{AssetChoice, AssetSpec, CategorySpec};
 use super::{Choice, Spec, SpecIssue, UnitName, Units};
-
-/// The extensions of the mesh files an asset folder lists (lower case; matched in any
-/// case).
-pub const MESH_EXTENSIONS: [&str; 5] = ["gltf", "glb", "obj", "ply", "stl"];
+use crate::assets::formats::MeshFormat;
 
 /// `category` on a `dir` entry: the folder directly under `dir` that holds the file.
 pub const CATEGORY_FROM_FOLDER: &str = "from_folder";
@@ -33,13 +30,6 @@ pub const CATEGORY_FROM_FILE: &str = "from_file";
 
 /// The file of a BOP model set that lists its objects.
 pub const BOP_MODELS_INFO: &str = "models_info.json";
-
-/// Whether `path` has one of [`MESH_EXTENSIONS`].
-pub fn is_mesh_file_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| MESH_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
 
 /// One file of an expanded entry.
 struct Member {
@@ -290,7 +280,8 @@ fn list_folder(
                 return None;
             }
         };
-        if !path.is_file() || !is_mesh_file_name(&path) {
+        // Only files of a format synthvis reads (the extension decides, in any case).
+        if !path.is_file() || MeshFormat::of(&path).is_none() {
             continue;
         }
         let Some(relative) = relative_name(&path, &root) else {
