@@ -13,6 +13,7 @@
 //! holds the list); one read from a file, that file's path. Built-in primitives are
 //! synthvis' own and need none.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,7 @@ pub fn asset_license(
     spec_asset: &AssetSpec,
     file: Option<&Path>,
     copyright: Option<&str>,
+    folders: &mut FolderLicenses,
 ) -> AssetLicense {
     let mut out = AssetLicense {
         asset: spec_asset.name.clone(),
@@ -77,7 +79,7 @@ pub fn asset_license(
         return out;
     };
     if (out.license.is_none() || out.attribution.is_none())
-        && let Some((found_path, found)) = license_file(file)
+        && let Some((found_path, found)) = license_file(file, folders)
     {
         let written = spec_asset.path.as_deref().unwrap_or(file);
         let path = match found_path.file_name() {
@@ -116,6 +118,7 @@ fn spdx_url(license: &str) -> Option<String> {
 }
 
 /// What a licence file says.
+#[derive(Debug, Clone)]
 struct LicenseFileText {
     /// The licence: its `SPDX-License-Identifier`, else the first line.
     license: Option<String>,
@@ -126,31 +129,49 @@ struct LicenseFileText {
 /// The most of a licence file read: its first lines are all that is looked at.
 const LICENSE_FILE_BYTES: u64 = 64 * 1024;
 
+/// The `LICENSE*`, `LICENCE*` or `COPYING*` file of each folder asked about, with what it
+/// says: a folder of a thousand meshes is listed once, not a thousand times.
+#[derive(Debug, Default)]
+pub struct FolderLicenses(HashMap<PathBuf, Option<(PathBuf, LicenseFileText)>>);
+
+impl FolderLicenses {
+    /// The first (by name) readable licence file in `folder`.
+    fn of(&mut self, folder: &Path) -> Option<(PathBuf, LicenseFileText)> {
+        self.0
+            .entry(folder.to_owned())
+            .or_insert_with(|| {
+                let mut candidates: Vec<PathBuf> = std::fs::read_dir(folder)
+                    .ok()?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            let n = n.to_ascii_uppercase();
+                            n.starts_with("LICENSE")
+                                || n.starts_with("LICENCE")
+                                || n.starts_with("COPYING")
+                        }) && p.is_file()
+                    })
+                    .collect();
+                candidates.sort();
+                candidates
+                    .into_iter()
+                    .find_map(|p| read_license_file(&p).map(|t| (p, t)))
+            })
+            .clone()
+    }
+}
+
 /// The licence file for the mesh `file`: `FILE.license`, else the first (by name) of the
 /// `LICENSE*`, `LICENCE*` and `COPYING*` files in its folder.
-fn license_file(file: &Path) -> Option<(PathBuf, LicenseFileText)> {
+fn license_file(file: &Path, folders: &mut FolderLicenses) -> Option<(PathBuf, LicenseFileText)> {
     let mut reuse = file.as_os_str().to_owned();
     reuse.push(".license");
     let reuse = PathBuf::from(reuse);
     if reuse.is_file() {
         return read_license_file(&reuse).map(|t| (reuse, t));
     }
-    let folder = file.parent()?;
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(folder)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                let n = n.to_ascii_uppercase();
-                n.starts_with("LICENSE") || n.starts_with("LICENCE") || n.starts_with("COPYING")
-            }) && p.is_file()
-        })
-        .collect();
-    candidates.sort();
-    candidates
-        .into_iter()
-        .find_map(|p| read_license_file(&p).map(|t| (p, t)))
+    folders.of(file.parent()?)
 }
 
 /// The licence and copyright lines of a licence file; none when it is unreadable or
@@ -203,6 +224,7 @@ mod tests {
             &spec_asset(serde_json::json!({ "license": "CC-BY-4.0", "attribution": "Ann" })),
             Some(&mesh),
             Some("(c) Bob"),
+            &mut FolderLicenses::default(),
         );
         assert_eq!(l.license.as_deref(), Some("CC-BY-4.0"));
         assert_eq!(
@@ -227,6 +249,7 @@ mod tests {
             &spec_asset(serde_json::json!({})),
             Some(&mesh),
             Some("2017 (c) Corp"),
+            &mut FolderLicenses::default(),
         );
         assert_eq!(l.license.as_deref(), Some("Attribution 4.0 International"));
         // Named as the spec names the mesh (`a.obj`, relative), not where it lies.
@@ -240,7 +263,12 @@ mod tests {
             "SPDX-FileCopyrightText: 2024 Jane Doe\nSPDX-License-Identifier: CC0-1.0\n",
         )
         .unwrap();
-        let l = asset_license(&spec_asset(serde_json::json!({})), Some(&mesh), Some("x"));
+        let l = asset_license(
+            &spec_asset(serde_json::json!({})),
+            Some(&mesh),
+            Some("x"),
+            &mut FolderLicenses::default(),
+        );
         assert_eq!(l.license.as_deref(), Some("CC0-1.0"));
         assert_eq!(
             l.url.as_deref(),
@@ -253,8 +281,17 @@ mod tests {
             &spec_asset(serde_json::json!({})),
             Some(&bare.path().join("a.obj")),
             None,
+            &mut FolderLicenses::default(),
         );
         assert!(l.is_missing());
-        assert!(!asset_license(&spec_asset(serde_json::json!({})), None, None).is_missing());
+        assert!(
+            !asset_license(
+                &spec_asset(serde_json::json!({})),
+                None,
+                None,
+                &mut FolderLicenses::default()
+            )
+            .is_missing()
+        );
     }
 }

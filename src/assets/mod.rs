@@ -417,6 +417,7 @@ impl AssetLibrary {
                 Ok(asset)
             })
             .collect::<Result<Vec<Asset>, AssetError>>()?;
+        let mut folders = license::FolderLicenses::default();
         let licenses = spec
             .spec
             .assets
@@ -424,7 +425,8 @@ impl AssetLibrary {
             .zip(&assets)
             .map(|(a, asset)| {
                 let file = a.path.as_deref().map(|p| spec.resolve_path(p));
-                license::asset_license(a, file.as_deref(), asset.copyright.as_deref())
+                let copyright = asset.copyright.as_deref();
+                license::asset_license(a, file.as_deref(), copyright, &mut folders)
             })
             .collect();
         let pool = spec
