@@ -44,6 +44,28 @@ pub fn look_at_opencv(eye: DVec3, target: DVec3, up: DVec3) -> Option<DMat4> {
     ))
 }
 
+/// World→camera transform (OpenCV camera frame) of a camera at `eye` looking at `target`
+/// with `up` appearing up, then turned by `roll` radians about its optical axis
+/// (clockwise as seen from behind it). `None` as for [`look_at_opencv`].
+pub fn camera_view(eye: DVec3, target: DVec3, up: DVec3, roll: f64) -> Option<DMat4> {
+    let mut world_to_camera = look_at_opencv(eye, target, up)?;
+    if roll != 0.0 {
+        // The camera turns by +roll about its optical axis (z; x towards y is clockwise
+        // seen from behind), so camera coordinates turn by -roll.
+        let rolled = DMat4::from_quat(quat_axis_angle(DVec3::Z, -roll));
+        world_to_camera = rolled * world_to_camera;
+    }
+    Some(world_to_camera)
+}
+
+/// A point on a sphere of radius `distance` around `target`: azimuth (radians) about +Y
+/// from +Z towards +X, elevation (radians) above the XZ plane.
+pub fn orbit_point(target: DVec3, distance: f64, elevation: f64, azimuth: f64) -> DVec3 {
+    let (ce, se) = (libm::cos(elevation), libm::sin(elevation));
+    let offset = DVec3::new(ce * libm::sin(azimuth), se, ce * libm::cos(azimuth));
+    target + offset * distance
+}
+
 /// sRGB transfer function inverse (sRGB component → linear).
 pub fn srgb_to_linear(c: f64) -> f64 {
     if c <= 0.04045 {

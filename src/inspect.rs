@@ -84,7 +84,7 @@ pub fn validate(file: &Path) -> Result<ValidateReport, InspectError> {
         .with_colliders(&colliders)
         .with_environment_suns(&suns);
     let spec = &loaded.spec;
-    let sampled = spec.frames.min(VALIDATE_SAMPLED_FRAMES);
+    let sampled = spec.images().min(VALIDATE_SAMPLED_FRAMES);
     let mut warnings = library.warnings();
     for frame in 0..sampled {
         let scene = sampler.sample(spec.seed, frame)?;
@@ -117,7 +117,7 @@ pub fn validate(file: &Path) -> Result<ValidateReport, InspectError> {
         assets: library.assets.len(),
         categories: spec.categories.len(),
         groups: spec.objects.len(),
-        frames: spec.frames,
+        frames: spec.images(),
         resolution: (spec.resolution.width, spec.resolution.height),
         sampled,
         warnings,

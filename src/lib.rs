@@ -41,6 +41,7 @@ pub mod gpu;
 pub mod hash;
 pub mod inspect;
 pub mod labels;
+pub mod motion;
 pub mod output;
 pub mod panic_guard;
 pub mod parallel;

@@ -39,6 +39,16 @@ pub struct FrameScene {
     /// The simulation that settled the dropped objects, when the frame has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub physics: Option<PhysicsRecord>,
+    /// Where this frame sits in its sequence, when the spec has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<crate::motion::SequenceStep>,
+    /// How the camera moves through the sequence (absent: it stands still).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera_motion: Option<crate::motion::CameraMotion>,
+    /// The rig of cameras on the camera, when the spec has one (`camera` is then the rig
+    /// camera that took this frame).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rig: Option<crate::motion::RigSample>,
 }
 
 /// What the simulation of a frame's dropped objects did.
@@ -430,6 +440,9 @@ pub struct ObjectSample {
     /// A built-in container's or surface's drawn size (absent: its asset's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<ShapeSample>,
+    /// How it moves through the sequence (absent: it stands still).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion: Option<crate::motion::ObjectMotion>,
 }
 
 /// The size of one built-in container or surface instance (a group's `shape`).

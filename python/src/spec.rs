@@ -149,10 +149,12 @@ impl Spec {
         self.loaded.file.clone()
     }
 
-    /// The frames a render of this spec produces (`0..frames`).
+    /// The frames (images) a render of this spec produces (`0..frames`): with a
+    /// sequence, `frames × sequence.steps`, frame `i` being step `i % steps` of sequence
+    /// `i // steps`.
     #[getter]
     fn frames(&self) -> u64 {
-        self.loaded.spec.frames
+        self.loaded.spec.images()
     }
 
     /// The spec's run seed.

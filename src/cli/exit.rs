@@ -87,7 +87,8 @@ fn randomize(e: &RandomizeError) -> u8 {
     match e {
         RandomizeError::Placement { .. }
         | RandomizeError::DegenerateCamera { .. }
-        | RandomizeError::Unsettled { .. } => BAD_INPUT,
+        | RandomizeError::Unsettled { .. }
+        | RandomizeError::Motion(_) => BAD_INPUT,
         RandomizeError::NeedsAssetBounds => FAILURE,
     }
 }

@@ -140,11 +140,15 @@ pub fn render_dataset(
 ) -> Result<RenderSummary, DatasetError> {
     let start = Instant::now();
     let s = &spec.spec;
-    let all = opts.frames.clone().unwrap_or(0..s.frames);
+    let all = opts.frames.clone().unwrap_or(0..s.images());
     let (frames, of) = match (opts.shard, &opts.shard_of) {
-        // Whole storage units: frames in the folder layout, tars in webdataset.
+        // Whole storage units (frames in the folder layout, tars in webdataset) and
+        // whole sequences.
         (Some(shard), None) => (
-            shard.frames_by_block(&all, opts.format.frames_per_unit()),
+            shard.frames_by_block(
+                &all,
+                lcm(opts.format.frames_per_unit(), s.images_per_frame()),
+            ),
             all.clone(),
         ),
         (_, Some(of)) => (all.clone(), of.clone()),
@@ -230,6 +234,19 @@ pub fn render_dataset(
         draw_mode,
         workers,
     })
+}
+
+/// The least common multiple of two block lengths (at least 1).
+fn lcm(a: u64, b: u64) -> u64 {
+    let (a, b) = (a.max(1), b.max(1));
+    let gcd = {
+        let (mut x, mut y) = (a, b);
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        x
+    };
+    (a / gcd).saturating_mul(b)
 }
 
 /// Renders `todo` and writes each frame as it comes, in order; returns each frame's labels

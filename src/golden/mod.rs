@@ -173,6 +173,8 @@ fn all_outputs(spec: &OutputsSpec) -> OutputsSpec {
         amodal_masks: spec.amodal_masks,
         normals: spec.normals,
         nocs: spec.nocs,
+        flow: spec.flow,
+        disparity: spec.disparity,
         png_compression: spec.png_compression,
     }
 }

@@ -3,6 +3,7 @@
 //! areas, poses, cuboids) and the instance → category map the class image is drawn from. `output/` only encodes and
 //! writes what this stage returns.
 
+pub mod flow;
 pub mod keypoints;
 pub mod masks;
 pub mod rle;
@@ -35,6 +36,10 @@ pub struct RleJson {
 pub struct InstanceLabel {
     /// Instance id in `instance/` (1-based per frame).
     pub instance_id: u16,
+    /// In a sequence, the object's id for the whole sequence and every camera (its
+    /// instance id, which does not change from step to step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_id: Option<u64>,
     /// Asset name.
     pub asset: String,
     /// Category name.
@@ -145,6 +150,7 @@ pub fn label_frame(
             let corners = box_corners(bounds).map(|c| object_to_camera.transform_point3(c));
             InstanceLabel {
                 instance_id: o.instance_id,
+                track_id: scene.sequence.as_ref().map(|_| u64::from(o.instance_id)),
                 asset: o.asset.clone(),
                 category: o.category.clone().unwrap_or_default(),
                 category_id: o.category_id,

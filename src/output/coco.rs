@@ -19,6 +19,7 @@ use super::reader::DatasetFiles;
 use crate::geometry::Pose;
 use crate::labels::keypoints::{KEYPOINT_NAMES, skeleton};
 use crate::labels::{CocoStatus, InstanceLabel, RleJson};
+use crate::motion::SequenceStep;
 use crate::spec::CategorySpec;
 
 #[derive(Deserialize)]
@@ -34,6 +35,8 @@ struct SceneIn {
     camera: CocoCamera,
     #[serde(default)]
     objects: Vec<ObjectIn>,
+    #[serde(default)]
+    sequence: Option<SequenceStep>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +67,15 @@ pub struct CocoImage {
     pub height: u32,
     /// Frame index.
     pub frame_index: u64,
+    /// In a sequence: its entry in `videos` (sequence index + 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_id: Option<u64>,
+    /// In a sequence: the step, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_id: Option<u32>,
+    /// In a sequence: the name of the camera that took it.
+    #[serde(rename = "camera", skip_serializing_if = "Option::is_none")]
+    pub camera_name: Option<String>,
     /// `K` and `world_to_camera`.
     #[serde(flatten)]
     pub camera: CocoCamera,
@@ -76,6 +88,15 @@ pub struct CocoImage {
     /// The class image, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class_file_name: Option<String>,
+    /// The optical flow to the next step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_forward_file_name: Option<String>,
+    /// The optical flow to the previous step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_backward_file_name: Option<String>,
+    /// The disparity map of a stereo pair's left image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disparity_file_name: Option<String>,
     /// `labels/NNNNNN.json` (not named in an export's COCO files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels_file_name: Option<String>,
@@ -134,6 +155,9 @@ pub struct CocoAnnotation {
     pub iscrowd: u8,
     /// Instance id in the instance image.
     pub instance_id: u16,
+    /// In a sequence: the object's id for the whole sequence and every camera.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_id: Option<u64>,
     /// Visible pixels (as `area`).
     pub visible_pixels: u64,
     /// Pixels of the image the object covers with nothing in front of it.
@@ -161,15 +185,16 @@ pub struct CocoAnnotation {
     pub cuboid_pixels: [[f64; 2]; 8],
 }
 
-/// Frame `frame`'s image record: `(width, height)`, its camera, `present`, which says
+/// Frame `frame`'s image record: `(width, height)`, its scene, `present`, which says
 /// whether the frame has a file of a modality, and its licence ids.
 pub fn image_record(
     frame: u64,
     (width, height): (u32, u32),
-    camera: &crate::scene::CameraSample,
+    scene: &crate::scene::FrameScene,
     present: impl Fn(Modality) -> bool,
     licenses: Option<Vec<u32>>,
 ) -> CocoImage {
+    let camera = &scene.camera;
     let mut image = image_record_of(
         frame,
         (width, height),
@@ -179,11 +204,42 @@ pub fn image_record(
         },
         present,
     );
+    image.set_sequence(scene.sequence.as_ref());
     image.set_licenses(licenses);
     image
 }
 
+/// One entry of `annotations.json`'s `videos`: a sequence.
+#[derive(Debug, Clone, Serialize)]
+pub struct CocoVideo {
+    /// Video id: sequence index + 1 (the images' `video_id`).
+    pub id: u64,
+    /// Sequence index in the run.
+    pub sequence: u64,
+    /// `sequence_NNNNNN`.
+    pub name: String,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// Steps in the sequence.
+    pub length: u32,
+    /// Steps per second.
+    pub fps: f64,
+    /// The cameras that filmed it.
+    pub cameras: Vec<String>,
+}
+
 impl CocoImage {
+    /// Sets the sequence keys (`video_id`, `frame_id`, `camera`) of a sequence's frame.
+    fn set_sequence(&mut self, sequence: Option<&SequenceStep>) {
+        if let Some(s) = sequence {
+            self.video_id = Some(s.sequence + 1);
+            self.frame_id = Some(s.step);
+            self.camera_name = Some(s.camera.clone());
+        }
+    }
+
     /// Sets `licenses`, and COCO's own `license` when there is exactly one.
     fn set_licenses(&mut self, licenses: Option<Vec<u32>>) {
         self.license = match licenses.as_deref() {
@@ -212,10 +268,16 @@ fn image_record_of(
         width,
         height,
         frame_index: frame,
+        video_id: None,
+        frame_id: None,
+        camera_name: None,
         camera,
         depth_file_name: first(&[Modality::Depth, Modality::DepthExr]),
         instance_file_name: first(&[Modality::Instance]),
         class_file_name: first(&[Modality::Class]),
+        flow_forward_file_name: first(&[Modality::FlowForward]),
+        flow_backward_file_name: first(&[Modality::FlowBackward]),
+        disparity_file_name: first(&[Modality::Disparity]),
         labels_file_name: Some(Modality::Labels.path(frame)),
         license: None,
         licenses: None,
@@ -246,6 +308,7 @@ pub fn annotation_records(
             bbox,
             iscrowd,
             instance_id: inst.instance_id,
+            track_id: inst.track_id,
             visible_pixels: inst.area,
             unoccluded_pixels: inst.unoccluded_pixels,
             visibility: inst.visibility,
@@ -339,6 +402,9 @@ pub fn write_coco_file(
             image.depth_file_name = None;
             image.instance_file_name = None;
             image.class_file_name = None;
+            image.flow_forward_file_name = None;
+            image.flow_backward_file_name = None;
+            image.disparity_file_name = None;
             image.labels_file_name = None;
             true
         }),
@@ -368,11 +434,13 @@ pub fn write_coco_file(
     // Only the labels are read: from a tar, by the member's offset, not hashing the images.
     // Two passes over them (images, then annotations) keep memory flat in the frames.
     let mut first = true;
+    let mut videos: BTreeMap<u64, CocoVideo> = BTreeMap::new();
     for f in frames.clone() {
         let labels = read_labels(files, f)?;
         let mut image = image_record_of(f, (width, height), labels.scene.camera, |m| {
             labels.files.contains_key(&m.path(f))
         });
+        image.set_sequence(labels.scene.sequence.as_ref());
         image.set_licenses(
             header
                 .licenses
@@ -380,6 +448,21 @@ pub fn write_coco_file(
         );
         if !select(f, &mut image) {
             continue;
+        }
+        if let Some(s) = &labels.scene.sequence {
+            let video = videos.entry(s.sequence).or_insert_with(|| CocoVideo {
+                id: s.sequence + 1,
+                sequence: s.sequence,
+                name: format!("sequence_{}", super::layout::frame_stem(s.sequence)),
+                width,
+                height,
+                length: s.steps,
+                fps: s.fps,
+                cameras: Vec::new(),
+            });
+            if !video.cameras.contains(&s.camera) {
+                video.cameras.push(s.camera.clone());
+            }
         }
         file.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
@@ -402,6 +485,15 @@ pub fn write_coco_file(
             serde_json::to_writer(file.writer(), &ann).map_err(|e| jerr(e, &file))?;
         }
     }
-    file.write_all(b"\n]\n}\n")?;
+    file.write_all(b"\n]")?;
+    if !videos.is_empty() {
+        file.write_all(b",\n\"videos\": [")?;
+        for (i, video) in videos.values().enumerate() {
+            file.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(file.writer(), video).map_err(|e| jerr(e, &file))?;
+        }
+        file.write_all(b"\n]")?;
+    }
+    file.write_all(b"\n}\n")?;
     file.commit()
 }

@@ -8,11 +8,12 @@ use serde::Serialize;
 
 use super::OutputError;
 use super::images::{
-    depth_to_millimetres, exr_depth, normals_to_rgb16, png_gray16, png_rgb8, png16,
+    depth_to_millimetres, exr_depth, flo, normals_to_rgb16, pfm_gray, png_gray16, png_rgb8, png16,
 };
 use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
 use crate::hash::sha256_hex;
+use crate::labels::flow::{FlowDirection, optical_flow};
 use crate::labels::{FrameLabels, InstanceLabel};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -136,9 +137,66 @@ fn encode_image(
             image::ExtendedColorType::Rgb16,
             c,
         ),
+        Modality::FlowForward | Modality::FlowBackward => {
+            let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
+            return match optical_flow(scene, &buffers.depth, &buffers.instance, w, direction) {
+                Ok(Some(field)) => Ok(flo(&field, w, h)),
+                Ok(None) => Err("the frame has no step in this direction".into()),
+                Err(e) => Err(e.to_string()),
+            };
+        }
+        Modality::Disparity => {
+            return disparity(scene, &buffers.depth)
+                .map(|d| pfm_gray(&d, w, h))
+                .ok_or_else(|| "the frame is not a stereo pair's left image".into());
+        }
         Modality::Labels => return Err("labels are not an image".into()),
     };
     result.map_err(|e| e.to_string())
+}
+
+/// The flow direction a flow modality holds.
+fn flow_direction(modality: Modality) -> Option<FlowDirection> {
+    match modality {
+        Modality::FlowForward => Some(FlowDirection::Forward),
+        Modality::FlowBackward => Some(FlowDirection::Backward),
+        _ => None,
+    }
+}
+
+/// Whether `scene`'s frame has a file of `modality` under `outputs`: the spec asks for
+/// it, for flow the frame has a step in that direction, and for disparity it is a stereo
+/// pair's left image.
+pub fn writes(modality: Modality, scene: &FrameScene, outputs: &OutputsSpec) -> bool {
+    modality.enabled(outputs)
+        && flow_direction(modality).is_none_or(|d| d.applies(scene))
+        && (modality != Modality::Disparity || stereo_baseline(scene).is_some())
+}
+
+/// The baseline of the stereo pair whose left camera took `scene`'s frame.
+fn stereo_baseline(scene: &FrameScene) -> Option<f64> {
+    let left = scene.sequence.as_ref()?.camera_index == 0;
+    left.then_some(())?;
+    scene.rig.as_ref()?.stereo_baseline
+}
+
+/// The disparity `fx · B / Z` of a stereo pair's left image, pixels, 0 where no surface
+/// is; none for any other frame.
+pub fn disparity(scene: &FrameScene, depth: &[f32]) -> Option<Vec<f32>> {
+    let baseline = stereo_baseline(scene)?;
+    let fx = scene.camera.intrinsics().0;
+    Some(
+        depth
+            .iter()
+            .map(|&z| {
+                if z > 0.0 {
+                    (fx * baseline / f64::from(z)) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Encodes every output of a frame: the enabled images on rayon's pool, then the labels
@@ -154,7 +212,7 @@ pub fn encode_frame(
     let images: Vec<Modality> = LAYOUT
         .iter()
         .map(|k| k.modality)
-        .filter(|m| *m != Modality::Labels && m.enabled(outputs))
+        .filter(|&m| m != Modality::Labels && writes(m, scene, outputs))
         .collect();
     let mut files = images
         .par_iter()

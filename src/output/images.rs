@@ -107,9 +107,65 @@ pub fn exr_depth(depth: &[f32], width: u32, height: u32) -> Result<Vec<u8>, exr:
     Ok(out.into_inner())
 }
 
+/// Encodes a flow field `(dx, dy)` per pixel, row-major, as a Middlebury `.flo` file: the
+/// tag `PIEH` (the float 202021.25), width and height as little-endian i32, then the
+/// `(dx, dy)` pairs as little-endian f32.
+pub fn flo(flow: &[[f32; 2]], width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + flow.len() * 8);
+    out.extend_from_slice(b"PIEH");
+    // Validated: image sides are at most 16384.
+    out.extend_from_slice(&(width as i32).to_le_bytes());
+    out.extend_from_slice(&(height as i32).to_le_bytes());
+    for [dx, dy] in flow {
+        out.extend_from_slice(&dx.to_le_bytes());
+        out.extend_from_slice(&dy.to_le_bytes());
+    }
+    out
+}
+
+/// Encodes a single-channel float image, row-major from the top-left pixel, as a PFM
+/// file (`Pf`, the size, a negative scale for little-endian, then the rows bottom to top
+/// as f32), the format of stereo benchmarks' disparity maps.
+pub fn pfm_gray(values: &[f32], width: u32, height: u32) -> Vec<u8> {
+    let mut out = format!("Pf\n{width} {height}\n-1.0\n").into_bytes();
+    out.reserve(values.len() * 4);
+    for row in values.chunks_exact(width.max(1) as usize).rev() {
+        for v in row {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pfm_rows_run_bottom_to_top() {
+        let bytes = pfm_gray(&[1.0, 2.0, 3.0, 4.0], 2, 2);
+        let header = b"Pf\n2 2\n-1.0\n";
+        assert_eq!(&bytes[..header.len()], header);
+        let body: Vec<f32> = bytes[header.len()..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(body, [3.0, 4.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn flo_starts_with_the_middlebury_tag() {
+        let bytes = flo(&[[1.5, -2.0], [0.0, 1e10]], 2, 1);
+        assert_eq!(
+            f32::from_le_bytes(bytes[0..4].try_into().unwrap()),
+            202021.25
+        );
+        assert_eq!(i32::from_le_bytes(bytes[4..8].try_into().unwrap()), 2);
+        assert_eq!(i32::from_le_bytes(bytes[8..12].try_into().unwrap()), 1);
+        assert_eq!(f32::from_le_bytes(bytes[12..16].try_into().unwrap()), 1.5);
+        assert_eq!(f32::from_le_bytes(bytes[24..28].try_into().unwrap()), 1e10);
+        assert_eq!(bytes.len(), 12 + 2 * 8);
+    }
 
     #[test]
     fn gray16_round_trips_through_image_decoder() {

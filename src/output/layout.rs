@@ -10,6 +10,9 @@
 //! class/NNNNNN.png      16-bit category ids (0: background or unlabeled)
 //! normals/NNNNNN.png    16-bit RGB camera-frame normals (outputs.normals)
 //! nocs/NNNNNN.png       16-bit RGB object coordinates in the asset's box (outputs.nocs)
+//! flow_forward/NNNNNN.flo   Middlebury optical flow to the next step (outputs.flow)
+//! flow_backward/NNNNNN.flo  Middlebury optical flow to the previous step (outputs.flow)
+//! disparity/NNNNNN.pfm  float disparity f·B/Z of a stereo pair's left camera (outputs.disparity)
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
 //! manifest.json         what made the dataset and whether it is complete
@@ -70,6 +73,12 @@ pub enum Modality {
     Normals,
     /// Object coordinates normalized to the asset's box.
     Nocs,
+    /// Optical flow to the next step of a sequence.
+    FlowForward,
+    /// Optical flow to the previous step of a sequence.
+    FlowBackward,
+    /// Disparity of a stereo pair's left camera.
+    Disparity,
     /// The frame's labels file.
     Labels,
 }
@@ -89,7 +98,7 @@ pub struct FileKind {
 
 /// The per-frame files, in the order a frame writes them (labels last: they carry the
 /// others' checksums).
-pub const LAYOUT: [FileKind; 8] = [
+pub const LAYOUT: [FileKind; 11] = [
     FileKind {
         modality: Modality::Rgb,
         folder: "rgb",
@@ -133,6 +142,24 @@ pub const LAYOUT: [FileKind; 8] = [
         encoding: "16-bit RGB PNG, the surface point in its asset's box as fractions c in [0, 1] per axis, stored as 1 + c × 65534; (0, 0, 0) where no labeled object is",
     },
     FileKind {
+        modality: Modality::FlowForward,
+        folder: "flow_forward",
+        extension: "flo",
+        encoding: "Middlebury .flo: (dx, dy) in pixels to the next step of the sequence, float32; 1e10 where no surface is; absent at a sequence's last step",
+    },
+    FileKind {
+        modality: Modality::FlowBackward,
+        folder: "flow_backward",
+        extension: "flo",
+        encoding: "Middlebury .flo: (dx, dy) in pixels to the previous step of the sequence, float32; 1e10 where no surface is; absent at a sequence's first step",
+    },
+    FileKind {
+        modality: Modality::Disparity,
+        folder: "disparity",
+        extension: "pfm",
+        encoding: "PFM, one float32 channel: the left camera's disparity f·B/Z in pixels (the right camera shows the point at x − d), 0 where no surface is",
+    },
+    FileKind {
         modality: Modality::Labels,
         folder: "labels",
         extension: "json",
@@ -158,7 +185,10 @@ impl Modality {
             Modality::Class => 4,
             Modality::Normals => 5,
             Modality::Nocs => 6,
-            Modality::Labels => 7,
+            Modality::FlowForward => 7,
+            Modality::FlowBackward => 8,
+            Modality::Disparity => 9,
+            Modality::Labels => 10,
         };
         &LAYOUT[i]
     }
@@ -180,6 +210,8 @@ impl Modality {
             Modality::Class => outputs.class,
             Modality::Normals => outputs.normals,
             Modality::Nocs => outputs.nocs,
+            Modality::FlowForward | Modality::FlowBackward => outputs.flow,
+            Modality::Disparity => outputs.disparity,
             Modality::Labels => true,
         }
     }
@@ -264,6 +296,9 @@ mod tests {
                 "class",
                 "normals",
                 "nocs",
+                "flow_forward",
+                "flow_backward",
+                "disparity",
                 "labels",
                 "webdataset",
                 "annotations.json",

@@ -11,7 +11,13 @@ use glam::{DMat4, DQuat, DVec3};
 use crate::assets::environment::MapSun;
 use look::{environment_sun, sample_environment, sample_light, sample_sensor, sample_shadow};
 
-use crate::geometry::{Obb, Pose, look_at_opencv, quat_axis_angle, srgb_to_linear};
+use crate::geometry::{
+    Obb, Pose, camera_view, mat4_rows, orbit_point, quat_from_euler_xyz_deg, srgb_to_linear,
+};
+use crate::motion::{
+    CameraMotion, DEFAULT_CAMERA, MotionError, ObjectMotion, RigCamera, RigSample, SequenceStep,
+    scene_at,
+};
 use crate::physics::{self, Motion};
 use crate::rng::{FrameRng, StreamRng};
 use crate::scene::{
@@ -27,6 +33,9 @@ pub use crate::geometry::Bounds;
 /// Why a frame could not be sampled.
 #[derive(Debug, thiserror::Error)]
 pub enum RandomizeError {
+    /// A step of a sequence could not be posed.
+    #[error(transparent)]
+    Motion(#[from] MotionError),
     /// Sampling needs the assets' bounding boxes and was not given them.
     #[error(
         "this spec places objects by their bounds (placement or avoid_overlap): sample it with the assets' bounds"
@@ -124,11 +133,33 @@ impl<'a> FrameSampler<'a> {
         Self { suns, ..self }
     }
 
-    /// Samples frame `frame` of a run with seed `seed`.
+    /// Samples frame `frame` of a run with seed `seed`. With a sequence, frame `frame` is
+    /// an image of a sequence ([`ResolvedSpec::image_of`]).
     pub fn sample(&self, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
+        if self.spec.sequence.is_none() {
+            return self.draw(seed, frame);
+        }
+        let (sequence, step, camera) = self.spec.image_of(frame);
+        Ok(scene_at(
+            &self.sample_sequence(seed, sequence)?,
+            step,
+            camera,
+        )?)
+    }
+
+    /// Samples step 0 of sequence `sequence` of a run with seed `seed`, with the motions
+    /// that pose its other steps ([`scene_at_step`]). Specs without a sequence get frame
+    /// `sequence`.
+    pub fn sample_sequence(&self, seed: u64, sequence: u64) -> Result<FrameScene, RandomizeError> {
+        self.draw(seed, sequence)
+    }
+
+    /// Draws the scene of frame (or sequence) `frame`: everything is drawn from the
+    /// frame's streams keyed by `frame`.
+    fn draw(&self, seed: u64, frame: u64) -> Result<FrameScene, RandomizeError> {
         let spec = self.spec;
         let rng = FrameRng::new(seed, frame);
-        let camera = sample_camera(spec, &mut rng.stream("camera"), frame)?;
+        let (camera, camera_draw) = sample_camera(spec, &mut rng.stream("camera"), frame)?;
 
         let mut lights = Vec::new();
         for (i, light) in spec.lights.iter().enumerate() {
@@ -180,6 +211,7 @@ impl<'a> FrameSampler<'a> {
             // So do drops: dropping a group moves no other draw.
             let mut drop_rng = rng.stream(&format!("objects[{i}].drop"));
             let mut shape_rng = rng.stream(&format!("objects[{i}].shape"));
+            let mut motion_rng = rng.stream(&format!("objects[{i}].motion"));
             let count = group.count.sample(&mut r);
             for instance in 0..count {
                 let asset_index = pick_asset(&group.asset, &mut r);
@@ -262,16 +294,27 @@ impl<'a> FrameSampler<'a> {
                 };
                 let pose = Pose::new(scale, rotation, translation);
                 motions.push((i, motion));
+                let dropped = motion != Motion::Fixed;
+                // Dropped groups do not move (validated), so the pose drawn is the start.
+                let motion = spec
+                    .sequence
+                    .and(group.motion.as_ref())
+                    .map(|m| ObjectMotion {
+                        start_pose_world: pose.clone(),
+                        velocity: m.velocity.sample(&mut motion_rng),
+                        angular_velocity_deg: m.angular_velocity_deg.sample(&mut motion_rng),
+                    });
                 objects.push(ObjectSample {
                     instance_id,
                     asset: asset.name.clone(),
                     asset_index,
                     category: asset.category.clone(),
                     category_id: asset.category_id,
-                    initial_pose_world: (motion != Motion::Fixed).then(|| pose.clone()),
+                    initial_pose_world: dropped.then(|| pose.clone()),
                     pose_world: pose,
                     material: group.material.as_ref().map(|m| m.sample(&mut material_rng)),
                     shape,
+                    motion,
                 });
             }
         }
@@ -295,8 +338,42 @@ impl<'a> FrameSampler<'a> {
             lights.push(environment_sun(sun, sampled, &spec.render.shadows, &mut r));
         }
 
+        let rig = spec.sequence.and_then(|_| sample_rig(spec, &camera, &rng));
+        let sequence = spec.sequence.map(|seq| SequenceStep {
+            sequence: frame,
+            step: 0,
+            steps: seq.steps,
+            fps: seq.fps,
+            time_s: 0.0,
+            camera: rig
+                .as_ref()
+                .map_or(DEFAULT_CAMERA, |r| r.cameras[0].name.as_str())
+                .to_owned(),
+            camera_index: 0,
+            // Validated: a rig has at most a few cameras.
+            cameras: u32::try_from(spec.cameras()).unwrap_or(u32::MAX),
+        });
+        // A rig's first camera takes step 0's first image.
+        let camera = match &rig {
+            Some(r) => r
+                .camera(
+                    0,
+                    DMat4::from_cols_array_2d(&r.world_to_rig).transpose(),
+                    &camera,
+                )
+                .unwrap_or(camera),
+            None => camera,
+        };
+        let camera_motion = spec.sequence.and(spec.camera.motion.as_ref()).map(|m| {
+            sample_camera_motion(
+                m,
+                &camera_draw,
+                spec.camera.up,
+                &mut rng.stream("camera.motion"),
+            )
+        });
         Ok(FrameScene {
-            frame_index: frame,
+            frame_index: sequence.as_ref().map_or(frame, |s| s.frame_index(0, 0)),
             camera,
             lights,
             ambient_linear,
@@ -324,6 +401,9 @@ impl<'a> FrameSampler<'a> {
                 environment,
             },
             physics,
+            sequence,
+            camera_motion,
+            rig,
         })
     }
 
@@ -388,33 +468,40 @@ fn pick_asset(pick: &AssetPick, r: &mut StreamRng) -> usize {
     }
 }
 
-/// The camera: position (or orbit), look-at point, intrinsics, then roll.
-fn sample_camera(
-    spec: &ResolvedSpec,
+/// The camera's motion through a sequence, drawn from its own stream.
+fn sample_camera_motion(
+    spec: &crate::spec::CameraMotionSpec,
+    draw: &CameraDraw,
+    up: [f64; 3],
     r: &mut StreamRng,
-    frame: u64,
-) -> Result<CameraSample, RandomizeError> {
-    let cam = &spec.camera;
-    let (position, default_target) = match &cam.viewpoint {
-        Viewpoint::Position(p) => (DVec3::from_array(p.sample(r)), DVec3::ZERO),
-        Viewpoint::Orbit(o) => {
-            let target = DVec3::from_array(o.target.sample(r));
-            let distance = o.distance.sample(r);
-            let elevation = o.elevation_deg.sample(r).to_radians();
-            let azimuth = o.azimuth_deg.sample(r).to_radians();
-            let (ce, se) = (libm::cos(elevation), libm::sin(elevation));
-            let offset = DVec3::new(ce * libm::sin(azimuth), se, ce * libm::cos(azimuth));
-            (target + offset * distance, target)
-        }
-    };
-    let look_at = cam
-        .look_at
-        .as_ref()
-        .map_or(default_target, |l| DVec3::from_array(l.sample(r)));
-    let (w, h) = (spec.resolution.width, spec.resolution.height);
+) -> CameraMotion {
+    let rate = spec.orbit_deg_per_s.as_ref().map(|s| s.sample(r));
+    let velocity = spec.velocity.as_ref().map_or([0.0; 3], |v| v.sample(r));
+    CameraMotion {
+        start_position: draw.position.to_array(),
+        start_look_at: draw.look_at.to_array(),
+        up,
+        roll_deg: draw.roll_deg,
+        orbit: draw.orbit.zip(rate).map(
+            |((target, distance, elevation_deg, start_azimuth_deg), rate_deg_per_s)| {
+                crate::motion::OrbitSweep {
+                    target,
+                    distance,
+                    elevation_deg,
+                    start_azimuth_deg,
+                    rate_deg_per_s,
+                }
+            },
+        ),
+        velocity,
+    }
+}
+
+/// A lens's intrinsics `(fx, fy, cx, cy)` for a `w` × `h` image.
+fn sample_lens(lens: &Lens, (w, h): (u32, u32), r: &mut StreamRng) -> (f64, f64, f64, f64) {
     // K in OpenCV's convention (pixel centres at integers). Subtracting 0.5 from a pixel
     // coordinate is exact, so a version-1 spec's raster intrinsics are its own values.
-    let intrinsics = match &cam.lens {
+    match lens {
         Lens::Intrinsics(k, origin) => {
             let shift = match origin {
                 PixelOrigin::PixelCentre => 0.0,
@@ -432,23 +519,99 @@ fn sample_camera(
             let f = f64::from(h) * 0.5 / libm::tan(fov * 0.5);
             (f, f, f64::from(w) * 0.5 - 0.5, f64::from(h) * 0.5 - 0.5)
         }
+    }
+}
+
+/// The rig on the drawn camera: each camera's pose on it and its lens (its own, drawn
+/// from stream `cameras[i]`, or the drawn camera's).
+fn sample_rig(spec: &ResolvedSpec, camera: &CameraSample, rng: &FrameRng) -> Option<RigSample> {
+    if spec.rig.is_empty() {
+        return None;
+    }
+    let size = (camera.width, camera.height);
+    let cameras = spec
+        .rig
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (fx, fy, cx, cy) = c.lens.as_ref().map_or_else(
+                || camera.intrinsics(),
+                |lens| sample_lens(lens, size, &mut rng.stream(&format!("cameras[{i}]"))),
+            );
+            let camera_to_rig = DMat4::from_rotation_translation(
+                quat_from_euler_xyz_deg(c.rotation_deg),
+                DVec3::from_array(c.position),
+            );
+            RigCamera {
+                name: c.name.clone(),
+                camera_to_rig: mat4_rows(camera_to_rig),
+                intrinsics: [fx, fy, cx, cy],
+            }
+        })
+        .collect();
+    let look = DVec3::from_array(camera.look_at) - DVec3::from_array(camera.position);
+    Some(RigSample {
+        world_to_rig: camera.world_to_camera,
+        look_distance: look.length(),
+        cameras,
+        stereo_baseline: spec.stereo_baseline,
+    })
+}
+
+/// Where the sampled camera is, as drawn (what a camera motion starts from).
+struct CameraDraw {
+    position: DVec3,
+    look_at: DVec3,
+    roll_deg: f64,
+    /// The orbit's target, distance, elevation and azimuth (degrees), when it orbits.
+    orbit: Option<([f64; 3], f64, f64, f64)>,
+}
+
+/// The camera: position (or orbit), look-at point, intrinsics, then roll.
+fn sample_camera(
+    spec: &ResolvedSpec,
+    r: &mut StreamRng,
+    frame: u64,
+) -> Result<(CameraSample, CameraDraw), RandomizeError> {
+    let cam = &spec.camera;
+    let (position, default_target, orbit) = match &cam.viewpoint {
+        Viewpoint::Position(p) => (DVec3::from_array(p.sample(r)), DVec3::ZERO, None),
+        Viewpoint::Orbit(o) => {
+            let target = DVec3::from_array(o.target.sample(r));
+            let distance = o.distance.sample(r);
+            let elevation_deg = o.elevation_deg.sample(r);
+            let azimuth_deg = o.azimuth_deg.sample(r);
+            let position = orbit_point(
+                target,
+                distance,
+                elevation_deg.to_radians(),
+                azimuth_deg.to_radians(),
+            );
+            let orbit = (target.to_array(), distance, elevation_deg, azimuth_deg);
+            (position, target, Some(orbit))
+        }
     };
-    let roll = cam.roll_deg.sample(r).to_radians();
+    let look_at = cam
+        .look_at
+        .as_ref()
+        .map_or(default_target, |l| DVec3::from_array(l.sample(r)));
+    let (w, h) = (spec.resolution.width, spec.resolution.height);
+    let intrinsics = sample_lens(&cam.lens, (w, h), r);
+    let roll_deg = cam.roll_deg.sample(r);
     let degenerate = RandomizeError::DegenerateCamera {
         frame,
         position: position.to_array(),
         look_at: look_at.to_array(),
         up: cam.up,
     };
-    let mut world_to_camera =
-        look_at_opencv(position, look_at, DVec3::from_array(cam.up)).ok_or(degenerate)?;
-    if roll != 0.0 {
-        // The camera turns by +roll about its optical axis (z; x towards y is clockwise
-        // seen from behind), so camera coordinates turn by -roll.
-        let rolled = DMat4::from_quat(quat_axis_angle(DVec3::Z, -roll));
-        world_to_camera = rolled * world_to_camera;
-    }
-    Ok(CameraSample::new(
+    let world_to_camera = camera_view(
+        position,
+        look_at,
+        DVec3::from_array(cam.up),
+        roll_deg.to_radians(),
+    )
+    .ok_or(degenerate)?;
+    let camera = CameraSample::new(
         w,
         h,
         intrinsics,
@@ -457,7 +620,14 @@ fn sample_camera(
         position,
         look_at,
         world_to_camera,
-    ))
+    );
+    let draw = CameraDraw {
+        position,
+        look_at,
+        roll_deg,
+        orbit,
+    };
+    Ok((camera, draw))
 }
 
 /// One draw of an instance's (scale, rotation, translation) for its group's placement;

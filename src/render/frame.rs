@@ -91,9 +91,25 @@ impl Frame {
         image_record(
             self.index,
             (self.width(), self.height()),
-            &self.scene.camera,
-            |m| m.enabled(outputs),
+            &self.scene,
+            |m| crate::output::frame::writes(m, &self.scene, outputs),
             self.licenses.clone(),
+        )
+    }
+
+    /// The frame's optical flow to the next (forward) or previous (backward) step of its
+    /// sequence, `(dx, dy)` pixels per pixel row-major ([`crate::labels::flow`]); `None`
+    /// when the frame has no step in that direction (or is not a sequence's).
+    pub fn optical_flow(
+        &self,
+        direction: crate::labels::flow::FlowDirection,
+    ) -> Result<Option<Vec<[f32; 2]>>, crate::motion::MotionError> {
+        crate::labels::flow::optical_flow(
+            &self.scene,
+            &self.buffers.depth,
+            &self.buffers.instance,
+            self.width(),
+            direction,
         )
     }
 

@@ -14,8 +14,9 @@ mod error;
 mod frame;
 mod frames;
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub use error::RenderError;
@@ -26,8 +27,9 @@ use crate::assets::AssetLibrary;
 use crate::assets::environment::MapSun;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, FrameBuffers, GpuContext};
 use crate::labels::label_frame;
+use crate::motion::scene_at;
 use crate::physics::AssetCollider;
-use crate::randomize::{Bounds, FrameSampler};
+use crate::randomize::{Bounds, FrameSampler, RandomizeError};
 use crate::scene::FrameScene;
 use crate::spec::{LoadedSpec, OutputsSpec, ResolvedSpec};
 
@@ -109,15 +111,70 @@ struct SceneSource {
     colliders: Vec<AssetCollider>,
     suns: Vec<Option<MapSun>>,
     licenses: crate::output::licenses::LicenseTable,
+    /// The last sequences' step-0 scenes, by (seed, sequence): the steps of a sequence
+    /// are posed from it instead of drawing (and simulating) it again for each step.
+    heads: Mutex<VecDeque<(u64, u64, Arc<FrameScene>)>>,
 }
 
+/// Sequences whose step-0 scene [`SceneSource`] keeps: enough for every worker's
+/// sequence in flight and the rayon batch that samples ahead.
+const KEPT_SEQUENCE_HEADS: usize = 64;
+
 impl SceneSource {
-    /// Samples frame `index` of the run with seed `seed`.
-    fn sample(&self, seed: u64, index: u64) -> Result<FrameScene, RenderError> {
+    fn new(
+        spec: ResolvedSpec,
+        bounds: Vec<Bounds>,
+        colliders: Vec<AssetCollider>,
+        suns: Vec<Option<MapSun>>,
+        licenses: crate::output::licenses::LicenseTable,
+    ) -> Self {
+        Self {
+            spec,
+            bounds,
+            colliders,
+            suns,
+            licenses,
+            heads: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn sampler(&self) -> Result<FrameSampler<'_>, RenderError> {
         Ok(FrameSampler::new(&self.spec, &self.bounds)?
             .with_colliders(&self.colliders)
-            .with_environment_suns(&self.suns)
-            .sample(seed, index)?)
+            .with_environment_suns(&self.suns))
+    }
+
+    /// Samples frame `index` of the run with seed `seed` (with a sequence: one camera's
+    /// image of one step, [`ResolvedSpec::image_of`], posed from the sequence's step 0).
+    fn sample(&self, seed: u64, index: u64) -> Result<FrameScene, RenderError> {
+        let sampler = self.sampler()?;
+        if self.spec.sequence.is_none() {
+            return Ok(sampler.sample(seed, index)?);
+        }
+        let (sequence, step, camera) = self.spec.image_of(index);
+        let head = self.sequence_head(&sampler, seed, sequence)?;
+        Ok(scene_at(&head, step, camera).map_err(RandomizeError::from)?)
+    }
+
+    /// Step 0 of sequence `sequence`, drawn once and kept for its other steps (a pure
+    /// function of its key, so which thread draws it changes nothing).
+    fn sequence_head(
+        &self,
+        sampler: &FrameSampler<'_>,
+        seed: u64,
+        sequence: u64,
+    ) -> Result<Arc<FrameScene>, RenderError> {
+        let lock = || self.heads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, head)) = lock().iter().find(|(s, q, _)| *s == seed && *q == sequence) {
+            return Ok(Arc::clone(head));
+        }
+        let head = Arc::new(sampler.sample_sequence(seed, sequence)?);
+        let mut heads = lock();
+        if heads.len() >= KEPT_SEQUENCE_HEADS {
+            heads.pop_front();
+        }
+        heads.push_back((seed, sequence, Arc::clone(&head)));
+        Ok(head)
     }
 
     /// Whether sampling a frame runs a simulation (seconds, not microseconds).
@@ -192,13 +249,13 @@ impl Renderer {
         let bounds = library.bounds();
         // Fails here, once, when the spec places objects by bounds the assets lack.
         FrameSampler::new(&spec.resolved, &bounds)?;
-        let source = SceneSource {
-            spec: spec.resolved.clone(),
-            colliders: library.colliders(spec),
-            suns: library.environment_suns(),
-            licenses: crate::output::licenses::LicenseTable::new(&library.licenses),
+        let source = SceneSource::new(
+            spec.resolved.clone(),
             bounds,
-        };
+            library.colliders(spec),
+            library.environment_suns(),
+            crate::output::licenses::LicenseTable::new(&library.licenses),
+        );
         let mut this = Self {
             source: Arc::new(source),
             warnings: library.warnings(),

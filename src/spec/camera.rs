@@ -62,6 +62,9 @@ pub struct CameraSpec {
     /// overcast ≈ 12, indoors ≈ 7). Absent: intensities are relative (exposure 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure_ev100: Option<Scalar>,
+    /// How the camera moves during a sequence (version 3; needs a `sequence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<super::CameraMotionSpec>,
 }
 
 /// A camera position on a sphere around `target`: azimuth about world +Y from +Z

@@ -26,6 +26,7 @@ pub mod objects;
 pub mod physics;
 pub mod render;
 pub mod resolve;
+pub mod sequence;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -51,12 +52,15 @@ pub use render::{
     Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
 };
 pub use resolve::{ResolvedSpec, resolve};
+pub use sequence::{CameraMotionSpec, ObjectMotionSpec, RigCameraSpec, SequenceSpec, StereoSpec};
 pub use validate::validate;
 
 /// The spec format version this build writes and reads. Version 2 puts
 /// `camera.intrinsics` in OpenCV's pixel convention (pixel centres at integers); versions
 /// 0 and 1 keep theirs (pixel corners at integers), so old specs render the same pixels.
-pub const SPEC_VERSION: u32 = 2;
+/// Version 3 adds sequences (`sequence`, `motion`, `camera.motion`, `outputs.flow`);
+/// a version 3 spec without them means what it means under version 2.
+pub const SPEC_VERSION: u32 = 3;
 /// The oldest spec version this build reads: version 1 only added forms, so a version 0
 /// spec means the same under version 1.
 pub const OLDEST_SPEC_VERSION: u32 = 0;
@@ -74,9 +78,21 @@ pub struct Spec {
     /// Run seed: frame `i` is a pure function of (spec, seed, i).
     #[serde(default)]
     pub seed: u64,
-    /// Number of frames a render produces (frames `0..frames`).
+    /// Number of frames a render produces (frames `0..frames`); with a `sequence`, the
+    /// number of sequences (each `sequence.steps` images).
     #[serde(default = "default_frames")]
     pub frames: u64,
+    /// Makes each frame a clip of several steps in which objects and the camera move
+    /// (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<SequenceSpec>,
+    /// Several cameras filming each step of a sequence from fixed poses on the `camera`
+    /// (version 3; exclusive with `stereo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cameras: Option<Vec<RigCameraSpec>>,
+    /// A rectified stereo pair on the `camera` (version 3; exclusive with `cameras`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stereo: Option<StereoSpec>,
     /// Image size in pixels.
     pub resolution: Resolution,
     /// The camera model and its pose distribution.
@@ -108,6 +124,30 @@ pub struct Spec {
     /// The simulation that settles groups with a `drop` (defaults when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physics: Option<PhysicsSpec>,
+}
+
+impl Spec {
+    /// Images a render of the whole spec produces: `frames`, times the steps of each
+    /// sequence and the cameras of the rig when frames are sequences.
+    pub fn images(&self) -> u64 {
+        self.frames.saturating_mul(self.images_per_frame())
+    }
+
+    /// Images per frame: a sequence's steps × its cameras, else 1. Image `i` is camera
+    /// `i % cameras` at step `(i / cameras) % steps` of sequence `i / (steps × cameras)`.
+    /// Shards take whole sequences.
+    pub fn images_per_frame(&self) -> u64 {
+        self.sequence.map_or(1, |s| u64::from(s.steps)) * self.camera_count()
+    }
+
+    /// Cameras filming each step: the rig's, 2 for a stereo pair, else 1.
+    pub fn camera_count(&self) -> u64 {
+        match (&self.cameras, &self.stereo) {
+            (Some(c), _) => (c.len() as u64).max(1),
+            (None, Some(_)) => 2,
+            (None, None) => 1,
+        }
+    }
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -197,6 +237,14 @@ pub struct OutputsSpec {
     pub normals: bool,
     /// `nocs/NNNNNN.png`: each labeled pixel's point in its asset's box (16-bit RGB).
     pub nocs: bool,
+    /// `flow_forward/NNNNNN.flo` and `flow_backward/NNNNNN.flo`: optical flow to the next
+    /// and the previous step of a sequence (Middlebury `.flo`; needs a `sequence`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flow: bool,
+    /// `disparity/NNNNNN.pfm` for the left camera of a `stereo` pair: f·B/Z in pixels
+    /// (float PFM, 0 where no surface is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disparity: bool,
     /// PNG compression effort.
     pub png_compression: PngCompression,
 }
@@ -212,6 +260,8 @@ impl Default for OutputsSpec {
             amodal_masks: false,
             normals: false,
             nocs: false,
+            flow: false,
+            disparity: false,
             png_compression: PngCompression::Fast,
         }
     }

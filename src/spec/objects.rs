@@ -270,6 +270,9 @@ pub struct ObjectSpec {
     /// instance (every asset the group draws must be one of those).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<ShapeSpec>,
+    /// How each instance moves during a sequence (version 3; needs a `sequence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<super::ObjectMotionSpec>,
 }
 
 /// An object group's `shape`: the outer size and wall (board, top) thickness of each

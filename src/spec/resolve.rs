@@ -36,6 +36,25 @@ pub struct ResolvedSpec {
     pub background: BackgroundSpec,
     /// Which instances become COCO annotations, and what else is labeled.
     pub labels: super::LabelOptions,
+    /// Steps per sequence and their rate, when frames are sequences.
+    pub sequence: Option<super::SequenceSpec>,
+    /// The cameras of a rig on the camera (empty: the camera alone).
+    pub rig: Vec<RigCamera>,
+    /// The baseline when the rig is a stereo pair.
+    pub stereo_baseline: Option<f64>,
+}
+
+/// One camera of a rig, resolved.
+#[derive(Debug, Clone)]
+pub struct RigCamera {
+    /// Its name.
+    pub name: String,
+    /// Optical centre in the rig's frame, metres.
+    pub position: [f64; 3],
+    /// Turn relative to the rig, degrees about x, y, z.
+    pub rotation_deg: [f64; 3],
+    /// Its own lens; none: the rig's, as drawn.
+    pub lens: Option<Lens>,
 }
 
 /// An asset with its category resolved.
@@ -108,6 +127,8 @@ pub struct ResolvedCamera {
     pub up: [f64; 3],
     /// Exposure (EV100) when light units are physical.
     pub exposure_ev100: Option<Scalar>,
+    /// How it moves during a sequence.
+    pub motion: Option<super::CameraMotionSpec>,
 }
 
 /// Which asset an instance is, as asset indices.
@@ -175,6 +196,8 @@ pub struct ObjectGroup {
     pub drop: Option<super::DropSettings>,
     /// Size of each built-in container or surface instance.
     pub shape: Option<super::objects::ShapeSpec>,
+    /// How each instance moves during a sequence.
+    pub motion: Option<super::ObjectMotionSpec>,
 }
 
 impl ObjectGroup {
@@ -195,6 +218,32 @@ impl ResolvedSpec {
     /// colliders).
     pub fn simulates(&self) -> bool {
         self.groups.iter().any(|g| g.drop.is_some())
+    }
+
+    /// Which (sequence, step, camera) image `index` of a run is: camera
+    /// `index % cameras` at step `(index / cameras) % steps` of sequence
+    /// `index / (steps × cameras)`; (index, 0, 0) without a sequence.
+    pub fn image_of(&self, index: u64) -> (u64, u32, u32) {
+        let per = self.images_per_frame();
+        let cameras = self.cameras();
+        let within = index % per;
+        // Both remainders are below a u32 (steps and cameras are validated).
+        (
+            index / per,
+            (within / cameras) as u32,
+            (within % cameras) as u32,
+        )
+    }
+
+    /// Cameras filming each step: the rig's, else 1.
+    pub fn cameras(&self) -> u64 {
+        (self.rig.len() as u64).max(1)
+    }
+
+    /// Images per frame: a sequence's steps × its cameras, else 1 (see
+    /// [`super::Spec::images_per_frame`]).
+    pub fn images_per_frame(&self) -> u64 {
+        self.sequence.map_or(1, |s| u64::from(s.steps)) * self.cameras()
     }
 }
 
@@ -257,8 +306,42 @@ pub fn resolve(spec: &Spec) -> Result<ResolvedSpec, Vec<SpecIssue>> {
                 keypoints: spec.labels.keypoints,
                 amodal_masks: spec.outputs.amodal_masks,
             },
+            sequence: spec.sequence,
+            rig: resolve_rig(spec),
+            stereo_baseline: spec.stereo.map(|s| s.baseline),
         }),
         _ => Err(issues),
+    }
+}
+
+/// The rig's cameras: `cameras` as given, or `stereo`'s left and right.
+fn resolve_rig(spec: &Spec) -> Vec<RigCamera> {
+    let origin = PixelOrigin::of_spec_version(spec.version);
+    match (&spec.cameras, &spec.stereo) {
+        (Some(cameras), _) => cameras
+            .iter()
+            .map(|c| RigCamera {
+                name: c.name.clone(),
+                position: c.position,
+                rotation_deg: c.rotation_deg,
+                lens: match (&c.intrinsics, &c.fov_y_deg) {
+                    (Some(k), _) => Some(Lens::Intrinsics(k.clone(), origin)),
+                    (None, Some(fov)) => Some(Lens::FovY(fov.clone())),
+                    (None, None) => None,
+                },
+            })
+            .collect(),
+        (None, Some(stereo)) => ["left", "right"]
+            .iter()
+            .zip([0.0, stereo.baseline])
+            .map(|(name, x)| RigCamera {
+                name: (*name).to_owned(),
+                position: [x, 0.0, 0.0],
+                rotation_deg: [0.0; 3],
+                lens: None,
+            })
+            .collect(),
+        (None, None) => Vec::new(),
     }
 }
 
@@ -289,6 +372,7 @@ fn resolve_camera(spec: &Spec, issue: &mut impl FnMut(String, &str)) -> Option<R
         far: cam.far,
         up: cam.up,
         exposure_ev100: cam.exposure_ev100.clone(),
+        motion: cam.motion.clone(),
     })
 }
 
@@ -366,5 +450,6 @@ fn resolve_group(
         material: o.material.clone(),
         drop: o.drop.as_ref().map(super::DropSpec::resolve),
         shape: o.shape.clone(),
+        motion: o.motion.clone(),
     })
 }

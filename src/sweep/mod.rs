@@ -304,7 +304,7 @@ impl Sweep {
             };
             let loaded = point.load(dir, &sweep.parameters)?;
             points.push(Point {
-                frames: loaded.spec.frames,
+                frames: loaded.spec.images(),
                 ..point
             });
         }

@@ -33,6 +33,7 @@ mod samples;
 mod scale;
 mod scenes;
 mod schema;
+mod sequences;
 mod sweep;
 mod visibility;
 mod webdataset;

@@ -2,10 +2,12 @@
 //! reported (not just the first), each with the JSON path of its field.
 
 mod assets;
+mod sequence;
 
 use std::collections::HashSet;
 
 use assets::{check_assets, check_colliders, check_shape};
+use sequence::check_sequence;
 
 use super::camera::CameraSpec;
 use super::lights::LightSpec;
@@ -34,6 +36,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecIssue> {
     check_lights(&spec.lights, u64::from(map_sun), &mut sink);
     check_environment(spec, &mut sink);
     check_labels(spec, &mut sink);
+    check_sequence(spec, &mut sink);
     spec.render.check(&mut sink);
     if let Some(physics) = &spec.physics {
         physics.check(&mut sink);

@@ -1,0 +1,301 @@
+//! Motion through a sequence: where each object and the camera are at a step.
+//!
+//! A sequence's scene is sampled once, at step 0 ([`crate::randomize`]), with each moving
+//! object's [`ObjectMotion`] and the camera's [`CameraMotion`]. Every other step is a pure
+//! function of that scene and the step's time ([`scene_at_step`]): the same scene gives
+//! the same poses at any step, whichever step it was taken at, so optical flow
+//! ([`crate::labels::flow`]) can be computed from a frame alone. Step 0 is the sampled
+//! scene itself, bit for bit.
+//!
+//! Conventions: time `t = step / fps` seconds; an object turns about the axis of its
+//! angular velocity through its own origin, then moves with its velocity:
+//! `R(t) = exp(ω t) R(0)`, `T(t) = T(0) + v t`. The camera's orbit azimuth grows by its
+//! rate; its velocity moves the camera and the point it looks at together.
+
+use glam::{DMat4, DQuat, DVec3};
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::{Pose, camera_view, orbit_point, quat_axis_angle};
+use crate::scene::{CameraSample, FrameScene};
+
+/// The name of a sequence's only camera.
+pub const DEFAULT_CAMERA: &str = "camera";
+
+/// Where a frame sits in its sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequenceStep {
+    /// Sequence index in the run (the COCO `video_id`).
+    pub sequence: u64,
+    /// Step within the sequence, from 0 (the COCO `frame_id`).
+    pub step: u32,
+    /// Steps in the sequence.
+    pub steps: u32,
+    /// Steps per second.
+    pub fps: f64,
+    /// Seconds since step 0.
+    pub time_s: f64,
+    /// The camera that took the frame.
+    pub camera: String,
+    /// Its index in the rig (0 without one).
+    pub camera_index: u32,
+    /// Cameras in the rig (1 without one).
+    pub cameras: u32,
+}
+
+impl SequenceStep {
+    /// The run's image index of camera `camera` at step `step` of this sequence.
+    pub fn frame_index(&self, step: u32, camera: u32) -> u64 {
+        (self.sequence * u64::from(self.steps) + u64::from(step)) * u64::from(self.cameras)
+            + u64::from(camera)
+    }
+}
+
+/// A rig of cameras at fixed poses on the sampled camera (spec `cameras` or `stereo`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RigSample {
+    /// World→rig transform at step 0 (the drawn camera's view, OpenCV axes), row-major.
+    pub world_to_rig: [[f64; 4]; 4],
+    /// Distance from the rig to its look-at point at step 0, metres (each camera's
+    /// `look_at` is that far along its optical axis).
+    pub look_distance: f64,
+    /// The cameras, in spec order.
+    pub cameras: Vec<RigCamera>,
+    /// The baseline of a stereo pair (cameras `left`, `right`), metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stereo_baseline: Option<f64>,
+}
+
+/// One camera of a rig.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RigCamera {
+    /// Its name.
+    pub name: String,
+    /// Camera→rig transform, row-major.
+    pub camera_to_rig: [[f64; 4]; 4],
+    /// Its intrinsics `(fx, fy, cx, cy)`, OpenCV's convention.
+    pub intrinsics: [f64; 4],
+}
+
+/// How one object moves: a constant velocity and spin from its pose at step 0.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectMotion {
+    /// Pose at step 0.
+    pub start_pose_world: Pose,
+    /// Velocity of the origin, world frame, m/s.
+    pub velocity: [f64; 3],
+    /// Angular velocity, world frame, degrees per second (axis × rate).
+    pub angular_velocity_deg: [f64; 3],
+}
+
+impl ObjectMotion {
+    /// The pose `t` seconds after step 0.
+    pub fn pose_at(&self, t: f64) -> Pose {
+        let start = &self.start_pose_world;
+        if t == 0.0 {
+            return start.clone();
+        }
+        let omega = DVec3::from_array(self.angular_velocity_deg) * (std::f64::consts::PI / 180.0);
+        let q0 = DQuat::from_array(start.rotation_xyzw);
+        let rate = omega.length();
+        let rotation = if rate > 0.0 {
+            (quat_axis_angle(omega / rate, rate * t) * q0).normalize()
+        } else {
+            q0
+        };
+        let translation =
+            DVec3::from_array(start.translation) + DVec3::from_array(self.velocity) * t;
+        Pose::new(start.scale, rotation, translation)
+    }
+}
+
+/// An orbit whose azimuth sweeps at a constant rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrbitSweep {
+    /// Centre, world frame.
+    pub target: [f64; 3],
+    /// Distance from the centre, metres.
+    pub distance: f64,
+    /// Elevation, degrees.
+    pub elevation_deg: f64,
+    /// Azimuth at step 0, degrees.
+    pub start_azimuth_deg: f64,
+    /// Degrees of azimuth per second.
+    pub rate_deg_per_s: f64,
+}
+
+/// How the camera moves: an orbit sweep and/or a constant velocity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraMotion {
+    /// Camera centre at step 0.
+    pub start_position: [f64; 3],
+    /// Look-at point at step 0.
+    pub start_look_at: [f64; 3],
+    /// World direction up in the image before roll.
+    pub up: [f64; 3],
+    /// Roll about the optical axis, degrees.
+    pub roll_deg: f64,
+    /// The orbit sweep, when the camera orbits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orbit: Option<OrbitSweep>,
+    /// Velocity of the camera and its look-at point, world frame, m/s.
+    pub velocity: [f64; 3],
+}
+
+impl RigSample {
+    /// Camera `index` of the rig when the rig's world→rig transform is `world_to_rig`,
+    /// with `template`'s image size and clipping planes.
+    pub fn camera(
+        &self,
+        index: usize,
+        world_to_rig: DMat4,
+        template: &CameraSample,
+    ) -> Option<CameraSample> {
+        let cam = self.cameras.get(index)?;
+        let camera_to_rig = DMat4::from_cols_array_2d(&cam.camera_to_rig).transpose();
+        let world_to_camera = camera_to_rig.inverse() * world_to_rig;
+        let camera_to_world = world_to_camera.inverse();
+        let position = camera_to_world.transform_point3(DVec3::ZERO);
+        let look_at = camera_to_world.transform_point3(DVec3::Z * self.look_distance);
+        let [fx, fy, cx, cy] = cam.intrinsics;
+        Some(CameraSample::new(
+            template.width,
+            template.height,
+            (fx, fy, cx, cy),
+            template.near,
+            template.far,
+            position,
+            look_at,
+            world_to_camera,
+        ))
+    }
+}
+
+impl CameraMotion {
+    /// Centre and look-at point `t` seconds after step 0.
+    pub fn placement_at(&self, t: f64) -> (DVec3, DVec3) {
+        let shift = DVec3::from_array(self.velocity) * t;
+        let position = match &self.orbit {
+            Some(o) => orbit_point(
+                DVec3::from_array(o.target),
+                o.distance,
+                o.elevation_deg.to_radians(),
+                (o.start_azimuth_deg + o.rate_deg_per_s * t).to_radians(),
+            ),
+            None => DVec3::from_array(self.start_position),
+        };
+        (
+            position + shift,
+            DVec3::from_array(self.start_look_at) + shift,
+        )
+    }
+
+    /// The world→camera transform `t` seconds after step 0, with the placement it comes
+    /// from.
+    fn view_at(&self, t: f64) -> Result<(DMat4, DVec3, DVec3), MotionError> {
+        let (position, look_at) = self.placement_at(t);
+        let up = DVec3::from_array(self.up);
+        let view = camera_view(position, look_at, up, self.roll_deg.to_radians()).ok_or(
+            MotionError::DegenerateCamera {
+                time_s: t,
+                position: position.to_array(),
+                look_at: look_at.to_array(),
+            },
+        )?;
+        Ok((view, position, look_at))
+    }
+
+    /// The camera `t` seconds after step 0: `start`'s intrinsics and planes, moved.
+    fn camera_at(&self, start: &CameraSample, t: f64) -> Result<CameraSample, MotionError> {
+        let (view, position, look_at) = self.view_at(t)?;
+        Ok(CameraSample::new(
+            start.width,
+            start.height,
+            start.intrinsics(),
+            start.near,
+            start.far,
+            position,
+            look_at,
+            view,
+        ))
+    }
+}
+
+/// Why a step of a sequence could not be posed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MotionError {
+    /// The moving camera looks along its up vector or at its own position.
+    #[error(
+        "camera.motion: at {time_s} s the camera at {position:?} looking at {look_at:?} gives no valid view with its up vector"
+    )]
+    DegenerateCamera {
+        /// Seconds since step 0.
+        time_s: f64,
+        /// Camera centre then.
+        position: [f64; 3],
+        /// Look-at point then.
+        look_at: [f64; 3],
+    },
+    /// The frame is not part of a sequence, or the step or camera is past its end.
+    #[error("step {step}, camera {camera} is not an image of this frame's sequence")]
+    NoSuchStep {
+        /// The step asked for.
+        step: u32,
+        /// The camera asked for.
+        camera: u32,
+    },
+}
+
+/// `scene` (any image of a sequence) at step `step` of the same sequence, same camera.
+pub fn scene_at_step(scene: &FrameScene, step: u32) -> Result<FrameScene, MotionError> {
+    let camera = scene.sequence.as_ref().map_or(0, |s| s.camera_index);
+    scene_at(scene, step, camera)
+}
+
+/// `scene` (any image of a sequence) as camera `camera` of its rig sees step `step`:
+/// every moving object and the camera where their motions put them then, the rest
+/// unchanged.
+pub fn scene_at(scene: &FrameScene, step: u32, camera: u32) -> Result<FrameScene, MotionError> {
+    let Some(seq) = scene
+        .sequence
+        .as_ref()
+        .filter(|s| step < s.steps && camera < s.cameras)
+    else {
+        return Err(MotionError::NoSuchStep { step, camera });
+    };
+    if seq.step == step && seq.camera_index == camera {
+        return Ok(scene.clone());
+    }
+    let t = f64::from(step) / seq.fps;
+    let mut out = scene.clone();
+    for object in &mut out.objects {
+        if let Some(motion) = &object.motion {
+            object.pose_world = motion.pose_at(t);
+        }
+    }
+    match (&scene.rig, &scene.camera_motion) {
+        (None, Some(motion)) => {
+            // At t = 0 this is the camera as sampled, bit for bit (the same arithmetic).
+            out.camera = motion.camera_at(&scene.camera, t)?;
+        }
+        (None, None) => {}
+        (Some(rig), motion) => {
+            let world_to_rig = match motion {
+                Some(m) => m.view_at(t)?.0,
+                None => DMat4::from_cols_array_2d(&rig.world_to_rig).transpose(),
+            };
+            out.camera = rig
+                .camera(camera as usize, world_to_rig, &scene.camera)
+                .ok_or(MotionError::NoSuchStep { step, camera })?;
+        }
+    }
+    out.frame_index = seq.frame_index(step, camera);
+    if let Some(s) = out.sequence.as_mut() {
+        s.step = step;
+        s.time_s = t;
+        s.camera_index = camera;
+        if let Some(rig) = &scene.rig {
+            s.camera.clone_from(&rig.cameras[camera as usize].name);
+        }
+    }
+    Ok(out)
+}

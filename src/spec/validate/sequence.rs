@@ -1,0 +1,214 @@
+//! `sequence`, the objects' and camera's `motion`, and `outputs.flow` (spec version 3).
+
+use super::super::objects::AssetChoice;
+use super::super::sequence::MAX_STEPS;
+use super::super::{IssueSink, Spec};
+
+/// The first spec version with sequences.
+const SEQUENCE_VERSION: u32 = 3;
+
+/// Sequences need version 3; motion and flow need a sequence; moving groups are labelled
+/// and not dropped (flow moves a pixel with its object's pose, and unlabelled pixels are
+/// static world).
+pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
+    let needs_version = |sink: &mut dyn IssueSink, path: &str| {
+        if spec.version < SEQUENCE_VERSION {
+            sink.issue(
+                path,
+                format!(
+                    "needs spec version {SEQUENCE_VERSION} (this spec says {}): set \"version\": {SEQUENCE_VERSION}",
+                    spec.version
+                ),
+            );
+        }
+    };
+    let needs_sequence = |sink: &mut dyn IssueSink, path: &str| {
+        if spec.sequence.is_none() {
+            sink.issue(
+                path,
+                "moves things over time: give the spec a `sequence` (`{\"steps\": N, \"fps\": F}`)"
+                    .into(),
+            );
+        }
+    };
+    if let Some(seq) = &spec.sequence {
+        needs_version(sink, "sequence");
+        if seq.steps == 0 || seq.steps > MAX_STEPS {
+            sink.issue(
+                "sequence.steps",
+                format!("must be in 1..={MAX_STEPS}, found {}", seq.steps),
+            );
+        }
+        if !(seq.fps.is_finite() && seq.fps > 0.0) {
+            sink.issue(
+                "sequence.fps",
+                format!(
+                    "must be a positive number of steps per second, found {}",
+                    seq.fps
+                ),
+            );
+        }
+    }
+    if spec.outputs.flow {
+        needs_sequence(sink, "outputs.flow");
+    }
+    check_rig(spec, sink, &needs_version, &needs_sequence);
+    if let Some(motion) = &spec.camera.motion {
+        needs_version(sink, "camera.motion");
+        needs_sequence(sink, "camera.motion");
+        if let Some(rate) = &motion.orbit_deg_per_s {
+            rate.check("camera.motion.orbit_deg_per_s", sink);
+            if spec.camera.orbit.is_none() {
+                sink.issue(
+                    "camera.motion.orbit_deg_per_s",
+                    "sweeps an orbit: the camera needs `orbit`, not `position`".into(),
+                );
+            }
+        }
+        if let Some(v) = &motion.velocity {
+            v.check("camera.motion.velocity", sink);
+        }
+    }
+    for (i, o) in spec.objects.iter().enumerate() {
+        let Some(motion) = &o.motion else { continue };
+        let path = format!("objects[{i}].motion");
+        needs_version(sink, &path);
+        needs_sequence(sink, &path);
+        motion.velocity.check(&format!("{path}.velocity"), sink);
+        motion
+            .angular_velocity_deg
+            .check(&format!("{path}.angular_velocity_deg"), sink);
+        if o.drop.is_some() {
+            sink.issue(
+                &path,
+                "a dropped group comes to rest where the simulation leaves it; give `motion` to groups that are not dropped".into(),
+            );
+        }
+        let unlabelled: Vec<&str> = spec
+            .assets
+            .iter()
+            .filter(|a| match &o.asset {
+                AssetChoice::Named(choice) => choice.values.contains(&a.name),
+                AssetChoice::Category(_) => false,
+            })
+            .filter(|a| a.category.is_none())
+            .map(|a| a.name.as_str())
+            .collect();
+        if !unlabelled.is_empty() {
+            sink.issue(
+                &path,
+                format!(
+                    "moves assets without a category ({}): optical flow follows a moving surface by its instance id, so give them a category or keep them still",
+                    unlabelled.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Most cameras a rig may have.
+pub const MAX_RIG_CAMERAS: usize = 64;
+
+/// `cameras` and `stereo`: one or the other, on a sequence; unique names; sane poses and
+/// lenses; `outputs.disparity` only with a stereo pair.
+fn check_rig(
+    spec: &Spec,
+    sink: &mut dyn IssueSink,
+    needs_version: &dyn Fn(&mut dyn IssueSink, &str),
+    needs_sequence: &dyn Fn(&mut dyn IssueSink, &str),
+) {
+    if spec.cameras.is_some() && spec.stereo.is_some() {
+        sink.issue(
+            "stereo",
+            "give either `cameras` or `stereo`, not both (a stereo pair is a rig of two)".into(),
+        );
+    }
+    if let Some(cameras) = &spec.cameras {
+        needs_version(sink, "cameras");
+        needs_sequence(sink, "cameras");
+        if cameras.is_empty() || cameras.len() > MAX_RIG_CAMERAS {
+            sink.issue(
+                "cameras",
+                format!(
+                    "must list 1 to {MAX_RIG_CAMERAS} cameras, found {}",
+                    cameras.len()
+                ),
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in cameras.iter().enumerate() {
+            let path = format!("cameras[{i}]");
+            if c.name.trim().is_empty() || c.name.contains(['/', '\\']) {
+                sink.issue(
+                    &format!("{path}.name"),
+                    format!(
+                        "must be a non-empty name without slashes, found {:?}",
+                        c.name
+                    ),
+                );
+            } else if !seen.insert(c.name.as_str()) {
+                sink.issue(
+                    &format!("{path}.name"),
+                    format!("`{}` names two cameras", c.name),
+                );
+            }
+            if !c
+                .position
+                .iter()
+                .chain(&c.rotation_deg)
+                .all(|v| v.is_finite())
+            {
+                sink.issue(&path, "position and rotation_deg must be finite".into());
+            }
+            match (&c.fov_y_deg, &c.intrinsics) {
+                (Some(_), Some(_)) => sink.issue(
+                    &path,
+                    "give either `fov_y_deg` or `intrinsics`, not both".into(),
+                ),
+                (Some(fov), None) => {
+                    fov.check(&format!("{path}.fov_y_deg"), sink);
+                    let (lo, hi) = fov.bounds();
+                    if !(lo > 0.0 && hi < 180.0) {
+                        sink.issue(
+                            &format!("{path}.fov_y_deg"),
+                            format!("must lie in (0, 180) degrees, found [{lo}, {hi}]"),
+                        );
+                    }
+                }
+                (None, Some(k)) => {
+                    for (name, v) in [("fx", &k.fx), ("fy", &k.fy), ("cx", &k.cx), ("cy", &k.cy)] {
+                        v.check(&format!("{path}.intrinsics.{name}"), sink);
+                    }
+                    for (name, v) in [("fx", &k.fx), ("fy", &k.fy)] {
+                        if v.bounds().0 <= 0.0 {
+                            sink.issue(
+                                &format!("{path}.intrinsics.{name}"),
+                                "must be positive".into(),
+                            );
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    if let Some(stereo) = &spec.stereo {
+        needs_version(sink, "stereo");
+        needs_sequence(sink, "stereo");
+        if !(stereo.baseline.is_finite() && stereo.baseline > 0.0) {
+            sink.issue(
+                "stereo.baseline",
+                format!(
+                    "must be a positive distance in metres, found {}",
+                    stereo.baseline
+                ),
+            );
+        }
+    }
+    if spec.outputs.disparity && spec.stereo.is_none() {
+        sink.issue(
+            "outputs.disparity",
+            "disparity is defined for a rectified pair: give the spec `stereo` (`{\"baseline\": B}`)".into(),
+        );
+    }
+}

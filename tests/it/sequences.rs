@@ -1,0 +1,601 @@
+//! Sequences (spec version 3): optical flow against a reprojection written here from the
+//! frames' own labels and cameras, and against the next frame's pixels (warping); track
+//! ids; sequences byte-identical across workers, shards and merge.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use glam::{DMat3, DMat4, DVec3};
+use serde_json::{Value, json};
+use synthvis::labels::flow::{FlowDirection, UNKNOWN_FLOW};
+use synthvis::{Frame, LoadedSpec};
+
+use crate::common;
+
+const W: usize = 160;
+const H: usize = 120;
+
+/// A static textured floor (diffuse, ambient light only, so colours do not depend on the
+/// view), labelled objects that move and spin, and a camera that orbits and dollies.
+fn moving_scene() -> Value {
+    let assets = common::assets_dir();
+    json!({
+        "version": 3, "seed": 11, "frames": 2,
+        "sequence": { "steps": 4, "fps": 10 },
+        "resolution": { "width": W, "height": H },
+        "camera": {
+            "fov_y_deg": 50,
+            "orbit": { "target": [0, 0.2, 0], "distance": 2.0, "elevation_deg": 35, "azimuth_deg": [0, 360] },
+            "motion": { "orbit_deg_per_s": 40, "velocity": [0.2, 0, 0.1] }
+        },
+        "categories": [ { "name": "cube" }, { "name": "can" } ],
+        "assets": [
+            { "name": "cube", "path": assets.join("cube.glb"), "category": "cube", "normalize_diagonal": 0.35 },
+            { "name": "can", "path": assets.join("can.glb"), "category": "can", "normalize_diagonal": 0.35 },
+            { "name": "floor", "primitive": "plane" }
+        ],
+        "objects": [
+            { "asset": "floor", "position": [0, 0, 0], "scale": 4.0,
+              "material": { "texture": { "checker": { "colors": [[0.8, 0.3, 0.2], [0.2, 0.5, 0.8]], "scale": 4 } },
+                            "roughness": 1.0, "metallic": 0.0 } },
+            { "asset": { "choice": ["cube", "can"] }, "count": 4,
+              "position": { "uniform": { "min": [-0.5, 0.15, -0.5], "max": [0.5, 0.5, 0.5] } },
+              "rotation": "uniform",
+              "motion": {
+                  "velocity": { "uniform": { "min": [-0.4, -0.1, -0.4], "max": [0.4, 0.1, 0.4] } },
+                  "angular_velocity_deg": { "uniform": { "min": [-90, -90, -90], "max": [90, 90, 90] } }
+              },
+              "material": { "roughness": 1.0, "metallic": 0.0 } }
+        ],
+        "lights": [],
+        "ambient": { "intensity": 1.0 },
+        "background": { "color": [0, 0, 0] },
+        "outputs": { "flow": true, "depth_exr": true }
+    })
+}
+
+fn mat4(rows: &[[f64; 4]; 4]) -> DMat4 {
+    DMat4::from_cols_array_2d(rows).transpose()
+}
+
+fn mat3(rows: &[[f64; 3]; 3]) -> DMat3 {
+    DMat3::from_cols_array_2d(rows).transpose()
+}
+
+/// Each labelled instance's world pose by track id.
+fn poses(frame: &Frame) -> BTreeMap<u64, (u16, DMat4)> {
+    frame
+        .labels
+        .instances
+        .iter()
+        .map(|i| {
+            let track = i.track_id.expect("a sequence's instance has a track id");
+            (track, (i.instance_id, mat4(&i.pose_world.matrix)))
+        })
+        .collect()
+}
+
+/// Pixels whose 5×5 neighbourhood shows one instance id (away from silhouettes).
+fn interior(ids: &[u32]) -> Vec<bool> {
+    (0..W * H)
+        .map(|i| {
+            let (u, v) = ((i % W) as i64, (i / W) as i64);
+            (-2..=2).all(|dv| {
+                (-2..=2).all(|du| {
+                    let (x, y) = (u + du, v + dv);
+                    x >= 0
+                        && y >= 0
+                        && (x as usize) < W
+                        && (y as usize) < H
+                        && ids[y as usize * W + x as usize] == ids[i]
+                })
+            })
+        })
+        .collect()
+}
+
+/// Where pixel `i` of `now`'s surface is in `other`, camera frame of `other`, by the
+/// poses and cameras both frames' labels carry (the flow's definition, written out).
+fn reprojected(now: &Frame, other: &Frame, i: usize) -> Option<DVec3> {
+    let z = f64::from(now.buffers.depth[i]);
+    if z <= 0.0 {
+        return None;
+    }
+    let (u, v) = ((i % W) as f64, (i / W) as f64);
+    let k = mat3(&now.scene.camera.k);
+    let cam = k.inverse() * DVec3::new(u * z, v * z, z);
+    let world = mat4(&now.scene.camera.camera_to_world) * cam.extend(1.0);
+    let id = now.buffers.instance[i];
+    let moved = if id == 0 {
+        world
+    } else {
+        let (now_poses, other_poses) = (poses(now), poses(other));
+        let track = now_poses
+            .iter()
+            .find(|(_, (iid, _))| u32::from(*iid) == id)
+            .map(|(t, _)| *t)?;
+        other_poses[&track].1 * now_poses[&track].1.inverse() * world
+    };
+    Some((mat4(&other.scene.camera.world_to_camera) * moved).truncate())
+}
+
+fn project(frame: &Frame, p: DVec3) -> [f64; 2] {
+    let q = mat3(&frame.scene.camera.k) * p;
+    [q.x / q.z, q.y / q.z]
+}
+
+fn bilinear(rgb: &[u8], x: f64, y: f64) -> [f64; 3] {
+    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    let at = |xx: usize, yy: usize, c: usize| f64::from(rgb[(yy * W + xx) * 3 + c]);
+    std::array::from_fn(|c| {
+        let top = at(x0, y0, c) * (1.0 - fx) + at(x0 + 1, y0, c) * fx;
+        let bottom = at(x0, y0 + 1, c) * (1.0 - fx) + at(x0 + 1, y0 + 1, c) * fx;
+        top * (1.0 - fy) + bottom * fy
+    })
+}
+
+fn sequence_frames(dir: &Path) -> (LoadedSpec, Vec<Frame>) {
+    let spec = common::write_spec(dir, &moving_scene());
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let frames = r.frames(0..8).map(Result::unwrap).collect();
+    (spec, frames)
+}
+
+/// `now`'s flow towards `other` (the same camera's next or previous step) against the
+/// reprojection of its depth; returns the pixels checked.
+fn assert_flow_is_the_reprojection(now: &Frame, other: &Frame, direction: FlowDirection) -> usize {
+    let flow = now
+        .optical_flow(direction)
+        .unwrap()
+        .expect("a step with a neighbour has a flow");
+    let inside = interior(&now.buffers.instance);
+    let (mut worst, mut checked) = (0.0f64, 0);
+    for i in 0..W * H {
+        let Some(p) = reprojected(now, other, i) else {
+            assert!(
+                flow[i][0] >= UNKNOWN_FLOW,
+                "pixel {i} without a surface holds a flow"
+            );
+            continue;
+        };
+        assert!(
+            flow[i][0].abs() < 1e9,
+            "pixel {i} with a surface holds the unknown value"
+        );
+        if !inside[i] || p.z <= 0.0 {
+            continue;
+        }
+        let [x, y] = project(other, p);
+        let expected = [x - (i % W) as f64, y - (i / W) as f64];
+        let err = (f64::from(flow[i][0]) - expected[0]).hypot(f64::from(flow[i][1]) - expected[1]);
+        worst = worst.max(err);
+        checked += 1;
+    }
+    assert!(
+        worst < 0.01,
+        "frame {} {direction:?}: flow off the reprojection by {worst} px",
+        now.index
+    );
+    checked
+}
+
+#[test]
+fn flow_matches_the_reprojection_of_depth_by_poses_and_cameras() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, frames) = sequence_frames(dir.path());
+    let mut checked = 0usize;
+    for steps in frames.chunks(4) {
+        for t in 0..4usize {
+            let now = &steps[t];
+            assert_eq!(
+                t < 3,
+                now.optical_flow(FlowDirection::Forward).unwrap().is_some()
+            );
+            assert_eq!(
+                t > 0,
+                now.optical_flow(FlowDirection::Backward).unwrap().is_some()
+            );
+            if t < 3 {
+                checked +=
+                    assert_flow_is_the_reprojection(now, &steps[t + 1], FlowDirection::Forward);
+            }
+            if t > 0 {
+                checked +=
+                    assert_flow_is_the_reprojection(now, &steps[t - 1], FlowDirection::Backward);
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} pixels checked");
+}
+
+#[test]
+fn the_next_frame_warped_by_the_forward_flow_reproduces_the_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, frames) = sequence_frames(dir.path());
+    let mut moved = 0.0f64;
+    for steps in frames.chunks(4) {
+        for t in 0..3 {
+            let (now, next) = (&steps[t], &steps[t + 1]);
+            let flow = now.optical_flow(FlowDirection::Forward).unwrap().unwrap();
+            let back = next.optical_flow(FlowDirection::Backward).unwrap().unwrap();
+            let inside = interior(&now.buffers.instance);
+            let (mut visible, mut in_image) = (0usize, 0usize);
+            let (mut err_flow, mut err_still) = (Vec::new(), Vec::new());
+            let mut round_trip = Vec::new();
+            for i in 0..W * H {
+                let Some(p) = reprojected(now, next, i).filter(|_| inside[i]) else {
+                    continue;
+                };
+                let (u, v) = ((i % W) as f64, (i / W) as f64);
+                let (x, y) = (u + f64::from(flow[i][0]), v + f64::from(flow[i][1]));
+                if !(x >= 1.0 && y >= 1.0 && x < (W - 2) as f64 && y < (H - 2) as f64) || p.z <= 0.0
+                {
+                    continue;
+                }
+                in_image += 1;
+                moved = moved.max(f64::from(flow[i][0]).hypot(f64::from(flow[i][1])));
+                // Occlusion by a depth test: the point is what the next frame shows there.
+                let j = y.round() as usize * W + x.round() as usize;
+                let shown = f64::from(next.buffers.depth[j]);
+                if next.buffers.instance[j] != now.buffers.instance[i]
+                    || (shown - p.z).abs() > 0.02 * p.z
+                {
+                    continue;
+                }
+                visible += 1;
+                let warped = bilinear(&next.buffers.rgb, x, y);
+                let still = bilinear(&next.buffers.rgb, u, v);
+                let own: [f64; 3] = std::array::from_fn(|c| f64::from(now.buffers.rgb[i * 3 + c]));
+                let diff = |a: [f64; 3]| (0..3).map(|c| (a[c] - own[c]).abs()).sum::<f64>() / 3.0;
+                err_flow.push(diff(warped));
+                err_still.push(diff(still));
+                round_trip.push(
+                    (f64::from(flow[i][0]) + f64::from(back[j][0]))
+                        .hypot(f64::from(flow[i][1]) + f64::from(back[j][1])),
+                );
+            }
+            assert!(
+                visible * 10 >= in_image * 8,
+                "step {t}: only {visible} of {in_image} pixels land where the next frame shows the same surface"
+            );
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let (warp, still) = (mean(&err_flow), mean(&err_still));
+            let mut sorted = err_flow.clone();
+            sorted.sort_by(f64::total_cmp);
+            let p90 = sorted[sorted.len() * 9 / 10];
+            // Tolerance: 90 % of the visible pixels within 1.5 of 255 levels (they differ
+            // only by resampling); the mean within 4 (the checker's edges, resampled,
+            // differ by up to the contrast of its colours).
+            assert!(
+                p90 < 1.5,
+                "step {t}: 90th percentile of the warp error {p90:.2} levels"
+            );
+            assert!(
+                warp < 4.0,
+                "step {t}: the warped next frame differs by {warp:.2} levels on average"
+            );
+            assert!(
+                still > 3.0 * warp,
+                "step {t}: warping ({warp:.2}) is no better than not moving ({still:.2})"
+            );
+            round_trip.sort_by(f64::total_cmp);
+            let p95 = round_trip[round_trip.len() * 95 / 100];
+            assert!(
+                p95 < 0.75,
+                "step {t}: forward then backward flow misses by {p95:.3} px (95th percentile)"
+            );
+        }
+    }
+    assert!(
+        moved > 5.0,
+        "the scene barely moves ({moved:.1} px): the test would prove little"
+    );
+}
+
+#[test]
+fn track_ids_keep_their_object_through_the_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, frames) = sequence_frames(dir.path());
+    for steps in frames.chunks(4) {
+        let first: BTreeMap<u64, String> = steps[0]
+            .labels
+            .instances
+            .iter()
+            .map(|i| (i.track_id.unwrap(), i.asset.clone()))
+            .collect();
+        assert!(first.len() >= 4);
+        for (t, f) in steps.iter().enumerate() {
+            let seq = f.scene.sequence.as_ref().unwrap();
+            assert_eq!(seq.step as usize, t);
+            let these: BTreeMap<u64, String> = f
+                .labels
+                .instances
+                .iter()
+                .map(|i| (i.track_id.unwrap(), i.asset.clone()))
+                .collect();
+            assert_eq!(these, first, "step {t}: the tracks changed");
+        }
+        // The camera and the objects did move.
+        assert_ne!(
+            steps[0].scene.camera.world_to_camera,
+            steps[3].scene.camera.world_to_camera
+        );
+        assert_ne!(
+            steps[0].labels.instances[0].pose_world,
+            steps[3].labels.instances[0].pose_world
+        );
+    }
+}
+
+#[test]
+fn a_sequence_dataset_is_the_same_across_workers_shards_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec_file = dir.path().join("seq.json");
+    std::fs::write(&spec_file, serde_json::to_vec(&moving_scene()).unwrap()).unwrap();
+    let whole = dir.path().join("whole");
+    let o = common::render(&spec_file, &whole, &["--workers", "1"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let coco = common::read_json(&whole.join("annotations.json"));
+    assert_eq!(coco["images"].as_array().unwrap().len(), 8);
+    let videos = coco["videos"].as_array().unwrap();
+    assert_eq!(videos.len(), 2);
+    assert_eq!(videos[1]["id"], 2);
+    assert_eq!(videos[1]["length"], 4);
+    for image in coco["images"].as_array().unwrap() {
+        let (frame, step) = (
+            image["frame_index"].as_u64().unwrap(),
+            image["frame_id"].as_u64().unwrap(),
+        );
+        assert_eq!(image["video_id"].as_u64().unwrap(), frame / 4 + 1);
+        assert_eq!(step, frame % 4);
+        assert_eq!(image["camera"], "camera");
+        assert_eq!(
+            image.get("flow_forward_file_name").is_some(),
+            step < 3,
+            "{image}"
+        );
+        assert_eq!(
+            image.get("flow_backward_file_name").is_some(),
+            step > 0,
+            "{image}"
+        );
+    }
+    let annotations = coco["annotations"].as_array().unwrap();
+    assert!(!annotations.is_empty());
+    assert!(annotations.iter().all(|a| a["track_id"].as_u64().is_some()));
+
+    let two = dir.path().join("two-workers");
+    let o = common::render(&spec_file, &two, &["--workers", "2"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    common::assert_same_files(&whole, &two, |p| p == "manifest.json");
+
+    // Three shards of two sequences: whole sequences each (one shard gets none).
+    let mut parts = Vec::new();
+    for k in 0..3 {
+        let part = dir.path().join(format!("part{k}"));
+        let o = common::render(&spec_file, &part, &["--shard", &format!("{k}/3")]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let manifest = common::read_json(&part.join("manifest.json"));
+        let range = manifest["frames"].as_array().unwrap();
+        for edge in range {
+            assert_eq!(
+                edge.as_u64().unwrap() % 4,
+                0,
+                "shard {k} splits a sequence: {range:?}"
+            );
+        }
+        parts.push(part);
+    }
+    let merged = dir.path().join("merged");
+    let mut cmd = common::synthvis_command();
+    cmd.arg("merge").arg(&merged).args(&parts);
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    common::assert_same_files(&whole, &merged, |p| {
+        p == "manifest.json" || p == "shards.json"
+    });
+}
+
+/// A change to a spec.
+type Edit = Box<dyn Fn(&mut Value)>;
+
+#[test]
+fn sequence_fields_are_refused_where_they_cannot_apply() {
+    let cases: [(&str, Edit, &str); 6] = [
+        (
+            "version 2",
+            Box::new(|v| v["version"] = json!(2)),
+            "sequence",
+        ),
+        (
+            "no sequence",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("sequence");
+            }),
+            "objects[1].motion",
+        ),
+        (
+            "zero steps",
+            Box::new(|v| v["sequence"]["steps"] = json!(0)),
+            "sequence.steps",
+        ),
+        (
+            "bad fps",
+            Box::new(|v| v["sequence"]["fps"] = json!(-1)),
+            "sequence.fps",
+        ),
+        (
+            "orbit rate without an orbit",
+            Box::new(|v| {
+                let cam = v["camera"].as_object_mut().unwrap();
+                cam.remove("orbit");
+                cam.insert("position".into(), json!([0, 1, 2]));
+            }),
+            "camera.motion.orbit_deg_per_s",
+        ),
+        (
+            "a moving unlabelled asset",
+            Box::new(|v| v["objects"][0]["motion"] = json!({ "velocity": [1, 0, 0] })),
+            "objects[0].motion",
+        ),
+    ];
+    for (name, edit, path) in cases {
+        let mut v = moving_scene();
+        edit(&mut v);
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let err = match LoadedSpec::from_bytes(bytes, Path::new("seq.json")) {
+            Ok(_) => panic!("{name}: accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(path),
+            "{name}: the error does not name {path}: {err}"
+        );
+    }
+}
+
+/// The moving scene filmed by a rig of three cameras (two with lenses of their own) for
+/// one sequence of three steps.
+fn rig_scene() -> Value {
+    let mut v = moving_scene();
+    v["frames"] = json!(1);
+    v["sequence"] = json!({ "steps": 3, "fps": 10 });
+    v["cameras"] = json!([
+        { "name": "centre" },
+        { "name": "left", "position": [-0.3, 0, 0], "rotation_deg": [0, 8, 0], "fov_y_deg": 60 },
+        { "name": "high", "position": [0, -0.2, 0.1], "rotation_deg": [-5, 0, 0],
+          "intrinsics": { "fx": 150, "fy": 150, "cx": 79.5, "cy": 59.5 } }
+    ]);
+    v
+}
+
+#[test]
+fn a_rig_films_one_scene_state_per_step_and_each_camera_has_its_own_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = common::write_spec(dir.path(), &rig_scene());
+    assert_eq!(spec.spec.images(), 9);
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let frames: Vec<Frame> = r.frames(0..9).map(Result::unwrap).collect();
+    let names = ["centre", "left", "high"];
+    for (i, f) in frames.iter().enumerate() {
+        let seq = f.scene.sequence.as_ref().unwrap();
+        assert_eq!(
+            (seq.step as usize, seq.camera_index as usize),
+            (i / 3, i % 3)
+        );
+        assert_eq!(seq.camera, names[i % 3]);
+    }
+    assert_eq!(frames[2].scene.camera.k[0][0], 150.0);
+    assert_ne!(
+        frames[0].scene.camera.k[0][0],
+        frames[1].scene.camera.k[0][0]
+    );
+    for step in frames.chunks(3) {
+        // One scene state: every camera sees the objects at the same poses.
+        let poses: Vec<Vec<_>> = step
+            .iter()
+            .map(|f| {
+                f.scene
+                    .objects
+                    .iter()
+                    .map(|o| o.pose_world.clone())
+                    .collect()
+            })
+            .collect();
+        assert!(poses.iter().all(|p| *p == poses[0]));
+        // The cameras sit where the rig puts them: `left` 0.3 m to the rig's left.
+        let centre = DVec3::from_array(step[0].scene.camera.position);
+        let left = DVec3::from_array(step[1].scene.camera.position);
+        assert!(((centre - left).length() - 0.3).abs() < 1e-9);
+        let x_axis = mat4(&step[0].scene.camera.camera_to_world).transform_vector3(DVec3::X);
+        assert!(((left - centre).dot(x_axis) + 0.3).abs() < 1e-9);
+    }
+    let mut checked = 0;
+    for (i, now) in frames.iter().enumerate() {
+        if i + 3 < 9 {
+            checked += assert_flow_is_the_reprojection(now, &frames[i + 3], FlowDirection::Forward);
+        }
+        if i >= 3 {
+            checked +=
+                assert_flow_is_the_reprojection(now, &frames[i - 3], FlowDirection::Backward);
+        }
+    }
+    assert!(checked > 5_000, "only {checked} pixels checked");
+}
+
+#[test]
+fn stereo_disparity_is_f_b_over_depth_and_matches_the_right_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = moving_scene();
+    v["frames"] = json!(1);
+    v["sequence"] = json!({ "steps": 2, "fps": 10 });
+    v["stereo"] = json!({ "baseline": 0.12 });
+    v["outputs"]["disparity"] = json!(true);
+    let spec = common::write_spec(dir.path(), &v);
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let frames: Vec<Frame> = r.frames(0..4).map(Result::unwrap).collect();
+    for pair in frames.chunks(2) {
+        let (left, right) = (&pair[0], &pair[1]);
+        assert_eq!(left.scene.sequence.as_ref().unwrap().camera, "left");
+        assert_eq!(right.scene.sequence.as_ref().unwrap().camera, "right");
+        // The right camera sits the baseline along the left camera's x axis.
+        let lw = mat4(&left.scene.camera.world_to_camera);
+        let rw = mat4(&right.scene.camera.world_to_camera);
+        let shift = rw * lw.inverse();
+        assert!((shift.w_axis.truncate() - DVec3::new(-0.12, 0.0, 0.0)).length() < 1e-9);
+        // The left image's disparity file: f·B/Z, read back from the PFM bytes.
+        let files = left.encode(&spec.spec.outputs).unwrap().files;
+        let pfm = &files
+            .iter()
+            .find(|(p, _)| p.starts_with("disparity/"))
+            .unwrap()
+            .1;
+        let header = format!("Pf\n{W} {H}\n-1.0\n");
+        assert!(pfm.starts_with(header.as_bytes()));
+        let rows: Vec<f32> = pfm[header.len()..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        let disparity: Vec<f32> = rows.chunks_exact(W).rev().flatten().copied().collect();
+        assert!(
+            right
+                .encode(&spec.spec.outputs)
+                .unwrap()
+                .files
+                .iter()
+                .all(|(p, _)| !p.starts_with("disparity/"))
+        );
+        let fx = left.scene.camera.k[0][0];
+        let inside = interior(&left.buffers.instance);
+        let (mut matched, mut compared) = (0, 0);
+        for i in 0..W * H {
+            let z = f64::from(left.buffers.depth[i]);
+            let d = f64::from(disparity[i]);
+            if z <= 0.0 {
+                assert_eq!(d, 0.0);
+                continue;
+            }
+            assert!(
+                (d - fx * 0.12 / z).abs() < 1e-4 * d.max(1.0),
+                "pixel {i}: disparity {d}, depth {z}"
+            );
+            let x = (i % W) as f64 - d;
+            if !inside[i] || x < 0.0 {
+                continue;
+            }
+            let j = (i / W) * W + x.round() as usize;
+            // Seen by the right camera too (a depth test), the same surface: the same id.
+            if (f64::from(right.buffers.depth[j]) - z).abs() > 0.02 * z {
+                continue;
+            }
+            compared += 1;
+            matched += usize::from(right.buffers.instance[j] == left.buffers.instance[i]);
+        }
+        assert!(compared > 5_000, "only {compared} pixels compared");
+        assert!(
+            matched * 1000 >= compared * 995,
+            "{matched} of {compared} pixels match"
+        );
+    }
+}
