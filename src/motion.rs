@@ -9,7 +9,8 @@
 //!
 //! Conventions: time `t = step / fps` seconds; an object turns about the axis of its
 //! angular velocity through its own origin, then moves with its velocity:
-//! `R(t) = exp(ω t) R(0)`, `T(t) = T(0) + v t`. The camera's orbit azimuth grows by its
+//! `R(t) = exp(ω t) R(0)`, `T(t) = T(0) + v t`; a tossed object is where the simulation
+//! (drawn once per sequence, [`crate::physics::toss_objects`]) has it at each step. The camera's orbit azimuth grows by its
 //! rate; its velocity moves the camera and the point it looks at together.
 
 use glam::{DMat4, DQuat, DVec3};
@@ -76,23 +77,38 @@ pub struct RigCamera {
     pub intrinsics: [f64; 4],
 }
 
-/// How one object moves: a constant velocity and spin from its pose at step 0.
+/// How one object moves: a constant velocity and spin from its pose at step 0, or, for
+/// a tossed object, those as its launch and the simulation's pose at every step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectMotion {
     /// Pose at step 0.
     pub start_pose_world: Pose,
-    /// Velocity of the origin, world frame, m/s.
+    /// Velocity of the origin, world frame, m/s (a tossed object's at launch).
     pub velocity: [f64; 3],
-    /// Angular velocity, world frame, degrees per second (axis × rate).
+    /// Angular velocity, world frame, degrees per second (axis × rate; a tossed object's
+    /// at launch).
     pub angular_velocity_deg: [f64; 3],
+    /// Tossed: simulated through the sequence (`track` holds where it is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tossed: bool,
+    /// A tossed object's rotation and translation at every step (the labels carry each
+    /// step's pose, not the whole track).
+    #[serde(skip)]
+    pub track: Vec<(DQuat, DVec3)>,
 }
 
 impl ObjectMotion {
-    /// The pose `t` seconds after step 0.
-    pub fn pose_at(&self, t: f64) -> Pose {
+    /// The pose at step `step`, `t` seconds after step 0.
+    pub fn pose_at(&self, step: u32, t: f64) -> Pose {
         let start = &self.start_pose_world;
-        if t == 0.0 {
+        if step == 0 || t == 0.0 {
             return start.clone();
+        }
+        if self.tossed {
+            return self
+                .track
+                .get(step as usize)
+                .map_or_else(|| start.clone(), |&(q, p)| Pose::new(start.scale, q, p));
         }
         let omega = DVec3::from_array(self.angular_velocity_deg) * (std::f64::consts::PI / 180.0);
         let q0 = DQuat::from_array(start.rotation_xyzw);
@@ -269,7 +285,7 @@ pub fn scene_at(scene: &FrameScene, step: u32, camera: u32) -> Result<FrameScene
     let mut out = scene.clone();
     for object in &mut out.objects {
         if let Some(motion) = &object.motion {
-            object.pose_world = motion.pose_at(t);
+            object.pose_world = motion.pose_at(step, t);
         }
     }
     match (&scene.rig, &scene.camera_motion) {

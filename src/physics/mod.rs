@@ -38,6 +38,8 @@ pub struct Body<'a> {
     pub collider: Option<(&'a Collider, f64)>,
     /// Simulated (dropped) or fixed.
     pub motion: Motion,
+    /// Initial linear (m/s) and angular (rad/s, world frame) velocity of a dynamic body.
+    pub launch: (DVec3, DVec3),
 }
 
 /// Whether a body moves.
@@ -101,15 +103,13 @@ fn rotation(q: DQuat) -> Rotation {
     Rotation::from_xyzw(q.x as f32, q.y as f32, q.z as f32, q.w as f32).normalize()
 }
 
-/// Simulates `bodies` until every dynamic one is at rest (linear speed under
-/// [`REST_LINEAR`] and angular under [`REST_ANGULAR`] for [`REST_STEPS`] steps in a
-/// row) or `world.max_steps` have run.
-pub fn settle(bodies: &[Body], world: &World) -> Settled {
+/// The simulation of `bodies` on `world`'s floor, one rigid body each, in order.
+fn build(bodies: &[Body], world: &World, dt: f64) -> (PhysicsWorld, Vec<RigidBodyHandle>) {
     let mut sim = PhysicsWorld {
         gravity: Vector::new(0.0, -(world.gravity as f32), 0.0),
         ..PhysicsWorld::default()
     };
-    sim.integration_parameters.dt = STEP_S as f32;
+    sim.integration_parameters.dt = dt as f32;
     // rapier merges the manifolds of a composite shape's parts into at most four points
     // a contact plane; on the V-HACD pieces of a bottle that choice tipped it over and
     // rocked it for ever (20 s of simulation); without it, it stands after 42 steps.
@@ -141,7 +141,10 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
                     friction,
                     restitution,
                 } => (
-                    RigidBodyBuilder::dynamic().angular_damping(ANGULAR_DAMPING as f32),
+                    RigidBodyBuilder::dynamic()
+                        .angular_damping(ANGULAR_DAMPING as f32)
+                        .linvel(vector(b.launch.0))
+                        .angvel(vector(b.launch.1)),
                     shape
                         .density(density as f32)
                         .friction(friction as f32)
@@ -151,6 +154,14 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
             sim.insert(body.pose(pose), shape).0
         })
         .collect();
+    (sim, handles)
+}
+
+/// Simulates `bodies` until every dynamic one is at rest (linear speed under
+/// [`REST_LINEAR`] and angular under [`REST_ANGULAR`] for [`REST_STEPS`] steps in a
+/// row) or `world.max_steps` have run.
+pub fn settle(bodies: &[Body], world: &World) -> Settled {
+    let (mut sim, handles) = build(bodies, world, STEP_S);
     let dynamic: Vec<RigidBodyHandle> = handles
         .iter()
         .zip(bodies)
@@ -179,7 +190,34 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
         at_rest = quiet >= REST_STEPS;
     }
     let moving = handles.iter().map(|&h| !resting(&sim, h)).collect();
-    let poses = handles
+    let poses = poses(&sim, &handles);
+    Settled {
+        poses,
+        steps,
+        at_rest,
+        moving,
+    }
+}
+
+/// Simulates a sequence's objects (each with its motion in `motions`, dynamic ones
+/// launched with `launches`, angular velocity in rad/s) through `steps` steps at `fps`:
+/// every object's pose at each step ([`simulate_steps`]).
+pub fn toss_objects(
+    objects: &[ObjectSample],
+    motions: &[(usize, Motion)],
+    launches: &[(DVec3, DVec3)],
+    shapes: (&[(DVec3, DVec3)], &[AssetCollider]),
+    world: &World,
+    (steps, fps): (u32, f64),
+) -> Vec<Vec<(DQuat, DVec3)>> {
+    with_bodies(objects, motions, launches, shapes, |bodies| {
+        simulate_steps(bodies, world, steps, fps)
+    })
+}
+
+/// Where each body of `handles` is now.
+fn poses(sim: &PhysicsWorld, handles: &[RigidBodyHandle]) -> Vec<(DQuat, DVec3)> {
+    handles
         .iter()
         .map(|&h| {
             let pose = sim.bodies[h].position();
@@ -195,24 +233,41 @@ pub fn settle(bodies: &[Body], world: &World) -> Settled {
                 DVec3::new(f64::from(t.x), f64::from(t.y), f64::from(t.z)),
             )
         })
-        .collect();
-    Settled {
-        poses,
-        steps,
-        at_rest,
-        moving,
-    }
+        .collect()
 }
 
-/// Settles a frame's objects: each with its group and motion in `motions` (same order),
-/// colliding as its asset's collider (`shapes.1`, by asset index) or else its box
-/// (`shapes.0`); dynamic objects move to where they came to rest.
-pub fn settle_objects(
-    objects: &mut [ObjectSample],
-    motions: &[(usize, Motion)],
-    (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
+/// Simulates `bodies` (the dynamic ones launched with their velocities) through a
+/// sequence of `steps` steps at `fps`, in substeps of at most [`STEP_S`]; returns every
+/// body's pose at each step (step 0 where it starts).
+pub fn simulate_steps(
+    bodies: &[Body],
     world: &World,
-) -> PhysicsRecord {
+    steps: u32,
+    fps: f64,
+) -> Vec<Vec<(DQuat, DVec3)>> {
+    let substeps = (1.0 / fps / STEP_S).ceil().max(1.0);
+    let (mut sim, handles) = build(bodies, world, 1.0 / (fps * substeps));
+    let mut out = Vec::with_capacity(steps as usize);
+    out.push(poses(&sim, &handles));
+    for _ in 1..steps {
+        for _ in 0..substeps as u64 {
+            sim.step();
+        }
+        out.push(poses(&sim, &handles));
+    }
+    out
+}
+
+/// Calls `f` with a body for each of `objects`: its motion in `motions` (same order), its
+/// launch velocities in `launches` (none: still), colliding as its asset's collider
+/// (`shapes.1`, by asset index) or else its box (`shapes.0`).
+fn with_bodies<R>(
+    objects: &[ObjectSample],
+    motions: &[(usize, Motion)],
+    launches: &[(DVec3, DVec3)],
+    (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
+    f: impl FnOnce(&[Body]) -> R,
+) -> R {
     // Each object's asset collider for its motion (none: its box).
     let asset_colliders: Vec<Option<&Collider>> = objects
         .iter()
@@ -243,7 +298,8 @@ pub fn settle_objects(
         .iter()
         .zip(motions)
         .zip(shaped.iter().zip(&asset_colliders))
-        .map(|((o, &(_, motion)), (shaped, asset_collider))| {
+        .enumerate()
+        .map(|(i, ((o, &(_, motion)), (shaped, asset_collider)))| {
             let (lo, hi) = o.local_bounds(bounds);
             let scale = o.pose_world.scale;
             Body {
@@ -253,10 +309,28 @@ pub fn settle_objects(
                 half_extents: (hi - lo) * 0.5 * scale,
                 collider: shaped.as_ref().or(*asset_collider).map(|c| (c, scale)),
                 motion,
+                launch: launches
+                    .get(i)
+                    .copied()
+                    .unwrap_or((DVec3::ZERO, DVec3::ZERO)),
             }
         })
         .collect();
-    let settled = settle(&bodies, world);
+    f(&bodies)
+}
+
+/// Settles a frame's objects: each with its group and motion in `motions` (same order),
+/// colliding as its asset's collider (`shapes.1`, by asset index) or else its box
+/// (`shapes.0`); dynamic objects move to where they came to rest.
+pub fn settle_objects(
+    objects: &mut [ObjectSample],
+    motions: &[(usize, Motion)],
+    (bounds, colliders): (&[(DVec3, DVec3)], &[AssetCollider]),
+    world: &World,
+) -> PhysicsRecord {
+    let settled = with_bodies(objects, motions, &[], (bounds, colliders), |bodies| {
+        settle(bodies, world)
+    });
     let mut unsettled_groups: Vec<usize> = motions
         .iter()
         .zip(&settled.moving)

@@ -204,6 +204,8 @@ impl<'a> FrameSampler<'a> {
         let mut next_id: u16 = 1;
         // Each object's group and motion in the simulation (dropped objects' parameters).
         let mut motions: Vec<(usize, Motion)> = Vec::new();
+        // Tossed objects: index in `objects`, launch velocities and body material.
+        let mut tosses: Vec<(usize, Launch)> = Vec::new();
         for (i, group) in spec.groups.iter().enumerate() {
             let mut r = rng.stream(&format!("objects[{i}]"));
             // Materials draw from their own stream: randomizing them moves no pose.
@@ -212,6 +214,7 @@ impl<'a> FrameSampler<'a> {
             let mut drop_rng = rng.stream(&format!("objects[{i}].drop"));
             let mut shape_rng = rng.stream(&format!("objects[{i}].shape"));
             let mut motion_rng = rng.stream(&format!("objects[{i}].motion"));
+            let mut toss_rng = rng.stream(&format!("objects[{i}].toss"));
             let count = group.count.sample(&mut r);
             for instance in 0..count {
                 let asset_index = pick_asset(&group.asset, &mut r);
@@ -303,7 +306,14 @@ impl<'a> FrameSampler<'a> {
                         start_pose_world: pose.clone(),
                         velocity: m.velocity.sample(&mut motion_rng),
                         angular_velocity_deg: m.angular_velocity_deg.sample(&mut motion_rng),
+                        tossed: false,
+                        track: Vec::new(),
                     });
+                // A tossed one's launch and material (its track comes from the
+                // simulation, below).
+                if let (Some(toss), Some(_)) = (&group.toss, spec.sequence) {
+                    tosses.push((objects.len(), toss_launch(toss, &mut toss_rng)));
+                }
                 objects.push(ObjectSample {
                     instance_id,
                     asset: asset.name.clone(),
@@ -324,6 +334,16 @@ impl<'a> FrameSampler<'a> {
         } else {
             None
         };
+        if let (Some(seq), false) = (spec.sequence, tosses.is_empty()) {
+            // Dropped groups have settled; the tossed fly among everything else, held.
+            self.toss(
+                &mut objects,
+                &motions,
+                &tosses,
+                seq,
+                &mut rng.stream("physics"),
+            );
+        }
 
         let environment =
             spec.render.environment.as_ref().map(|e| {
@@ -405,6 +425,55 @@ impl<'a> FrameSampler<'a> {
             camera_motion,
             rig,
         })
+    }
+
+    /// Simulates the tossed objects (`tosses`: index, launch) through the sequence `seq`
+    /// among the others, held where they are, and gives each its track. Gravity is the
+    /// first draw of the `physics` stream, as for drops.
+    fn toss(
+        &self,
+        objects: &mut [ObjectSample],
+        motions: &[(usize, Motion)],
+        tosses: &[(usize, Launch)],
+        seq: crate::spec::SequenceSpec,
+        r: &mut StreamRng,
+    ) {
+        let settings = &self.spec.physics;
+        let world = physics::World {
+            gravity: settings.gravity.sample(r).max(0.0),
+            max_steps: settings.max_steps,
+            floor: settings.floor,
+        };
+        let mut kinds: Vec<(usize, Motion)> = motions
+            .iter()
+            .map(|&(group, _)| (group, Motion::Fixed))
+            .collect();
+        let mut launches = vec![(DVec3::ZERO, DVec3::ZERO); objects.len()];
+        for (index, launch) in tosses {
+            kinds[*index].1 = launch.body;
+            launches[*index] = (
+                DVec3::from_array(launch.velocity),
+                DVec3::from_array(launch.angular_velocity_deg) * (std::f64::consts::PI / 180.0),
+            );
+        }
+        let tracks = physics::toss_objects(
+            objects,
+            &kinds,
+            &launches,
+            (self.bounds, self.colliders),
+            &world,
+            (seq.steps, seq.fps),
+        );
+        for (index, launch) in tosses {
+            let object = &mut objects[*index];
+            object.motion = Some(ObjectMotion {
+                start_pose_world: object.pose_world.clone(),
+                velocity: launch.velocity,
+                angular_velocity_deg: launch.angular_velocity_deg,
+                tossed: true,
+                track: tracks.iter().map(|step| step[*index]).collect(),
+            });
+        }
     }
 
     /// Drops the objects whose motion is dynamic onto the others (fixed) and the floor,
@@ -494,6 +563,26 @@ fn sample_camera_motion(
             },
         ),
         velocity,
+    }
+}
+
+/// A tossed instance's launch: velocities (angular in degrees per second) and body.
+struct Launch {
+    velocity: [f64; 3],
+    angular_velocity_deg: [f64; 3],
+    body: Motion,
+}
+
+/// Draws a tossed instance's launch from its group's `toss` stream.
+fn toss_launch(toss: &crate::spec::TossSettings, r: &mut StreamRng) -> Launch {
+    Launch {
+        velocity: toss.velocity.sample(r),
+        angular_velocity_deg: toss.angular_velocity_deg.sample(r),
+        body: Motion::Dynamic {
+            friction: toss.friction.sample(r).max(0.0),
+            restitution: toss.restitution.sample(r).clamp(0.0, 1.0),
+            density: toss.density.sample(r).max(1e-3),
+        },
     }
 }
 

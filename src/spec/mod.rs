@@ -45,7 +45,7 @@ pub use objects::{
 };
 pub use physics::{
     ColliderKind, DecompositionSettings, DecompositionSpec, DropSettings, DropSpec,
-    PhysicsSettings, PhysicsSpec, Unsettled,
+    PhysicsSettings, PhysicsSpec, TossSettings, TossSpec, Unsettled,
 };
 pub use render::{
     Antialiasing, EnvironmentMapSpec, EnvironmentSettings, EnvironmentSource, EnvironmentSpec,

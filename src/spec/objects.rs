@@ -273,6 +273,10 @@ pub struct ObjectSpec {
     /// How each instance moves during a sequence (version 3; needs a `sequence`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motion: Option<super::ObjectMotionSpec>,
+    /// Tossed with a drawn velocity and simulated through the sequence (version 3; needs
+    /// a `sequence`; exclusive with `drop` and `motion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toss: Option<super::TossSpec>,
 }
 
 /// An object group's `shape`: the outer size and wall (board, top) thickness of each

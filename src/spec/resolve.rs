@@ -198,12 +198,17 @@ pub struct ObjectGroup {
     pub shape: Option<super::objects::ShapeSpec>,
     /// How each instance moves during a sequence.
     pub motion: Option<super::ObjectMotionSpec>,
+    /// Tossed and simulated through the sequence.
+    pub toss: Option<super::TossSettings>,
 }
 
 impl ObjectGroup {
     /// Whether placing this group needs its assets' bounding boxes.
     pub fn needs_bounds(&self) -> bool {
-        !matches!(self.placement, Placement::Volume(_)) || self.avoid_overlap || self.drop.is_some()
+        !matches!(self.placement, Placement::Volume(_))
+            || self.avoid_overlap
+            || self.drop.is_some()
+            || self.toss.is_some()
     }
 }
 
@@ -217,7 +222,9 @@ impl ResolvedSpec {
     /// Whether some group is dropped and simulated (sampling then wants the assets'
     /// colliders).
     pub fn simulates(&self) -> bool {
-        self.groups.iter().any(|g| g.drop.is_some())
+        self.groups
+            .iter()
+            .any(|g| g.drop.is_some() || (self.sequence.is_some() && g.toss.is_some()))
     }
 
     /// Which (sequence, step, camera) image `index` of a run is: camera
@@ -445,11 +452,12 @@ fn resolve_group(
         scale: o.scale.clone(),
         // A simulation starts from poses apart: dropped instances avoid overlap.
         // A simulation starts from poses apart: dropped instances avoid overlap.
-        avoid_overlap: o.avoid_overlap || o.drop.is_some(),
+        avoid_overlap: o.avoid_overlap || o.drop.is_some() || o.toss.is_some(),
         max_trials: o.max_trials,
         material: o.material.clone(),
         drop: o.drop.as_ref().map(super::DropSpec::resolve),
         shape: o.shape.clone(),
         motion: o.motion.clone(),
+        toss: o.toss.as_ref().map(super::TossSpec::resolve),
     })
 }

@@ -70,19 +70,40 @@ pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
         }
     }
     for (i, o) in spec.objects.iter().enumerate() {
-        let Some(motion) = &o.motion else { continue };
-        let path = format!("objects[{i}].motion");
-        needs_version(sink, &path);
-        needs_sequence(sink, &path);
-        motion.velocity.check(&format!("{path}.velocity"), sink);
-        motion
-            .angular_velocity_deg
-            .check(&format!("{path}.angular_velocity_deg"), sink);
-        if o.drop.is_some() {
-            sink.issue(
-                &path,
-                "a dropped group comes to rest where the simulation leaves it; give `motion` to groups that are not dropped".into(),
-            );
+        if let Some(toss) = &o.toss {
+            let path = format!("objects[{i}].toss");
+            needs_version(sink, &path);
+            needs_sequence(sink, &path);
+            toss.check(&format!("objects[{i}]"), sink);
+            if o.drop.is_some() || o.motion.is_some() {
+                sink.issue(
+                    &path,
+                    "a group is tossed, dropped or given a `motion`, one of the three".into(),
+                );
+            }
+        }
+        let (path, moves) = match (&o.motion, &o.toss) {
+            (Some(motion), _) => {
+                let path = format!("objects[{i}].motion");
+                needs_version(sink, &path);
+                needs_sequence(sink, &path);
+                motion.velocity.check(&format!("{path}.velocity"), sink);
+                motion
+                    .angular_velocity_deg
+                    .check(&format!("{path}.angular_velocity_deg"), sink);
+                if o.drop.is_some() {
+                    sink.issue(
+                        &path,
+                        "a dropped group comes to rest where the simulation leaves it; give `motion` to groups that are not dropped".into(),
+                    );
+                }
+                (path, true)
+            }
+            (None, Some(_)) => (format!("objects[{i}].toss"), true),
+            (None, None) => (String::new(), false),
+        };
+        if !moves {
+            continue;
         }
         let unlabelled: Vec<&str> = spec
             .assets
