@@ -262,7 +262,10 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, BenchE
         let mut scene = frame.scene.clone();
         scene.frame_index = i;
         let labels = label_frame(&scene, &frame.buffers, bounds, &spec.resolved.labels);
-        let encoded = encode_frame(&scene, &frame.buffers, &labels, &spec.spec.outputs)?;
+        let encoded = encode_frame(
+            (&scene, &frame.buffers, &labels, &frame.occlusion),
+            &spec.spec.outputs,
+        )?;
         crate::output::write_files(
             &floor_dir,
             &encoded.files,

@@ -53,20 +53,53 @@ impl FlowDirection {
     }
 }
 
+/// A frame's occlusion masks towards its neighbours ([`occlusion`]); each is present
+/// when the frame has that neighbour and its depth was at hand when the frame was made.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Occlusion {
+    /// Towards the next step.
+    pub forward: Option<Vec<u8>>,
+    /// Towards the previous step.
+    pub backward: Option<Vec<u8>>,
+}
+
+impl Occlusion {
+    /// The mask towards `direction`.
+    pub fn get(&self, direction: FlowDirection) -> Option<&Vec<u8>> {
+        match direction {
+            FlowDirection::Forward => self.forward.as_ref(),
+            FlowDirection::Backward => self.backward.as_ref(),
+        }
+    }
+
+    /// Sets the mask towards `direction`.
+    pub fn set(&mut self, direction: FlowDirection, mask: Option<Vec<u8>>) {
+        match direction {
+            FlowDirection::Forward => self.forward = mask,
+            FlowDirection::Backward => self.backward = mask,
+        }
+    }
+}
+
 fn mat(rows: &[[f64; 4]; 4]) -> DMat4 {
     DMat4::from_cols_array_2d(rows).transpose()
 }
 
-/// The flow of a frame of `scene` whose depth (metres along the optical axis, 0 where no
-/// surface is) and instance ids are given, row-major, `width` pixels a row; `(dx, dy)`
-/// per pixel. `None` when the frame has no neighbour in `direction`.
-pub fn optical_flow(
+/// Where each pixel of a frame goes at its neighbour step: `(x, y)` in the other image and
+/// the depth there (`z ≤ 0` behind the camera), per pixel; `None` for pixels with no
+/// surface.
+pub type Reprojection = Vec<Option<([f64; 2], f64)>>;
+
+/// Each pixel of a frame of `scene` (depth in metres along the optical axis, 0 where no
+/// surface is; instance ids; row-major, `width` pixels a row) carried to the neighbour
+/// step in `direction`. `None` when the frame has no neighbour there.
+pub fn reproject(
     scene: &FrameScene,
     depth: &[f32],
     instance: &[u32],
     width: u32,
     direction: FlowDirection,
-) -> Result<Option<Vec<[f32; 2]>>, MotionError> {
+) -> Result<Option<Reprojection>, MotionError> {
     let Some(seq) = scene.sequence.as_ref() else {
         return Ok(None);
     };
@@ -100,21 +133,88 @@ pub fn optical_flow(
     }
     let (ofx, ofy, ocx, ocy) = other.camera.intrinsics();
     let w = width as usize;
-    let flow = depth
-        .iter()
-        .zip(instance)
-        .enumerate()
-        .map(|(i, (&z, &id))| {
-            if z <= 0.0 {
-                return [UNKNOWN_FLOW; 2];
-            }
-            let z = f64::from(z);
-            let (u, v) = ((i % w) as f64, (i / w) as f64);
-            let m = by_id.get(id as usize).unwrap_or(&static_world);
-            let p = *m * DVec4::new(u * z, v * z, z, 1.0);
-            let (x, y) = (ofx * p.x / p.z + ocx, ofy * p.y / p.z + ocy);
-            [(x - u) as f32, (y - v) as f32]
-        })
-        .collect();
-    Ok(Some(flow))
+    Ok(Some(
+        depth
+            .iter()
+            .zip(instance)
+            .enumerate()
+            .map(|(i, (&z, &id))| {
+                if z <= 0.0 {
+                    return None;
+                }
+                let z = f64::from(z);
+                let (u, v) = ((i % w) as f64, (i / w) as f64);
+                let m = by_id.get(id as usize).unwrap_or(&static_world);
+                let p = *m * DVec4::new(u * z, v * z, z, 1.0);
+                Some(([ofx * p.x / p.z + ocx, ofy * p.y / p.z + ocy], p.z))
+            })
+            .collect(),
+    ))
+}
+
+/// The flow of a frame of `scene` whose depth (metres along the optical axis, 0 where no
+/// surface is) and instance ids are given, row-major, `width` pixels a row; `(dx, dy)`
+/// per pixel. `None` when the frame has no neighbour in `direction`.
+pub fn optical_flow(
+    scene: &FrameScene,
+    depth: &[f32],
+    instance: &[u32],
+    width: u32,
+    direction: FlowDirection,
+) -> Result<Option<Vec<[f32; 2]>>, MotionError> {
+    let w = width as usize;
+    Ok(
+        reproject(scene, depth, instance, width, direction)?.map(|points| {
+            points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| match p {
+                    None => [UNKNOWN_FLOW; 2],
+                    Some(([x, y], _)) => [(x - (i % w) as f64) as f32, (y - (i / w) as f64) as f32],
+                })
+                .collect()
+        }),
+    )
+}
+
+/// Relative depth by which a point may lie behind the other step's surface and still
+/// count as seen there (the surface's depth changes across the pixel it falls in).
+pub const OCCLUSION_DEPTH_TOLERANCE: f64 = 0.01;
+
+/// The occlusion mask of a frame towards its neighbour in `direction`, whose depth image
+/// is `other_depth`: 1 where the pixel's surface point is outside the other image or
+/// hidden there (every pixel of the 2 × 2 block around where it lands holds a surface
+/// more than [`OCCLUSION_DEPTH_TOLERANCE`] nearer), else 0 (and 0 where no surface is).
+pub fn occlusion(
+    scene: &FrameScene,
+    (depth, instance): (&[f32], &[u32]),
+    other_depth: &[f32],
+    (width, height): (u32, u32),
+    direction: FlowDirection,
+) -> Result<Option<Vec<u8>>, MotionError> {
+    let (w, h) = (width as usize, height as usize);
+    Ok(
+        reproject(scene, depth, instance, width, direction)?.map(|points| {
+            points
+                .iter()
+                .map(|p| {
+                    let Some(([x, y], z)) = *p else { return 0 };
+                    let inside =
+                        z > 0.0 && x > -0.5 && y > -0.5 && x < w as f64 - 0.5 && y < h as f64 - 0.5;
+                    if !inside {
+                        return 1;
+                    }
+                    let (x0, y0) = (x.floor().max(0.0) as usize, y.floor().max(0.0) as usize);
+                    let seen = [(x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)]
+                        .iter()
+                        .filter(|(a, b)| *a < w && *b < h)
+                        .any(|&(a, b)| {
+                            let d = f64::from(other_depth[b * w + a]);
+                            d <= 0.0 || z <= d * (1.0 + OCCLUSION_DEPTH_TOLERANCE)
+                        });
+                    u8::from(!seen)
+                })
+                .collect()
+        }),
+    )
 }

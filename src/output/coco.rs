@@ -94,6 +94,12 @@ pub struct CocoImage {
     /// The optical flow to the previous step, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow_backward_file_name: Option<String>,
+    /// The occlusion mask towards the next step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occlusion_forward_file_name: Option<String>,
+    /// The occlusion mask towards the previous step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occlusion_backward_file_name: Option<String>,
     /// The disparity map of a stereo pair's left image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disparity_file_name: Option<String>,
@@ -277,6 +283,8 @@ fn image_record_of(
         class_file_name: first(&[Modality::Class]),
         flow_forward_file_name: first(&[Modality::FlowForward]),
         flow_backward_file_name: first(&[Modality::FlowBackward]),
+        occlusion_forward_file_name: first(&[Modality::OcclusionForward]),
+        occlusion_backward_file_name: first(&[Modality::OcclusionBackward]),
         disparity_file_name: first(&[Modality::Disparity]),
         labels_file_name: Some(Modality::Labels.path(frame)),
         license: None,
@@ -404,6 +412,8 @@ pub fn write_coco_file(
             image.class_file_name = None;
             image.flow_forward_file_name = None;
             image.flow_backward_file_name = None;
+            image.occlusion_forward_file_name = None;
+            image.occlusion_backward_file_name = None;
             image.disparity_file_name = None;
             image.labels_file_name = None;
             true

@@ -8,12 +8,13 @@ use serde::Serialize;
 
 use super::OutputError;
 use super::images::{
-    depth_to_millimetres, exr_depth, flo, normals_to_rgb16, pfm_gray, png_gray16, png_rgb8, png16,
+    depth_to_millimetres, exr_depth, flo, normals_to_rgb16, pfm_gray, png_gray8, png_gray16,
+    png_rgb8, png16,
 };
 use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
 use crate::hash::sha256_hex;
-use crate::labels::flow::{FlowDirection, optical_flow};
+use crate::labels::flow::{FlowDirection, Occlusion, optical_flow};
 use crate::labels::{FrameLabels, InstanceLabel};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -105,9 +106,7 @@ pub fn object_coordinates(
 /// Encodes one image modality of a frame.
 fn encode_image(
     modality: Modality,
-    scene: &FrameScene,
-    buffers: &FrameBuffers,
-    labels: &FrameLabels,
+    (scene, buffers, labels, occlusion): (&FrameScene, &FrameBuffers, &FrameLabels, &Occlusion),
     outputs: &OutputsSpec,
 ) -> Result<Vec<u8>, String> {
     let (w, h) = (buffers.width, buffers.height);
@@ -145,6 +144,14 @@ fn encode_image(
                 Err(e) => Err(e.to_string()),
             };
         }
+        Modality::OcclusionForward | Modality::OcclusionBackward => {
+            let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
+            let mask = occlusion
+                .get(direction)
+                .ok_or("the frame's neighbour was not rendered with it")?;
+            let grey: Vec<u8> = mask.iter().map(|&m| m * 255).collect();
+            png_gray8(&grey, w, h, c)
+        }
         Modality::Disparity => {
             return disparity(scene, &buffers.depth)
                 .map(|d| pfm_gray(&d, w, h))
@@ -155,20 +162,31 @@ fn encode_image(
     result.map_err(|e| e.to_string())
 }
 
-/// The flow direction a flow modality holds.
+/// The direction a flow or occlusion modality looks in.
 fn flow_direction(modality: Modality) -> Option<FlowDirection> {
     match modality {
-        Modality::FlowForward => Some(FlowDirection::Forward),
-        Modality::FlowBackward => Some(FlowDirection::Backward),
+        Modality::FlowForward | Modality::OcclusionForward => Some(FlowDirection::Forward),
+        Modality::FlowBackward | Modality::OcclusionBackward => Some(FlowDirection::Backward),
         _ => None,
     }
 }
 
 /// Whether `scene`'s frame has a file of `modality` under `outputs`: the spec asks for
-/// it, for flow the frame has a step in that direction, and for disparity it is a stereo
-/// pair's left image.
-pub fn writes(modality: Modality, scene: &FrameScene, outputs: &OutputsSpec) -> bool {
+/// it, for flow the frame has a step in that direction (and for occlusion its mask was
+/// made), and for disparity it is a stereo pair's left image.
+pub fn writes(
+    modality: Modality,
+    scene: &FrameScene,
+    occlusion: &Occlusion,
+    outputs: &OutputsSpec,
+) -> bool {
+    let occlusion_made = match modality {
+        Modality::OcclusionForward => occlusion.forward.is_some(),
+        Modality::OcclusionBackward => occlusion.backward.is_some(),
+        _ => true,
+    };
     modality.enabled(outputs)
+        && occlusion_made
         && flow_direction(modality).is_none_or(|d| d.applies(scene))
         && (modality != Modality::Disparity || stereo_baseline(scene).is_some())
 }
@@ -202,9 +220,7 @@ pub fn disparity(scene: &FrameScene, depth: &[f32]) -> Option<Vec<f32>> {
 /// Encodes every output of a frame: the enabled images on rayon's pool, then the labels
 /// file with their checksums.
 pub fn encode_frame(
-    scene: &FrameScene,
-    buffers: &FrameBuffers,
-    labels: &FrameLabels,
+    (scene, buffers, labels, occlusion): (&FrameScene, &FrameBuffers, &FrameLabels, &Occlusion),
     outputs: &OutputsSpec,
 ) -> Result<EncodedFrame, OutputError> {
     use rayon::prelude::*;
@@ -212,13 +228,13 @@ pub fn encode_frame(
     let images: Vec<Modality> = LAYOUT
         .iter()
         .map(|k| k.modality)
-        .filter(|&m| m != Modality::Labels && writes(m, scene, outputs))
+        .filter(|&m| m != Modality::Labels && writes(m, scene, occlusion, outputs))
         .collect();
     let mut files = images
         .par_iter()
         .map(|&m| {
             let path = m.path(frame);
-            match encode_image(m, scene, buffers, labels, outputs) {
+            match encode_image(m, (scene, buffers, labels, occlusion), outputs) {
                 Ok(bytes) => Ok((path, bytes)),
                 Err(message) => Err(OutputError::Encode { path, message }),
             }

@@ -39,6 +39,16 @@ pub fn png_rgb8(
     png(rgb, width, height, image::ExtendedColorType::Rgb8, c)
 }
 
+/// Encodes row-major 8-bit grey as PNG.
+pub fn png_gray8(
+    grey: &[u8],
+    width: u32,
+    height: u32,
+    c: PngCompression,
+) -> image::ImageResult<Vec<u8>> {
+    png(grey, width, height, image::ExtendedColorType::L8, c)
+}
+
 /// Encodes row-major 16-bit samples of `color` (`L16`, `Rgb16`) as PNG.
 pub fn png16(
     values: &[u16],

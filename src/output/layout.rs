@@ -12,6 +12,8 @@
 //! nocs/NNNNNN.png       16-bit RGB object coordinates in the asset's box (outputs.nocs)
 //! flow_forward/NNNNNN.flo   Middlebury optical flow to the next step (outputs.flow)
 //! flow_backward/NNNNNN.flo  Middlebury optical flow to the previous step (outputs.flow)
+//! occlusion_forward/NNNNNN.png   255 where the surface is hidden or out of view at the next step (outputs.flow)
+//! occlusion_backward/NNNNNN.png  the same towards the previous step (outputs.flow)
 //! disparity/NNNNNN.pfm  float disparity f·B/Z of a stereo pair's left camera (outputs.disparity)
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
@@ -77,6 +79,10 @@ pub enum Modality {
     FlowForward,
     /// Optical flow to the previous step of a sequence.
     FlowBackward,
+    /// Which pixels' surface is hidden or out of view at the next step.
+    OcclusionForward,
+    /// Which pixels' surface is hidden or out of view at the previous step.
+    OcclusionBackward,
     /// Disparity of a stereo pair's left camera.
     Disparity,
     /// The frame's labels file.
@@ -98,7 +104,7 @@ pub struct FileKind {
 
 /// The per-frame files, in the order a frame writes them (labels last: they carry the
 /// others' checksums).
-pub const LAYOUT: [FileKind; 11] = [
+pub const LAYOUT: [FileKind; 13] = [
     FileKind {
         modality: Modality::Rgb,
         folder: "rgb",
@@ -154,6 +160,18 @@ pub const LAYOUT: [FileKind; 11] = [
         encoding: "Middlebury .flo: (dx, dy) in pixels to the previous step of the sequence, float32; 1e10 where no surface is; absent at a sequence's first step",
     },
     FileKind {
+        modality: Modality::OcclusionForward,
+        folder: "occlusion_forward",
+        extension: "png",
+        encoding: "8-bit grey PNG: 255 where the pixel's surface point is outside the image or hidden at the next step, 0 where it is seen there or no surface is",
+    },
+    FileKind {
+        modality: Modality::OcclusionBackward,
+        folder: "occlusion_backward",
+        extension: "png",
+        encoding: "8-bit grey PNG: 255 where the pixel's surface point is outside the image or hidden at the previous step, 0 where it is seen there or no surface is",
+    },
+    FileKind {
         modality: Modality::Disparity,
         folder: "disparity",
         extension: "pfm",
@@ -187,8 +205,10 @@ impl Modality {
             Modality::Nocs => 6,
             Modality::FlowForward => 7,
             Modality::FlowBackward => 8,
-            Modality::Disparity => 9,
-            Modality::Labels => 10,
+            Modality::OcclusionForward => 9,
+            Modality::OcclusionBackward => 10,
+            Modality::Disparity => 11,
+            Modality::Labels => 12,
         };
         &LAYOUT[i]
     }
@@ -210,7 +230,10 @@ impl Modality {
             Modality::Class => outputs.class,
             Modality::Normals => outputs.normals,
             Modality::Nocs => outputs.nocs,
-            Modality::FlowForward | Modality::FlowBackward => outputs.flow,
+            Modality::FlowForward
+            | Modality::FlowBackward
+            | Modality::OcclusionForward
+            | Modality::OcclusionBackward => outputs.flow,
             Modality::Disparity => outputs.disparity,
             Modality::Labels => true,
         }
@@ -298,6 +321,8 @@ mod tests {
                 "nocs",
                 "flow_forward",
                 "flow_backward",
+                "occlusion_forward",
+                "occlusion_backward",
                 "disparity",
                 "labels",
                 "webdataset",

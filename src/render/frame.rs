@@ -31,6 +31,10 @@ pub struct Frame {
     pub labels: FrameLabels,
     /// Where this frame's time went.
     pub timings: FrameTimings,
+    /// In a sequence with flow outputs, which pixels' surface is hidden or out of view
+    /// at the neighbouring steps (filled by [`crate::Renderer::frames`], which renders
+    /// the neighbours it needs; a frame made from a scene by hand has none).
+    pub occlusion: crate::labels::flow::Occlusion,
     /// The COCO licence ids of the assets it places (`annotations.json`'s image
     /// `licenses`); none when no asset of the spec has licence information.
     pub licenses: Option<Vec<u32>>,
@@ -61,7 +65,10 @@ impl Frame {
     /// The frame's files, encoded as `synthvis render` writes them with `outputs`
     /// (paths relative to the dataset root, the labels file last): the same bytes.
     pub fn encode(&self, outputs: &OutputsSpec) -> Result<EncodedFrame, OutputError> {
-        encode_frame(&self.scene, &self.buffers, &self.labels, outputs)
+        encode_frame(
+            (&self.scene, &self.buffers, &self.labels, &self.occlusion),
+            outputs,
+        )
     }
 
     /// The labels file `labels/NNNNNN.json` holds for this frame, but for its `files`
@@ -92,7 +99,7 @@ impl Frame {
             self.index,
             (self.width(), self.height()),
             &self.scene,
-            |m| crate::output::frame::writes(m, &self.scene, outputs),
+            |m| crate::output::frame::writes(m, &self.scene, &self.occlusion, outputs),
             self.licenses.clone(),
         )
     }

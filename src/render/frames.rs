@@ -9,6 +9,7 @@
 //! takes it. Sampling runs on the worker, or ahead of it on rayon when the spec simulates
 //! physics. The frames do not depend on the number of workers or the overlap.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, mpsc};
@@ -17,6 +18,7 @@ use std::time::Instant;
 
 use super::{Cancel, Frame, FrameTimings, RenderError, Renderer, SceneSource};
 use crate::gpu::{self, FrameBuffers, PendingFrame};
+use crate::labels::flow::FlowDirection;
 use crate::scene::FrameScene;
 
 /// A frame as a worker hands it over: rendered, read back and finished, not yet labelled.
@@ -60,11 +62,161 @@ pub struct Frames<'r> {
     /// An error to yield before anything else (a worker that could not be opened).
     failed: Option<RenderError>,
     done: bool,
+    /// With flow outputs: the frames asked for, held until their neighbours' depth is
+    /// known (for the occlusion masks).
+    window: Option<Window>,
+}
+
+/// The frames asked for when each needs its neighbouring steps' depth: they are rendered
+/// with those neighbours (which are rendered too when not asked for) and handed out in
+/// the order asked, each once its neighbours have come.
+struct Window {
+    /// Frames asked for, not yet handed out, in order.
+    requested: VecDeque<u64>,
+    /// How many times each index is in `requested`.
+    pending: HashMap<u64, usize>,
+    /// Rendered frames asked for, waiting for their neighbours.
+    ready: Vec<Frame>,
+    /// Depth images of rendered frames some waiting frame needs.
+    depths: HashMap<u64, Vec<f32>>,
+    /// Which image of which sequence an index is.
+    spec: Arc<SceneSource>,
+}
+
+impl Window {
+    /// The same camera's previous and next step of image `index`, where they exist.
+    fn neighbours(&self, index: u64) -> [(FlowDirection, Option<u64>); 2] {
+        let spec = &self.spec.spec;
+        let (_, step, _) = spec.image_of(index);
+        let cameras = spec.cameras();
+        let steps = spec.sequence.map_or(1, |s| s.steps);
+        [FlowDirection::Forward, FlowDirection::Backward].map(|d| {
+            let other = d.neighbour(step, steps).map(|n| {
+                if n > step {
+                    index + cameras
+                } else {
+                    index - cameras
+                }
+            });
+            (d, other)
+        })
+    }
+
+    /// Renders `indices` with their neighbours: each index asked for, then any neighbour
+    /// not scheduled yet.
+    fn schedule(spec: Arc<SceneSource>, indices: &[u64]) -> (Self, Vec<u64>) {
+        let mut window = Self {
+            requested: indices.iter().copied().collect(),
+            pending: HashMap::new(),
+            ready: Vec::new(),
+            depths: HashMap::new(),
+            spec,
+        };
+        let mut scheduled = HashSet::new();
+        let mut order = Vec::with_capacity(indices.len() + 2);
+        for &i in indices {
+            *window.pending.entry(i).or_default() += 1;
+            order.push(i);
+            scheduled.insert(i);
+        }
+        // Neighbours asked for by nobody go right after the last frame that needs them.
+        let mut expanded = Vec::with_capacity(order.len() + 2);
+        let mut placed = HashSet::new();
+        for &i in &order {
+            expanded.push(i);
+            placed.insert(i);
+            for (_, n) in window.neighbours(i) {
+                if let Some(n) = n
+                    && !scheduled.contains(&n)
+                    && placed.insert(n)
+                {
+                    expanded.push(n);
+                }
+            }
+        }
+        (window, expanded)
+    }
+
+    /// Whether a waiting frame needs image `index`'s depth.
+    fn needed(&self, index: u64) -> bool {
+        self.neighbours(index)
+            .iter()
+            .any(|(_, n)| n.is_some_and(|n| self.pending.get(&n).is_some_and(|&c| c > 0)))
+    }
+
+    /// Takes a rendered frame: keeps its depth if a waiting frame needs it, and the frame
+    /// if it was asked for (else it is handed back).
+    fn take(&mut self, frame: Frame) -> Option<Frame> {
+        if self.needed(frame.index) {
+            self.depths
+                .entry(frame.index)
+                .or_insert_with(|| frame.buffers.depth.clone());
+        }
+        let asked = self.pending.get(&frame.index).is_some_and(|&c| c > 0)
+            && self.ready.iter().filter(|f| f.index == frame.index).count()
+                < self.pending[&frame.index];
+        if asked {
+            self.ready.push(frame);
+            None
+        } else {
+            Some(frame)
+        }
+    }
+
+    /// The next frame asked for, with its occlusion masks, if it and its neighbours have
+    /// come.
+    fn release(&mut self) -> Option<Result<Frame, RenderError>> {
+        let want = *self.requested.front()?;
+        let neighbours = self.neighbours(want);
+        if neighbours
+            .iter()
+            .any(|(_, n)| n.is_some_and(|n| !self.depths.contains_key(&n)))
+        {
+            return None;
+        }
+        let at = self.ready.iter().position(|f| f.index == want)?;
+        let mut frame = self.ready.remove(at);
+        self.requested.pop_front();
+        if let Some(c) = self.pending.get_mut(&want) {
+            *c -= 1;
+        }
+        let size = (frame.width(), frame.height());
+        for (direction, n) in neighbours {
+            let Some(other) = n.and_then(|n| self.depths.get(&n)) else {
+                continue;
+            };
+            let mask = crate::labels::flow::occlusion(
+                &frame.scene,
+                (&frame.buffers.depth, &frame.buffers.instance),
+                other,
+                size,
+                direction,
+            );
+            match mask {
+                Ok(mask) => frame.occlusion.set(direction, mask),
+                Err(e) => return Some(Err(RenderError::Randomize(e.into()))),
+            }
+        }
+        let keep: Vec<u64> = self
+            .depths
+            .keys()
+            .copied()
+            .filter(|&k| self.needed(k))
+            .collect();
+        self.depths.retain(|k, _| keep.contains(k));
+        Some(Ok(frame))
+    }
 }
 
 impl<'r> Frames<'r> {
     /// Opens the workers `indices` needs and starts them.
     pub(super) fn start(renderer: &'r mut Renderer, indices: Vec<u64>) -> Self {
+        let (window, indices) = if renderer.needs_neighbours() {
+            let (window, expanded) = Window::schedule(Arc::clone(&renderer.source), &indices);
+            (Some(window), expanded)
+        } else {
+            (None, indices)
+        };
         let total = indices.len();
         let n = renderer.workers_for(total);
         let mut failed = None;
@@ -93,6 +245,7 @@ impl<'r> Frames<'r> {
             done: failed.is_some(),
             failed,
             renderer,
+            window,
         };
         if frames.failed.is_some() {
             return frames;
@@ -153,6 +306,40 @@ impl Iterator for Frames<'_> {
     type Item = Result<Frame, RenderError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.window.is_none() {
+            return self.next_rendered();
+        }
+        loop {
+            if let Some(out) = self.window.as_mut().and_then(Window::release) {
+                return Some(out);
+            }
+            let frame = match self.next_rendered()? {
+                Ok(frame) => frame,
+                Err(e) => return Some(Err(e)),
+            };
+            if let Some(unasked) = self.window.as_mut().and_then(|w| w.take(frame)) {
+                self.recycle(unasked);
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.window {
+            Some(w) => (
+                0,
+                Some(w.requested.len() + usize::from(self.failed.is_some())),
+            ),
+            None => {
+                let left = self.total - self.next;
+                (0, Some(left + usize::from(self.failed.is_some())))
+            }
+        }
+    }
+}
+
+impl Frames<'_> {
+    /// The next frame the workers rendered, in the order they were given.
+    fn next_rendered(&mut self) -> Option<Result<Frame, RenderError>> {
         if let Some(e) = self.failed.take() {
             return Some(Err(e));
         }
@@ -187,11 +374,6 @@ impl Iterator for Frames<'_> {
             .renderer
             .source
             .label(seed, scene, buffers, timings)))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.total - self.next;
-        (0, Some(left + usize::from(self.failed.is_some())))
     }
 }
 

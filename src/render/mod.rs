@@ -220,6 +220,7 @@ impl SceneSource {
             buffers,
             labels,
             timings,
+            occlusion: Default::default(),
         }
     }
 }
@@ -284,8 +285,18 @@ impl Renderer {
         Ok(worker)
     }
 
-    /// Renders frame `index`, alone, on the first worker.
+    /// Renders frame `index`, alone, on the first worker (with a sequence's flow outputs,
+    /// through [`Renderer::frames`], with the neighbouring steps its occlusion masks
+    /// need).
     pub fn render(&mut self, index: u64) -> Result<Frame, RenderError> {
+        if self.needs_neighbours() {
+            // Its occlusion masks need the neighbouring steps' depth.
+            return self.frames([index]).next().unwrap_or_else(|| {
+                Err(RenderError::Worker(
+                    "the render stopped with no frame".into(),
+                ))
+            });
+        }
         let t0 = Instant::now();
         let scene = self.source.sample(self.seed, index)?;
         let randomize = t0.elapsed().as_secs_f64();
@@ -315,9 +326,17 @@ impl Renderer {
 
     /// The frames at `indices`, in that order, rendered by all the render workers at
     /// once (each keeps a frame in flight on its device) and labelled on the calling
-    /// thread as they are taken. The first error ends the sequence.
+    /// thread as they are taken. With a sequence's flow outputs, the neighbouring steps
+    /// of each frame are rendered too (those not asked for are not handed out), so each
+    /// frame comes with its occlusion masks. The first error ends the sequence.
     pub fn frames(&mut self, indices: impl IntoIterator<Item = u64>) -> Frames<'_> {
         Frames::start(self, indices.into_iter().collect())
+    }
+
+    /// Whether a frame of this spec needs its neighbouring steps rendered with it (a
+    /// sequence with flow outputs: the occlusion masks compare their depth).
+    fn needs_neighbours(&self) -> bool {
+        self.outputs.flow && self.source.spec.sequence.is_some()
     }
 
     /// Samples frame `index`'s scene without rendering it (what `synthvis explain`

@@ -715,3 +715,72 @@ fn the_movi_style_example_s_objects_rest_on_the_floor_by_the_last_step() {
         }
     }
 }
+
+#[test]
+fn occlusion_masks_agree_with_a_depth_test_and_come_with_frames_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (spec, frames) = sequence_frames(dir.path());
+    let mut checked = 0usize;
+    for steps in frames.chunks(4) {
+        for t in 0..4usize {
+            let now = &steps[t];
+            for (direction, other) in [
+                (FlowDirection::Forward, t + 1),
+                (FlowDirection::Backward, t.wrapping_sub(1)),
+            ] {
+                let mask = now.occlusion.get(direction);
+                let Some(other) = steps.get(other) else {
+                    assert!(
+                        mask.is_none(),
+                        "step {t}: a {direction:?} mask without a neighbour"
+                    );
+                    continue;
+                };
+                let mask = mask.expect("a step with a neighbour has its occlusion mask");
+                let inside = interior(&now.buffers.instance);
+                let (mut agree, mut total, mut occluded) = (0usize, 0usize, 0usize);
+                for i in 0..W * H {
+                    let Some(p) = reprojected(now, other, i) else {
+                        assert_eq!(mask[i], 0, "pixel {i} without a surface is marked");
+                        continue;
+                    };
+                    if !inside[i] {
+                        continue;
+                    }
+                    let [x, y] = project(other, p);
+                    let out = p.z <= 0.0
+                        || x < -0.5
+                        || y < -0.5
+                        || x >= W as f64 - 0.5
+                        || y >= H as f64 - 0.5;
+                    let hidden = !out && {
+                        let j = y.round() as usize * W + x.round() as usize;
+                        let shown = f64::from(other.buffers.depth[j]);
+                        shown > 0.0 && p.z > shown * 1.02
+                    };
+                    total += 1;
+                    occluded += usize::from(mask[i] == 1);
+                    agree += usize::from((mask[i] == 1) == (out || hidden));
+                }
+                assert!(
+                    agree * 100 >= total * 99,
+                    "step {t} {direction:?}: the mask agrees with a depth test on {agree} of {total} pixels"
+                );
+                assert!(
+                    occluded > 0,
+                    "step {t} {direction:?}: nothing occluded in a moving scene"
+                );
+                checked += total;
+            }
+        }
+    }
+    assert!(checked > 10_000);
+    // A frame rendered alone comes with the masks its neighbours give it.
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let alone = r.render(5).unwrap();
+    assert_eq!(alone.occlusion, frames[5].occlusion);
+    assert!(
+        alone.encode(&spec.spec.outputs).unwrap().files
+            == frames[5].encode(&spec.spec.outputs).unwrap().files
+    );
+}
