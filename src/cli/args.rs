@@ -176,6 +176,9 @@ pub(crate) enum ExportFormat {
     /// The BOP benchmark's layout: scenes with rgb, depth, mask, mask_visib and
     /// scene_camera/scene_gt/scene_gt_info JSON, models/ (PLY, mm) and camera.json.
     Bop(BopArgs),
+    /// MOTChallenge (a sequence dataset): a folder per sequence and camera with img1/,
+    /// gt/gt.txt (frame, id, box, conf, class, visibility) and seqinfo.ini.
+    Mot(MotArgs),
 }
 
 /// `--task`.
@@ -484,6 +487,19 @@ pub(crate) struct YoloArgs {
     /// copy the images, or symlink them (folder layout only).
     #[arg(long, value_enum, default_value = "copy")]
     pub(crate) images: ImageModeArg,
+    /// Replace an earlier synthvis export in --out.
+    #[arg(long)]
+    pub(crate) overwrite: bool,
+}
+
+/// The arguments of `ExportFormat::Mot`.
+#[derive(clap::Args)]
+pub(crate) struct MotArgs {
+    /// The dataset (rendered from a spec with a `sequence`).
+    pub(crate) dataset: PathBuf,
+    /// Output folder (new or empty, or an earlier export with --overwrite).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
     /// Replace an earlier synthvis export in --out.
     #[arg(long)]
     pub(crate) overwrite: bool,

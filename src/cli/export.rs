@@ -1,10 +1,11 @@
-//! `synthvis export yolo|bop`: a finished dataset in a training layout.
+//! `synthvis export yolo|bop|mot`: a finished dataset in a training layout.
 
 use crate::export::bop::{BopOptions, export_bop};
+use crate::export::mot::{MotOptions, export_mot};
 use crate::export::yolo::{YoloOptions, export_yolo};
 use anyhow::Context;
 
-use super::args::{BopArgs, ExportFormat, YoloArgs};
+use super::args::{BopArgs, ExportFormat, MotArgs, YoloArgs};
 use super::console::{note, say};
 
 /// Exports the dataset in the format asked for.
@@ -12,7 +13,32 @@ pub(crate) fn run(format: ExportFormat) -> anyhow::Result<()> {
     match format {
         ExportFormat::Yolo(args) => yolo(args),
         ExportFormat::Bop(args) => bop(args),
+        ExportFormat::Mot(args) => mot(args),
     }
+}
+
+fn mot(args: MotArgs) -> anyhow::Result<()> {
+    let MotArgs {
+        dataset,
+        out,
+        overwrite,
+    } = args;
+    let summary = export_mot(&dataset, &out, &MotOptions { overwrite }).with_context(|| {
+        format!(
+            "exporting {} as MOTChallenge to {}",
+            dataset.display(),
+            out.display()
+        )
+    })?;
+    say(format_args!(
+        "exported {} sequences ({} images, {} boxes, {} tracks) to {}",
+        summary.sequences,
+        summary.images,
+        summary.boxes,
+        summary.tracks,
+        out.display()
+    ));
+    Ok(())
 }
 
 fn bop(args: BopArgs) -> anyhow::Result<()> {

@@ -4,9 +4,11 @@
 //!
 //! - [`yolo`]: Ultralytics' layout (`images/`, `labels/`, `data.yaml`);
 //! - [`bop`]: the BOP benchmark's layout (scenes, masks, models);
+//! - [`mot`]: MOTChallenge's layout for a sequence dataset (`gt/gt.txt`, `seqinfo.ini`);
 //! - [`polygon`]: masks to one polygon an object.
 
 pub mod bop;
+pub mod mot;
 pub mod polygon;
 pub mod yolo;
 

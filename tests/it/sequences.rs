@@ -365,6 +365,53 @@ fn a_sequence_dataset_is_the_same_across_workers_shards_and_merge() {
     assert!(!annotations.is_empty());
     assert!(annotations.iter().all(|a| a["track_id"].as_u64().is_some()));
 
+    // MOTChallenge: a folder per sequence, a gt.txt line per annotation.
+    let mot = dir.path().join("mot");
+    let mut cmd = common::synthvis_command();
+    let o = cmd
+        .args(["export", "mot"])
+        .arg(&whole)
+        .arg("--out")
+        .arg(&mot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let mut lines = 0;
+    for s in 0..2 {
+        let folder = mot.join(format!("sequence_{s:06}"));
+        let info = std::fs::read_to_string(folder.join("seqinfo.ini")).unwrap();
+        assert!(
+            info.contains("seqLength=4") && info.contains("frameRate=10"),
+            "{info}"
+        );
+        assert_eq!(std::fs::read_dir(folder.join("img1")).unwrap().count(), 4);
+        let gt = std::fs::read_to_string(folder.join("gt/gt.txt")).unwrap();
+        for line in gt.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f.len(), 9, "{line}");
+            let frame: u64 = f[0].parse().unwrap();
+            assert!((1..=4).contains(&frame));
+        }
+        lines += gt.lines().count();
+    }
+    let annotated = annotations.iter().filter(|a| a["iscrowd"] == 0).count();
+    assert!(
+        lines >= annotated,
+        "{lines} gt lines for {annotated} annotations"
+    );
+    // A dataset of still frames has no sequences to export.
+    let stills = dir.path().join("stills");
+    let o = common::render(&common::small_spec(dir.path(), 1), &stills, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let o = common::synthvis_command()
+        .args(["export", "mot"])
+        .arg(&stills)
+        .arg("--out")
+        .arg(dir.path().join("mot-stills"))
+        .output()
+        .unwrap();
+    common::assert_fails_with(&o, 2, "not part of a sequence");
+
     let two = dir.path().join("two-workers");
     let o = common::render(&spec_file, &two, &["--workers", "2"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
