@@ -8,6 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use synthvis::gpu::unpack_normal;
 use synthvis::labels::InstanceLabel;
+use synthvis::labels::flow::FlowDirection;
 use synthvis::output::coco::coco_iscrowd;
 use synthvis::spec::OutputsSpec;
 
@@ -25,6 +26,9 @@ pub struct PreparedFrame {
     class_ids: Vec<u16>,
     normals: Option<Vec<f32>>,
     nocs: Option<Vec<u16>>,
+    /// Forward and backward flow, `(dx, dy)` interleaved.
+    flow: [Option<Vec<f32>>; 2],
+    disparity: Option<Vec<f32>>,
 }
 
 impl PreparedFrame {
@@ -38,6 +42,17 @@ impl PreparedFrame {
                 .flat_map(|&p| unpack_normal(p).unwrap_or([0.0; 3]))
                 .collect()
         });
+        let flow = [FlowDirection::Forward, FlowDirection::Backward].map(|d| {
+            outputs
+                .flow
+                .then(|| frame.optical_flow(d).ok().flatten())
+                .flatten()
+                .map(|f| f.into_iter().flatten().collect())
+        });
+        let disparity = outputs
+            .disparity
+            .then(|| synthvis::output::frame::disparity(&frame.scene, &frame.buffers.depth))
+            .flatten();
         // Instance ids are u16 in the labels and the 16-bit PNG; the buffer holds u32.
         let instance = (frame.buffers.instance.iter())
             .map(|&id| u16::try_from(id).unwrap_or(u16::MAX))
@@ -55,6 +70,8 @@ impl PreparedFrame {
             class_ids,
             normals,
             nocs,
+            flow,
+            disparity,
             frame,
         }
     }
@@ -73,6 +90,24 @@ impl PreparedFrame {
         let nocs = (self.nocs)
             .map(|n| Array3::from_shape_vec((h, w, 3), n).map_err(shape_error))
             .transpose()?;
+        let [forward, backward] = self.flow;
+        let flow2 = |f: Option<Vec<f32>>| {
+            f.map(|f| Array3::from_shape_vec((h, w, 2), f).map_err(shape_error))
+                .transpose()
+        };
+        let (forward, backward) = (flow2(forward)?, flow2(backward)?);
+        let occlusion = |m: Option<&Vec<u8>>| {
+            m.map(|m| {
+                let mask: Vec<bool> = m.iter().map(|&v| v != 0).collect();
+                Array2::from_shape_vec((h, w), mask).map_err(shape_error)
+            })
+            .transpose()
+        };
+        let occlusion_forward = occlusion(self.frame.occlusion.forward.as_ref())?;
+        let occlusion_backward = occlusion(self.frame.occlusion.backward.as_ref())?;
+        let disparity = (self.disparity)
+            .map(|d| Array2::from_shape_vec((h, w), d).map_err(shape_error))
+            .transpose()?;
         Ok(Frame {
             rgb: to_numpy(py, rgb),
             depth: to_numpy(py, depth),
@@ -80,6 +115,11 @@ impl PreparedFrame {
             class_ids: to_numpy(py, class_ids),
             normals: normals.map(|n| to_numpy(py, n)),
             nocs: nocs.map(|n| to_numpy(py, n)),
+            flow_forward: forward.map(|f| to_numpy(py, f)),
+            flow_backward: backward.map(|f| to_numpy(py, f)),
+            occlusion_forward: occlusion_forward.map(|m| to_numpy(py, m)),
+            occlusion_backward: occlusion_backward.map(|m| to_numpy(py, m)),
+            disparity: disparity.map(|d| to_numpy(py, d)),
             frame: self.frame,
             outputs: self.outputs,
             labels: PyOnceLock::new(),
@@ -101,7 +141,10 @@ fn to_numpy<T: numpy::Element, D: Dimension>(
 /// float32 metres along the optical axis, 0 where no surface is; `instance` and
 /// `class_ids` (H, W) uint16, 0 for background; `normals` (H, W, 3) float32 unit vectors
 /// in the camera frame (OpenCV: x right, y down, z forward) and `nocs` (H, W, 3) uint16
-/// as `nocs/NNNNNN.png` holds them, when the spec's `outputs` ask, else `None`.
+/// as `nocs/NNNNNN.png` holds them, when the spec's `outputs` ask, else `None`. A
+/// sequence's frames also carry `flow_forward` / `flow_backward` (H, W, 2) float32,
+/// `occlusion_forward` / `occlusion_backward` (H, W) bool and, for a stereo pair's left
+/// camera, `disparity` (H, W) float32, as the dataset's files hold them.
 #[pyclass(frozen, module = "synthvis._native", name = "Frame")]
 pub struct Frame {
     frame: synthvis::Frame,
@@ -112,6 +155,11 @@ pub struct Frame {
     class_ids: Py<PyArray2<u16>>,
     normals: Option<Py<PyArray3<f32>>>,
     nocs: Option<Py<PyArray3<u16>>>,
+    flow_forward: Option<Py<PyArray3<f32>>>,
+    flow_backward: Option<Py<PyArray3<f32>>>,
+    occlusion_forward: Option<Py<PyArray2<bool>>>,
+    occlusion_backward: Option<Py<PyArray2<bool>>>,
+    disparity: Option<Py<PyArray2<f32>>>,
     labels: PyOnceLock<Py<PyAny>>,
     coco: PyOnceLock<Py<PyAny>>,
 }
@@ -185,6 +233,48 @@ impl Frame {
     #[getter]
     fn nocs(&self, py: Python<'_>) -> Option<Py<PyArray3<u16>>> {
         self.nocs.as_ref().map(|n| n.clone_ref(py))
+    }
+
+    /// (H, W, 2) float32: optical flow `(dx, dy)` in pixels to the next step of the
+    /// sequence (1e10 where no surface is), or `None` (no next step, or no
+    /// `outputs.flow`).
+    #[getter]
+    fn flow_forward(&self, py: Python<'_>) -> Option<Py<PyArray3<f32>>> {
+        self.flow_forward.as_ref().map(|f| f.clone_ref(py))
+    }
+
+    /// (H, W, 2) float32: optical flow to the previous step, or `None`.
+    #[getter]
+    fn flow_backward(&self, py: Python<'_>) -> Option<Py<PyArray3<f32>>> {
+        self.flow_backward.as_ref().map(|f| f.clone_ref(py))
+    }
+
+    /// (H, W) bool: pixels whose surface is hidden or out of view at the next step, or
+    /// `None`.
+    #[getter]
+    fn occlusion_forward(&self, py: Python<'_>) -> Option<Py<PyArray2<bool>>> {
+        self.occlusion_forward.as_ref().map(|m| m.clone_ref(py))
+    }
+
+    /// (H, W) bool: pixels whose surface is hidden or out of view at the previous step,
+    /// or `None`.
+    #[getter]
+    fn occlusion_backward(&self, py: Python<'_>) -> Option<Py<PyArray2<bool>>> {
+        self.occlusion_backward.as_ref().map(|m| m.clone_ref(py))
+    }
+
+    /// (H, W) float32: a stereo pair's left image's disparity `fx · B / Z` in pixels (0
+    /// where no surface is), or `None`.
+    #[getter]
+    fn disparity(&self, py: Python<'_>) -> Option<Py<PyArray2<f32>>> {
+        self.disparity.as_ref().map(|d| d.clone_ref(py))
+    }
+
+    /// Where the frame sits in its sequence (`sequence`, `step`, `steps`, `fps`,
+    /// `time_s`, `camera`, `camera_index`, `cameras`), or `None` for a still.
+    #[getter]
+    fn sequence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json::to_python(py, &self.frame.scene.sequence)
     }
 
     /// (3, 3) float64: the intrinsic matrix in pixels (OpenCV: the centre of pixel

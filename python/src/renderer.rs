@@ -246,6 +246,43 @@ impl Renderer {
         prepared.map_err(|e| errors::render(&e))?.into_python(py)
     }
 
+    /// Renders sequence `sequence` (every step of every camera) and returns, by camera
+    /// name, its frames' arrays stacked over the steps (see `synthvis.sequence.stack`):
+    /// `rgb` (T, H, W, 3), `depth`, `instance`, `class_ids` (T, H, W), `K` (T, 3, 3),
+    /// `world_to_camera` (T, 4, 4), with flow outputs `flow_forward` (T-1, H, W, 2) for
+    /// steps 0..T-1 and `flow_backward` for steps 1..T (and their occlusion masks),
+    /// `disparity` (T, H, W) for a stereo pair's left camera, `labels` and `image_ids`
+    /// (lists of T).
+    fn render_sequence<'py>(&self, py: Python<'py>, sequence: u64) -> PyResult<Bound<'py, PyAny>> {
+        let per = self.spec.loaded.spec.images_per_frame();
+        if self.spec.loaded.spec.sequence.is_none() {
+            return Err(errors::invalid(
+                "render_sequence: the spec has no `sequence`; render(i) renders its stills",
+            ));
+        }
+        // Any sequence renders (as any still does), the spec's `frames` or beyond.
+        let span = sequence.checked_mul(per).and_then(|start| {
+            Some((
+                isize::try_from(start).ok()?,
+                isize::try_from(start + per).ok()?,
+            ))
+        });
+        let Some((start, end)) = span else {
+            return Err(errors::invalid(format!(
+                "render_sequence: sequence {sequence} is too large"
+            )));
+        };
+        let range = pyo3::types::PyRange::new(py, start, end)?;
+        let frames: Vec<Bound<'py, PyAny>> = self
+            .frames(range.as_any())?
+            .into_pyobject(py)?
+            .try_iter()?
+            .collect::<PyResult<_>>()?;
+        py.import("synthvis.sequence")?
+            .getattr("stack")?
+            .call1((frames, self.spec.cameras()))
+    }
+
     /// The frames at `indices` (a `range` or an iterable of ints), in that order,
     /// rendered by all the render workers at once and labelled on a thread of their own:
     /// an iterator of `Frame`. The first error ends it (raised by `next`). While it runs,

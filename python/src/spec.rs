@@ -150,11 +150,36 @@ impl Spec {
     }
 
     /// The frames (images) a render of this spec produces (`0..frames`): with a
-    /// sequence, `frames × sequence.steps`, frame `i` being step `i % steps` of sequence
-    /// `i // steps`.
+    /// sequence, `sequences × steps × len(cameras)`, frame `i` being camera
+    /// `i % len(cameras)` at step `(i // len(cameras)) % steps` of sequence
+    /// `i // (steps × len(cameras))`.
     #[getter]
     fn frames(&self) -> u64 {
         self.loaded.spec.images()
+    }
+
+    /// The sequences a render produces (the spec's `frames`), or `None` when its frames
+    /// are stills.
+    #[getter]
+    fn sequences(&self) -> Option<u64> {
+        self.loaded.spec.sequence.map(|_| self.loaded.spec.frames)
+    }
+
+    /// Steps per sequence (1 for stills).
+    #[getter]
+    fn steps(&self) -> u32 {
+        self.loaded.spec.sequence.map_or(1, |s| s.steps)
+    }
+
+    /// The cameras filming each step, in rig order (`["camera"]` without a rig).
+    #[getter]
+    pub(crate) fn cameras(&self) -> Vec<String> {
+        let rig = &self.loaded.resolved.rig;
+        if rig.is_empty() {
+            vec![synthvis::motion::DEFAULT_CAMERA.to_owned()]
+        } else {
+            rig.iter().map(|c| c.name.clone()).collect()
+        }
     }
 
     /// The spec's run seed.

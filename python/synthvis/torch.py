@@ -22,6 +22,15 @@ Samples come in two forms (``target_format``):
   ``world_to_camera``) restricted to ``outputs``, plus ``index``, ``image_id``,
   ``labels`` (the labels file's dict) and ``coco`` (the frame's annotation dicts).
 
+When the spec has a ``sequence``, the datasets yield **clips**: their ``frames`` are
+sequence indices (default the spec's sequences) and each sample is one sequence. In
+``"raw"`` form a clip is ``{"sequence": s, "video_id": s + 1, "cameras": {name: {...}}}``
+with each camera's ``outputs`` stacked over the steps as
+:func:`synthvis.sequence.stack` stacks them (``flow_forward``, ``flow_backward``,
+``occlusion_forward``, ``occlusion_backward`` and ``disparity`` may be named too);
+in ``"torchvision"`` form (one camera only) it is ``(images, targets)``: a (T, 3, H, W)
+tensor and the list of the T steps' targets.
+
 Threads: a worker process renders with ``cores // (num_workers * LOCAL_WORLD_SIZE)``
 render workers (at least one), and on Mesa's CPU drivers the rasterizer's threads are
 capped to the same share (``LP_NUM_THREADS``, unless set), so workers times threads stays
@@ -39,8 +48,15 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from synthvis._native import Frame, Renderer, Spec
+from synthvis.sequence import stack
 
-__all__ = ["SyntheticDataset", "SyntheticMapDataset", "frame_to_sample", "shard_of"]
+__all__ = [
+    "SyntheticDataset",
+    "SyntheticMapDataset",
+    "clip_to_sample",
+    "frame_to_sample",
+    "shard_of",
+]
 
 SpecLike = Union[Spec, str, "os.PathLike[str]"]
 Frames = Union[None, int, range, Sequence[int]]
@@ -63,7 +79,15 @@ RAW_OUTPUTS = (
     "world_to_camera",
     "labels",
     "coco",
+    "flow_forward",
+    "flow_backward",
+    "occlusion_forward",
+    "occlusion_backward",
+    "disparity",
 )
+
+#: What a clip's camera dict holds as lists, not arrays.
+CLIP_LISTS = ("labels", "image_ids")
 
 
 def _spec(spec: SpecLike) -> Spec:
@@ -119,6 +143,43 @@ def frame_to_sample(
     raise ValueError(f"target_format must be 'torchvision' or 'raw', not {target_format!r}")
 
 
+def clip_to_sample(
+    sequence: int,
+    frames: Sequence[Frame],
+    cameras: Sequence[str],
+    target_format: str = "torchvision",
+    outputs: Sequence[str] = ("rgb",),
+    image_dtype: torch.dtype = torch.float32,
+    masks: bool = True,
+) -> Any:
+    """One sequence's frames (step-major, cameras in rig order) as a clip sample of
+    ``target_format`` (see the module's doc)."""
+    if target_format == "torchvision":
+        if len(cameras) != 1:
+            raise ValueError(
+                f"a clip of {len(cameras)} cameras has no torchvision form; use target_format='raw'"
+            )
+        samples = [frame_to_sample(f, "torchvision", outputs, image_dtype, masks) for f in frames]
+        return torch.stack([image for image, _ in samples]), [target for _, target in samples]
+    if target_format == "raw":
+        clip = stack(frames, cameras)
+        out: dict[str, Any] = {"sequence": sequence, "video_id": sequence + 1, "cameras": {}}
+        for name, arrays in clip.items():
+            camera: dict[str, Any] = {"image_ids": arrays["image_ids"]}
+            for key in outputs:
+                if key == "coco":
+                    camera[key] = [f.coco for f in frames[cameras.index(name) :: len(cameras)]]
+                elif key in CLIP_LISTS:
+                    camera[key] = arrays[key]
+                elif key in arrays:
+                    camera[key] = torch.from_numpy(arrays[key])
+                else:
+                    raise ValueError(f"outputs names {key!r}, which the spec's outputs do not give")
+            out["cameras"][name] = camera
+        return out
+    raise ValueError(f"target_format must be 'torchvision' or 'raw', not {target_format!r}")
+
+
 def _check_outputs(target_format: str, outputs: Sequence[str]) -> tuple[str, ...]:
     if target_format not in ("torchvision", "raw"):
         raise ValueError(f"target_format must be 'torchvision' or 'raw', not {target_format!r}")
@@ -151,6 +212,25 @@ class _Samples:
             frame, self.target_format, self.outputs, self.image_dtype, self.masks
         )
         return self.transform(sample) if self.transform else sample
+
+    def clip(self, sequence: int, frames: Sequence[Frame], cameras: Sequence[str]) -> Any:
+        """A clip sample of `sequence`'s frames."""
+        sample = clip_to_sample(
+            sequence,
+            frames,
+            cameras,
+            self.target_format,
+            self.outputs,
+            self.image_dtype,
+            self.masks,
+        )
+        return self.transform(sample) if self.transform else sample
+
+
+def _sequence_frames(renderer: Renderer, spec: Spec, sequence: int) -> list[Frame]:
+    """Every image of sequence ``sequence``, step-major, cameras in rig order."""
+    per = spec.steps * len(spec.cameras)
+    return list(renderer.frames(range(sequence * per, (sequence + 1) * per)))
 
 
 class _RendererPerProcess:
@@ -263,6 +343,12 @@ class SyntheticDataset(IterableDataset):
         shard, shards, processes = self._shard()
         renderer = self._renderer.get(processes)
         indices = iter(self.epoch_frames(shard, shards))
+        if self.spec.sequences is not None:
+            cameras = self.spec.cameras
+            for sequence in indices:
+                clip = _sequence_frames(renderer, self.spec, sequence)
+                yield self._samples.clip(sequence, clip, cameras)
+            return
         while True:
             chunk = list(itertools.islice(indices, STREAM_CHUNK))
             if not chunk:
@@ -275,7 +361,9 @@ class SyntheticDataset(IterableDataset):
 class SyntheticMapDataset(Dataset):
     """Random access to the frames of ``spec``: ``ds[i]`` renders frame ``frames[i]``
     (``frames``: an int ``n`` for ``range(n)``, a range or a sequence; default the
-    spec's ``frames``). Other arguments as :class:`SyntheticDataset`'s."""
+    spec's ``frames``), or with a ``sequence`` in the spec the clip of sequence
+    ``frames[i]`` (default the spec's sequences). Other arguments as
+    :class:`SyntheticDataset`'s."""
 
     def __init__(
         self,
@@ -294,7 +382,8 @@ class SyntheticMapDataset(Dataset):
         super().__init__()
         self.spec = _spec(spec)
         if frames is None:
-            frames = self.spec.frames
+            sequences = self.spec.sequences
+            frames = self.spec.frames if sequences is None else sequences
         self.frames = range(frames) if isinstance(frames, int) else frames
         self._samples = _Samples(target_format, outputs, image_dtype, masks, transform)
         self._renderer = _RendererPerProcess(self.spec, seed, backend, workers)
@@ -304,5 +393,9 @@ class SyntheticMapDataset(Dataset):
 
     def __getitem__(self, i: int) -> Any:
         info = get_worker_info()
-        frame = self._renderer.get(info.num_workers if info else 1).render(self.frames[i])
-        return self._samples(frame)
+        renderer = self._renderer.get(info.num_workers if info else 1)
+        if self.spec.sequences is not None:
+            sequence = self.frames[i]
+            frames = _sequence_frames(renderer, self.spec, sequence)
+            return self._samples.clip(sequence, frames, self.spec.cameras)
+        return self._samples(renderer.render(self.frames[i]))
