@@ -16,8 +16,9 @@
 use glam::{DMat4, DQuat, DVec3};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::{Pose, camera_view, orbit_point, quat_axis_angle};
+use crate::geometry::{Pose, camera_view, orbit_point, quat_axis_angle, quat_from_euler_xyz_deg};
 use crate::scene::{CameraSample, FrameScene};
+use crate::spec::sequence::Interpolation;
 
 /// The name of a sequence's only camera.
 pub const DEFAULT_CAMERA: &str = "camera";
@@ -88,6 +89,11 @@ pub struct ObjectMotion {
     /// Angular velocity, world frame, degrees per second (axis × rate; a tossed object's
     /// at launch).
     pub angular_velocity_deg: [f64; 3],
+    /// Offsets from the velocity-and-spin pose at given times, interpolated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keyframes: Vec<ObjectKey>,
+    /// How keyframes are interpolated.
+    pub interpolation: Interpolation,
     /// Tossed: simulated through the sequence (`track` holds where it is).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tossed: bool,
@@ -101,14 +107,17 @@ impl ObjectMotion {
     /// The pose at step `step`, `t` seconds after step 0.
     pub fn pose_at(&self, step: u32, t: f64) -> Pose {
         let start = &self.start_pose_world;
-        if step == 0 || t == 0.0 {
-            return start.clone();
-        }
         if self.tossed {
+            if step == 0 {
+                return start.clone();
+            }
             return self
                 .track
                 .get(step as usize)
                 .map_or_else(|| start.clone(), |&(q, p)| Pose::new(start.scale, q, p));
+        }
+        if t == 0.0 && self.keyframes.is_empty() {
+            return start.clone();
         }
         let omega = DVec3::from_array(self.angular_velocity_deg) * (std::f64::consts::PI / 180.0);
         let q0 = DQuat::from_array(start.rotation_xyzw);
@@ -120,8 +129,120 @@ impl ObjectMotion {
         };
         let translation =
             DVec3::from_array(start.translation) + DVec3::from_array(self.velocity) * t;
-        Pose::new(start.scale, rotation, translation)
+        match keyed(&self.keyframes, t, self.interpolation, |k| {
+            (
+                DVec3::from_array(k.offset),
+                quat_from_euler_xyz_deg(k.rotation_deg),
+            )
+        }) {
+            Some((offset, turn)) => Pose::new(
+                start.scale,
+                (turn * rotation).normalize(),
+                translation + offset,
+            ),
+            None => Pose::new(start.scale, rotation, translation),
+        }
     }
+}
+
+/// One keyframe of an object's motion, drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectKey {
+    /// Seconds from step 0.
+    pub time: f64,
+    /// Translation added, world frame, metres.
+    pub offset: [f64; 3],
+    /// Turn applied, degrees about world x, y, z (R = Rz · Ry · Rx).
+    pub rotation_deg: [f64; 3],
+}
+
+/// One keyframe of the camera's path, drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraKey {
+    /// Seconds from step 0.
+    pub time: f64,
+    /// Camera centre, world frame.
+    pub position: [f64; 3],
+    /// Look-at point, world frame.
+    pub look_at: [f64; 3],
+}
+
+/// Hand-held shake, drawn: each of three turns (about the camera's x, y, z) and three
+/// shifts (along them) is `amplitude · sin(2π · f · RATIOS[i] · t + phase[i])`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shake {
+    /// Largest turn, degrees.
+    pub amplitude_deg: f64,
+    /// Largest shift, metres.
+    pub translation_m: f64,
+    /// Base frequency, hertz.
+    pub frequency_hz: f64,
+    /// Each component's phase, radians.
+    pub phases: [f64; 6],
+}
+
+impl Shake {
+    /// Each component's frequency as a multiple of the base: apart, so the motion does
+    /// not repeat within a clip.
+    pub const RATIOS: [f64; 6] = [1.0, 1.31, 0.83, 1.57, 1.13, 0.91];
+
+    /// The camera-frame transform the shake applies `t` seconds after step 0.
+    fn transform_at(&self, t: f64) -> DMat4 {
+        let wave = |i: usize| {
+            libm::sin(
+                std::f64::consts::TAU * self.frequency_hz * Self::RATIOS[i] * t + self.phases[i],
+            )
+        };
+        let turn = quat_from_euler_xyz_deg([0, 1, 2].map(|i| self.amplitude_deg * wave(i)));
+        let shift = DVec3::new(wave(3), wave(4), wave(5)) * self.translation_m;
+        DMat4::from_rotation_translation(turn, shift)
+    }
+}
+
+/// A keyframe's time.
+trait Timed {
+    fn time(&self) -> f64;
+}
+
+impl Timed for ObjectKey {
+    fn time(&self) -> f64 {
+        self.time
+    }
+}
+
+impl Timed for CameraKey {
+    fn time(&self) -> f64 {
+        self.time
+    }
+}
+
+/// The keyframed value at `t`: held before the first key and after the last, and between
+/// two keys translations lerped and rotations slerped by the eased parameter; `None`
+/// without keys.
+fn keyed<K: Timed>(
+    keys: &[K],
+    t: f64,
+    interpolation: Interpolation,
+    value: impl Fn(&K) -> (DVec3, DQuat),
+) -> Option<(DVec3, DQuat)> {
+    let first = keys.first()?;
+    let last = keys.last()?;
+    if t <= first.time() {
+        return Some(value(first));
+    }
+    if t >= last.time() {
+        return Some(value(last));
+    }
+    let next = keys.iter().position(|k| k.time() > t)?;
+    let (a, b) = (&keys[next - 1], &keys[next]);
+    let span = b.time() - a.time();
+    let u = interpolation.ease(if span > 0.0 {
+        (t - a.time()) / span
+    } else {
+        1.0
+    });
+    let ((pa, qa), (pb, qb)) = (value(a), value(b));
+    Some((pa.lerp(pb, u), qa.slerp(qb, u)))
 }
 
 /// An orbit whose azimuth sweeps at a constant rate.
@@ -155,6 +276,14 @@ pub struct CameraMotion {
     pub orbit: Option<OrbitSweep>,
     /// Velocity of the camera and its look-at point, world frame, m/s.
     pub velocity: [f64; 3],
+    /// A keyframed path (its position and look-at point replace the drawn ones).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keyframes: Vec<CameraKey>,
+    /// How the path is interpolated.
+    pub interpolation: Interpolation,
+    /// Hand-held shake on top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shake: Option<Shake>,
 }
 
 impl RigSample {
@@ -189,6 +318,16 @@ impl RigSample {
 impl CameraMotion {
     /// Centre and look-at point `t` seconds after step 0.
     pub fn placement_at(&self, t: f64) -> (DVec3, DVec3) {
+        // A keyframed path: position and look-at point each interpolated between keys.
+        if !self.keyframes.is_empty() {
+            let at = |pick: fn(&CameraKey) -> [f64; 3]| {
+                keyed(&self.keyframes, t, self.interpolation, |k| {
+                    (DVec3::from_array(pick(k)), DQuat::IDENTITY)
+                })
+                .map_or(DVec3::ZERO, |(p, _)| p)
+            };
+            return (at(|k| k.position), at(|k| k.look_at));
+        }
         let shift = DVec3::from_array(self.velocity) * t;
         let position = match &self.orbit {
             Some(o) => orbit_point(
@@ -205,8 +344,8 @@ impl CameraMotion {
         )
     }
 
-    /// The world→camera transform `t` seconds after step 0, with the placement it comes
-    /// from.
+    /// The world→camera transform `t` seconds after step 0, with the camera's centre and
+    /// look-at point (both moved by the shake, when there is one).
     fn view_at(&self, t: f64) -> Result<(DMat4, DVec3, DVec3), MotionError> {
         let (position, look_at) = self.placement_at(t);
         let up = DVec3::from_array(self.up);
@@ -217,11 +356,21 @@ impl CameraMotion {
                 look_at: look_at.to_array(),
             },
         )?;
-        Ok((view, position, look_at))
+        let Some(shake) = &self.shake else {
+            return Ok((view, position, look_at));
+        };
+        let shaken = shake.transform_at(t) * view;
+        let to_world = shaken.inverse();
+        let reach = (look_at - position).length();
+        Ok((
+            shaken,
+            to_world.transform_point3(DVec3::ZERO),
+            to_world.transform_point3(DVec3::Z * reach),
+        ))
     }
 
     /// The camera `t` seconds after step 0: `start`'s intrinsics and planes, moved.
-    fn camera_at(&self, start: &CameraSample, t: f64) -> Result<CameraSample, MotionError> {
+    pub fn camera_at(&self, start: &CameraSample, t: f64) -> Result<CameraSample, MotionError> {
         let (view, position, look_at) = self.view_at(t)?;
         Ok(CameraSample::new(
             start.width,

@@ -306,9 +306,24 @@ impl<'a> FrameSampler<'a> {
                         start_pose_world: pose.clone(),
                         velocity: m.velocity.sample(&mut motion_rng),
                         angular_velocity_deg: m.angular_velocity_deg.sample(&mut motion_rng),
+                        keyframes: m
+                            .keyframes
+                            .iter()
+                            .map(|k| crate::motion::ObjectKey {
+                                time: k.time,
+                                offset: k.offset.sample(&mut motion_rng),
+                                rotation_deg: k.rotation_deg.sample(&mut motion_rng),
+                            })
+                            .collect(),
+                        interpolation: m.interpolation,
                         tossed: false,
                         track: Vec::new(),
                     });
+                // A keyframed instance starts where its first keyframes put it.
+                let pose = match &motion {
+                    Some(m) if !m.keyframes.is_empty() => m.pose_at(0, 0.0),
+                    _ => pose,
+                };
                 // A tossed one's launch and material (its track comes from the
                 // simulation, below).
                 if let (Some(toss), Some(_)) = (&group.toss, spec.sequence) {
@@ -358,6 +373,20 @@ impl<'a> FrameSampler<'a> {
             lights.push(environment_sun(sun, sampled, &spec.render.shadows, &mut r));
         }
 
+        let camera_motion = spec.sequence.and(spec.camera.motion.as_ref()).map(|m| {
+            sample_camera_motion(
+                m,
+                &camera_draw,
+                spec.camera.up,
+                &mut rng.stream("camera.motion"),
+            )
+        });
+        // A keyframed or shaken camera starts where its motion has it at t = 0 (for an
+        // orbit sweep or a dolly that is the drawn camera, bit for bit).
+        let camera = match &camera_motion {
+            Some(m) => m.camera_at(&camera, 0.0)?,
+            None => camera,
+        };
         let rig = spec.sequence.and_then(|_| sample_rig(spec, &camera, &rng));
         let sequence = spec.sequence.map(|seq| SequenceStep {
             sequence: frame,
@@ -384,14 +413,6 @@ impl<'a> FrameSampler<'a> {
                 .unwrap_or(camera),
             None => camera,
         };
-        let camera_motion = spec.sequence.and(spec.camera.motion.as_ref()).map(|m| {
-            sample_camera_motion(
-                m,
-                &camera_draw,
-                spec.camera.up,
-                &mut rng.stream("camera.motion"),
-            )
-        });
         Ok(FrameScene {
             frame_index: sequence.as_ref().map_or(frame, |s| s.frame_index(0, 0)),
             camera,
@@ -470,6 +491,8 @@ impl<'a> FrameSampler<'a> {
                 start_pose_world: object.pose_world.clone(),
                 velocity: launch.velocity,
                 angular_velocity_deg: launch.angular_velocity_deg,
+                keyframes: Vec::new(),
+                interpolation: Default::default(),
                 tossed: true,
                 track: tracks.iter().map(|step| step[*index]).collect(),
             });
@@ -546,7 +569,28 @@ fn sample_camera_motion(
 ) -> CameraMotion {
     let rate = spec.orbit_deg_per_s.as_ref().map(|s| s.sample(r));
     let velocity = spec.velocity.as_ref().map_or([0.0; 3], |v| v.sample(r));
+    let keyframes = spec
+        .keyframes
+        .iter()
+        .map(|k| crate::motion::CameraKey {
+            time: k.time,
+            position: k.position.sample(r),
+            look_at: k
+                .look_at
+                .as_ref()
+                .map_or(draw.look_at.to_array(), |l| l.sample(r)),
+        })
+        .collect();
+    let shake = spec.shake.as_ref().map(|sh| crate::motion::Shake {
+        amplitude_deg: sh.amplitude_deg.sample(r),
+        translation_m: sh.translation_m.sample(r),
+        frequency_hz: sh.frequency_hz.sample(r),
+        phases: std::array::from_fn(|_| r.uniform(0.0, std::f64::consts::TAU)),
+    });
     CameraMotion {
+        keyframes,
+        interpolation: spec.interpolation,
+        shake,
         start_position: draw.position.to_array(),
         start_look_at: draw.look_at.to_array(),
         up,

@@ -30,7 +30,8 @@ impl SequenceSpec {
     }
 }
 
-/// An object group's `motion`: a constant velocity and spin, drawn per instance.
+/// An object group's `motion`: a constant velocity and spin, and/or keyframes, drawn
+/// per instance.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectMotionSpec {
@@ -41,6 +42,94 @@ pub struct ObjectMotionSpec {
     /// axis (through the asset's origin, right-handed) and its length the rate.
     #[serde(default = "still")]
     pub angular_velocity_deg: Vec3Dist,
+    /// Keyframes: offsets from the drawn pose at given times, interpolated between
+    /// (held before the first and after the last), on top of the velocity and spin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keyframes: Vec<ObjectKeyframeSpec>,
+    /// How keyframes are interpolated.
+    #[serde(default, skip_serializing_if = "is_linear")]
+    pub interpolation: Interpolation,
+}
+
+/// One keyframe of an object's motion.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectKeyframeSpec {
+    /// Seconds from step 0 (keyframes in increasing time).
+    pub time: f64,
+    /// Translation added to the drawn position, world frame, metres.
+    #[serde(default = "still")]
+    pub offset: Vec3Dist,
+    /// Turn applied to the drawn rotation, degrees about the world x, y, z axes in that
+    /// order (R = Rz · Ry · Rx), about the asset's origin.
+    #[serde(default = "still")]
+    pub rotation_deg: Vec3Dist,
+}
+
+/// How a motion moves between keyframes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// At constant speed (translations lerped, rotations slerped).
+    #[default]
+    Linear,
+    /// Easing in and out of each keyframe (smoothstep of the linear parameter).
+    Smooth,
+}
+
+impl Interpolation {
+    /// The interpolation parameter for `u` in [0, 1] between two keyframes.
+    pub fn ease(self, u: f64) -> f64 {
+        match self {
+            Interpolation::Linear => u,
+            Interpolation::Smooth => u * u * (3.0 - 2.0 * u),
+        }
+    }
+}
+
+fn is_linear(i: &Interpolation) -> bool {
+    *i == Interpolation::Linear
+}
+
+/// One keyframe of the camera's path.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CameraKeyframeSpec {
+    /// Seconds from step 0 (keyframes in increasing time).
+    pub time: f64,
+    /// The camera's position then, world frame, metres.
+    pub position: Vec3Dist,
+    /// The point it looks at then (default: the camera's drawn look-at point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_at: Option<Vec3Dist>,
+}
+
+/// Seeded hand-held shake: small turns and shifts of the camera, each a sine of its own
+/// drawn phase and a frequency near `frequency_hz`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShakeSpec {
+    /// Largest turn about each camera axis, degrees.
+    #[serde(default = "shake_angle")]
+    pub amplitude_deg: Scalar,
+    /// Largest shift along each camera axis, metres.
+    #[serde(default = "shake_shift")]
+    pub translation_m: Scalar,
+    /// Base frequency, hertz (the six components run at 0.8 to 1.7 times it).
+    #[serde(default = "shake_frequency")]
+    pub frequency_hz: Scalar,
+}
+
+fn shake_angle() -> Scalar {
+    Scalar::Const(0.5)
+}
+fn shake_shift() -> Scalar {
+    Scalar::Const(0.005)
+}
+fn shake_frequency() -> Scalar {
+    Scalar::Const(1.5)
 }
 
 /// The camera's `motion`: an orbit sweep, a linear dolly, or both.
@@ -55,6 +144,16 @@ pub struct CameraMotionSpec {
     /// second (a dolly or truck move).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub velocity: Option<Vec3Dist>,
+    /// A keyframed path (exclusive with the orbit sweep and the velocity): the camera's
+    /// position and look-at point at given times, interpolated between.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keyframes: Vec<CameraKeyframeSpec>,
+    /// How the path is interpolated.
+    #[serde(default, skip_serializing_if = "is_linear")]
+    pub interpolation: Interpolation,
+    /// Hand-held shake on top of the motion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shake: Option<ShakeSpec>,
 }
 
 fn still() -> Vec3Dist {

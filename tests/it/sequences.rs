@@ -831,3 +831,73 @@ fn occlusion_masks_agree_with_a_depth_test_and_come_with_frames_alone() {
             == frames[5].encode(&spec.spec.outputs).unwrap().files
     );
 }
+
+#[test]
+fn keyframes_put_objects_and_the_camera_where_they_say_and_flow_follows_them_and_the_shake() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = moving_scene();
+    v["frames"] = json!(1);
+    v["sequence"] = json!({ "steps": 5, "fps": 10 });
+    v["camera"] = json!({
+        "fov_y_deg": 50, "position": [0, 1.5, 2.2], "look_at": [0, 0.2, 0],
+        "motion": {
+            "keyframes": [
+                { "time": 0.0, "position": [0, 1.5, 2.2] },
+                { "time": 0.4, "position": [0.6, 1.3, 2.0], "look_at": [0.1, 0.2, 0] }
+            ],
+            "interpolation": "smooth",
+            "shake": { "amplitude_deg": 0.8, "translation_m": 0.01, "frequency_hz": 2 }
+        }
+    });
+    v["objects"][1]["motion"] = json!({
+        "keyframes": [
+            { "time": 0.1, "offset": [0, 0, 0] },
+            { "time": 0.3, "offset": [0.2, 0.05, 0], "rotation_deg": [0, 45, 0] }
+        ]
+    });
+    let spec = common::write_spec(dir.path(), &v);
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let frames: Vec<Frame> = r.frames(0..5).map(Result::unwrap).collect();
+    // Held before the first key; the last key's offset and turn from its time on.
+    for (a, b) in frames[0]
+        .scene
+        .objects
+        .iter()
+        .zip(&frames[3].scene.objects)
+        .skip(1)
+    {
+        let (ta, tb) = (
+            DVec3::from_array(a.pose_world.translation),
+            DVec3::from_array(b.pose_world.translation),
+        );
+        assert!(
+            (tb - ta - DVec3::new(0.2, 0.05, 0.0)).length() < 1e-9,
+            "{ta} → {tb}"
+        );
+        let qa = glam::DQuat::from_array(a.pose_world.rotation_xyzw);
+        let qb = glam::DQuat::from_array(b.pose_world.rotation_xyzw);
+        // q and -q are one rotation: the turn is 45° either way round.
+        let turn = (qb * qa.inverse()).to_axis_angle().1.to_degrees();
+        assert!(
+            (turn.min(360.0 - turn) - 45.0).abs() < 1e-6,
+            "turned {turn}°"
+        );
+        assert_eq!(
+            frames[1].scene.objects[1].pose_world,
+            frames[0].scene.objects[1].pose_world
+        );
+    }
+    // The camera reaches its last key by 0.4 s, shaken by at most the shake's size.
+    let last = DVec3::from_array(frames[4].scene.camera.position);
+    assert!((last - DVec3::new(0.6, 1.3, 2.0)).length() < 0.05, "{last}");
+    assert!(
+        (last - DVec3::new(0.6, 1.3, 2.0)).length() > 1e-6,
+        "no shake"
+    );
+    let mut checked = 0;
+    for pair in frames.windows(2) {
+        checked += assert_flow_is_the_reprojection(&pair[0], &pair[1], FlowDirection::Forward);
+        checked += assert_flow_is_the_reprojection(&pair[1], &pair[0], FlowDirection::Backward);
+    }
+    assert!(checked > 10_000);
+}

@@ -68,6 +68,35 @@ pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
         if let Some(v) = &motion.velocity {
             v.check("camera.motion.velocity", sink);
         }
+        if !motion.keyframes.is_empty()
+            && (motion.orbit_deg_per_s.is_some() || motion.velocity.is_some())
+        {
+            sink.issue(
+                "camera.motion.keyframes",
+                "a keyframed path says where the camera is: give it, or `orbit_deg_per_s` / `velocity`, not both".into(),
+            );
+        }
+        check_key_times(
+            motion.keyframes.iter().map(|k| k.time),
+            "camera.motion.keyframes",
+            sink,
+        );
+        for (i, k) in motion.keyframes.iter().enumerate() {
+            k.position
+                .check(&format!("camera.motion.keyframes[{i}].position"), sink);
+            if let Some(l) = &k.look_at {
+                l.check(&format!("camera.motion.keyframes[{i}].look_at"), sink);
+            }
+        }
+        if let Some(shake) = &motion.shake {
+            for (name, dist, range) in [
+                ("amplitude_deg", &shake.amplitude_deg, (0.0, 10.0)),
+                ("translation_m", &shake.translation_m, (0.0, 1.0)),
+                ("frequency_hz", &shake.frequency_hz, (0.0, 100.0)),
+            ] {
+                dist.check_within(&format!("camera.motion.shake.{name}"), range, sink);
+            }
+        }
     }
     for (i, o) in spec.objects.iter().enumerate() {
         if let Some(toss) = &o.toss {
@@ -91,6 +120,17 @@ pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
                 motion
                     .angular_velocity_deg
                     .check(&format!("{path}.angular_velocity_deg"), sink);
+                check_key_times(
+                    motion.keyframes.iter().map(|k| k.time),
+                    &format!("{path}.keyframes"),
+                    sink,
+                );
+                for (k, key) in motion.keyframes.iter().enumerate() {
+                    key.offset
+                        .check(&format!("{path}.keyframes[{k}].offset"), sink);
+                    key.rotation_deg
+                        .check(&format!("{path}.keyframes[{k}].rotation_deg"), sink);
+                }
                 if o.drop.is_some() {
                     sink.issue(
                         &path,
@@ -124,6 +164,25 @@ pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
                 ),
             );
         }
+    }
+}
+
+/// Keyframe times: finite, at or after 0, increasing.
+fn check_key_times(times: impl Iterator<Item = f64>, path: &str, sink: &mut dyn IssueSink) {
+    let mut last = f64::NEG_INFINITY;
+    for (i, t) in times.enumerate() {
+        if !(t.is_finite() && t >= 0.0) {
+            sink.issue(
+                &format!("{path}[{i}].time"),
+                format!("must be a time in seconds from step 0, found {t}"),
+            );
+        } else if t <= last {
+            sink.issue(
+                &format!("{path}[{i}].time"),
+                format!("keyframes go in increasing time: {t} s comes after {last} s"),
+            );
+        }
+        last = t;
     }
 }
 
