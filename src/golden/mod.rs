@@ -175,6 +175,8 @@ fn all_outputs(spec: &OutputsSpec) -> OutputsSpec {
         nocs: spec.nocs,
         flow: spec.flow,
         disparity: spec.disparity,
+        scene_flow: spec.scene_flow,
+        flow_kitti: spec.flow_kitti,
         png_compression: spec.png_compression,
     }
 }

@@ -177,6 +177,76 @@ pub fn optical_flow(
     )
 }
 
+/// Each pixel's 3-D motion to the neighbour step in `direction`, `[dx, dy, dz]` metres:
+/// the surface point in the other step's camera frame minus it in this one's (so `K`
+/// projects point + scene flow where the optical flow puts the pixel); 0 where no
+/// surface is. `None` when the frame has no neighbour there.
+pub fn scene_flow(
+    scene: &FrameScene,
+    depth: &[f32],
+    instance: &[u32],
+    width: u32,
+    direction: FlowDirection,
+) -> Result<Option<Vec<[f32; 3]>>, MotionError> {
+    let w = width as usize;
+    let (fx, fy, cx, cy) = scene.camera.intrinsics();
+    let Some(other) = scene_at_step_for(scene, direction)? else {
+        return Ok(None);
+    };
+    let (ofx, ofy, ocx, ocy) = other.camera.intrinsics();
+    Ok(
+        reproject(scene, depth, instance, width, direction)?.map(|points| {
+            points
+                .iter()
+                .zip(depth)
+                .enumerate()
+                .map(|(i, (p, &z))| {
+                    let Some(([x, y], z1)) = *p else {
+                        return [0.0; 3];
+                    };
+                    let z0 = f64::from(z);
+                    let (u, v) = ((i % w) as f64, (i / w) as f64);
+                    let now = [(u - cx) / fx * z0, (v - cy) / fy * z0, z0];
+                    let then = [(x - ocx) / ofx * z1, (y - ocy) / ofy * z1, z1];
+                    [0, 1, 2].map(|k| (then[k] - now[k]) as f32)
+                })
+                .collect()
+        }),
+    )
+}
+
+/// `scene` at its neighbour step in `direction`, if it has one.
+fn scene_at_step_for(
+    scene: &FrameScene,
+    direction: FlowDirection,
+) -> Result<Option<FrameScene>, MotionError> {
+    let Some(seq) = scene.sequence.as_ref() else {
+        return Ok(None);
+    };
+    match direction.neighbour(seq.step, seq.steps) {
+        Some(step) => scene_at_step(scene, step).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A flow field in KITTI's 16-bit PNG encoding, row-major RGB: `dx · 64 + 2^15`,
+/// `dy · 64 + 2^15`, 1 where valid (a surface, and both components within ±512 so they
+/// fit), else `(0, 0, 0)`.
+pub fn kitti_flow(flow: &[[f32; 2]]) -> Vec<u16> {
+    flow.iter()
+        .flat_map(|&[dx, dy]| {
+            let fits = |d: f32| d.abs() < 512.0;
+            if fits(dx) && fits(dy) {
+                let enc =
+                    |d: f32| (f64::from(d) * 64.0 + 32768.0).round().clamp(0.0, 65535.0) as u16;
+                [enc(dx), enc(dy), 1]
+            } else {
+                [0, 0, 0]
+            }
+        })
+        .collect()
+}
+
 /// Relative depth by which a point may lie behind the other step's surface and still
 /// count as seen there (the surface's depth changes across the pixel it falls in).
 pub const OCCLUSION_DEPTH_TOLERANCE: f64 = 0.01;

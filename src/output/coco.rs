@@ -100,6 +100,18 @@ pub struct CocoImage {
     /// The occlusion mask towards the previous step, when the frame has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occlusion_backward_file_name: Option<String>,
+    /// The scene flow towards the next step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scene_flow_forward_file_name: Option<String>,
+    /// The scene flow towards the previous step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scene_flow_backward_file_name: Option<String>,
+    /// KITTI's flow PNG towards the next step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_kitti_forward_file_name: Option<String>,
+    /// KITTI's flow PNG towards the previous step, when the frame has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_kitti_backward_file_name: Option<String>,
     /// The disparity map of a stereo pair's left image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disparity_file_name: Option<String>,
@@ -285,6 +297,10 @@ fn image_record_of(
         flow_backward_file_name: first(&[Modality::FlowBackward]),
         occlusion_forward_file_name: first(&[Modality::OcclusionForward]),
         occlusion_backward_file_name: first(&[Modality::OcclusionBackward]),
+        scene_flow_forward_file_name: first(&[Modality::SceneFlowForward]),
+        scene_flow_backward_file_name: first(&[Modality::SceneFlowBackward]),
+        flow_kitti_forward_file_name: first(&[Modality::FlowKittiForward]),
+        flow_kitti_backward_file_name: first(&[Modality::FlowKittiBackward]),
         disparity_file_name: first(&[Modality::Disparity]),
         labels_file_name: Some(Modality::Labels.path(frame)),
         license: None,
@@ -414,6 +430,10 @@ pub fn write_coco_file(
             image.flow_backward_file_name = None;
             image.occlusion_forward_file_name = None;
             image.occlusion_backward_file_name = None;
+            image.scene_flow_forward_file_name = None;
+            image.scene_flow_backward_file_name = None;
+            image.flow_kitti_forward_file_name = None;
+            image.flow_kitti_backward_file_name = None;
             image.disparity_file_name = None;
             image.labels_file_name = None;
             true

@@ -8,13 +8,13 @@ use serde::Serialize;
 
 use super::OutputError;
 use super::images::{
-    depth_to_millimetres, exr_depth, flo, normals_to_rgb16, pfm_gray, png_gray8, png_gray16,
-    png_rgb8, png16,
+    depth_to_millimetres, exr_channels, exr_depth, flo, normals_to_rgb16, pfm_gray, png_gray8,
+    png_gray16, png_rgb8, png16,
 };
 use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
 use crate::hash::sha256_hex;
-use crate::labels::flow::{FlowDirection, Occlusion, optical_flow};
+use crate::labels::flow::{FlowDirection, Occlusion, kitti_flow, optical_flow, scene_flow};
 use crate::labels::{FrameLabels, InstanceLabel};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -152,6 +152,27 @@ fn encode_image(
             let grey: Vec<u8> = mask.iter().map(|&m| m * 255).collect();
             png_gray8(&grey, w, h, c)
         }
+        Modality::SceneFlowForward | Modality::SceneFlowBackward => {
+            let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
+            let field = scene_flow(scene, &buffers.depth, &buffers.instance, w, direction)
+                .map_err(|e| e.to_string())?
+                .ok_or("the frame has no step in this direction")?;
+            let axis = |k: usize| field.iter().map(|v| v[k]).collect::<Vec<f32>>();
+            return exr_channels(vec![("X", axis(0)), ("Y", axis(1)), ("Z", axis(2))], w, h)
+                .map_err(|e| e.to_string());
+        }
+        Modality::FlowKittiForward | Modality::FlowKittiBackward => {
+            let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
+            let field = optical_flow(scene, &buffers.depth, &buffers.instance, w, direction)
+                .map_err(|e| e.to_string())?
+                .ok_or("the frame has no step in this direction")?;
+            png16(
+                &kitti_flow(&field),
+                (w, h),
+                image::ExtendedColorType::Rgb16,
+                c,
+            )
+        }
         Modality::Disparity => {
             return disparity(scene, &buffers.depth)
                 .map(|d| pfm_gray(&d, w, h))
@@ -165,8 +186,14 @@ fn encode_image(
 /// The direction a flow or occlusion modality looks in.
 fn flow_direction(modality: Modality) -> Option<FlowDirection> {
     match modality {
-        Modality::FlowForward | Modality::OcclusionForward => Some(FlowDirection::Forward),
-        Modality::FlowBackward | Modality::OcclusionBackward => Some(FlowDirection::Backward),
+        Modality::FlowForward
+        | Modality::OcclusionForward
+        | Modality::SceneFlowForward
+        | Modality::FlowKittiForward => Some(FlowDirection::Forward),
+        Modality::FlowBackward
+        | Modality::OcclusionBackward
+        | Modality::SceneFlowBackward
+        | Modality::FlowKittiBackward => Some(FlowDirection::Backward),
         _ => None,
     }
 }

@@ -101,13 +101,25 @@ pub fn depth_to_millimetres(depth: &[f32]) -> Vec<u16> {
 
 /// Encodes depth in metres as a single-channel (`Z`) float32 EXR.
 pub fn exr_depth(depth: &[f32], width: u32, height: u32) -> Result<Vec<u8>, exr::error::Error> {
+    exr_channels(vec![("Z", depth.to_vec())], width, height)
+}
+
+/// Encodes float32 channels (name, row-major samples) as one EXR layer.
+pub fn exr_channels(
+    channels: Vec<(&str, Vec<f32>)>,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, exr::error::Error> {
     use exr::prelude::*;
-    let channel = AnyChannel::new("Z", FlatSamples::F32(depth.to_vec()));
+    let channels: Vec<AnyChannel<FlatSamples>> = channels
+        .into_iter()
+        .map(|(name, samples)| AnyChannel::new(name, FlatSamples::F32(samples)))
+        .collect();
     let layer = Layer::new(
         (width as usize, height as usize),
         LayerAttributes::default(),
         Encoding::FAST_LOSSLESS,
-        AnyChannels::sort(SmallVec::from_vec(vec![channel])),
+        AnyChannels::sort(SmallVec::from_vec(channels)),
     );
     let mut out = std::io::Cursor::new(Vec::new());
     Image::from_layer(layer)

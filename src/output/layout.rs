@@ -14,6 +14,10 @@
 //! flow_backward/NNNNNN.flo  Middlebury optical flow to the previous step (outputs.flow)
 //! occlusion_forward/NNNNNN.png   255 where the surface is hidden or out of view at the next step (outputs.flow)
 //! occlusion_backward/NNNNNN.png  the same towards the previous step (outputs.flow)
+//! scene_flow_forward/NNNNNN.exr   X, Y, Z: each pixel's 3-D motion to the next step, metres (outputs.scene_flow)
+//! scene_flow_backward/NNNNNN.exr  the same to the previous step (outputs.scene_flow)
+//! flow_kitti_forward/NNNNNN.png   KITTI's 16-bit flow PNG to the next step (outputs.flow_kitti)
+//! flow_kitti_backward/NNNNNN.png  the same to the previous step (outputs.flow_kitti)
 //! disparity/NNNNNN.pfm  float disparity f·B/Z of a stereo pair's left camera (outputs.disparity)
 //! labels/NNNNNN.json    the sampled scene, per-instance labels, the frame's checksums
 //! annotations.json      COCO "instances", assembled from labels/ at the end
@@ -83,6 +87,14 @@ pub enum Modality {
     OcclusionForward,
     /// Which pixels' surface is hidden or out of view at the previous step.
     OcclusionBackward,
+    /// 3-D motion to the next step.
+    SceneFlowForward,
+    /// 3-D motion to the previous step.
+    SceneFlowBackward,
+    /// Optical flow to the next step, KITTI's PNG encoding.
+    FlowKittiForward,
+    /// Optical flow to the previous step, KITTI's PNG encoding.
+    FlowKittiBackward,
     /// Disparity of a stereo pair's left camera.
     Disparity,
     /// The frame's labels file.
@@ -104,7 +116,7 @@ pub struct FileKind {
 
 /// The per-frame files, in the order a frame writes them (labels last: they carry the
 /// others' checksums).
-pub const LAYOUT: [FileKind; 13] = [
+pub const LAYOUT: [FileKind; 17] = [
     FileKind {
         modality: Modality::Rgb,
         folder: "rgb",
@@ -172,6 +184,30 @@ pub const LAYOUT: [FileKind; 13] = [
         encoding: "8-bit grey PNG: 255 where the pixel's surface point is outside the image or hidden at the previous step, 0 where it is seen there or no surface is",
     },
     FileKind {
+        modality: Modality::SceneFlowForward,
+        folder: "scene_flow_forward",
+        extension: "exr",
+        encoding: "float32 EXR, channels X, Y, Z: the surface point's position in the next step's camera frame minus its position in this step's, metres (so K projects point + scene flow to pixel + flow), 0 where no surface is",
+    },
+    FileKind {
+        modality: Modality::SceneFlowBackward,
+        folder: "scene_flow_backward",
+        extension: "exr",
+        encoding: "float32 EXR, channels X, Y, Z: the same towards the previous step",
+    },
+    FileKind {
+        modality: Modality::FlowKittiForward,
+        folder: "flow_kitti_forward",
+        extension: "png",
+        encoding: "16-bit RGB PNG as KITTI stores flow: R = dx·64 + 2^15, G = dy·64 + 2^15, B = 1 where valid (a surface, |dx|, |dy| < 512), else all 0",
+    },
+    FileKind {
+        modality: Modality::FlowKittiBackward,
+        folder: "flow_kitti_backward",
+        extension: "png",
+        encoding: "16-bit RGB PNG, KITTI's flow encoding, towards the previous step",
+    },
+    FileKind {
         modality: Modality::Disparity,
         folder: "disparity",
         extension: "pfm",
@@ -207,8 +243,12 @@ impl Modality {
             Modality::FlowBackward => 8,
             Modality::OcclusionForward => 9,
             Modality::OcclusionBackward => 10,
-            Modality::Disparity => 11,
-            Modality::Labels => 12,
+            Modality::SceneFlowForward => 11,
+            Modality::SceneFlowBackward => 12,
+            Modality::FlowKittiForward => 13,
+            Modality::FlowKittiBackward => 14,
+            Modality::Disparity => 15,
+            Modality::Labels => 16,
         };
         &LAYOUT[i]
     }
@@ -234,6 +274,8 @@ impl Modality {
             | Modality::FlowBackward
             | Modality::OcclusionForward
             | Modality::OcclusionBackward => outputs.flow,
+            Modality::SceneFlowForward | Modality::SceneFlowBackward => outputs.scene_flow,
+            Modality::FlowKittiForward | Modality::FlowKittiBackward => outputs.flow_kitti,
             Modality::Disparity => outputs.disparity,
             Modality::Labels => true,
         }
@@ -323,6 +365,10 @@ mod tests {
                 "flow_backward",
                 "occlusion_forward",
                 "occlusion_backward",
+                "scene_flow_forward",
+                "scene_flow_backward",
+                "flow_kitti_forward",
+                "flow_kitti_backward",
                 "disparity",
                 "labels",
                 "webdataset",

@@ -241,6 +241,15 @@ pub struct OutputsSpec {
     /// and the previous step of a sequence (Middlebury `.flo`; needs a `sequence`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub flow: bool,
+    /// `scene_flow_forward/NNNNNN.exr` and `scene_flow_backward/NNNNNN.exr`: each
+    /// pixel's 3-D motion to the neighbouring steps in the camera frame, metres (needs a
+    /// `sequence`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub scene_flow: bool,
+    /// `flow_kitti_forward/NNNNNN.png` and `flow_kitti_backward/NNNNNN.png`: the optical
+    /// flow in KITTI's 16-bit PNG encoding too (needs a `sequence`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flow_kitti: bool,
     /// `disparity/NNNNNN.pfm` for the left camera of a `stereo` pair: f·B/Z in pixels
     /// (float PFM, 0 where no surface is).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -262,6 +271,8 @@ impl Default for OutputsSpec {
             nocs: false,
             flow: false,
             disparity: false,
+            scene_flow: false,
+            flow_kitti: false,
             png_compression: PngCompression::Fast,
         }
     }

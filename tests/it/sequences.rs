@@ -901,3 +901,88 @@ fn keyframes_put_objects_and_the_camera_where_they_say_and_flow_follows_them_and
     }
     assert!(checked > 10_000);
 }
+
+/// A float channel of an EXR file, by name.
+fn exr_channel(path: &Path, name: &str) -> Vec<f32> {
+    let image = exr::prelude::read_first_flat_layer_from_file(path).unwrap();
+    let channel = image
+        .layer_data
+        .channel_data
+        .list
+        .iter()
+        .find(|c| c.name.to_string() == name)
+        .unwrap_or_else(|| panic!("{}: no channel {name}", path.display()));
+    match &channel.sample_data {
+        exr::prelude::FlatSamples::F32(v) => v.clone(),
+        _ => panic!("{}: channel {name} is not float32", path.display()),
+    }
+}
+
+#[test]
+fn scene_flow_projects_onto_the_flow_and_kitti_pngs_decode_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = moving_scene();
+    v["frames"] = json!(1);
+    v["sequence"] = json!({ "steps": 3, "fps": 10 });
+    v["outputs"] =
+        json!({ "flow": true, "depth_exr": true, "scene_flow": true, "flow_kitti": true });
+    let (spec, out) = common::render_spec(dir.path(), &v);
+    let coco = common::read_json(&out.join("annotations.json"));
+    let mut r = common::renderer(&spec, spec.spec.seed);
+    let mut checked = 0;
+    for image in coco["images"].as_array().unwrap() {
+        let Some(sf_name) = image["scene_flow_forward_file_name"].as_str() else {
+            assert_eq!(image["frame_id"], 2);
+            continue;
+        };
+        let frame = r.render(image["frame_index"].as_u64().unwrap()).unwrap();
+        let flow = frame.optical_flow(FlowDirection::Forward).unwrap().unwrap();
+        let sf = [0, 1, 2].map(|k| exr_channel(&out.join(sf_name), ["X", "Y", "Z"][k]));
+        let kitti = image::open(out.join(image["flow_kitti_forward_file_name"].as_str().unwrap()))
+            .unwrap()
+            .into_rgb16();
+        let (fx, fy, cx, cy) = frame.scene.camera.intrinsics();
+        for i in 0..W * H {
+            let z = f64::from(frame.buffers.depth[i]);
+            let px = kitti.as_raw()[i * 3..i * 3 + 3].to_vec();
+            if z <= 0.0 {
+                assert_eq!([sf[0][i], sf[1][i], sf[2][i]], [0.0; 3]);
+                assert_eq!(
+                    px,
+                    [0, 0, 0],
+                    "pixel {i} without a surface is valid in KITTI's PNG"
+                );
+                continue;
+            }
+            let (u, v) = ((i % W) as f64, (i / W) as f64);
+            let p = DVec3::new((u - cx) / fx * z, (v - cy) / fy * z, z)
+                + DVec3::new(
+                    f64::from(sf[0][i]),
+                    f64::from(sf[1][i]),
+                    f64::from(sf[2][i]),
+                );
+            if p.z <= 0.0 {
+                continue;
+            }
+            // The next camera has the same intrinsics here.
+            let (x, y) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
+            let (dx, dy) = (f64::from(flow[i][0]), f64::from(flow[i][1]));
+            assert!(
+                (x - u - dx).hypot(y - v - dy) < 1e-3,
+                "pixel {i}: scene flow lands {x},{y}, flow at {},{}",
+                u + dx,
+                v + dy
+            );
+            if dx.abs() < 512.0 && dy.abs() < 512.0 {
+                assert_eq!(px[2], 1);
+                let decode = |c: u16| (f64::from(c) - 32768.0) / 64.0;
+                assert!(
+                    (decode(px[0]) - dx).abs() <= 0.5 / 64.0 + 1e-6
+                        && (decode(px[1]) - dy).abs() <= 0.5 / 64.0 + 1e-6
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}

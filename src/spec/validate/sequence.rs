@@ -49,8 +49,14 @@ pub(super) fn check_sequence(spec: &Spec, sink: &mut dyn IssueSink) {
             );
         }
     }
-    if spec.outputs.flow {
-        needs_sequence(sink, "outputs.flow");
+    for (name, on) in [
+        ("flow", spec.outputs.flow),
+        ("scene_flow", spec.outputs.scene_flow),
+        ("flow_kitti", spec.outputs.flow_kitti),
+    ] {
+        if on {
+            needs_sequence(sink, &format!("outputs.{name}"));
+        }
     }
     check_rig(spec, sink, &needs_version, &needs_sequence);
     if let Some(motion) = &spec.camera.motion {
