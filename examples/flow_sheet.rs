@@ -13,9 +13,15 @@ use image::{Rgb, RgbImage, imageops};
 /// Middlebury's "unknown" threshold: larger components mean no surface.
 const UNKNOWN: f32 = 1e9;
 
-fn read_flo(path: &Path) -> Result<(u32, u32, Vec<[f32; 2]>), Box<dyn std::error::Error>> {
+/// Any error, for a tool.
+type Error = Box<dyn std::error::Error>;
+
+/// A flow file: width, height and `(dx, dy)` per pixel.
+type FlowField = (u32, u32, Vec<[f32; 2]>);
+
+fn read_flo(path: &Path) -> Result<FlowField, Error> {
     let bytes = std::fs::read(path)?;
-    let word = |i: usize| -> Result<[u8; 4], Box<dyn std::error::Error>> {
+    let word = |i: usize| -> Result<[u8; 4], Error> {
         Ok(bytes
             .get(i * 4..i * 4 + 4)
             .ok_or("truncated .flo")?
@@ -33,7 +39,7 @@ fn read_flo(path: &Path) -> Result<(u32, u32, Vec<[f32; 2]>), Box<dyn std::error
                 f32::from_le_bytes(word(4 + 2 * i)?),
             ])
         })
-        .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+        .collect::<Result<_, Error>>()?;
     Ok((w, h, flow))
 }
 
@@ -70,7 +76,7 @@ fn flow_image(w: u32, h: u32, flow: &[[f32; 2]]) -> RgbImage {
     })
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let (dir, out) = match args.as_slice() {
         [_, dir, out, ..] => (Path::new(dir), out),
