@@ -133,11 +133,14 @@ pub fn reproject(
     }
     let (ofx, ofy, ocx, ocy) = other.camera.intrinsics();
     let w = width as usize;
+    // Rows in parallel (the pool's threads; one on a machine with one core).
+    use rayon::prelude::*;
     Ok(Some(
         depth
-            .iter()
-            .zip(instance)
+            .par_iter()
+            .zip(instance.par_iter())
             .enumerate()
+            .with_min_len(w.max(1) * 16)
             .map(|(i, (&z, &id))| {
                 if z <= 0.0 {
                     return None;

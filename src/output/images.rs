@@ -138,9 +138,13 @@ pub fn flo(flow: &[[f32; 2]], width: u32, height: u32) -> Vec<u8> {
     // Validated: image sides are at most 16384.
     out.extend_from_slice(&(width as i32).to_le_bytes());
     out.extend_from_slice(&(height as i32).to_le_bytes());
-    for [dx, dy] in flow {
-        out.extend_from_slice(&dx.to_le_bytes());
-        out.extend_from_slice(&dy.to_le_bytes());
+    if cfg!(target_endian = "little") {
+        out.extend_from_slice(bytemuck::cast_slice(flow));
+    } else {
+        for [dx, dy] in flow {
+            out.extend_from_slice(&dx.to_le_bytes());
+            out.extend_from_slice(&dy.to_le_bytes());
+        }
     }
     out
 }
