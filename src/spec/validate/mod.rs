@@ -77,38 +77,55 @@ fn check_run(spec: &Spec, sink: &mut dyn IssueSink) {
     }
 }
 
-/// `camera`: exactly one lens and one viewpoint, sane clipping planes, a usable up vector.
-fn check_camera(cam: &CameraSpec, sink: &mut dyn IssueSink) {
-    match (&cam.fov_y_deg, &cam.intrinsics) {
+/// A lens at `path`: a vertical field of view in (0, 180) degrees or intrinsics with
+/// positive focal lengths, not both (neither is the caller's to judge).
+pub(super) fn check_lens(
+    (fov, intrinsics): (Option<&Scalar>, Option<&super::IntrinsicsSpec>),
+    path: &str,
+    sink: &mut dyn IssueSink,
+) {
+    match (fov, intrinsics) {
         (Some(_), Some(_)) => sink.issue(
-            "camera",
+            path,
             "give either `fov_y_deg` or `intrinsics`, not both".into(),
         ),
-        (None, None) => sink.issue("camera", "give `fov_y_deg` or `intrinsics`".into()),
         (Some(fov), None) => {
-            fov.check("camera.fov_y_deg", sink);
+            fov.check(&format!("{path}.fov_y_deg"), sink);
             let (lo, hi) = fov.bounds();
             if !(lo > 0.0 && hi < 180.0) {
                 sink.issue(
-                    "camera.fov_y_deg",
+                    &format!("{path}.fov_y_deg"),
                     format!("must lie in (0, 180) degrees, found [{lo}, {hi}]"),
                 );
             }
         }
         (None, Some(k)) => {
             for (name, v) in [("fx", &k.fx), ("fy", &k.fy), ("cx", &k.cx), ("cy", &k.cy)] {
-                v.check(&format!("camera.intrinsics.{name}"), sink);
+                v.check(&format!("{path}.intrinsics.{name}"), sink);
             }
             for (name, v) in [("fx", &k.fx), ("fy", &k.fy)] {
                 if v.bounds().0 <= 0.0 {
                     sink.issue(
-                        &format!("camera.intrinsics.{name}"),
+                        &format!("{path}.intrinsics.{name}"),
                         "must be positive".into(),
                     );
                 }
             }
         }
+        (None, None) => {}
     }
+}
+
+/// `camera`: exactly one lens and one viewpoint, sane clipping planes, a usable up vector.
+fn check_camera(cam: &CameraSpec, sink: &mut dyn IssueSink) {
+    if cam.fov_y_deg.is_none() && cam.intrinsics.is_none() {
+        sink.issue("camera", "give `fov_y_deg` or `intrinsics`".into());
+    }
+    check_lens(
+        (cam.fov_y_deg.as_ref(), cam.intrinsics.as_ref()),
+        "camera",
+        sink,
+    );
     if !(cam.near > 0.0 && cam.far > cam.near && cam.far.is_finite()) {
         sink.issue(
             "camera.near",

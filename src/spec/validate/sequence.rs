@@ -246,36 +246,7 @@ fn check_rig(
             {
                 sink.issue(&path, "position and rotation_deg must be finite".into());
             }
-            match (&c.fov_y_deg, &c.intrinsics) {
-                (Some(_), Some(_)) => sink.issue(
-                    &path,
-                    "give either `fov_y_deg` or `intrinsics`, not both".into(),
-                ),
-                (Some(fov), None) => {
-                    fov.check(&format!("{path}.fov_y_deg"), sink);
-                    let (lo, hi) = fov.bounds();
-                    if !(lo > 0.0 && hi < 180.0) {
-                        sink.issue(
-                            &format!("{path}.fov_y_deg"),
-                            format!("must lie in (0, 180) degrees, found [{lo}, {hi}]"),
-                        );
-                    }
-                }
-                (None, Some(k)) => {
-                    for (name, v) in [("fx", &k.fx), ("fy", &k.fy), ("cx", &k.cx), ("cy", &k.cy)] {
-                        v.check(&format!("{path}.intrinsics.{name}"), sink);
-                    }
-                    for (name, v) in [("fx", &k.fx), ("fy", &k.fy)] {
-                        if v.bounds().0 <= 0.0 {
-                            sink.issue(
-                                &format!("{path}.intrinsics.{name}"),
-                                "must be positive".into(),
-                            );
-                        }
-                    }
-                }
-                (None, None) => {}
-            }
+            super::check_lens((c.fov_y_deg.as_ref(), c.intrinsics.as_ref()), &path, sink);
         }
     }
     if let Some(stereo) = &spec.stereo {
