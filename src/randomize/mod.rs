@@ -148,7 +148,7 @@ impl<'a> FrameSampler<'a> {
     }
 
     /// Samples step 0 of sequence `sequence` of a run with seed `seed`, with the motions
-    /// that pose its other steps ([`scene_at_step`]). Specs without a sequence get frame
+    /// that pose its other steps ([`scene_at`]). Specs without a sequence get frame
     /// `sequence`.
     pub fn sample_sequence(&self, seed: u64, sequence: u64) -> Result<FrameScene, RandomizeError> {
         self.draw(seed, sequence)
