@@ -133,9 +133,10 @@ pub fn reproject(
     }
     let (ofx, ofy, ocx, ocy) = other.camera.intrinsics();
     let w = width as usize;
-    // Rows in parallel (the pool's threads; one on a machine with one core).
+    // Rows in parallel on the library's pool (fork-safe: a DataLoader worker forked
+    // after the parent rendered has none of rayon's global threads).
     use rayon::prelude::*;
-    Ok(Some(
+    let points = crate::parallel::install(|| {
         depth
             .par_iter()
             .zip(instance.par_iter())
@@ -151,8 +152,9 @@ pub fn reproject(
                 let p = *m * DVec4::new(u * z, v * z, z, 1.0);
                 Some(([ofx * p.x / p.z + ocx, ofy * p.y / p.z + ocy], p.z))
             })
-            .collect(),
-    ))
+            .collect()
+    });
+    Ok(Some(points))
 }
 
 /// The flow of a frame of `scene` whose depth (metres along the optical axis, 0 where no
