@@ -18,10 +18,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::geometry::{Pose, camera_view, orbit_point, quat_axis_angle, quat_from_euler_xyz_deg};
 use crate::scene::{CameraSample, FrameScene};
-use crate::spec::sequence::Interpolation;
 
 /// The name of a sequence's only camera.
 pub const DEFAULT_CAMERA: &str = "camera";
+
+/// How a motion moves between keyframes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// At constant speed (translations lerped, rotations slerped).
+    #[default]
+    Linear,
+    /// Easing in and out of each keyframe (smoothstep of the linear parameter).
+    Smooth,
+}
+
+impl Interpolation {
+    /// The interpolation parameter for `u` in [0, 1] between two keyframes.
+    pub fn ease(self, u: f64) -> f64 {
+        match self {
+            Interpolation::Linear => u,
+            Interpolation::Smooth => u * u * (3.0 - 2.0 * u),
+        }
+    }
+}
 
 /// Where a frame sits in its sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::motion::Interpolation;
+
 use super::{Scalar, Vec3Dist};
 
 /// Most steps a sequence may have.
@@ -64,29 +66,6 @@ pub struct ObjectKeyframeSpec {
     /// order (R = Rz · Ry · Rx), about the asset's origin.
     #[serde(default = "still")]
     pub rotation_deg: Vec3Dist,
-}
-
-/// How a motion moves between keyframes.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Interpolation {
-    /// At constant speed (translations lerped, rotations slerped).
-    #[default]
-    Linear,
-    /// Easing in and out of each keyframe (smoothstep of the linear parameter).
-    Smooth,
-}
-
-impl Interpolation {
-    /// The interpolation parameter for `u` in [0, 1] between two keyframes.
-    pub fn ease(self, u: f64) -> f64 {
-        match self {
-            Interpolation::Linear => u,
-            Interpolation::Smooth => u * u * (3.0 - 2.0 * u),
-        }
-    }
 }
 
 fn is_linear(i: &Interpolation) -> bool {
