@@ -232,7 +232,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, BenchE
     };
     let wall = (t1 - t0).as_secs_f64().max(1e-9);
     let pick = |f: fn(&FrameTimings) -> f64| c.timings.iter().map(f).collect::<Vec<_>>();
-    let stages = vec![
+    let mut stages = vec![
         stats("randomize", pick(|t| t.randomize)),
         stats("record_submit", pick(|t| t.record_submit)),
         stats("gpu_wait_readback", pick(|t| t.wait_readback)),
@@ -241,6 +241,10 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, BenchE
         stats("png_encode", pick(|t| t.encode)),
         stats("write", pick(|t| t.write)),
     ];
+    if spec.spec.outputs.flow && spec.spec.sequence.is_some() {
+        // After the labels: the flow is made as a labelled frame is handed out.
+        stages.insert(5, stats("flow_occlusion", pick(|t| t.flow)));
+    }
     let bytes_per_frame = dir_bytes(&ds) as f64 / total.max(1) as f64;
 
     // The floor: the same buffers labelled, encoded and written on every core, no GPU.
@@ -263,7 +267,7 @@ pub fn run(spec: &LoadedSpec, opts: &BenchOptions) -> Result<BenchReport, BenchE
         scene.frame_index = i;
         let labels = label_frame(&scene, &frame.buffers, bounds, &spec.resolved.labels);
         let encoded = encode_frame(
-            (&scene, &frame.buffers, &labels, &frame.occlusion),
+            (&scene, &frame.buffers, &labels, &frame.flow),
             &spec.spec.outputs,
         )?;
         crate::output::write_files(

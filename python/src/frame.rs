@@ -103,8 +103,9 @@ impl PreparedFrame {
             })
             .transpose()
         };
-        let occlusion_forward = occlusion(self.frame.occlusion.forward.as_ref())?;
-        let occlusion_backward = occlusion(self.frame.occlusion.backward.as_ref())?;
+        let occlusion_forward = occlusion(self.frame.flow.forward.as_ref().map(|f| &f.occlusion))?;
+        let occlusion_backward =
+            occlusion(self.frame.flow.backward.as_ref().map(|f| &f.occlusion))?;
         let disparity = (self.disparity)
             .map(|d| Array2::from_shape_vec((h, w), d).map_err(shape_error))
             .transpose()?;

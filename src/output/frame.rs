@@ -14,7 +14,7 @@ use super::images::{
 use super::layout::{LAYOUT, Modality};
 use crate::gpu::FrameBuffers;
 use crate::hash::sha256_hex;
-use crate::labels::flow::{FlowDirection, Occlusion, kitti_flow, optical_flow, scene_flow};
+use crate::labels::flow::{FlowDirection, FrameFlow, kitti_flow, optical_flow, scene_flow};
 use crate::labels::{FrameLabels, InstanceLabel};
 use crate::scene::FrameScene;
 use crate::spec::OutputsSpec;
@@ -106,7 +106,7 @@ pub fn object_coordinates(
 /// Encodes one image modality of a frame.
 fn encode_image(
     modality: Modality,
-    (scene, buffers, labels, occlusion): (&FrameScene, &FrameBuffers, &FrameLabels, &Occlusion),
+    (scene, buffers, labels, flow): (&FrameScene, &FrameBuffers, &FrameLabels, &FrameFlow),
     outputs: &OutputsSpec,
 ) -> Result<Vec<u8>, String> {
     let (w, h) = (buffers.width, buffers.height);
@@ -138,6 +138,9 @@ fn encode_image(
         ),
         Modality::FlowForward | Modality::FlowBackward => {
             let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
+            if let Some(made) = flow.get(direction) {
+                return Ok(flo(&made.flow, w, h));
+            }
             return match optical_flow(scene, &buffers.depth, &buffers.instance, w, direction) {
                 Ok(Some(field)) => Ok(flo(&field, w, h)),
                 Ok(None) => Err("the frame has no step in this direction".into()),
@@ -146,10 +149,10 @@ fn encode_image(
         }
         Modality::OcclusionForward | Modality::OcclusionBackward => {
             let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
-            let mask = occlusion
+            let made = flow
                 .get(direction)
                 .ok_or("the frame's neighbour was not rendered with it")?;
-            let grey: Vec<u8> = mask.iter().map(|&m| m * 255).collect();
+            let grey: Vec<u8> = made.occlusion.iter().map(|&m| m * 255).collect();
             png_gray8(&grey, w, h, c)
         }
         Modality::SceneFlowForward | Modality::SceneFlowBackward => {
@@ -163,11 +166,18 @@ fn encode_image(
         }
         Modality::FlowKittiForward | Modality::FlowKittiBackward => {
             let direction = flow_direction(modality).unwrap_or(FlowDirection::Forward);
-            let field = optical_flow(scene, &buffers.depth, &buffers.instance, w, direction)
-                .map_err(|e| e.to_string())?
-                .ok_or("the frame has no step in this direction")?;
+            let computed;
+            let field = match flow.get(direction) {
+                Some(made) => &made.flow,
+                None => {
+                    computed = optical_flow(scene, &buffers.depth, &buffers.instance, w, direction)
+                        .map_err(|e| e.to_string())?
+                        .ok_or("the frame has no step in this direction")?;
+                    &computed
+                }
+            };
             png16(
-                &kitti_flow(&field),
+                &kitti_flow(field),
                 (w, h),
                 image::ExtendedColorType::Rgb16,
                 c,
@@ -204,12 +214,12 @@ fn flow_direction(modality: Modality) -> Option<FlowDirection> {
 pub fn writes(
     modality: Modality,
     scene: &FrameScene,
-    occlusion: &Occlusion,
+    flow: &FrameFlow,
     outputs: &OutputsSpec,
 ) -> bool {
     let occlusion_made = match modality {
-        Modality::OcclusionForward => occlusion.forward.is_some(),
-        Modality::OcclusionBackward => occlusion.backward.is_some(),
+        Modality::OcclusionForward => flow.forward.is_some(),
+        Modality::OcclusionBackward => flow.backward.is_some(),
         _ => true,
     };
     modality.enabled(outputs)
@@ -244,10 +254,10 @@ pub fn disparity(scene: &FrameScene, depth: &[f32]) -> Option<Vec<f32>> {
     )
 }
 
-/// Encodes every output of a frame: the enabled images on rayon's pool, then the labels
-/// file with their checksums.
+/// Encodes every output of a frame: the enabled images (and their checksums) on rayon's
+/// pool, then the labels file with the checksums.
 pub fn encode_frame(
-    (scene, buffers, labels, occlusion): (&FrameScene, &FrameBuffers, &FrameLabels, &Occlusion),
+    (scene, buffers, labels, flow): (&FrameScene, &FrameBuffers, &FrameLabels, &FrameFlow),
     outputs: &OutputsSpec,
 ) -> Result<EncodedFrame, OutputError> {
     use rayon::prelude::*;
@@ -255,18 +265,27 @@ pub fn encode_frame(
     let images: Vec<Modality> = LAYOUT
         .iter()
         .map(|k| k.modality)
-        .filter(|&m| m != Modality::Labels && writes(m, scene, occlusion, outputs))
+        .filter(|&m| m != Modality::Labels && writes(m, scene, flow, outputs))
         .collect();
-    let mut files = images
+    // Each image is hashed where it was encoded: flow files are megabytes.
+    let encoded = images
         .par_iter()
         .map(|&m| {
             let path = m.path(frame);
-            match encode_image(m, (scene, buffers, labels, occlusion), outputs) {
-                Ok(bytes) => Ok((path, bytes)),
+            match encode_image(m, (scene, buffers, labels, flow), outputs) {
+                Ok(bytes) => {
+                    let sha = sha256_hex(&bytes);
+                    Ok((path, bytes, sha))
+                }
                 Err(message) => Err(OutputError::Encode { path, message }),
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let checksums = encoded
+        .iter()
+        .map(|(p, _, sha)| (p.clone(), sha.clone()))
+        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = encoded.into_iter().map(|(p, b, _)| (p, b)).collect();
 
     let labels_path = Modality::Labels.path(frame);
     let document = LabelsFile {
@@ -278,10 +297,7 @@ pub fn encode_frame(
         },
         scene,
         instances: &labels.instances,
-        files: files
-            .iter()
-            .map(|(p, b)| (p.clone(), sha256_hex(b)))
-            .collect(),
+        files: checksums,
     };
     let mut json = serde_json::to_vec(&document).map_err(|e| OutputError::Encode {
         path: labels_path.clone(),

@@ -31,10 +31,11 @@ pub struct Frame {
     pub labels: FrameLabels,
     /// Where this frame's time went.
     pub timings: FrameTimings,
-    /// In a sequence with flow outputs, which pixels' surface is hidden or out of view
-    /// at the neighbouring steps (filled by [`crate::Renderer::frames`], which renders
-    /// the neighbours it needs; a frame made from a scene by hand has none).
-    pub occlusion: crate::labels::flow::Occlusion,
+    /// In a sequence with flow outputs, the optical flow to the neighbouring steps and
+    /// which pixels' surface is hidden or out of view there (filled by
+    /// [`crate::Renderer::frames`], which renders the neighbours it needs; a frame made
+    /// from a scene by hand has none, and [`Frame::optical_flow`] computes its flow).
+    pub flow: crate::labels::flow::FrameFlow,
     /// The COCO licence ids of the assets it places (`annotations.json`'s image
     /// `licenses`); none when no asset of the spec has licence information.
     pub licenses: Option<Vec<u32>>,
@@ -66,7 +67,7 @@ impl Frame {
     /// (paths relative to the dataset root, the labels file last): the same bytes.
     pub fn encode(&self, outputs: &OutputsSpec) -> Result<EncodedFrame, OutputError> {
         encode_frame(
-            (&self.scene, &self.buffers, &self.labels, &self.occlusion),
+            (&self.scene, &self.buffers, &self.labels, &self.flow),
             outputs,
         )
     }
@@ -99,18 +100,22 @@ impl Frame {
             self.index,
             (self.width(), self.height()),
             &self.scene,
-            |m| crate::output::frame::writes(m, &self.scene, &self.occlusion, outputs),
+            |m| crate::output::frame::writes(m, &self.scene, &self.flow, outputs),
             self.licenses.clone(),
         )
     }
 
     /// The frame's optical flow to the next (forward) or previous (backward) step of its
     /// sequence, `(dx, dy)` pixels per pixel row-major ([`crate::labels::flow`]); `None`
-    /// when the frame has no step in that direction (or is not a sequence's).
+    /// when the frame has no step in that direction (or is not a sequence's). The flow
+    /// [`Frame::flow`] holds when it has it, else computed from the depth.
     pub fn optical_flow(
         &self,
         direction: crate::labels::flow::FlowDirection,
     ) -> Result<Option<Vec<[f32; 2]>>, crate::motion::MotionError> {
+        if let Some(made) = self.flow.get(direction) {
+            return Ok(Some(made.flow.clone()));
+        }
         crate::labels::flow::optical_flow(
             &self.scene,
             &self.buffers.depth,

@@ -163,8 +163,8 @@ impl Window {
         }
     }
 
-    /// The next frame asked for, with its occlusion masks, if it and its neighbours have
-    /// come.
+    /// The next frame asked for, with its flow and occlusion masks, if it and its
+    /// neighbours have come.
     fn release(&mut self) -> Option<Result<Frame, RenderError>> {
         let want = *self.requested.front()?;
         let neighbours = self.neighbours(want);
@@ -181,22 +181,24 @@ impl Window {
             *c -= 1;
         }
         let size = (frame.width(), frame.height());
+        let t0 = Instant::now();
         for (direction, n) in neighbours {
             let Some(other) = n.and_then(|n| self.depths.get(&n)) else {
                 continue;
             };
-            let mask = crate::labels::flow::occlusion(
+            let flow = crate::labels::flow::flow_and_occlusion(
                 &frame.scene,
                 (&frame.buffers.depth, &frame.buffers.instance),
                 other,
                 size,
                 direction,
             );
-            match mask {
-                Ok(mask) => frame.occlusion.set(direction, mask),
+            match flow {
+                Ok(flow) => frame.flow.set(direction, flow),
                 Err(e) => return Some(Err(RenderError::Randomize(e.into()))),
             }
         }
+        frame.timings.flow = t0.elapsed().as_secs_f64();
         let keep: Vec<u64> = self
             .depths
             .keys()

@@ -97,6 +97,9 @@ pub struct FrameTimings {
     pub post: f64,
     /// Instance masks, boxes and RLE.
     pub labels: f64,
+    /// Optical flow and occlusion masks towards the neighbouring steps (a sequence with
+    /// flow outputs; 0 otherwise).
+    pub flow: f64,
     /// PNG/EXR encoding and the labels JSON (filled in by whoever encodes the frame).
     pub encode: f64,
     /// Writing the files (filled in by whoever writes them).
@@ -220,7 +223,7 @@ impl SceneSource {
             buffers,
             labels,
             timings,
-            occlusion: Default::default(),
+            flow: Default::default(),
         }
     }
 }

@@ -444,6 +444,56 @@ fn a_sequence_dataset_is_the_same_across_workers_shards_and_merge() {
     });
 }
 
+#[test]
+fn a_killed_or_damaged_sequence_run_resumes_into_the_bytes_of_a_whole_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = moving_scene();
+    spec["frames"] = json!(3);
+    spec["outputs"] = json!({ "flow": true, "depth_exr": true, "scene_flow": true });
+    let spec_file = dir.path().join("seq.json");
+    std::fs::write(&spec_file, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let whole = dir.path().join("whole");
+    let o = common::render(&spec_file, &whole, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let same = |a: &Path, b: &Path| common::assert_same_files(a, b, |_| false);
+
+    // Killed mid-sequence (a frame's flow needs neighbours the run had not written).
+    let mut interrupted = 0;
+    for (k, finished) in [2usize, 6].into_iter().enumerate() {
+        let out = dir.path().join(format!("killed{k}"));
+        let labels = out.join("labels");
+        interrupted += u32::from(common::render_killed_when(
+            &spec_file,
+            &out,
+            &[],
+            |_| common::finished_files(&labels) >= finished,
+            std::time::Duration::from_millis(2 * k as u64),
+        ));
+        let o = common::render(&spec_file, &out, &["--resume"]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        same(&whole, &out);
+    }
+    assert!(interrupted >= 1, "no kill caught the run unfinished");
+
+    // Damaged frames inside sequences: each is rendered again with the neighbours its
+    // flow and masks need, which stay as they were.
+    let damaged = dir.path().join("damaged");
+    let o = common::render(&spec_file, &damaged, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    std::fs::remove_file(damaged.join("flow_forward/000005.flo")).unwrap();
+    let mask = damaged.join("occlusion_backward/000002.png");
+    let bytes = std::fs::read(&mask).unwrap();
+    std::fs::write(&mask, &bytes[..bytes.len() / 2]).unwrap();
+    let o = common::render(&spec_file, &damaged, &["--resume"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("10 frames were finished already"),
+        "{}",
+        common::stderr(&o)
+    );
+    same(&whole, &damaged);
+}
+
 /// A change to a spec.
 type Edit = Box<dyn Fn(&mut Value)>;
 
@@ -775,7 +825,7 @@ fn occlusion_masks_agree_with_a_depth_test_and_come_with_frames_alone() {
                 (FlowDirection::Forward, t + 1),
                 (FlowDirection::Backward, t.wrapping_sub(1)),
             ] {
-                let mask = now.occlusion.get(direction);
+                let mask = now.flow.get(direction).map(|f| &f.occlusion);
                 let Some(other) = steps.get(other) else {
                     assert!(
                         mask.is_none(),
@@ -825,7 +875,7 @@ fn occlusion_masks_agree_with_a_depth_test_and_come_with_frames_alone() {
     // A frame rendered alone comes with the masks its neighbours give it.
     let mut r = common::renderer(&spec, spec.spec.seed);
     let alone = r.render(5).unwrap();
-    assert_eq!(alone.occlusion, frames[5].occlusion);
+    assert_eq!(alone.flow, frames[5].flow);
     assert!(
         alone.encode(&spec.spec.outputs).unwrap().files
             == frames[5].encode(&spec.spec.outputs).unwrap().files
