@@ -4,7 +4,9 @@
 //! manifest).
 
 pub mod plan;
+mod writer;
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -249,43 +251,74 @@ fn lcm(a: u64, b: u64) -> u64 {
     (a / gcd).saturating_mul(b)
 }
 
-/// Renders `todo` and writes each frame as it comes, in order; returns each frame's labels
+/// Renders `todo` and writes each frame as it comes, in order (a writer thread writes
+/// frame i while frame i + 1 is labelled and encoded); returns each frame's labels
 /// checksum. Stops at the first error or when the renderer's cancel is requested.
 fn write_frames(
     renderer: &mut Renderer,
     todo: &[u64],
-    mut store: FrameStore<'_>,
+    store: FrameStore<'_>,
     pool: Option<&rayon::ThreadPool>,
     progress: &mut dyn Progress,
 ) -> Result<Vec<(u64, String)>, DatasetError> {
     let outputs = renderer.outputs().clone();
-    let mut frames = renderer.frames(todo.iter().copied());
-    let mut written = Vec::with_capacity(todo.len());
-    while let Some(frame) = frames.next() {
-        let frame = frame?;
-        if let Some(warning) = frame
-            .scene
-            .physics
-            .as_ref()
-            .and_then(|p| p.warning(frame.index))
-        {
-            progress.warning(&warning);
-        }
-        let mut timings = frame.timings;
-        let t = Instant::now();
-        // Encoding runs on the encoder pool when one is asked for.
-        let encoded = match pool {
-            Some(pool) => pool.install(|| frame.encode(&outputs)),
-            None => frame.encode(&outputs),
-        }?;
-        timings.encode = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        store.put(frame.index, &encoded.files)?;
-        timings.write = t.elapsed().as_secs_f64();
-        written.push((frame.index, encoded.labels_sha256));
-        progress.frame_done(written.len() as u64, &timings);
-        frames.recycle(frame);
+    std::thread::scope(|scope| {
+        let writer = writer::FrameWriter::start(scope, store);
+        // Frames handed to the writer and not yet reported written, in order.
+        let mut handed = VecDeque::new();
+        let mut written = Vec::with_capacity(todo.len());
+        let mut rendered = || -> Result<(), DatasetError> {
+            let mut frames = renderer.frames(todo.iter().copied());
+            while let Some(frame) = frames.next() {
+                let frame = frame?;
+                if let Some(warning) = frame
+                    .scene
+                    .physics
+                    .as_ref()
+                    .and_then(|p| p.warning(frame.index))
+                {
+                    progress.warning(&warning);
+                }
+                let mut timings = frame.timings;
+                let t = Instant::now();
+                // Encoding runs on the encoder pool when one is asked for.
+                let encoded = match pool {
+                    Some(pool) => pool.install(|| frame.encode(&outputs)),
+                    None => frame.encode(&outputs),
+                }?;
+                timings.encode = t.elapsed().as_secs_f64();
+                handed.push_back((frame.index, timings, encoded.labels_sha256));
+                let index = frame.index;
+                frames.recycle(frame);
+                if !writer.put(index, encoded.files) {
+                    break; // The writer stopped; its error comes from close.
+                }
+                report_written(writer.written(), &mut handed, &mut written, progress);
+            }
+            Ok(())
+        };
+        let rendered = rendered();
+        let (last, stored) = writer.close(rendered.is_ok());
+        report_written(last.into_iter(), &mut handed, &mut written, progress);
+        rendered?;
+        stored?;
+        Ok(written)
+    })
+}
+
+/// Reports frames the writer finished (their write times, in order) to `progress`, and
+/// moves them from `handed` to `written`.
+fn report_written(
+    seconds: impl Iterator<Item = f64>,
+    handed: &mut VecDeque<(u64, FrameTimings, String)>,
+    written: &mut Vec<(u64, String)>,
+    progress: &mut dyn Progress,
+) {
+    for write in seconds {
+        let Some((index, timings, sha)) = handed.pop_front() else {
+            return;
+        };
+        written.push((index, sha));
+        progress.frame_done(written.len() as u64, &FrameTimings { write, ..timings });
     }
-    store.finish()?;
-    Ok(written)
 }
