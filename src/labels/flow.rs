@@ -102,9 +102,9 @@ fn mat(rows: &[[f64; 4]; 4]) -> DMat4 {
 /// intrinsics.
 ///
 /// The maps are composed in f64 and applied in f32 (a fifth faster per pixel): a pixel
-/// lands within a few f32 steps of where f64 arithmetic puts it, about 1e-7 of its
-/// coordinate (6e-5 px at x = 640, 1e-3 px at the largest image side, 16384), the
-/// precision the f32 depth it starts from carries anyway.
+/// lands within a few f32 steps of where f64 arithmetic puts it, a few 1e-7 of its
+/// coordinate (under 2e-4 px on the 640 × 480 examples; about 3e-3 px at the largest
+/// image side, 16384), the precision of the f32 depth it starts from.
 struct Carrier {
     /// By instance id; ids without a labelled object (0 among them) move with the world.
     by_id: Vec<Mat4>,
