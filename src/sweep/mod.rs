@@ -222,8 +222,10 @@ pub struct Point {
     pub values: Vec<Value>,
     /// Its resolved spec (JSON, with a final newline).
     pub spec: Vec<u8>,
-    /// Its frames (the spec's `frames`).
+    /// Its images (the spec's `frames`, times a sequence's steps and cameras).
     pub frames: u64,
+    /// Images a shard keeps together: a sequence's (steps × cameras), else 1.
+    pub sequence_images: u64,
 }
 
 impl Point {
@@ -301,10 +303,12 @@ impl Sweep {
                 values,
                 spec: text,
                 frames: 0,
+                sequence_images: 1,
             };
             let loaded = point.load(dir, &sweep.parameters)?;
             points.push(Point {
                 frames: loaded.spec.images(),
+                sequence_images: loaded.spec.images_per_frame(),
                 ..point
             });
         }

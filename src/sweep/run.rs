@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Combine, INDEX_CSV, INDEX_FILE, POINT_SPEC, Sweep, SweepError};
+use super::{Combine, INDEX_CSV, INDEX_FILE, POINT_SPEC, Point, Sweep, SweepError};
 use crate::dataset::{DatasetOptions, Progress, render_dataset};
 use crate::gpu::BackendChoice;
 use crate::output::{Durability, write_atomic, write_atomic_with};
@@ -46,19 +46,23 @@ pub struct Block {
 }
 
 /// The blocks of a shard of the sweep's (point, frame) pairs (all of them without a
-/// shard), in order; points with no frame in the shard are left out.
+/// shard), in order; points with no frame in the shard are left out. Shards take whole
+/// sequences: they split the list of (point, sequence) pairs, a sequence being one
+/// image of a point of still frames.
 pub fn blocks(sweep: &Sweep, shard: Option<Shard>) -> Vec<Block> {
-    let pairs = 0..sweep.pairs();
-    let mine = shard.map_or(pairs.clone(), |s| s.frames(&pairs));
+    let units = |p: &Point| p.frames.div_ceil(p.sequence_images.max(1));
+    let all = 0..sweep.points.iter().map(units).sum::<u64>();
+    let mine = shard.map_or(all.clone(), |s| s.frames(&all));
     let mut start = 0;
     let mut out = Vec::new();
     for (point, p) in sweep.points.iter().enumerate() {
-        let span = start..start + p.frames;
+        let span = start..start + units(p);
         let (a, b) = (span.start.max(mine.start), span.end.min(mine.end));
         if a < b {
+            let image = |unit: u64| ((unit - start) * p.sequence_images.max(1)).min(p.frames);
             out.push(Block {
                 point,
-                frames: a - start..b - start,
+                frames: image(a)..image(b),
             });
         }
         start = span.end;

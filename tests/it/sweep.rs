@@ -181,6 +181,79 @@ fn resumed_and_sharded_sweeps_equal_one_whole_run() {
 }
 
 #[test]
+fn sweep_shards_take_whole_sequences_and_merge_into_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assets = common::assets_dir();
+    let base = json!({
+        "version": 3, "seed": 5, "frames": 2,
+        "sequence": { "steps": 3, "fps": 10 },
+        "resolution": { "width": 96, "height": 72 },
+        "camera": {
+            "fov_y_deg": 50,
+            "orbit": { "target": [0, 0.2, 0], "distance": 2.0, "elevation_deg": 35, "azimuth_deg": [0, 360] },
+            "motion": { "orbit_deg_per_s": 40 }
+        },
+        "categories": [ { "name": "cube" } ],
+        "assets": [
+            { "name": "cube", "path": assets.join("cube.glb"), "category": "cube", "normalize_diagonal": 0.35 },
+            { "name": "floor", "primitive": "plane" }
+        ],
+        "objects": [
+            { "asset": "floor", "position": [0, 0, 0], "scale": 4.0 },
+            { "asset": "cube", "count": 2,
+              "position": { "uniform": { "min": [-0.5, 0.15, -0.5], "max": [0.5, 0.5, 0.5] } },
+              "motion": { "velocity": [0.3, 0, 0] } }
+        ],
+        "outputs": { "flow": true }
+    });
+    std::fs::write(tmp.path().join("base.json"), base.to_string()).unwrap();
+    // Points of 2 sequences of 3 and of 4 steps: 4 sequences, 14 images.
+    let sweep_spec = json!({
+        "base": "base.json",
+        "parameters": [ { "pointer": "/sequence/steps", "values": [3, 4] } ]
+    });
+    let file = tmp.path().join("sweep.json");
+    std::fs::write(&file, sweep_spec.to_string()).unwrap();
+    let whole = tmp.path().join("whole");
+    let o = sweep(&file, &whole, &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+
+    let shards: Vec<PathBuf> = (0..3)
+        .map(|k| tmp.path().join(format!("shard{k}")))
+        .collect();
+    let mut sequences = 0;
+    for (k, dir) in shards.iter().enumerate() {
+        let o = sweep(&file, dir, &["--shard", &format!("{k}/3")]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        for (point, steps) in [("000", 3), ("001", 4)] {
+            let Ok(bytes) = std::fs::read(dir.join(point).join("manifest.json")) else {
+                continue;
+            };
+            let m: Value = serde_json::from_slice(&bytes).unwrap();
+            let (a, b) = (
+                m["frames"][0].as_u64().unwrap(),
+                m["frames"][1].as_u64().unwrap(),
+            );
+            assert!(
+                a % steps == 0 && b % steps == 0 && a < b,
+                "shard {k} point {point} splits a sequence: {a}..{b}"
+            );
+            sequences += (b - a) / steps;
+        }
+    }
+    assert_eq!(sequences, 4, "the shards hold every sequence once");
+    let merged = tmp.path().join("merged");
+    let o = common::synthvis_command()
+        .arg("merge")
+        .arg(&merged)
+        .args(&shards)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_same(&whole, &merged);
+}
+
+#[test]
 fn bad_pointers_and_invalid_points_are_reported_before_anything_renders() {
     let tmp = tempfile::tempdir().unwrap();
     let bad_pointer = sweep_files(
