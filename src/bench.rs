@@ -140,7 +140,7 @@ fn rusage() -> libc::rusage {
 }
 
 /// Process CPU time (user + system), seconds.
-fn cpu_seconds() -> f64 {
+pub fn cpu_seconds() -> f64 {
     let usage = rusage();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     tv(usage.ru_utime) + tv(usage.ru_stime)

@@ -435,9 +435,7 @@ fn a_sequence_dataset_is_the_same_across_workers_shards_and_merge() {
         parts.push(part);
     }
     let merged = dir.path().join("merged");
-    let mut cmd = common::synthvis_command();
-    cmd.arg("merge").arg(&merged).args(&parts);
-    let o = cmd.output().unwrap();
+    let o = common::merge(&merged, &parts);
     assert!(o.status.success(), "{}", common::stderr(&o));
     common::assert_same_files(&whole, &merged, |p| {
         p == "manifest.json" || p == "shards.json"

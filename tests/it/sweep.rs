@@ -163,20 +163,10 @@ fn resumed_and_sharded_sweeps_equal_one_whole_run() {
         "shard 1 starts inside point 002"
     );
     let merged = tmp.path().join("merged");
-    let o = common::synthvis_command()
-        .arg("merge")
-        .arg(&merged)
-        .args([&shards[2], &shards[0], &shards[1]])
-        .output()
-        .unwrap();
+    let o = common::merge(&merged, [&shards[2], &shards[0], &shards[1]]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert_same(&whole, &merged);
-    let o = common::synthvis_command()
-        .arg("merge")
-        .arg(tmp.path().join("partial"))
-        .args([&shards[0], &shards[2]])
-        .output()
-        .unwrap();
+    let o = common::merge(&tmp.path().join("partial"), [&shards[0], &shards[2]]);
     common::assert_fails_with(&o, 2, "missing");
 }
 
@@ -243,12 +233,7 @@ fn sweep_shards_take_whole_sequences_and_merge_into_one_run() {
     }
     assert_eq!(sequences, 4, "the shards hold every sequence once");
     let merged = tmp.path().join("merged");
-    let o = common::synthvis_command()
-        .arg("merge")
-        .arg(&merged)
-        .args(&shards)
-        .output()
-        .unwrap();
+    let o = common::merge(&merged, &shards);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert_same(&whole, &merged);
 }

@@ -176,12 +176,7 @@ fn shards_take_whole_tars_and_merge_into_the_bytes_of_one_run() {
         })
         .collect();
     let merged = tmp.path().join("merged");
-    let o = common::synthvis_command()
-        .arg("merge")
-        .arg(&merged)
-        .args(&shards)
-        .output()
-        .unwrap();
+    let o = common::merge(&merged, &shards);
     assert!(o.status.success(), "{}", common::stderr(&o));
     common::assert_same_files(&single, &merged, |name| name == "shards.json");
 
@@ -189,13 +184,7 @@ fn shards_take_whole_tars_and_merge_into_the_bytes_of_one_run() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     render_tars(&spec, &a, 4, &["--frames", "0..6"]);
     render_tars(&spec, &b, 4, &["--frames", "6..14"]);
-    let o = common::synthvis_command()
-        .arg("merge")
-        .arg(tmp.path().join("refused"))
-        .arg(&a)
-        .arg(&b)
-        .output()
-        .unwrap();
+    let o = common::merge(&tmp.path().join("refused"), [&a, &b]);
     common::assert_fails_with(&o, 2, "split a tar of 4 frames");
 }
 

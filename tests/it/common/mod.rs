@@ -3,7 +3,7 @@
 
 mod runs;
 
-pub use runs::{finished_files, quickstart_spec, render, render_killed_when, small_spec};
+pub use runs::{finished_files, merge, quickstart_spec, render, render_killed_when, small_spec};
 
 use std::path::{Path, PathBuf};
 

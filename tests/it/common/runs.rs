@@ -47,6 +47,16 @@ fn render_command(spec: &Path, out: &Path, extra: &[&str]) -> std::process::Comm
     cmd
 }
 
+/// Runs `synthvis merge OUT PARTS...` to its end.
+pub fn merge<P: AsRef<std::ffi::OsStr>>(out: &Path, parts: impl IntoIterator<Item = P>) -> Output {
+    synthvis_command()
+        .arg("merge")
+        .arg(out)
+        .args(parts)
+        .output()
+        .unwrap()
+}
+
 /// Runs `synthvis render SPEC --out OUT -q EXTRA` to its end.
 pub fn render(spec: &Path, out: &Path, extra: &[&str]) -> Output {
     render_command(spec, out, extra).output().unwrap()
