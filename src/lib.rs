@@ -32,6 +32,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod camera;
 pub mod cli;
 pub mod dataset;
 pub mod export;

@@ -2,7 +2,8 @@
 //!
 //! A sequence's scene is sampled once, at step 0 ([`crate::randomize`]), with each moving
 //! object's [`ObjectMotion`] and the camera's [`CameraMotion`]. Every other step is a pure
-//! function of that scene and the step's time ([`scene_at_step`]): the same scene gives
+//! function of that scene and the step's time
+//! ([`FrameScene::at_step`](crate::scene::FrameScene::at_step)): the same scene gives
 //! the same poses at any step, whichever step it was taken at, so optical flow
 //! ([`crate::labels::flow`]) can be computed from a frame alone. Step 0 is the sampled
 //! scene itself, bit for bit.
@@ -16,8 +17,8 @@
 use glam::{DMat4, DQuat, DVec3};
 use serde::{Deserialize, Serialize};
 
+use crate::camera::CameraSample;
 use crate::geometry::{Pose, camera_view, orbit_point, quat_axis_angle, quat_from_euler_xyz_deg};
-use crate::scene::{CameraSample, FrameScene};
 
 /// The name of a sequence's only camera.
 pub const DEFAULT_CAMERA: &str = "camera";
@@ -368,7 +369,7 @@ impl CameraMotion {
 
     /// The world→camera transform `t` seconds after step 0, with the camera's centre and
     /// look-at point (both moved by the shake, when there is one).
-    fn view_at(&self, t: f64) -> Result<(DMat4, DVec3, DVec3), MotionError> {
+    pub fn view_at(&self, t: f64) -> Result<(DMat4, DVec3, DVec3), MotionError> {
         let (position, look_at) = self.placement_at(t);
         let up = DVec3::from_array(self.up);
         let view = camera_view(position, look_at, up, self.roll_deg.to_radians()).ok_or(
@@ -430,59 +431,4 @@ pub enum MotionError {
         /// The camera asked for.
         camera: u32,
     },
-}
-
-/// `scene` (any image of a sequence) at step `step` of the same sequence, same camera.
-pub fn scene_at_step(scene: &FrameScene, step: u32) -> Result<FrameScene, MotionError> {
-    let camera = scene.sequence.as_ref().map_or(0, |s| s.camera_index);
-    scene_at(scene, step, camera)
-}
-
-/// `scene` (any image of a sequence) as camera `camera` of its rig sees step `step`:
-/// every moving object and the camera where their motions put them then, the rest
-/// unchanged.
-pub fn scene_at(scene: &FrameScene, step: u32, camera: u32) -> Result<FrameScene, MotionError> {
-    let Some(seq) = scene
-        .sequence
-        .as_ref()
-        .filter(|s| step < s.steps && camera < s.cameras)
-    else {
-        return Err(MotionError::NoSuchStep { step, camera });
-    };
-    if seq.step == step && seq.camera_index == camera {
-        return Ok(scene.clone());
-    }
-    let t = f64::from(step) / seq.fps;
-    let mut out = scene.clone();
-    for object in &mut out.objects {
-        if let Some(motion) = &object.motion {
-            object.pose_world = motion.pose_at(step, t);
-        }
-    }
-    match (&scene.rig, &scene.camera_motion) {
-        (None, Some(motion)) => {
-            // At t = 0 this is the camera as sampled, bit for bit (the same arithmetic).
-            out.camera = motion.camera_at(&scene.camera, t)?;
-        }
-        (None, None) => {}
-        (Some(rig), motion) => {
-            let world_to_rig = match motion {
-                Some(m) => m.view_at(t)?.0,
-                None => DMat4::from_cols_array_2d(&rig.world_to_rig).transpose(),
-            };
-            out.camera = rig
-                .camera(camera as usize, world_to_rig, &scene.camera)
-                .ok_or(MotionError::NoSuchStep { step, camera })?;
-        }
-    }
-    out.frame_index = seq.frame_index(step, camera);
-    if let Some(s) = out.sequence.as_mut() {
-        s.step = step;
-        s.time_s = t;
-        s.camera_index = camera;
-        if let Some(rig) = &scene.rig {
-            s.camera.clone_from(&rig.cameras[camera as usize].name);
-        }
-    }
-    Ok(out)
 }

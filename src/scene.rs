@@ -6,7 +6,9 @@
 use glam::{DMat4, DQuat, DVec3};
 use serde::Serialize;
 
-use crate::geometry::{Pose, canonical_xyzw, mat4_rows};
+pub use crate::camera::CameraSample;
+use crate::geometry::Pose;
+use crate::motion::MotionError;
 
 /// Most lights a frame scene can hold (the renderer's fixed light array).
 pub const MAX_LIGHTS: usize = 8;
@@ -264,95 +266,67 @@ pub struct ShadowSample {
     pub softness: f64,
 }
 
-/// The sampled camera: intrinsics in pixels and its pose.
-#[derive(Debug, Clone, Serialize)]
-pub struct CameraSample {
-    /// Image width, pixels.
-    pub width: u32,
-    /// Image height, pixels.
-    pub height: u32,
-    /// Intrinsic matrix K in pixels, row-major, in OpenCV's convention: the centre of pixel
-    /// (u, v) has coordinates (u, v).
-    #[serde(rename = "K")]
-    pub k: [[f64; 3]; 3],
-    /// Near clipping plane, metres.
-    pub near: f64,
-    /// Far clipping plane, metres.
-    pub far: f64,
-    /// Camera centre in world coordinates.
-    pub position: [f64; 3],
-    /// Point the optical axis goes through.
-    pub look_at: [f64; 3],
-    /// World→camera transform (OpenCV camera frame), row-major 4×4.
-    pub world_to_camera: [[f64; 4]; 4],
-    /// Rotation part of `world_to_camera` as a quaternion `[x, y, z, w]`, `w >= 0`.
-    pub world_to_camera_rotation_xyzw: [f64; 4],
-    /// Camera→world transform, row-major 4×4.
-    pub camera_to_world: [[f64; 4]; 4],
-}
-
 impl FrameScene {
+    /// This scene (any image of a sequence) at step `step` of the same sequence, same camera.
+    pub fn at_step(&self, step: u32) -> Result<FrameScene, MotionError> {
+        let camera = self.sequence.as_ref().map_or(0, |s| s.camera_index);
+        self.at(step, camera)
+    }
+
+    /// This scene (any image of a sequence) as camera `camera` of its rig sees step `step`:
+    /// every moving object and the camera where their motions put them then, the rest
+    /// unchanged.
+    pub fn at(&self, step: u32, camera: u32) -> Result<FrameScene, MotionError> {
+        let Some(seq) = self
+            .sequence
+            .as_ref()
+            .filter(|s| step < s.steps && camera < s.cameras)
+        else {
+            return Err(MotionError::NoSuchStep { step, camera });
+        };
+        if seq.step == step && seq.camera_index == camera {
+            return Ok(self.clone());
+        }
+        let t = f64::from(step) / seq.fps;
+        let mut out = self.clone();
+        for object in &mut out.objects {
+            if let Some(motion) = &object.motion {
+                object.pose_world = motion.pose_at(step, t);
+            }
+        }
+        match (&self.rig, &self.camera_motion) {
+            (None, Some(motion)) => {
+                // At t = 0 this is the camera as sampled, bit for bit (the same arithmetic).
+                out.camera = motion.camera_at(&self.camera, t)?;
+            }
+            (None, None) => {}
+            (Some(rig), motion) => {
+                let world_to_rig = match motion {
+                    Some(m) => m.view_at(t)?.0,
+                    None => DMat4::from_cols_array_2d(&rig.world_to_rig).transpose(),
+                };
+                out.camera = rig
+                    .camera(camera as usize, world_to_rig, &self.camera)
+                    .ok_or(MotionError::NoSuchStep { step, camera })?;
+            }
+        }
+        out.frame_index = seq.frame_index(step, camera);
+        if let Some(s) = out.sequence.as_mut() {
+            s.step = step;
+            s.time_s = t;
+            s.camera_index = camera;
+            if let Some(rig) = &self.rig {
+                s.camera.clone_from(&rig.cameras[camera as usize].name);
+            }
+        }
+        Ok(out)
+    }
+
     /// What light and ambient radiance are multiplied by on their way to a pixel:
     /// 1 / (1.2 · 2^EV100) with physical units, else 1.
     pub fn exposure_scale(&self) -> f64 {
         self.exposure_ev100
             .map_or(1.0, |ev| 1.0 / (1.2 * libm::exp2(ev)))
-    }
-}
-
-impl CameraSample {
-    /// Builds the sample from intrinsics in OpenCV's convention (`cx`, `cy` measured from
-    /// the centre of the top-left pixel) and a world→camera transform.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        width: u32,
-        height: u32,
-        (fx, fy, cx, cy): (f64, f64, f64, f64),
-        near: f64,
-        far: f64,
-        position: DVec3,
-        look_at: DVec3,
-        world_to_camera: DMat4,
-    ) -> Self {
-        let (_, rotation, _) = world_to_camera.to_scale_rotation_translation();
-        Self {
-            width,
-            height,
-            k: [[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]],
-            near,
-            far,
-            position: position.to_array(),
-            look_at: look_at.to_array(),
-            world_to_camera: mat4_rows(world_to_camera),
-            world_to_camera_rotation_xyzw: canonical_xyzw(rotation.normalize()),
-            camera_to_world: mat4_rows(world_to_camera.inverse()),
-        }
-    }
-
-    /// World→camera transform as a matrix.
-    pub fn world_to_camera(&self) -> DMat4 {
-        DMat4::from_cols_array_2d(&self.world_to_camera).transpose()
-    }
-
-    /// Focal lengths and principal point `(fx, fy, cx, cy)` as in `K` (OpenCV's
-    /// convention).
-    pub fn intrinsics(&self) -> (f64, f64, f64, f64) {
-        (self.k[0][0], self.k[1][1], self.k[0][2], self.k[1][2])
-    }
-
-    /// The intrinsics with the principal point measured from the image's top-left corner
-    /// (`cx + 0.5`, `cy + 0.5`): the convention of the rasterizer's viewport, where the
-    /// image spans `[0, W] × [0, H]`.
-    pub fn raster_intrinsics(&self) -> (f64, f64, f64, f64) {
-        let (fx, fy, cx, cy) = self.intrinsics();
-        (fx, fy, cx + 0.5, cy + 0.5)
-    }
-
-    /// Where the camera-frame point `p` projects with `K`, OpenCV's pixel coordinates
-    /// (meaningless for points with `z <= 0`).
-    pub fn project(&self, p: DVec3) -> [f64; 2] {
-        let (fx, fy, cx, cy) = self.intrinsics();
-        [fx * p.x / p.z + cx, fy * p.y / p.z + cy]
     }
 }
 

@@ -18,7 +18,7 @@ pub const MAX_ENVIRONMENT_WIDTH: u32 = 2048;
 /// sun's disc in a captured sky, are clamped to it.
 pub const MAX_RADIANCE: f32 = 65504.0;
 /// Name of the built-in map in specs and labels.
-pub const NEUTRAL: &str = "neutral";
+pub const NEUTRAL: &str = crate::spec::NEUTRAL_ENVIRONMENT;
 
 /// A decoded environment map in linear RGB.
 #[derive(Debug, Clone)]

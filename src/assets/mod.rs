@@ -135,7 +135,7 @@ pub enum AssetError {
     /// The file's extension names no format synthvis reads.
     #[error(
         "{file}: cannot read this kind of file: synthvis reads {}",
-        formats::READABLE
+        crate::spec::mesh_format::READABLE
     )]
     UnknownFormat {
         /// The asset file.
@@ -152,8 +152,8 @@ pub enum AssetError {
 
 /// Loads one asset file: glTF, OBJ, PLY or STL, told apart by the extension.
 pub fn load_asset(name: &str, path: &Path) -> Result<Asset, AssetError> {
-    match formats::MeshFormat::of(path) {
-        Some(formats::MeshFormat::Gltf) => load_gltf(name, path),
+    match crate::spec::MeshFormat::of(path) {
+        Some(crate::spec::MeshFormat::Gltf) => load_gltf(name, path),
         Some(format) => formats::load(name, path, format),
         // No extension: read as glTF, as synthvis always has (its reader tells .gltf from
         // .glb by the bytes).

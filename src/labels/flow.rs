@@ -19,7 +19,7 @@
 
 use glam::{DMat4, DVec4, Mat4, Vec4};
 
-use crate::motion::{MotionError, scene_at_step};
+use crate::motion::MotionError;
 use crate::scene::FrameScene;
 
 /// Middlebury's value for "no flow here" (readers treat anything above 1e9 as unknown).
@@ -125,7 +125,7 @@ impl Carrier {
         let Some(step) = direction.neighbour(seq.step, seq.steps) else {
             return Ok(None);
         };
-        let other = scene_at_step(scene, step)?;
+        let other = scene.at_step(step)?;
         let (fx, fy, cx, cy) = scene.camera.intrinsics();
         let lift = DMat4::from_cols(
             DVec4::new(1.0 / fx, 0.0, 0.0, 0.0),

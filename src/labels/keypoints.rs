@@ -3,7 +3,7 @@
 
 use glam::DVec3;
 
-use crate::scene::CameraSample;
+use crate::camera::CameraSample;
 
 /// Keypoint names, in order: the corners, then the centre.
 pub const KEYPOINT_NAMES: [&str; 9] = [

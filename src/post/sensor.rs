@@ -143,7 +143,7 @@ fn sensor_noise(v: f32, s: &SensorSample, index: u64, channel: u64) -> f32 {
 /// function in 95 % of draws).
 fn standard_normal(u: f64) -> f64 {
     // Half a step off 0: the quantile's argument stays inside (0, 1).
-    crate::spec::normal_quantile_approx(u + 0.5 / (1u64 << 53) as f64)
+    crate::rng::normal_quantile_approx(u + 0.5 / (1u64 << 53) as f64)
 }
 
 /// A Poisson draw of mean `lambda` from the uniform `u`: by inversion of the CDF below

@@ -4,28 +4,27 @@
 //! placement by bounds needs) and samples any frame of any run. Each randomizer draws
 //! from its own named stream of the frame (see [`crate::rng`]).
 
+mod camera;
 mod look;
+mod placement;
+mod sequence;
 
-use glam::{DMat4, DQuat, DVec3};
+use glam::DVec3;
 
 use crate::assets::environment::MapSun;
-use look::{environment_sun, sample_environment, sample_light, sample_sensor, sample_shadow};
-
-use crate::geometry::{
-    Obb, Pose, camera_view, mat4_rows, orbit_point, quat_from_euler_xyz_deg, srgb_to_linear,
-};
-use crate::motion::{
-    CameraMotion, DEFAULT_CAMERA, MotionError, ObjectMotion, RigCamera, RigSample, SequenceStep,
-    scene_at,
-};
+use crate::geometry::{Obb, Pose, srgb_to_linear};
+use crate::motion::MotionError;
 use crate::physics::{self, Motion};
 use crate::rng::{FrameRng, StreamRng};
-use crate::scene::{
-    CameraSample, FrameScene, ObjectSample, PhysicsRecord, RenderLook, ShapeSample,
-};
+use crate::scene::{FrameScene, ObjectSample, PhysicsRecord, RenderLook, ShapeSample};
 use crate::spec::Unsettled;
-use crate::spec::resolve::{
-    AssetPick, Lens, ObjectGroup, PixelOrigin, Placement, ResolvedSpec, Viewpoint,
+use crate::spec::resolve::{Placement, ResolvedSpec};
+use camera::sample_camera;
+use look::{environment_sun, sample_environment, sample_light, sample_sensor, sample_shadow};
+use placement::{draw_pose, inside_image, pick_asset, sample_shape};
+use sequence::{
+    Launch, first_rig_camera, first_step, sample_camera_motion, sample_object_motion, sample_rig,
+    toss_launch,
 };
 
 pub use crate::geometry::Bounds;
@@ -140,15 +139,11 @@ impl<'a> FrameSampler<'a> {
             return self.draw(seed, frame);
         }
         let (sequence, step, camera) = self.spec.image_of(frame);
-        Ok(scene_at(
-            &self.sample_sequence(seed, sequence)?,
-            step,
-            camera,
-        )?)
+        Ok(self.sample_sequence(seed, sequence)?.at(step, camera)?)
     }
 
     /// Samples step 0 of sequence `sequence` of a run with seed `seed`, with the motions
-    /// that pose its other steps ([`scene_at`]). Specs without a sequence get frame
+    /// that pose its other steps ([`FrameScene::at`]). Specs without a sequence get frame
     /// `sequence`.
     pub fn sample_sequence(&self, seed: u64, sequence: u64) -> Result<FrameScene, RandomizeError> {
         self.draw(seed, sequence)
@@ -302,23 +297,7 @@ impl<'a> FrameSampler<'a> {
                 let motion = spec
                     .sequence
                     .and(group.motion.as_ref())
-                    .map(|m| ObjectMotion {
-                        start_pose_world: pose.clone(),
-                        velocity: m.velocity.sample(&mut motion_rng),
-                        angular_velocity_deg: m.angular_velocity_deg.sample(&mut motion_rng),
-                        keyframes: m
-                            .keyframes
-                            .iter()
-                            .map(|k| crate::motion::ObjectKey {
-                                time: k.time,
-                                offset: k.offset.sample(&mut motion_rng),
-                                rotation_deg: k.rotation_deg.sample(&mut motion_rng),
-                            })
-                            .collect(),
-                        interpolation: m.interpolation,
-                        tossed: false,
-                        track: Vec::new(),
-                    });
+                    .map(|m| sample_object_motion(m, &pose, &mut motion_rng));
                 // A keyframed instance starts where its first keyframes put it.
                 let pose = match &motion {
                     Some(m) if !m.keyframes.is_empty() => m.pose_at(0, 0.0),
@@ -388,29 +367,12 @@ impl<'a> FrameSampler<'a> {
             None => camera,
         };
         let rig = spec.sequence.and_then(|_| sample_rig(spec, &camera, &rng));
-        let sequence = spec.sequence.map(|seq| SequenceStep {
-            sequence: frame,
-            step: 0,
-            steps: seq.steps,
-            fps: seq.fps,
-            time_s: 0.0,
-            camera: rig
-                .as_ref()
-                .map_or(DEFAULT_CAMERA, |r| r.cameras[0].name.as_str())
-                .to_owned(),
-            camera_index: 0,
-            // Validated: a rig has at most a few cameras.
-            cameras: u32::try_from(spec.cameras()).unwrap_or(u32::MAX),
-        });
+        let sequence = spec
+            .sequence
+            .map(|seq| first_step(spec, seq, frame, rig.as_ref()));
         // A rig's first camera takes step 0's first image.
         let camera = match &rig {
-            Some(r) => r
-                .camera(
-                    0,
-                    DMat4::from_cols_array_2d(&r.world_to_rig).transpose(),
-                    &camera,
-                )
-                .unwrap_or(camera),
+            Some(r) => first_rig_camera(r, camera),
             None => camera,
         };
         Ok(FrameScene {
@@ -448,57 +410,6 @@ impl<'a> FrameSampler<'a> {
         })
     }
 
-    /// Simulates the tossed objects (`tosses`: index, launch) through the sequence `seq`
-    /// among the others, held where they are, and gives each its track. Gravity is the
-    /// first draw of the `physics` stream, as for drops.
-    fn toss(
-        &self,
-        objects: &mut [ObjectSample],
-        motions: &[(usize, Motion)],
-        tosses: &[(usize, Launch)],
-        seq: crate::spec::SequenceSpec,
-        r: &mut StreamRng,
-    ) {
-        let settings = &self.spec.physics;
-        let world = physics::World {
-            gravity: settings.gravity.sample(r).max(0.0),
-            max_steps: settings.max_steps,
-            floor: settings.floor,
-        };
-        let mut kinds: Vec<(usize, Motion)> = motions
-            .iter()
-            .map(|&(group, _)| (group, Motion::Fixed))
-            .collect();
-        let mut launches = vec![(DVec3::ZERO, DVec3::ZERO); objects.len()];
-        for (index, launch) in tosses {
-            kinds[*index].1 = launch.body;
-            launches[*index] = (
-                DVec3::from_array(launch.velocity),
-                DVec3::from_array(launch.angular_velocity_deg) * (std::f64::consts::PI / 180.0),
-            );
-        }
-        let tracks = physics::toss_objects(
-            objects,
-            &kinds,
-            &launches,
-            (self.bounds, self.colliders),
-            &world,
-            (seq.steps, seq.fps),
-        );
-        for (index, launch) in tosses {
-            let object = &mut objects[*index];
-            object.motion = Some(ObjectMotion {
-                start_pose_world: object.pose_world.clone(),
-                velocity: launch.velocity,
-                angular_velocity_deg: launch.angular_velocity_deg,
-                keyframes: Vec::new(),
-                interpolation: Default::default(),
-                tossed: true,
-                track: tracks.iter().map(|step| step[*index]).collect(),
-            });
-        }
-    }
-
     /// Drops the objects whose motion is dynamic onto the others (fixed) and the floor,
     /// and moves them to where they came to rest ([`physics::settle_objects`]).
     fn settle(
@@ -534,299 +445,4 @@ pub fn sample_frame(
     frame: u64,
 ) -> Result<FrameScene, RandomizeError> {
     FrameSampler::new(spec, &[])?.sample(seed, frame)
-}
-
-/// A container's or surface's size drawn from a group's `shape` (the primitive's own
-/// where the spec leaves a value out); none for an asset that is not one.
-fn sample_shape(
-    shape: &crate::spec::objects::ShapeSpec,
-    primitive: crate::primitives::PrimitiveKind,
-    r: &mut StreamRng,
-) -> Option<ShapeSample> {
-    let (size, thickness) = primitive.default_shape()?;
-    Some(ShapeSample {
-        primitive,
-        size: shape.size.as_ref().map_or(size, |s| s.sample(r)),
-        thickness: shape.thickness.as_ref().map_or(thickness, |t| t.sample(r)),
-    })
-}
-
-/// Which asset an instance is: one draw, none when there is a single candidate.
-fn pick_asset(pick: &AssetPick, r: &mut StreamRng) -> usize {
-    match pick {
-        AssetPick::Named(choice) => choice.values[choice.sample_index(r)],
-        AssetPick::Category(candidates) if candidates.len() == 1 => candidates[0],
-        AssetPick::Category(candidates) => candidates[r.below(candidates.len() as u64) as usize],
-    }
-}
-
-/// The camera's motion through a sequence, drawn from its own stream.
-fn sample_camera_motion(
-    spec: &crate::spec::CameraMotionSpec,
-    draw: &CameraDraw,
-    up: [f64; 3],
-    r: &mut StreamRng,
-) -> CameraMotion {
-    let rate = spec.orbit_deg_per_s.as_ref().map(|s| s.sample(r));
-    let velocity = spec.velocity.as_ref().map_or([0.0; 3], |v| v.sample(r));
-    let keyframes = spec
-        .keyframes
-        .iter()
-        .map(|k| crate::motion::CameraKey {
-            time: k.time,
-            position: k.position.sample(r),
-            look_at: k
-                .look_at
-                .as_ref()
-                .map_or(draw.look_at.to_array(), |l| l.sample(r)),
-        })
-        .collect();
-    let shake = spec.shake.as_ref().map(|sh| crate::motion::Shake {
-        amplitude_deg: sh.amplitude_deg.sample(r),
-        translation_m: sh.translation_m.sample(r),
-        frequency_hz: sh.frequency_hz.sample(r),
-        phases: std::array::from_fn(|_| r.uniform(0.0, std::f64::consts::TAU)),
-    });
-    CameraMotion {
-        keyframes,
-        interpolation: spec.interpolation,
-        shake,
-        start_position: draw.position.to_array(),
-        start_look_at: draw.look_at.to_array(),
-        up,
-        roll_deg: draw.roll_deg,
-        orbit: draw.orbit.zip(rate).map(
-            |((target, distance, elevation_deg, start_azimuth_deg), rate_deg_per_s)| {
-                crate::motion::OrbitSweep {
-                    target,
-                    distance,
-                    elevation_deg,
-                    start_azimuth_deg,
-                    rate_deg_per_s,
-                }
-            },
-        ),
-        velocity,
-    }
-}
-
-/// A tossed instance's launch: velocities (angular in degrees per second) and body.
-struct Launch {
-    velocity: [f64; 3],
-    angular_velocity_deg: [f64; 3],
-    body: Motion,
-}
-
-/// Draws a tossed instance's launch from its group's `toss` stream.
-fn toss_launch(toss: &crate::spec::TossSettings, r: &mut StreamRng) -> Launch {
-    Launch {
-        velocity: toss.velocity.sample(r),
-        angular_velocity_deg: toss.angular_velocity_deg.sample(r),
-        body: Motion::Dynamic {
-            friction: toss.friction.sample(r).max(0.0),
-            restitution: toss.restitution.sample(r).clamp(0.0, 1.0),
-            density: toss.density.sample(r).max(1e-3),
-        },
-    }
-}
-
-/// A lens's intrinsics `(fx, fy, cx, cy)` for a `w` × `h` image.
-fn sample_lens(lens: &Lens, (w, h): (u32, u32), r: &mut StreamRng) -> (f64, f64, f64, f64) {
-    // K in OpenCV's convention (pixel centres at integers). Subtracting 0.5 from a pixel
-    // coordinate is exact, so a version-1 spec's raster intrinsics are its own values.
-    match lens {
-        Lens::Intrinsics(k, origin) => {
-            let shift = match origin {
-                PixelOrigin::PixelCentre => 0.0,
-                PixelOrigin::ImageCorner => 0.5,
-            };
-            (
-                k.fx.sample(r),
-                k.fy.sample(r),
-                k.cx.sample(r) - shift,
-                k.cy.sample(r) - shift,
-            )
-        }
-        Lens::FovY(fov) => {
-            let fov = fov.sample(r).to_radians();
-            let f = f64::from(h) * 0.5 / libm::tan(fov * 0.5);
-            (f, f, f64::from(w) * 0.5 - 0.5, f64::from(h) * 0.5 - 0.5)
-        }
-    }
-}
-
-/// The rig on the drawn camera: each camera's pose on it and its lens (its own, drawn
-/// from stream `cameras[i]`, or the drawn camera's).
-fn sample_rig(spec: &ResolvedSpec, camera: &CameraSample, rng: &FrameRng) -> Option<RigSample> {
-    if spec.rig.is_empty() {
-        return None;
-    }
-    let size = (camera.width, camera.height);
-    let cameras = spec
-        .rig
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (fx, fy, cx, cy) = c.lens.as_ref().map_or_else(
-                || camera.intrinsics(),
-                |lens| sample_lens(lens, size, &mut rng.stream(&format!("cameras[{i}]"))),
-            );
-            let camera_to_rig = DMat4::from_rotation_translation(
-                quat_from_euler_xyz_deg(c.rotation_deg),
-                DVec3::from_array(c.position),
-            );
-            RigCamera {
-                name: c.name.clone(),
-                camera_to_rig: mat4_rows(camera_to_rig),
-                intrinsics: [fx, fy, cx, cy],
-            }
-        })
-        .collect();
-    let look = DVec3::from_array(camera.look_at) - DVec3::from_array(camera.position);
-    Some(RigSample {
-        world_to_rig: camera.world_to_camera,
-        look_distance: look.length(),
-        cameras,
-        stereo_baseline: spec.stereo_baseline,
-    })
-}
-
-/// Where the sampled camera is, as drawn (what a camera motion starts from).
-struct CameraDraw {
-    position: DVec3,
-    look_at: DVec3,
-    roll_deg: f64,
-    /// The orbit's target, distance, elevation and azimuth (degrees), when it orbits.
-    orbit: Option<([f64; 3], f64, f64, f64)>,
-}
-
-/// The camera: position (or orbit), look-at point, intrinsics, then roll.
-fn sample_camera(
-    spec: &ResolvedSpec,
-    r: &mut StreamRng,
-    frame: u64,
-) -> Result<(CameraSample, CameraDraw), RandomizeError> {
-    let cam = &spec.camera;
-    let (position, default_target, orbit) = match &cam.viewpoint {
-        Viewpoint::Position(p) => (DVec3::from_array(p.sample(r)), DVec3::ZERO, None),
-        Viewpoint::Orbit(o) => {
-            let target = DVec3::from_array(o.target.sample(r));
-            let distance = o.distance.sample(r);
-            let elevation_deg = o.elevation_deg.sample(r);
-            let azimuth_deg = o.azimuth_deg.sample(r);
-            let position = orbit_point(
-                target,
-                distance,
-                elevation_deg.to_radians(),
-                azimuth_deg.to_radians(),
-            );
-            let orbit = (target.to_array(), distance, elevation_deg, azimuth_deg);
-            (position, target, Some(orbit))
-        }
-    };
-    let look_at = cam
-        .look_at
-        .as_ref()
-        .map_or(default_target, |l| DVec3::from_array(l.sample(r)));
-    let (w, h) = (spec.resolution.width, spec.resolution.height);
-    let intrinsics = sample_lens(&cam.lens, (w, h), r);
-    let roll_deg = cam.roll_deg.sample(r);
-    let degenerate = RandomizeError::DegenerateCamera {
-        frame,
-        position: position.to_array(),
-        look_at: look_at.to_array(),
-        up: cam.up,
-    };
-    let world_to_camera = camera_view(
-        position,
-        look_at,
-        DVec3::from_array(cam.up),
-        roll_deg.to_radians(),
-    )
-    .ok_or(degenerate)?;
-    let camera = CameraSample::new(
-        w,
-        h,
-        intrinsics,
-        cam.near,
-        cam.far,
-        position,
-        look_at,
-        world_to_camera,
-    );
-    let draw = CameraDraw {
-        position,
-        look_at,
-        roll_deg,
-        orbit,
-    };
-    Ok((camera, draw))
-}
-
-/// One draw of an instance's (scale, rotation, translation) for its group's placement;
-/// `bounds` is the asset's box (unused by volume placement).
-fn draw_pose(
-    group: &ObjectGroup,
-    bounds: Bounds,
-    camera: &CameraSample,
-    r: &mut StreamRng,
-) -> (f64, DQuat, DVec3) {
-    match &group.placement {
-        Placement::OnPlane { height, x, z } => {
-            let rotation = group.rotation.sample(r);
-            let scale = group.scale.sample(r);
-            let (x, z, height) = (x.sample(r), z.sample(r), height.sample(r));
-            // Lowest corner on the plane, box centre over (x, z).
-            let obb = Obb::from_bounds(bounds, scale, rotation, DVec3::ZERO);
-            let lowest = obb
-                .corners()
-                .iter()
-                .map(|c| c.y)
-                .fold(f64::INFINITY, f64::min);
-            let shift = DVec3::new(x - obb.center.x, height - lowest, z - obb.center.z);
-            (scale, rotation, shift)
-        }
-        Placement::InFrustum {
-            distance,
-            margin_px,
-        } => {
-            let rotation = group.rotation.sample(r);
-            let scale = group.scale.sample(r);
-            // Pixel coordinates over [0, W] × [0, H], as the image spans them.
-            let (fx, fy, cx, cy) = camera.raster_intrinsics();
-            let (w, h) = (f64::from(camera.width), f64::from(camera.height));
-            let u = r.uniform(*margin_px, w - margin_px);
-            let v = r.uniform(*margin_px, h - margin_px);
-            let d = distance.sample(r);
-            let centre_cam = DVec3::new((u - cx) / fx * d, (v - cy) / fy * d, d);
-            let centre = camera
-                .world_to_camera()
-                .inverse()
-                .transform_point3(centre_cam);
-            let offset = Obb::from_bounds(bounds, scale, rotation, DVec3::ZERO).center;
-            (scale, rotation, centre - offset)
-        }
-        Placement::Volume(position) => {
-            // Same draw order as before placements existed: position, rotation, scale.
-            let translation = DVec3::from_array(position.sample(r));
-            let rotation = group.rotation.sample(r);
-            (group.scale.sample(r), rotation, translation)
-        }
-    }
-}
-
-/// Whether every corner of `obb` lies in front of the camera and projects at least
-/// `margin` pixels inside the image.
-fn inside_image(obb: &Obb, camera: &CameraSample, margin: f64) -> bool {
-    let world_to_camera = camera.world_to_camera();
-    let (fx, fy, cx, cy) = camera.raster_intrinsics();
-    let (w, h) = (f64::from(camera.width), f64::from(camera.height));
-    obb.corners().iter().all(|&c| {
-        let p = world_to_camera.transform_point3(c);
-        if p.z <= camera.near {
-            return false;
-        }
-        let (u, v) = (fx * p.x / p.z + cx, fy * p.y / p.z + cy);
-        (margin..=w - margin).contains(&u) && (margin..=h - margin).contains(&v)
-    })
 }

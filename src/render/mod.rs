@@ -27,7 +27,6 @@ use crate::assets::AssetLibrary;
 use crate::assets::environment::MapSun;
 use crate::gpu::{AdapterSummary, BackendChoice, DrawMode, FrameBuffers, GpuContext};
 use crate::labels::label_frame;
-use crate::motion::scene_at;
 use crate::physics::AssetCollider;
 use crate::randomize::{Bounds, FrameSampler, RandomizeError};
 use crate::scene::FrameScene;
@@ -156,7 +155,7 @@ impl SceneSource {
         }
         let (sequence, step, camera) = self.spec.image_of(index);
         let head = self.sequence_head(&sampler, seed, sequence)?;
-        Ok(scene_at(&head, step, camera).map_err(RandomizeError::from)?)
+        Ok(head.at(step, camera).map_err(RandomizeError::from)?)
     }
 
     /// Step 0 of sequence `sequence`, drawn once and kept for its other steps (a pure

@@ -19,9 +19,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::MeshFormat;
 use super::objects::{AssetChoice, AssetSpec, CategorySpec};
 use super::{Choice, Spec, SpecIssue, UnitName, Units};
-use crate::assets::formats::MeshFormat;
 
 /// `category` on a `dir` entry: the folder directly under `dir` that holds the file.
 pub const CATEGORY_FROM_FOLDER: &str = "from_folder";

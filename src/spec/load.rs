@@ -103,7 +103,7 @@ fn attach_environment_maps(spec: &mut Spec, folder: &Path, issues: &mut Vec<Spec
         })
     };
     let one = |path: &str, p: &Path, issue: &mut dyn FnMut(&str, String)| {
-        if p.as_os_str() == crate::assets::environment::NEUTRAL {
+        if p.as_os_str() == super::NEUTRAL_ENVIRONMENT {
             return Some(EnvironmentSource::Neutral);
         }
         let file = resolve(p);

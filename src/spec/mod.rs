@@ -22,6 +22,7 @@ pub mod labels;
 pub mod lights;
 pub mod load;
 pub mod material;
+pub mod mesh_format;
 pub mod objects;
 pub mod physics;
 pub mod render;
@@ -40,6 +41,7 @@ pub use error::{SpecError, SpecIssue};
 pub use labels::{AnnotationPolicy, BelowThreshold, CocoStatus, LabelOptions, LabelsSpec};
 pub use lights::{AmbientSpec, LightSpec};
 pub use load::{LoadedSpec, parse};
+pub use mesh_format::MeshFormat;
 pub use objects::{
     AssetChoice, AssetSpec, CategorySpec, ObjectSpec, PlacementSpec, UnitName, Units, UpAxis,
 };
@@ -49,7 +51,7 @@ pub use physics::{
 };
 pub use render::{
     Antialiasing, EnvironmentMapSpec, EnvironmentSettings, EnvironmentSource, EnvironmentSpec,
-    Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
+    NEUTRAL_ENVIRONMENT, Preset, RenderSettings, RenderSpec, SensorSpec, ShadowSpec, ToneMapping,
 };
 pub use resolve::{ResolvedSpec, resolve};
 pub use sequence::{CameraMotionSpec, ObjectMotionSpec, RigCameraSpec, SequenceSpec, StereoSpec};

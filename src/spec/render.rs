@@ -308,6 +308,9 @@ pub enum EnvironmentMapSpec {
     },
 }
 
+/// Name of the built-in environment map in specs and labels.
+pub const NEUTRAL_ENVIRONMENT: &str = "neutral";
+
 /// Where one environment map comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvironmentSource {

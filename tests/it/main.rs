@@ -19,6 +19,7 @@ mod geometry;
 mod gltf_features;
 mod golden;
 mod gpu;
+mod layering;
 mod light_transport;
 mod look_goldens;
 mod mesh_files;

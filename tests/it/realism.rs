@@ -95,7 +95,7 @@ fn analytic_shadows(sun: DVec3) -> Vec<Vec<DVec2>> {
 }
 
 /// Where the camera ray through the centre of pixel (u, v) meets the ground, in (x, z).
-fn ground_point(camera: &synthvis::scene::CameraSample, u: f64, v: f64) -> DVec2 {
+fn ground_point(camera: &synthvis::camera::CameraSample, u: f64, v: f64) -> DVec2 {
     let p = common::ground_point(camera, u, v);
     DVec2::new(p.x, p.z)
 }

@@ -18,12 +18,13 @@ mod scalar;
 pub(crate) mod schema;
 mod vector;
 
+pub use crate::rng::{normal_cdf, normal_quantile, normal_quantile_approx};
 pub use choice::Choice;
 pub use color::{ColorDist, kelvin_to_srgb};
 pub use count::Count;
 pub use direction::Direction;
 pub use rotation::RotationDist;
-pub use scalar::{Scalar, normal_cdf, normal_quantile, normal_quantile_approx};
+pub use scalar::Scalar;
 pub use vector::Vec3Dist;
 
 use serde_json::{Map, Value};

@@ -1,5 +1,6 @@
 //! Scalar distributions.
 
+use crate::rng::{normal_cdf, normal_quantile};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -266,79 +267,6 @@ impl From<Scalar> for Value {
             }
             Scalar::Choice(c) => c.to_value(|v| json!(v)),
         }
-    }
-}
-
-/// The standard normal CDF Φ(x), from `libm::erfc` (accurate in both tails).
-pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// The standard normal quantile Φ⁻¹(p) for `p` in (0, 1): Acklam's rational
-/// approximation refined by one Halley step against [`normal_cdf`] (full double precision).
-pub fn normal_quantile(p: f64) -> f64 {
-    let x = normal_quantile_approx(p);
-    if !x.is_finite() {
-        return x;
-    }
-    // One Halley step.
-    let e = normal_cdf(x) - p;
-    let u = e * libm::sqrt(2.0 * std::f64::consts::PI) * libm::exp(x * x / 2.0);
-    x - u / (1.0 + x * u / 2.0)
-}
-
-/// Acklam's rational approximation of Φ⁻¹(p) alone (relative error under 1.2e-9): no
-/// transcendental function in the central 95 %, for per-pixel noise.
-pub fn normal_quantile_approx(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    if p <= 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p >= 1.0 {
-        return f64::INFINITY;
-    }
-    const P_LOW: f64 = 0.02425;
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    if p < P_LOW {
-        tail(libm::sqrt(-2.0 * libm::log(p)))
-    } else if p <= 1.0 - P_LOW {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
     }
 }
 

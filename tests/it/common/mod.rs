@@ -298,7 +298,7 @@ pub fn frame_renderer(dir: &Path, spec: &Value) -> synthvis::Renderer {
 /// centre of pixel (u, v) in OpenCV coordinates (pixel centres at integers): a point at
 /// depth z is `origin + direction * z`.
 pub fn pixel_ray(
-    camera: &synthvis::scene::CameraSample,
+    camera: &synthvis::camera::CameraSample,
     u: f64,
     v: f64,
 ) -> (glam::DVec3, glam::DVec3) {
@@ -312,7 +312,7 @@ pub fn pixel_ray(
 }
 
 /// Where the ray through pixel (u, v) meets the ground plane y = 0.
-pub fn ground_point(camera: &synthvis::scene::CameraSample, u: f64, v: f64) -> glam::DVec3 {
+pub fn ground_point(camera: &synthvis::camera::CameraSample, u: f64, v: f64) -> glam::DVec3 {
     let (origin, dir) = pixel_ray(camera, u, v);
     origin + dir * (-origin.y / dir.y)
 }
