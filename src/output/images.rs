@@ -88,13 +88,13 @@ pub fn depth_to_millimetres(depth: &[f32]) -> Vec<u16> {
     depth
         .iter()
         .map(|&d| {
-            if d > 0.0 && d.is_finite() {
-                (f64::from(d) / DEPTH_PNG_METRES_PER_UNIT)
-                    .round()
-                    .clamp(1.0, 65535.0) as u16
-            } else {
-                0
-            }
+            // Rounding half away from zero without `f64::round` (a libm call per pixel on
+            // x86-64's baseline): for x >= 0, truncating x + 0.5 gives round(x), as the sum
+            // is exact unless it reaches the next power of two, where both give that
+            // power. Checked equal to `round().clamp(1, 65535)` for every f32.
+            let mm = ((f64::from(d) / DEPTH_PNG_METRES_PER_UNIT + 0.5).min(65535.0) as i32).max(1)
+                as u16;
+            if d > 0.0 && d.is_finite() { mm } else { 0 }
         })
         .collect()
 }
@@ -205,5 +205,41 @@ mod tests {
     fn depth_rounding_and_clamping() {
         let mm = depth_to_millimetres(&[0.0, 0.0004, 0.0016, 1.2346, 70.0, f32::INFINITY]);
         assert_eq!(mm, vec![0, 1, 2, 1235, 65535, 0]);
+    }
+
+    /// The reference: millimetres by `f64::round`, clamped; 0 where there is no surface.
+    fn millimetres_by_round(d: f32) -> u16 {
+        if d > 0.0 && d.is_finite() {
+            (f64::from(d) / DEPTH_PNG_METRES_PER_UNIT)
+                .round()
+                .clamp(1.0, 65535.0) as u16
+        } else {
+            0
+        }
+    }
+
+    #[test]
+    fn depth_rounds_as_f64_round_does_at_every_half_millimetre_and_power_of_two() {
+        // Every f32 within 64 ulps of each half millimetre up to 70 m and of each power of
+        // two in millimetres, every 9973rd f32 besides, and the specials. (Every one of
+        // the 2^32 f32 values was checked equal once, in a release build, 47 s.)
+        let mut values = vec![0.0, -0.0, -1.0, f32::NAN, f32::INFINITY, f32::MAX, 1e-45];
+        let around = |centre: f32, values: &mut Vec<f32>| {
+            let bits = centre.to_bits();
+            values.extend((bits.saturating_sub(64)..=bits + 64).map(f32::from_bits));
+        };
+        for half_mm in 0..140_000u32 {
+            around((f64::from(half_mm) * 0.0005) as f32, &mut values);
+        }
+        for k in 0..18 {
+            around((f64::from(1u32 << k) * 0.001) as f32, &mut values);
+            around((f64::from(1u32 << k) * 0.001 - 0.0005) as f32, &mut values);
+        }
+        values.extend((0..u32::MAX / 9973).map(|i| f32::from_bits(i * 9973)));
+        let expected: Vec<u16> = values.iter().map(|&d| millimetres_by_round(d)).collect();
+        let got = depth_to_millimetres(&values);
+        for ((d, e), g) in values.iter().zip(&expected).zip(&got) {
+            assert_eq!(e, g, "depth {d:e} m ({:#x})", d.to_bits());
+        }
     }
 }
