@@ -334,7 +334,8 @@ impl Frame {
     }
 
     /// Seconds each stage of this frame took: `randomize`, `record_submit`,
-    /// `wait_readback`, `post`, `labels`.
+    /// `wait_readback`, `post`, `labels`, `flow` (a sequence's flow and occlusion masks,
+    /// 0 without them).
     #[getter]
     fn timings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let t = &self.frame.timings;
@@ -345,6 +346,7 @@ impl Frame {
             ("wait_readback", t.wait_readback),
             ("post", t.post),
             ("labels", t.labels),
+            ("flow", t.flow),
         ] {
             dict.set_item(key, value)?;
         }

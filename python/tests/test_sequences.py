@@ -78,7 +78,14 @@ def test_a_still_spec_has_no_sequences() -> None:
     assert spec.sequences is None and spec.steps == 1
     with pytest.raises(ValueError, match="no `sequence`"):
         synthvis.Renderer(spec).render_sequence(0)
-    assert synthvis.Renderer(spec).render(0).flow_forward is None
+    frame = synthvis.Renderer(spec).render(0)
+    assert frame.flow_forward is None
+    assert frame.timings["flow"] == 0.0
+
+
+def test_a_flow_frame_times_its_flow_stage() -> None:
+    frame = synthvis.Renderer(sliding()).render(1)
+    assert frame.flow_forward is not None and frame.timings["flow"] > 0.0
 
 
 def test_torch_datasets_yield_clips() -> None:
