@@ -120,27 +120,35 @@ pub fn silhouettes(
             *b = [x, y, x + bw - 1, y + bh - 1];
         }
     }
+    // By rows, so a pixel's coordinates take no division (an empty image has no rows, but
+    // chunks need a length).
+    let row_len = w.max(1);
     for p in 0..words {
         let exact = &masks.exact[p * plane..(p + 1) * plane];
-        for (i, (&word, &shown)) in exact.iter().zip(&buffers.instance).enumerate() {
-            if word == 0 {
-                continue;
-            }
-            let mut bits = word;
-            // The pixel's visible object is counted already.
-            let own = shown.wrapping_sub(1);
-            if shown > 0 && (own / 32) as usize == p {
-                bits &= !(1 << (own % 32));
-            }
-            let (x, y) = ((i % w) as u32, (i / w) as u32);
-            while bits != 0 {
-                let id = p * 32 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let (Some(s), Some(b)) = (out.get_mut(id), boxes.get_mut(id)) else {
+        let rows = exact
+            .chunks_exact(row_len)
+            .zip(buffers.instance.chunks_exact(row_len));
+        for (y, (exact_row, shown_row)) in rows.enumerate() {
+            for (x, (&word, &shown)) in exact_row.iter().zip(shown_row).enumerate() {
+                if word == 0 {
                     continue;
-                };
-                s.unoccluded_pixels += 1;
-                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+                }
+                let mut bits = word;
+                // The pixel's visible object is counted already.
+                let own = shown.wrapping_sub(1);
+                if shown > 0 && (own / 32) as usize == p {
+                    bits &= !(1 << (own % 32));
+                }
+                let (x, y) = (x as u32, y as u32);
+                while bits != 0 {
+                    let id = p * 32 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let (Some(s), Some(b)) = (out.get_mut(id), boxes.get_mut(id)) else {
+                        continue;
+                    };
+                    s.unoccluded_pixels += 1;
+                    *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+                }
             }
         }
     }
